@@ -1,0 +1,121 @@
+import { ConfigError } from '../errors.js';
+
+/** The engine's configuration, parsed and validated once at start-up. Nothing else reads process.env. */
+export interface EngineConfig {
+  /** PostgreSQL URL; undefined means: start the embedded PostgreSQL. */
+  databaseUrl: string | undefined;
+  /** Where the embedded PostgreSQL keeps its data and on which port it listens. */
+  embeddedPostgres: { dataDir: string; port: number };
+  chat2desk: {
+    apiUrl: string;
+    /** Undefined means: run the built-in sandbox and point the engine at it. */
+    token: string | undefined;
+    requestsPerSecond: number;
+    monthlyQuota: number | undefined;
+    timeoutMs: number;
+  };
+  whatsappNewClientDelayMs: number;
+  http: { port: number; apiToken: string | undefined };
+  publicUrl: string | undefined;
+  defaultTimezone: string;
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): EngineConfig {
+  const read = new EnvReader(env);
+  return {
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    embeddedPostgres: {
+      dataDir: read.string('BROADCASTER_DATA_DIR') ?? '.data',
+      port: read.integer('EMBEDDED_POSTGRES_PORT', { min: 1, max: 65535 }) ?? 54329,
+    },
+    chat2desk: {
+      apiUrl: read.url('CHAT2DESK_API_URL', ['http:', 'https:']) ?? 'https://api.chat2desk.com',
+      token: read.string('CHAT2DESK_TOKEN'),
+      requestsPerSecond: read.number('CHAT2DESK_REQUESTS_PER_SECOND', { min: 0 }) ?? 10,
+      monthlyQuota: read.integer('CHAT2DESK_MONTHLY_QUOTA', { min: 0 }),
+      timeoutMs: read.integer('CHAT2DESK_TIMEOUT_MS', { min: 1 }) ?? 15_000,
+    },
+    whatsappNewClientDelayMs: read.integer('WHATSAPP_NEW_CLIENT_DELAY_MS', { min: 0 }) ?? 420_000,
+    http: {
+      port: read.integer('PORT', { min: 0, max: 65535 }) ?? 3000,
+      apiToken: read.string('API_TOKEN'),
+    },
+    publicUrl: read.url('PUBLIC_URL', ['http:', 'https:']),
+    defaultTimezone: read.timezone('DEFAULT_TIMEZONE') ?? 'UTC',
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS) ?? 'info',
+  };
+}
+
+/** Reads one variable at a time; every failure names the variable and never echoes a secret's value. */
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  string(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  number(name: string, range: { min?: number; max?: number } = {}): number | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new ConfigError(name, `expected a number, got "${raw}"`);
+    if (range.min !== undefined && value < range.min) {
+      throw new ConfigError(name, `must be at least ${range.min}, got ${value}`);
+    }
+    if (range.max !== undefined && value > range.max) {
+      throw new ConfigError(name, `must be at most ${range.max}, got ${value}`);
+    }
+    return value;
+  }
+
+  integer(name: string, range: { min?: number; max?: number } = {}): number | undefined {
+    const raw = this.string(name);
+    if (raw !== undefined && !/^-?\d+$/.test(raw)) {
+      throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+    }
+    return this.number(name, range);
+  }
+
+  /** A URL with one of the allowed protocols; the value is not echoed, as it may hold a password. */
+  url(name: string, protocols: string[]): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, 'is not a valid URL');
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    }
+    return raw.replace(/\/+$/, '');
+  }
+
+  timezone(name: string): string | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: raw });
+    } catch {
+      throw new ConfigError(name, `"${raw}" is not an IANA time zone (e.g. Europe/Moscow)`);
+    }
+    return raw;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+    }
+    return raw as T;
+  }
+}
