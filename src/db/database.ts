@@ -1,0 +1,58 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import postgres from 'postgres';
+import type { EngineConfig } from '../config/config.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { startEmbeddedPostgres } from './embeddedPostgres.js';
+import { PrismaClient } from './generated/prisma/client.js';
+
+export type Sql = postgres.Sql;
+export { PrismaClient };
+
+/** The engine's two ways into PostgreSQL: Prisma for CRUD, postgres.js for the hot paths. */
+export interface Database {
+  url: string;
+  sql: Sql;
+  prisma: PrismaClient;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** postgres.js pool size. */
+  max?: number;
+  applicationName?: string;
+}
+
+export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
+  const applicationName = options.applicationName ?? 'broadcaster';
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: applicationName },
+  });
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, application_name: applicationName }) });
+  return {
+    url,
+    sql,
+    prisma,
+    async close() {
+      await Promise.all([sql.end({ timeout: 5 }), prisma.$disconnect()]);
+    },
+  };
+}
+
+export interface DatabaseServer {
+  url: string;
+  /** Stops the embedded PostgreSQL when this process started it; a no-op otherwise. */
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when configured; otherwise the embedded PostgreSQL under the data directory. */
+export async function resolveDatabaseServer(config: EngineConfig, logger: Logger = silentLogger): Promise<DatabaseServer> {
+  if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
+  const embedded = await startEmbeddedPostgres({
+    dataDir: `${config.embeddedPostgres.dataDir}/postgres`,
+    port: config.embeddedPostgres.port,
+    logger,
+  });
+  return embedded;
+}
