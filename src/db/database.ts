@@ -29,7 +29,9 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     onnotice: () => {},
     connection: { application_name: applicationName },
   });
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, application_name: applicationName }) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: url, application_name: applicationName }),
+  });
   return {
     url,
     sql,
@@ -47,7 +49,10 @@ export interface DatabaseServer {
 }
 
 /** DATABASE_URL when configured; otherwise the embedded PostgreSQL under the data directory. */
-export async function resolveDatabaseServer(config: EngineConfig, logger: Logger = silentLogger): Promise<DatabaseServer> {
+export async function resolveDatabaseServer(
+  config: EngineConfig,
+  logger: Logger = silentLogger,
+): Promise<DatabaseServer> {
   if (config.databaseUrl) return { url: config.databaseUrl, stop: async () => {} };
   const embedded = await startEmbeddedPostgres({
     dataDir: `${config.embeddedPostgres.dataDir}/postgres`,

@@ -31,7 +31,9 @@ const PASSWORD = 'broadcaster';
  * process (say `broadcaster start` in another terminal) already runs the server for that directory,
  * joins it instead of failing, so every command of the same checkout sees the same database.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresHandle> {
   const logger = options.logger ?? silentLogger;
   const dataDir = resolve(options.dataDir);
   const database = options.database ?? 'broadcaster';
@@ -108,7 +110,6 @@ async function initialiseAndStart(dataDir: string, port: number, logger: Logger)
   }
   logger.info({ port, dataDir }, 'embedded PostgreSQL started');
   return server;
-
 }
 
 function urlFor(port: number, database: string): string {
@@ -134,7 +135,9 @@ async function acquireStartLock(dataDir: string): Promise<() => Promise<void>> {
         continue;
       }
       if (waitedMs > 60_000) {
-        throw new BroadcasterError('embedded_postgres_failed', `${lockPath} is held by process ${holder}`, { dataDir });
+        throw new BroadcasterError('embedded_postgres_failed', `${lockPath} is held by process ${holder}`, {
+          dataDir,
+        });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -174,7 +177,8 @@ async function prepareDataDirForPostgresUser(dataDir: string): Promise<void> {
   const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
   await chown(dataDir, uid, gid);
   const info = await stat(dataDir);
-  if (info.uid !== uid) throw new BroadcasterError('embedded_postgres_failed', `cannot hand ${dataDir} to ${USER}`);
+  if (info.uid !== uid)
+    throw new BroadcasterError('embedded_postgres_failed', `cannot hand ${dataDir} to ${USER}`);
 }
 
 function ensurePostgresUser(): void {
@@ -191,9 +195,11 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
   try {
     const [exists] = await sql`select 1 from pg_database where datname = ${database}`;
     if (!exists) {
-      await sql.unsafe(`create database "${database.replaceAll('"', '""')}"`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // another process created it first
-      });
+      await sql
+        .unsafe(`create database "${database.replaceAll('"', '""')}"`)
+        .catch((error: { code?: string }) => {
+          if (error.code !== '42P04') throw error; // another process created it first
+        });
     }
   } finally {
     await sql.end({ timeout: 5 });

@@ -8,7 +8,13 @@ import { BroadcasterError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 
 /** src/db and dist/db both sit two levels below the package root. */
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'prisma', 'migrations');
+export const MIGRATIONS_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'prisma',
+  'migrations',
+);
 
 /** Prisma Migrate's own advisory lock key, so this migrator and `prisma migrate` exclude each other too. */
 const MIGRATION_LOCK_KEY = 72707369;
@@ -40,7 +46,11 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   return Promise.all(
     names.map(async (name) => {
       const bytes = await readFile(join(dir, name, 'migration.sql'));
-      return { name, sql: bytes.toString('utf8'), checksum: createHash('sha256').update(bytes).digest('hex') };
+      return {
+        name,
+        sql: bytes.toString('utf8'),
+        checksum: createHash('sha256').update(bytes).digest('hex'),
+      };
     }),
   );
 }
@@ -62,7 +72,11 @@ export async function migrate(
   const logger = options.logger ?? silentLogger;
   const migrations = await readMigrations(options.dir);
   // One connection: the advisory lock belongs to the session that took it.
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {}, connection: { application_name: 'broadcaster-migrate' } });
+  const sql = postgres(databaseUrl, {
+    max: 1,
+    onnotice: () => {},
+    connection: { application_name: 'broadcaster-migrate' },
+  });
   try {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {

@@ -70,7 +70,9 @@ describe('migrate', () => {
 
     const local = await readMigrations();
     expect(results.flatMap((r) => r.applied).sort()).toEqual(local.map((m) => m.name).sort());
-    const [{ count }] = (await sql`select count(*)::int as count from _prisma_migrations`) as [{ count: number }];
+    const [{ count }] = (await sql`select count(*)::int as count from _prisma_migrations`) as [
+      { count: number },
+    ];
     expect(count).toBe(local.length);
   });
 
