@@ -13,14 +13,22 @@ if (!env.PRISMA_SCHEMA_ENGINE_BINARY) {
   const stub = join(root, 'node_modules', '.cache', 'prisma-schema-engine-stub');
   if (!existsSync(stub)) {
     mkdirSync(dirname(stub), { recursive: true });
-    writeFileSync(stub, '#!/bin/sh\necho "schema engine stub: prisma migrate is not available here; use broadcaster migrate" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(
+      stub,
+      '#!/bin/sh\necho "schema engine stub: prisma migrate is not available here; use broadcaster migrate" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
   }
   env.PRISMA_SCHEMA_ENGINE_BINARY = stub;
 }
 const prismaCli = createRequire(import.meta.url).resolve('prisma/build/index.js');
-const result = spawnSync(process.execPath, [prismaCli, 'generate', '--schema', join(root, 'prisma', 'schema.prisma')], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
+const result = spawnSync(
+  process.execPath,
+  [prismaCli, 'generate', '--schema', join(root, 'prisma', 'schema.prisma')],
+  {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);
