@@ -18,7 +18,8 @@ export interface EngineConfig {
   http: { port: number; apiToken: string | undefined };
   publicUrl: string | undefined;
   defaultTimezone: string;
-  logLevel: LogLevel;
+  /** Undefined when LOG_LEVEL is not set: each command picks its own default. */
+  logLevel: LogLevel | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,7 +49,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     },
     publicUrl: read.url('PUBLIC_URL', ['http:', 'https:']),
     defaultTimezone: read.timezone('DEFAULT_TIMEZONE') ?? 'UTC',
-    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS) ?? 'info',
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS),
   };
 }
 

@@ -1,0 +1,97 @@
+import { startSandbox } from '../../chat2desk/sandbox/index.js';
+import { choiceOption, integerOption, numberOption, parseCommandArgs, UsageError } from '../args.js';
+import { type CommandContext, printJson } from '../context.js';
+
+const DEFAULT_TOKEN = 'sandbox-token';
+const DEFAULT_PORT = 8090;
+
+export const sandboxHelp = `Usage: broadcaster sandbox [options]
+
+Runs the Chat2Desk sandbox: a local stand-in for the Chat2Desk API v1 (api.chat2desk.com) that
+follows the vendor's manual, for dry runs, tests and benchmarks. Stop it with Ctrl-C.
+
+Options:
+  --port N                    port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
+  --host H                    address to bind (default 127.0.0.1)
+  --token T                   the API token it accepts (default ${DEFAULT_TOKEN})
+  --rate N                    requests per second before it answers 429 (default 0 = no limit)
+  --mode M                    API mode: disabled, demo (1000/month), normal (50000/month), unlimited (default)
+  --quota N                   monthly request quota, overriding the mode's
+  --whatsapp-delay-ms N       delay after creating a WhatsApp client before it may be messaged (default 420000)
+  --whatsapp-early hold|refuse  what happens to a message sent before that delay (default hold)
+  --no-message-id             answer POST /v1/messages as API v1.08 does, without message_id
+  --no-client-creation        refuse POST /v1/clients, as the service does until it is enabled
+  --legacy-errors             answer errors with HTTP 200, as old versions of the service do
+  --fault-seed N              seed for the fault injection below
+  --fault-latency-ms N        add latency to every answer
+  --fault-5xx-rate R          share of requests answered with a 5xx (0..1)
+  --fault-429-rate R          share of requests answered with a spurious 429
+  --fault-drop-rate R         share of connections dropped without an answer
+  --fault-accept-then-drop-rate R  share of POST /v1/messages accepted, then dropped before answering
+  --fault-hang-rate R         share of requests never answered
+  --json                      print {"url", "token"} as JSON once listening`;
+
+export async function sandboxCommand(argv: string[], ctx: CommandContext): Promise<void> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    token: { type: 'string' },
+    rate: { type: 'string' },
+    mode: { type: 'string' },
+    quota: { type: 'string' },
+    'whatsapp-delay-ms': { type: 'string' },
+    'whatsapp-early': { type: 'string' },
+    'no-message-id': { type: 'boolean' },
+    'no-client-creation': { type: 'boolean' },
+    'legacy-errors': { type: 'boolean' },
+    'fault-seed': { type: 'string' },
+    'fault-latency-ms': { type: 'string' },
+    'fault-5xx-rate': { type: 'string' },
+    'fault-429-rate': { type: 'string' },
+    'fault-drop-rate': { type: 'string' },
+    'fault-accept-then-drop-rate': { type: 'string' },
+    'fault-hang-rate': { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`sandbox takes no arguments, got "${positionals.join(' ')}"`);
+  if (values.token !== undefined && values.token.trim() === '')
+    throw new UsageError('--token must not be empty');
+  const rate = (name: string, raw: string | undefined) => numberOption(name, raw, { min: 0, max: 1 });
+
+  const sandbox = await startSandbox({
+    port: integerOption('port', values.port, { min: 0, max: 65535 }) ?? DEFAULT_PORT,
+    host: values.host ?? '127.0.0.1',
+    token: values.token ?? DEFAULT_TOKEN,
+    requestsPerSecond: numberOption('rate', values.rate, { min: 0 }) ?? 0,
+    mode: choiceOption('mode', values.mode, ['disabled', 'demo', 'normal', 'unlimited'] as const),
+    monthlyQuota: integerOption('quota', values.quota, { min: 0 }),
+    whatsappDelayMs: integerOption('whatsapp-delay-ms', values['whatsapp-delay-ms'], { min: 0 }),
+    whatsappEarlyMessage: choiceOption('whatsapp-early', values['whatsapp-early'], [
+      'hold',
+      'refuse',
+    ] as const),
+    messageIdInAnswer: !values['no-message-id'],
+    clientCreationEnabled: !values['no-client-creation'],
+    legacyErrorsWithHttp200: Boolean(values['legacy-errors']),
+    faults: {
+      seed: integerOption('fault-seed', values['fault-seed']),
+      latencyMs: integerOption('fault-latency-ms', values['fault-latency-ms'], { min: 0 }),
+      serverErrorRate: rate('fault-5xx-rate', values['fault-5xx-rate']),
+      rateLimitRate: rate('fault-429-rate', values['fault-429-rate']),
+      dropConnectionRate: rate('fault-drop-rate', values['fault-drop-rate']),
+      acceptThenDropRate: rate('fault-accept-then-drop-rate', values['fault-accept-then-drop-rate']),
+      hangRate: rate('fault-hang-rate', values['fault-hang-rate']),
+    },
+    logger: ctx.logger,
+  });
+  ctx.onExit(() => sandbox.close());
+
+  if (values.json) {
+    printJson(ctx.stdout, { url: sandbox.url, token: sandbox.token });
+  } else {
+    // The token is echoed only when it is the well-known default; a chosen one stays off the screen.
+    const token =
+      values.token === undefined ? `${DEFAULT_TOKEN} (the default)` : 'the one given with --token';
+    ctx.stdout.write(`Chat2Desk sandbox listening on ${sandbox.url}\nAuthorization header: ${token}\n`);
+  }
+  await ctx.untilStopped();
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { ConfigError } from '../src/errors.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(Object.keys(env))}`);
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      databaseUrl: undefined,
+      embeddedPostgres: { dataDir: '.data', port: 54329 },
+      chat2desk: {
+        apiUrl: 'https://api.chat2desk.com',
+        token: undefined,
+        requestsPerSecond: 10,
+        monthlyQuota: undefined,
+        timeoutMs: 15_000,
+      },
+      whatsappNewClientDelayMs: 420_000,
+      http: { port: 3000, apiToken: undefined },
+      publicUrl: undefined,
+      defaultTimezone: 'UTC',
+      logLevel: undefined,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://u@db:5432/app',
+      CHAT2DESK_API_URL: 'http://127.0.0.1:8090/',
+      CHAT2DESK_TOKEN: 'secret',
+      CHAT2DESK_REQUESTS_PER_SECOND: '0',
+      CHAT2DESK_MONTHLY_QUOTA: '50000',
+      WHATSAPP_NEW_CLIENT_DELAY_MS: '1000',
+      PORT: '8080',
+      API_TOKEN: 'api-secret',
+      PUBLIC_URL: 'https://broadcaster.example.com',
+      DEFAULT_TIMEZONE: 'Europe/Moscow',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgresql://u@db:5432/app',
+      chat2desk: {
+        apiUrl: 'http://127.0.0.1:8090',
+        token: 'secret',
+        requestsPerSecond: 0,
+        monthlyQuota: 50_000,
+      },
+      whatsappNewClientDelayMs: 1000,
+      http: { port: 8080, apiToken: 'api-secret' },
+      publicUrl: 'https://broadcaster.example.com',
+      defaultTimezone: 'Europe/Moscow',
+      logLevel: 'debug',
+    });
+  });
+
+  it.each([
+    ['PORT', 'eighty', /whole number/],
+    ['PORT', '70000', /at most 65535/],
+    ['WHATSAPP_NEW_CLIENT_DELAY_MS', '-1', /at least 0/],
+    ['WHATSAPP_NEW_CLIENT_DELAY_MS', '7.5', /whole number/],
+    ['CHAT2DESK_REQUESTS_PER_SECOND', 'fast', /number/],
+    ['CHAT2DESK_MONTHLY_QUOTA', '-5', /at least 0/],
+    ['CHAT2DESK_API_URL', 'ftp://api.chat2desk.com', /http/],
+    ['PUBLIC_URL', 'not a url', /valid URL/],
+    ['DATABASE_URL', 'mysql://localhost/db', /postgres/],
+    ['DEFAULT_TIMEZONE', 'Mars/Olympus', /IANA/],
+    ['LOG_LEVEL', 'loud', /one of/],
+  ])('refuses %s=%s, naming the variable', (variable, value, reason) => {
+    const error = configError({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(new RegExp(`^${variable}: `));
+    expect(error.message).toMatch(reason);
+  });
+
+  it('never echoes a URL, which may hold a password', () => {
+    const error = configError({ DATABASE_URL: 'mysql://admin:hunter2@db/app' });
+    expect(error.message).not.toContain('hunter2');
+  });
+});
