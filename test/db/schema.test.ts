@@ -182,6 +182,7 @@ describe('schema.prisma and the migrations', () => {
     await p.webhookEvent.create({
       data: { dedupeKey: 'message:1', hookType: 'inbox', payload: { text: 'STOP' }, receivedAt: at },
     });
+    await p.rateLimiter.create({ data: { name: 'chat2desk' } });
 
     // update
     await p.contact.update({
@@ -212,6 +213,11 @@ describe('schema.prisma and the migrations', () => {
     await p.appointment.update({ where: { id: appointment.id }, data: { status: 'rescheduled' } });
     await p.apiUsage.update({ where: { month: new Date('2026-11-01') }, data: { requestsReported: 5 } });
     await p.webhookEvent.update({ where: { dedupeKey: 'message:1' }, data: { processedAt: at } });
+    const limiter = await p.rateLimiter.update({
+      where: { name: 'chat2desk' },
+      data: { theoreticalArrivalMs: 1_795_000_000_000n },
+    });
+    expect(limiter.theoreticalArrivalMs).toBe(1_795_000_000_000n);
 
     // read back across relations
     const full = await p.delivery.findUniqueOrThrow({
@@ -234,6 +240,7 @@ describe('schema.prisma and the migrations', () => {
     await p.contact.delete({ where: { id: contact.id } });
     await p.apiUsage.delete({ where: { month: new Date('2026-11-01') } });
     await p.webhookEvent.delete({ where: { dedupeKey: 'message:1' } });
+    await p.rateLimiter.delete({ where: { name: 'chat2desk' } });
     expect(await p.contact.count()).toBe(0);
     expect(await p.webhookEvent.count()).toBe(0);
   });
