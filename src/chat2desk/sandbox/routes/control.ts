@@ -1,0 +1,81 @@
+import { isAdjustableClock } from '../clock.js';
+import { type ApiAnswer, ApiError, success } from '../http.js';
+import { replyAsClient } from '../inbox.js';
+import { applyAdjustableOptions, parseAdjustableOptions, parseFaultOptions } from '../options.js';
+import { optionalInteger, optionalString } from '../params.js';
+import type { ApiCall, RouteTable } from '../router.js';
+import { messageSnapshot, stateSnapshot, statsSnapshot } from '../stateViews.js';
+
+/**
+ * /sandbox/* — for processes that cannot reach the in-memory state. Not API requests: not counted,
+ * not rate limited, never faulted.
+ */
+export function addControlRoutes(routes: RouteTable): void {
+  routes
+    .add('GET', '/sandbox/state', (call) =>
+      success(stateSnapshot(call.ctx, optionalInteger(call.query.get('client_id'), 'client_id'))),
+    )
+    .add('GET', '/sandbox/stats', (call) => success(statsSnapshot(call.ctx)))
+    .add('POST', '/sandbox/clock', moveClock)
+    .add('POST', '/sandbox/faults', async (call) => {
+      call.ctx.faults.set(parseFaultOptions(await call.body()));
+      return success(call.ctx.faults.options);
+    })
+    .add('POST', '/sandbox/options', async (call) => {
+      applyAdjustableOptions(call.ctx.settings, parseAdjustableOptions(await call.body()));
+      return success(adjustableView(call));
+    })
+    .add('POST', '/sandbox/clients/:id/reply', replyFromClient)
+    .add('POST', '/sandbox/reset', (call) => {
+      call.ctx.state.reset();
+      call.ctx.rateLimiter.reset();
+      return success({ reset: true });
+    });
+}
+
+/** {"advanceMs": n} or {"set": iso}; only when the sandbox's clock can be moved. */
+async function moveClock(call: ApiCall): Promise<ApiAnswer> {
+  const { clock } = call.ctx;
+  if (!isAdjustableClock(clock))
+    throw new ApiError(400, 'clock: this sandbox runs on a clock that cannot be moved');
+  const body = await call.body();
+  const advanceMs = body['advanceMs'];
+  const set = body['set'];
+  if ((advanceMs === undefined) === (set === undefined))
+    throw ApiError.invalid('advanceMs', 'give advanceMs or set');
+  if (advanceMs !== undefined) {
+    if (typeof advanceMs !== 'number' || !Number.isFinite(advanceMs)) {
+      throw ApiError.invalid('advanceMs', 'must be a number of milliseconds');
+    }
+    clock.advance(advanceMs);
+  } else {
+    const to = typeof set === 'string' ? new Date(set) : new Date(Number.NaN);
+    if (Number.isNaN(to.getTime())) throw ApiError.invalid('set', 'must be an ISO 8601 time');
+    clock.set(to);
+  }
+  return success({ now: clock.now().toISOString() });
+}
+
+async function replyFromClient(call: ApiCall): Promise<ApiAnswer> {
+  const body = await call.body();
+  const text = optionalString(body['text'], 'text');
+  if (!text) throw ApiError.invalid('text', 'is required');
+  const message = await replyAsClient(call.ctx, call.ids[0]!, text, {
+    transport: optionalString(body['transport'], 'transport'),
+    channelId: optionalInteger(body['channelId'], 'channelId'),
+  });
+  return success(messageSnapshot(message));
+}
+
+function adjustableView(call: ApiCall) {
+  const s = call.ctx.settings;
+  return {
+    requestsPerSecond: s.requestsPerSecond,
+    messageIdInAnswer: s.messageIdInAnswer,
+    clientCreationEnabled: s.clientCreationEnabled,
+    whatsappEarlyMessage: s.whatsappEarlyMessage,
+    monthlyQuota: s.monthlyQuota ?? null,
+    mode: s.mode,
+    legacyErrorsWithHttp200: s.legacyErrorsWithHttp200,
+  };
+}
