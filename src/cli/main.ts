@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { LogLevel } from '../config/config.js';
 import { BroadcasterError, ConfigError } from '../errors.js';
 import { UsageError } from './args.js';
+import { demoCommand, demoHelp } from './commands/demo.js';
 import { migrateCommand, migrateHelp } from './commands/migrate.js';
 import { sandboxCommand, sandboxHelp } from './commands/sandbox.js';
 import { startCommand, startHelp } from './commands/start.js';
@@ -34,6 +35,13 @@ const COMMANDS: Record<string, Command> = {
     help: sandboxHelp,
     logLevel: 'info',
     run: sandboxCommand,
+  },
+  demo: {
+    summary: 'run broadcasts end to end on the sandbox and print the report',
+    help: demoHelp,
+    // The demo runs on the sandbox on purpose: its warnings about that are noise here.
+    logLevel: 'error',
+    run: demoCommand,
   },
 };
 

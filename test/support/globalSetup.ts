@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
 import { migrate } from '../../src/db/migrator.js';
 import { adminQuery, withDatabase } from './databaseUrls.js';
+import { freePort } from './freePort.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,17 +43,4 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await adminQuery(serverUrl, `drop database if exists "${template}" with (force)`);
     await stopEmbedded();
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

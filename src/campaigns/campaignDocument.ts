@@ -1,0 +1,35 @@
+import type { CampaignDefinition } from './definition.js';
+import { formatDuration } from './durations.js';
+
+/**
+ * A typed definition written back in the format users write (durations as text, times as ISO), for
+ * definitions built in code rather than parsed: validateCampaignDefinition reads it back unchanged.
+ */
+export function campaignDocument(definition: CampaignDefinition): Record<string, unknown> {
+  const document: Record<string, unknown> = {
+    name: definition.name,
+    kind: definition.kind,
+    transport: definition.transport,
+  };
+  if (definition.channelId !== null) document.channelId = definition.channelId;
+  document.template =
+    'source' in definition.template ? definition.template.source : { file: definition.template.file };
+  document.audience = definition.audience;
+  if (definition.schedule) {
+    document.schedule =
+      'at' in definition.schedule
+        ? { at: definition.schedule.at.toISOString() }
+        : { cron: definition.schedule.cron, timezone: definition.schedule.timezone };
+  }
+  if (definition.kind === 'reminder')
+    document.offsets = definition.offsets.map((s) => formatDuration(s, { signed: true }));
+  if (definition.sendLateWithinMs !== null)
+    document.sendLateWithin = formatDuration(definition.sendLateWithinMs / 1000);
+  if (definition.sendWindow) document.sendWindow = definition.sendWindow;
+  if (definition.timezone !== null) document.timezone = definition.timezone;
+  if (definition.rateLimitPerSecond !== null)
+    document.rateLimit = { perSecond: definition.rateLimitPerSecond };
+  document.requireOptIn = definition.requireOptIn;
+  document.draft = definition.draft;
+  return document;
+}

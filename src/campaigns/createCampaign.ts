@@ -1,0 +1,121 @@
+import type { Database } from '../db/database.js';
+import { Prisma } from '../db/generated/prisma/client.js';
+import { campaignDocument } from './campaignDocument.js';
+import type { CampaignDefinition } from './definition.js';
+import { CampaignDefinitionError, TemplateError } from './errors.js';
+import type { CampaignStatus } from './lifecycle.js';
+import { nextRunAfter } from './schedule.js';
+import { compileTemplate, loadTemplateFile } from './template.js';
+
+export interface CreatedCampaign {
+  id: number;
+  status: CampaignStatus;
+  nextRunAt: Date | null;
+}
+
+/**
+ * Stores a validated campaign. Its status:
+ * - `draft` when it says so, with no next run (publishCampaign computes one when it goes live);
+ * - a broadcast is `scheduled`, next_run_at its first tick after now (a one-shot: its `at`);
+ * - a reminder campaign is `running` at once: it has no schedule, its deliveries follow appointments.
+ * The definition is stored as the user wrote it (`definition.raw`), or rebuilt in that format for
+ * definitions made in code; the template source is resolved (inline or from templates/) and compiled
+ * here, so a broken template is refused now rather than skipped contact by contact later.
+ */
+export async function createCampaign(
+  db: Database,
+  definition: CampaignDefinition,
+  options: { now: Date; templatesDir: string },
+): Promise<CreatedCampaign> {
+  const templateSource = await resolveTemplate(definition.template, options.templatesDir);
+  const listId = await resolveList(db, definition.audience);
+  const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
+  assertStillAhead(definition, options.now);
+
+  const status: CampaignStatus = definition.draft
+    ? 'draft'
+    : definition.kind === 'reminder'
+      ? 'running'
+      : 'scheduled';
+  const nextRunAt = status === 'scheduled' ? nextRunAfter(schedule, options.now) : null;
+  const cron = schedule && 'cron' in schedule ? schedule : null;
+
+  const created = await db.prisma.campaign.create({
+    data: {
+      name: definition.name,
+      kind: definition.kind,
+      status,
+      transport: definition.transport,
+      channelId: definition.channelId,
+      definition: (definition.raw ?? campaignDocument(definition)) as Prisma.InputJsonObject,
+      templateSource,
+      listId,
+      scheduleAt: schedule && 'at' in schedule ? schedule.at : null,
+      scheduleCron: cron?.cron ?? null,
+      // One zone per campaign: validation refuses a cron zone that differs from the campaign's.
+      timezone: definition.timezone ?? cron?.timezone ?? null,
+      nextRunAt,
+      reminderOffsets: definition.kind === 'reminder' ? definition.offsets : [],
+      sendWindow: definition.sendWindow
+        ? (definition.sendWindow as unknown as Prisma.InputJsonObject)
+        : Prisma.DbNull,
+      rateLimitPerSecond: definition.rateLimitPerSecond,
+      requireOptIn: definition.requireOptIn,
+      createdAt: options.now,
+      updatedAt: options.now,
+    },
+    select: { id: true, status: true, nextRunAt: true },
+  });
+  return created;
+}
+
+async function resolveTemplate(
+  template: CampaignDefinition['template'],
+  templatesDir: string,
+): Promise<string> {
+  if ('source' in template) {
+    compileTemplate(template.source);
+    return template.source;
+  }
+  const source = await loadTemplateFile(template.file, templatesDir);
+  try {
+    compileTemplate(source);
+  } catch (error) {
+    if (!(error instanceof TemplateError)) throw error;
+    throw new TemplateError(
+      error.reason,
+      { line: error.line, column: error.column, file: template.file },
+      { cause: error },
+    );
+  }
+  return source;
+}
+
+async function resolveList(db: Database, audience: CampaignDefinition['audience']): Promise<number | null> {
+  if (!('list' in audience)) return null;
+  const list = await db.prisma.contactList.findUnique({
+    where: { name: audience.list },
+    select: { id: true },
+  });
+  if (!list)
+    throw new CampaignDefinitionError([
+      { path: 'audience.list', message: `no contact list named "${audience.list}"` },
+    ]);
+  return list.id;
+}
+
+/** Validation checked `at` against its own now; creation may come later. */
+function assertStillAhead(definition: CampaignDefinition, now: Date): void {
+  const schedule = definition.schedule;
+  if (definition.kind !== 'broadcast') return;
+  if (!schedule)
+    throw new CampaignDefinitionError([{ path: 'schedule', message: 'required for a broadcast' }]);
+  if ('at' in schedule && schedule.at.getTime() <= now.getTime()) {
+    throw new CampaignDefinitionError([
+      { path: 'schedule.at', message: `"${schedule.at.toISOString()}" is in the past` },
+    ]);
+  }
+  if (nextRunAfter(schedule, now) === null) {
+    throw new CampaignDefinitionError([{ path: 'schedule', message: 'never fires' }]);
+  }
+}

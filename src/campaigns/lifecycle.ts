@@ -1,0 +1,201 @@
+import type postgres from 'postgres';
+import type { Sql } from '../db/database.js';
+import { PENDING_STATES, REASONS } from '../delivery/states.js';
+import { CampaignDefinitionError, CampaignNotFoundError, InvalidCampaignTransitionError } from './errors.js';
+import { type CampaignSchedule, nextRunAfter } from './schedule.js';
+
+/**
+ * The campaign state machine, written down once. Every change of a campaign's status is one
+ * conditional UPDATE guarded by the states allowed to lead to it, so two people (or a person and a
+ * worker) acting at once cannot both win, and a stale view never moves a campaign along an edge
+ * that is not listed here.
+ */
+export const CAMPAIGN_STATUSES = [
+  'draft',
+  'scheduled',
+  'running',
+  'paused',
+  'completed',
+  'cancelled',
+] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export const CAMPAIGN_TRANSITIONS: Readonly<Record<CampaignStatus, readonly CampaignStatus[]>> = {
+  draft: ['scheduled', 'cancelled'],
+  scheduled: ['running', 'paused', 'cancelled', 'completed'],
+  running: ['paused', 'completed', 'cancelled'],
+  // paused → scheduled: resumed before any of its runs started, it waits for its next tick.
+  paused: ['running', 'scheduled', 'cancelled'],
+  completed: [],
+  cancelled: [],
+};
+
+/** Run statuses that still have work to do. */
+const OPEN_RUN_STATUSES = ['pending', 'expanding', 'running'] as const;
+
+type Queryable = Sql | postgres.TransactionSql;
+
+export interface StatusChange {
+  from: CampaignStatus;
+  to: CampaignStatus;
+}
+
+export interface StatusChangeOptions {
+  /** Why, when the engine rather than a person made the change (e.g. quota_guard); cleared otherwise. */
+  reason?: string | null;
+  now: Date;
+}
+
+export function canChangeCampaignStatus(from: CampaignStatus, to: CampaignStatus): boolean {
+  return CAMPAIGN_TRANSITIONS[from].includes(to);
+}
+
+/** The statuses a campaign may be in for it to move to `to`: the guard of the UPDATE. */
+export function statusesLeadingTo(to: CampaignStatus): CampaignStatus[] {
+  return CAMPAIGN_STATUSES.filter((from) => CAMPAIGN_TRANSITIONS[from].includes(to));
+}
+
+export async function changeCampaignStatus(
+  sql: Queryable,
+  campaignId: number,
+  to: CampaignStatus,
+  options: StatusChangeOptions,
+): Promise<StatusChange> {
+  const allowedFrom = statusesLeadingTo(to);
+  // The CTE reads the status the UPDATE replaces (RETURNING sees only the new row).
+  const [changed] = await sql<{ from: CampaignStatus }[]>`
+    with before as (
+      select id, status from campaigns where id = ${campaignId} for update
+    )
+    update campaigns c
+    set status = ${to}, status_reason = ${options.reason ?? null}, updated_at = ${options.now}
+    from before
+    where c.id = before.id and before.status = any(${allowedFrom}::campaign_status[])
+    returning before.status as "from"`;
+  if (changed) return { from: changed.from, to };
+
+  const [current] = await sql<
+    { status: CampaignStatus }[]
+  >`select status from campaigns where id = ${campaignId}`;
+  if (!current) throw new CampaignNotFoundError(campaignId);
+  throw new InvalidCampaignTransitionError(campaignId, current.status, to);
+}
+
+/** Workers stop claiming its deliveries (they check the status when they claim); nothing is moved. */
+export function pauseCampaign(
+  sql: Queryable,
+  campaignId: number,
+  options: StatusChangeOptions,
+): Promise<StatusChange> {
+  return changeCampaignStatus(sql, campaignId, 'paused', options);
+}
+
+/**
+ * Back to `running` when it has work under way (a run not yet finished), when it is a reminder
+ * campaign (always running while active), or when no tick is left (its last run finished while it
+ * was paused: the scheduler then completes it); else to `scheduled`, to wait for its next tick.
+ */
+export async function resumeCampaign(
+  sql: Queryable,
+  campaignId: number,
+  options: StatusChangeOptions,
+): Promise<StatusChange> {
+  const [campaign] = await sql<
+    { kind: 'broadcast' | 'reminder'; has_open_runs: boolean; has_next_run: boolean }[]
+  >`
+    select c.kind, c.next_run_at is not null as has_next_run, exists (
+      select 1 from campaign_runs r
+      where r.campaign_id = c.id and r.status = any(${OPEN_RUN_STATUSES}::run_status[])
+    ) as has_open_runs
+    from campaigns c where c.id = ${campaignId}`;
+  if (!campaign) throw new CampaignNotFoundError(campaignId);
+  const busy = campaign.kind === 'reminder' || campaign.has_open_runs || !campaign.has_next_run;
+  return changeCampaignStatus(sql, campaignId, busy ? 'running' : 'scheduled', options);
+}
+
+export interface CancelledCampaign extends StatusChange {
+  /** Deliveries that had not gone out, now skipped with reason `cancelled`. */
+  skippedDeliveries: number;
+  cancelledRuns: number;
+}
+
+/**
+ * Cancels the campaign, and in the same transaction skips every delivery still waiting to go out
+ * (with an event each) and cancels its unfinished runs. Deliveries already sending or sent are left
+ * to finish: the message may already be with Chat2Desk.
+ */
+export async function cancelCampaign(
+  sql: Sql,
+  campaignId: number,
+  options: StatusChangeOptions,
+): Promise<CancelledCampaign> {
+  return sql.begin(async (tx) => {
+    const change = await changeCampaignStatus(tx, campaignId, 'cancelled', options);
+    const [skipped] = await tx<{ count: number }[]>`
+      with pending as (
+        select id, state from deliveries
+        where campaign_id = ${campaignId} and state = any(${PENDING_STATES}::delivery_state[])
+        for update
+      ), moved as (
+        update deliveries d
+        set state = 'skipped', reason = ${REASONS.cancelled}, skipped_at = ${options.now}, updated_at = ${options.now},
+            locked_by = null, locked_at = null
+        from pending
+        where d.id = pending.id
+        returning d.id, pending.state as from_state
+      ), logged as (
+        insert into delivery_events (delivery_id, from_state, to_state, reason, at)
+        select id, from_state, 'skipped', ${REASONS.cancelled}, ${options.now} from moved
+        returning 1
+      )
+      select count(*)::int as count from logged`;
+    const [runs] = await tx<{ count: number }[]>`
+      with cancelled as (
+        update campaign_runs set status = 'cancelled'
+        where campaign_id = ${campaignId} and status = any(${OPEN_RUN_STATUSES}::run_status[])
+        returning 1
+      )
+      select count(*)::int as count from cancelled`;
+    return { ...change, skippedDeliveries: skipped?.count ?? 0, cancelledRuns: runs?.count ?? 0 };
+  });
+}
+
+/**
+ * A draft goes live: a broadcast becomes `scheduled` with its next run computed from now (a draft
+ * keeps none, so a tick that passed while it was a draft cannot fire the moment it is published); a
+ * reminder campaign goes on to `running`, as createCampaign makes non-draft reminders.
+ */
+export async function publishCampaign(
+  sql: Sql,
+  campaignId: number,
+  options: StatusChangeOptions,
+): Promise<StatusChange> {
+  return sql.begin(async (tx) => {
+    const change = await changeCampaignStatus(tx, campaignId, 'scheduled', options);
+    const [campaign] = await tx<
+      {
+        kind: 'broadcast' | 'reminder';
+        schedule_at: Date | null;
+        schedule_cron: string | null;
+        timezone: string | null;
+      }[]
+    >`select kind, schedule_at, schedule_cron, timezone from campaigns where id = ${campaignId}`;
+    if (!campaign) throw new CampaignNotFoundError(campaignId);
+    if (campaign.kind === 'reminder') {
+      await changeCampaignStatus(tx, campaignId, 'running', options);
+      return { from: change.from, to: 'running' };
+    }
+    const schedule: CampaignSchedule = campaign.schedule_cron
+      ? { cron: campaign.schedule_cron, timezone: campaign.timezone ?? 'UTC' }
+      : campaign.schedule_at
+        ? { at: campaign.schedule_at }
+        : null;
+    const nextRunAt = nextRunAfter(schedule, options.now);
+    if (nextRunAt === null) {
+      const at = campaign.schedule_at?.toISOString() ?? '';
+      throw new CampaignDefinitionError([{ path: 'schedule.at', message: `"${at}" is in the past` }]);
+    }
+    await tx`update campaigns set next_run_at = ${nextRunAt} where id = ${campaignId}`;
+    return change;
+  });
+}

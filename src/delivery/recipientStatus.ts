@@ -1,0 +1,36 @@
+import type { Sql } from '../db/database.js';
+import { moveDelivery } from './sql/moveDelivery.js';
+import { type DeliveryState, REASONS, TRANSITIONS } from './states.js';
+
+/** Chat2Desk's recipient_status values and the delivery state each means. */
+const STATUS_TO_STATE: Record<string, DeliveryState | undefined> = {
+  delivered: 'delivered',
+  read: 'read',
+  seen: 'read',
+  failed: 'failed',
+  undelivered: 'failed',
+  error: 'failed',
+};
+
+/**
+ * Applies a status Chat2Desk reported for one of our messages (web hook or poll). Statuses only move a
+ * delivery forward: a late "delivered" after "read" changes nothing. Returns whether it moved.
+ */
+export async function applyRecipientStatus(
+  sql: Sql,
+  report: { chat2deskMessageId: number | string; status: string | null | undefined; now: Date },
+): Promise<boolean> {
+  const to = report.status ? STATUS_TO_STATE[report.status.toLowerCase()] : undefined;
+  if (!to) return false;
+  const [delivery] = await sql<{ id: string; state: DeliveryState }[]>`
+    select id, state from deliveries where chat2desk_message_id = ${String(report.chat2deskMessageId)}
+    order by id limit 1`;
+  if (!delivery || !TRANSITIONS[delivery.state].includes(to)) return false;
+  return moveDelivery(sql, {
+    id: delivery.id,
+    to,
+    reason: to === 'failed' ? REASONS.undeliverable : null,
+    now: report.now,
+    details: { recipientStatus: report.status },
+  });
+}

@@ -1,0 +1,106 @@
+import type { Sql } from '../../db/database.js';
+
+/** A delivery a worker holds, with what it needs of its contact and campaign to send it. */
+export interface ClaimedDelivery {
+  id: string;
+  runId: number;
+  campaignId: number;
+  contactId: number;
+  state: 'queued' | 'waiting' | 'sending';
+  reason: string | null;
+  attempts: number;
+  dueAt: Date;
+  transport: string;
+  channelId: number | null;
+  reminderKey: string;
+  appointmentId: number | null;
+  sendingAt: Date | null;
+  renderedText: string | null;
+  chat2deskClientId: string | null;
+  phone: string;
+  contactName: string | null;
+  contactTimezone: string | null;
+  attributes: Record<string, unknown>;
+  optedInAt: Date | null;
+  optedOutAt: Date | null;
+  contactClientId: string | null;
+  contactTransports: string[] | null;
+  whatsappAddedAt: Date | null;
+  campaignName: string;
+  campaignStatus: string;
+  campaignTimezone: string | null;
+  templateSource: string;
+  requireOptIn: boolean;
+  rateLimitPerSecond: number | null;
+}
+
+const CLAIMED_COLUMNS = (sql: Sql) => sql`
+  d.id, d.run_id as "runId", d.campaign_id as "campaignId", d.contact_id as "contactId", d.state, d.reason,
+  d.attempts, d.due_at as "dueAt", d.transport, d.channel_id as "channelId", d.reminder_key as "reminderKey",
+  d.appointment_id as "appointmentId", d.sending_at as "sendingAt", d.rendered_text as "renderedText",
+  d.chat2desk_client_id as "chat2deskClientId",
+  c.phone, c.name as "contactName", c.timezone as "contactTimezone", c.attributes,
+  c.opted_in_at as "optedInAt", c.opted_out_at as "optedOutAt", c.chat2desk_client_id as "contactClientId",
+  c.chat2desk_transports as "contactTransports", c.chat2desk_whatsapp_added_at as "whatsappAddedAt",
+  k.name as "campaignName", k.status as "campaignStatus", k.timezone as "campaignTimezone",
+  k.template_source as "templateSource", k.require_opt_in as "requireOptIn",
+  k.rate_limit_per_second as "rateLimitPerSecond"`;
+
+/**
+ * Takes up to `limit` due deliveries of running campaigns for this worker. The lease (`locked_by`,
+ * `locked_at`) keeps other workers off them; one that outlives `leaseMs` (a crashed worker) is taken
+ * over. SKIP LOCKED lets many workers claim side by side without waiting on each other.
+ */
+export async function claimDueDeliveries(
+  sql: Sql,
+  options: { workerId: string; now: Date; limit: number; leaseMs: number },
+): Promise<ClaimedDelivery[]> {
+  const leaseExpired = new Date(options.now.getTime() - options.leaseMs);
+  return sql<ClaimedDelivery[]>`
+    with due as (
+      select d.id from deliveries d
+      join campaigns k on k.id = d.campaign_id
+      where d.state in ('queued', 'waiting')
+        and d.next_attempt_at <= ${options.now}
+        and (d.locked_at is null or d.locked_at < ${leaseExpired})
+        and k.status = 'running'
+      order by d.next_attempt_at, d.id
+      limit ${options.limit}
+      for update of d skip locked
+    )
+    update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}
+    from due, contacts c, campaigns k
+    where d.id = due.id and c.id = d.contact_id and k.id = d.campaign_id
+    returning ${CLAIMED_COLUMNS(sql)}`;
+}
+
+/**
+ * Takes over deliveries left in `sending` by a worker that stopped between recording the send and
+ * recording its outcome. They must be reconciled with Chat2Desk before anything is sent again.
+ */
+export async function claimStaleSending(
+  sql: Sql,
+  options: { workerId: string; now: Date; limit: number; leaseMs: number },
+): Promise<ClaimedDelivery[]> {
+  const leaseExpired = new Date(options.now.getTime() - options.leaseMs);
+  return sql<ClaimedDelivery[]>`
+    with stale as (
+      select d.id from deliveries d
+      where d.state = 'sending' and d.locked_at < ${leaseExpired}
+      order by d.locked_at
+      limit ${options.limit}
+      for update skip locked
+    )
+    update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}
+    from stale, contacts c, campaigns k
+    where d.id = stale.id and c.id = d.contact_id and k.id = d.campaign_id
+    returning ${CLAIMED_COLUMNS(sql)}`;
+}
+
+/** Gives deliveries back without changing their state (their campaign was paused meanwhile, say). */
+export async function releaseDeliveries(sql: Sql, ids: string[], workerId: string): Promise<void> {
+  if (ids.length === 0) return;
+  await sql`
+    update deliveries set locked_by = null, locked_at = null
+    where id = any(${ids}::bigint[]) and locked_by = ${workerId} and state in ('queued', 'waiting')`;
+}

@@ -1,0 +1,121 @@
+import type { Chat2DeskClient } from '../chat2desk/client.js';
+import type { Message } from '../chat2desk/types.js';
+import type { Clock } from '../clock.js';
+import type { Sql } from '../db/database.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { Chat2DeskGate } from './chat2deskGate.js';
+import { receiveWebhookEvent } from './webhookEvents.js';
+
+/** Transports whose sent messages Chat2Desk reports `recipient_status` for (v1.08: Viber Business). */
+export const TRANSPORTS_REPORTING_DELIVERY: readonly string[] = [
+  'viber',
+  'viber_business',
+  'viber_public',
+  'widget',
+];
+
+export interface StatusPollerOptions {
+  sql: Sql;
+  client: Chat2DeskClient;
+  gate: Chat2DeskGate;
+  clock: Clock;
+  logger?: Logger;
+  /** Polls allowed per request the engine made otherwise: polling costs quota. */
+  budgetRatio?: number;
+  /** Read client replies (STOP) by polling: only when no web hook of ours receives them. */
+  pollInbound: boolean;
+}
+
+/**
+ * Where no web hook brings them, collects delivery statuses and client replies by reading
+ * `GET /v1/messages` a page (200) at a time, within a budget that is a small fraction of the requests
+ * the engine makes for sending, so polling never eats the monthly quota.
+ */
+export class StatusPoller {
+  readonly #o: Required<Omit<StatusPollerOptions, 'logger'>>;
+  readonly #logger: Logger;
+  #polls = 0;
+  #lastInboundId: number | undefined;
+
+  constructor(options: StatusPollerOptions) {
+    this.#o = { budgetRatio: 0.05, ...options };
+    this.#logger = options.logger ?? silentLogger;
+  }
+
+  get polls(): number {
+    return this.#polls;
+  }
+
+  /** Polls allowed so far: one to start with, then `budgetRatio` of every other request. */
+  #budgetLeft(): number {
+    const otherRequests = this.#o.gate.requests - this.#polls;
+    return Math.floor(1 + otherRequests * this.#o.budgetRatio) - this.#polls;
+  }
+
+  async pollOnce(): Promise<{ polled: number; statusesApplied: number; optOuts: number }> {
+    let polled = 0;
+    let statusesApplied = 0;
+    let optOuts = 0;
+    if (this.#o.pollInbound && this.#budgetLeft() > 0) {
+      polled++;
+      optOuts += await this.#pollInbound();
+    }
+    if (this.#budgetLeft() > 0 && (await this.#hasUnsettledReportingDeliveries())) {
+      polled++;
+      statusesApplied += await this.#pollStatuses();
+    }
+    return { polled, statusesApplied, optOuts };
+  }
+
+  async #list(filters: Parameters<Chat2DeskClient['listMessages']>[0]): Promise<Message[]> {
+    this.#polls++;
+    const page = await this.#o.gate.call(() => this.#o.client.listMessages(filters));
+    return page.data;
+  }
+
+  async #pollInbound(): Promise<number> {
+    const messages = await this.#list({ type: 'from_client', order: 'desc', limit: 200 });
+    const fresh = messages.filter((m) => this.#lastInboundId === undefined || m.id > this.#lastInboundId);
+    let optOuts = 0;
+    for (const m of fresh.reverse()) {
+      const outcome = await receiveWebhookEvent(
+        this.#o.sql,
+        { ...m, hook_type: 'inbox' },
+        JSON.stringify(m),
+        {
+          now: this.#o.clock.now(),
+        },
+      );
+      if (outcome.optedOut) optOuts++;
+    }
+    const newest = messages.reduce((max, m) => Math.max(max, m.id), this.#lastInboundId ?? 0);
+    if (newest > 0) this.#lastInboundId = newest;
+    return optOuts;
+  }
+
+  async #hasUnsettledReportingDeliveries(): Promise<boolean> {
+    const [row] = await this.#o.sql`
+      select 1 from deliveries
+      where state in ('sent', 'delivered') and transport = any(${TRANSPORTS_REPORTING_DELIVERY}) limit 1`;
+    return row !== undefined;
+  }
+
+  async #pollStatuses(): Promise<number> {
+    let applied = 0;
+    for (const transport of TRANSPORTS_REPORTING_DELIVERY.slice(0, 1)) {
+      const messages = await this.#list({ type: 'to_client', transport, order: 'desc', limit: 200 });
+      for (const m of messages) {
+        if (!m.recipient_status) continue;
+        const outcome = await receiveWebhookEvent(
+          this.#o.sql,
+          { hook_type: 'outbox_status', message_id: m.id, recipient_status: m.recipient_status },
+          '',
+          { now: this.#o.clock.now() },
+        );
+        if (outcome.statusApplied) applied++;
+      }
+    }
+    this.#logger.debug({ applied }, 'delivery statuses polled');
+    return applied;
+  }
+}

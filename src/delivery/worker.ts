@@ -1,0 +1,406 @@
+import { randomBytes } from 'node:crypto';
+import pLimit from 'p-limit';
+import { changeCampaignStatus } from '../campaigns/lifecycle.js';
+import { buildTemplateContext, compileTemplate } from '../campaigns/template.js';
+import type { Chat2DeskClient } from '../chat2desk/client.js';
+import {
+  Chat2DeskAuthError,
+  Chat2DeskError,
+  Chat2DeskQuotaExhaustedError,
+  Chat2DeskValidationError,
+} from '../chat2desk/errors.js';
+import type { ClientCreationTransport, Transport } from '../chat2desk/types.js';
+import type { Clock } from '../clock.js';
+import type { Sql } from '../db/database.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
+import { type Chat2DeskGate, QuotaGuardError } from './chat2deskGate.js';
+import { findAcceptedMessage } from './findAcceptedMessage.js';
+import { SharedRateLimiter } from './rateLimiter.js';
+import {
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  claimStaleSending,
+  releaseDeliveries,
+} from './sql/claimDueDeliveries.js';
+import { type MoveDelivery, moveDelivery } from './sql/moveDelivery.js';
+import { recordChat2DeskClient } from './sql/recordChat2DeskClient.js';
+import { REASONS } from './states.js';
+
+export const DELIVERIES_CHANNEL = 'broadcaster_deliveries';
+const CREATABLE_TRANSPORTS: readonly string[] = ['whatsapp', 'viber', 'sms'];
+
+export interface DeliveryWorkerOptions {
+  sql: Sql;
+  client: Chat2DeskClient;
+  gate: Chat2DeskGate;
+  clock: Clock;
+  whatsappDelayMs: number;
+  defaultTimezone?: string;
+  logger?: Logger;
+  workerId?: string;
+  /** Deliveries claimed at a time. */
+  batchSize?: number;
+  /** Deliveries in flight at once (Chat2Desk requests overlap; the rate limiter still paces them). */
+  concurrency?: number;
+  /** How long a claim holds before another worker may take it over (a crashed worker's). */
+  leaseMs?: number;
+  /** Real-time pause between polls when idle (a NOTIFY wakes the worker sooner). */
+  idlePollMs?: number;
+  random?: () => number;
+}
+
+/**
+ * Claims due deliveries and takes each to a final or waiting state: consent re-checked, template
+ * rendered, Chat2Desk client found or created, the WhatsApp new-client delay honoured, then the send
+ * recorded as `sending` BEFORE the request and as `sent` after it. A delivery found in `sending`
+ * later (a crash, a lost answer) is reconciled with Chat2Desk before it may be sent again.
+ */
+export class DeliveryWorker {
+  readonly workerId: string;
+  readonly #o: Required<Omit<DeliveryWorkerOptions, 'logger' | 'workerId' | 'defaultTimezone'>> & {
+    defaultTimezone: string;
+  };
+  readonly #logger: Logger;
+  readonly #limit: ReturnType<typeof pLimit>;
+  readonly #campaignLimiters = new Map<string, SharedRateLimiter>();
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #unlisten: (() => Promise<void>) | undefined;
+
+  constructor(options: DeliveryWorkerOptions) {
+    this.workerId = options.workerId ?? `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.#logger = (options.logger ?? silentLogger).child({ workerId: this.workerId });
+    this.#o = {
+      sql: options.sql,
+      client: options.client,
+      gate: options.gate,
+      clock: options.clock,
+      whatsappDelayMs: options.whatsappDelayMs,
+      defaultTimezone: options.defaultTimezone ?? 'UTC',
+      batchSize: options.batchSize ?? 100,
+      concurrency: options.concurrency ?? 16,
+      leaseMs: options.leaseMs ?? 120_000,
+      idlePollMs: options.idlePollMs ?? 250,
+      random: options.random ?? Math.random,
+    };
+    this.#limit = pLimit(this.#o.concurrency);
+  }
+
+  /** One round: recover stale sends, claim due deliveries, process them. Returns how many it handled. */
+  async runOnce(): Promise<number> {
+    const { sql, clock, batchSize, leaseMs } = this.#o;
+    const claim = { workerId: this.workerId, now: clock.now(), limit: batchSize, leaseMs };
+    const stale = await claimStaleSending(sql, claim);
+    const due = await claimDueDeliveries(sql, { ...claim, limit: Math.max(0, batchSize - stale.length) });
+    const all = [...stale, ...due];
+    await Promise.all(
+      all.map((d) =>
+        this.#limit(() =>
+          this.#process(d).catch((error: unknown) => {
+            // The claim stays until its lease runs out; then another round picks the delivery up again.
+            this.#logger.error({ err: error, deliveryId: d.id }, 'delivery processing failed');
+          }),
+        ),
+      ),
+    );
+    return all.length;
+  }
+
+  /** Runs rounds until nothing is due (by the engine clock): for tests and the demo. */
+  async drain(maxRounds = 10_000): Promise<void> {
+    for (let round = 0; round < maxRounds; round++) {
+      if ((await this.runOnce()) === 0) return;
+    }
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await this.#unlisten?.();
+  }
+
+  async #run(): Promise<void> {
+    try {
+      const listener = await this.#o.sql.listen(DELIVERIES_CHANNEL, () => this.#wake?.());
+      this.#unlisten = () => listener.unlisten();
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'LISTEN failed; polling only');
+    }
+    while (this.#running) {
+      let handled = 0;
+      try {
+        handled = await this.runOnce();
+      } catch (error) {
+        this.#logger.error({ err: error }, 'delivery round failed');
+      }
+      if (handled === 0 && this.#running) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.#o.idlePollMs);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
+      }
+    }
+  }
+
+  async #process(d: ClaimedDelivery): Promise<void> {
+    if (d.state === 'sending') return this.#reconcile(d, 'recovered');
+    const now = this.#o.clock.now();
+
+    if (d.optedOutAt) return this.#settle(d, 'skipped', REASONS.optedOut);
+    if (d.requireOptIn && !d.optedInAt) return this.#settle(d, 'skipped', REASONS.noConsent);
+
+    const timezone = d.contactTimezone ?? d.campaignTimezone ?? this.#o.defaultTimezone;
+    const rendered = compileTemplate(d.templateSource).render(
+      buildTemplateContext(
+        { phone: d.phone, name: d.contactName, timezone: d.contactTimezone, attributes: d.attributes ?? {} },
+        { campaign: { name: d.campaignName }, timezone },
+      ),
+    );
+    if (!rendered.ok) return this.#settle(d, 'skipped', REASONS.missingVariable(rendered.missingVariable));
+
+    let client: { clientId: string; whatsappAddedAt: Date | null };
+    try {
+      const resolved = await this.#ensureClient(d, now);
+      if (!resolved) return; // settled inside
+      client = resolved;
+    } catch (error) {
+      return this.#handleFailure(d, error, 'create_client');
+    }
+
+    if (d.transport === 'whatsapp' && client.whatsappAddedAt) {
+      const allowedAt = new Date(client.whatsappAddedAt.getTime() + this.#o.whatsappDelayMs);
+      if (allowedAt > now) {
+        return this.#settle(d, 'waiting', REASONS.whatsappDelay, {
+          nextAttemptAt: allowedAt,
+          chat2deskClientId: client.clientId,
+        });
+      }
+    }
+
+    // Recorded as sending first, then paced: the rate limiter's slot is as close to the request as can be.
+    const sendingAt = this.#o.clock.now();
+    const claimed = await moveDelivery(this.#o.sql, {
+      id: d.id,
+      to: 'sending',
+      reason: null,
+      now: sendingAt,
+      workerId: this.workerId,
+      changes: { renderedText: rendered.text, chat2deskClientId: client.clientId, attempts: d.attempts + 1 },
+    });
+    if (!claimed) return; // cancelled, opted out or taken over meanwhile: not ours to send
+    const sending: ClaimedDelivery = {
+      ...d,
+      state: 'sending',
+      attempts: d.attempts + 1,
+      sendingAt,
+      renderedText: rendered.text,
+      chat2deskClientId: client.clientId,
+    };
+    try {
+      await this.#o.gate.admit(this.#campaignLimiter(d));
+    } catch (error) {
+      return this.#handleFailure(sending, error, 'admit');
+    }
+
+    let messageId: number | null;
+    try {
+      const answer = await this.#o.client.sendMessage({
+        clientId: Number(client.clientId),
+        text: rendered.text,
+        transport: d.transport as Transport,
+        ...(d.channelId !== null ? { channelId: d.channelId } : {}),
+      });
+      messageId = answer.message_id ?? null;
+    } catch (error) {
+      if (error instanceof Chat2DeskError && error.ambiguous) return this.#reconcile(sending, error.code);
+      return this.#handleFailure(sending, error, 'send');
+    }
+    await this.#move(d, 'sent', null, { chat2deskMessageId: messageId, release: true });
+  }
+
+  /** The contact's Chat2Desk client on this transport, created (POST /v1/clients) when not known yet. */
+  async #ensureClient(
+    d: ClaimedDelivery,
+    now: Date,
+  ): Promise<{ clientId: string; whatsappAddedAt: Date | null } | undefined> {
+    const knownId = d.contactClientId ?? d.chat2deskClientId;
+    if (knownId && (d.contactTransports ?? []).includes(d.transport)) {
+      return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
+    }
+    if (CREATABLE_TRANSPORTS.includes(d.transport)) {
+      try {
+        // POST /v1/clients is Chat2Desk's upsert: an existing client keeps its id and gains the transport.
+        const created = await this.#o.gate.call(() =>
+          this.#o.client.createClient({
+            phone: d.phone,
+            transport: d.transport as ClientCreationTransport,
+            ...(d.channelId !== null ? { channelId: d.channelId } : {}),
+          }),
+        );
+        const recorded = await recordChat2DeskClient(this.#o.sql, {
+          contactId: d.contactId,
+          clientId: created.id,
+          addedTransport: d.transport,
+          now,
+        });
+        return { clientId: String(created.id), whatsappAddedAt: recorded.whatsappAddedAt };
+      } catch (error) {
+        // Creation may be switched off for the company: a client who wrote to us first is still reachable.
+        if (!(error instanceof Chat2DeskValidationError)) throw error;
+        this.#logger.debug({ deliveryId: d.id, err: error }, 'client creation refused; looking the phone up');
+      }
+    }
+    if (knownId) return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
+    const found = await this.#o.gate.call(() => this.#o.client.findClientByPhone(d.phone));
+    if (!found) {
+      await this.#settle(d, 'failed', REASONS.rejectedByChat2Desk('client_not_found'));
+      return undefined;
+    }
+    await recordChat2DeskClient(this.#o.sql, {
+      contactId: d.contactId,
+      clientId: found.id,
+      addedTransport: null,
+      now,
+    });
+    return { clientId: String(found.id), whatsappAddedAt: null };
+  }
+
+  /** A send whose outcome is unknown: did Chat2Desk accept it? Only a clear "no" allows sending again. */
+  async #reconcile(d: ClaimedDelivery, cause: string): Promise<void> {
+    if (!d.chat2deskClientId || d.renderedText === null || !d.sendingAt) {
+      // Recorded as sending without the means to have sent: nothing can have gone out.
+      return this.#retry(d, cause);
+    }
+    let found: Awaited<ReturnType<typeof findAcceptedMessage>>;
+    try {
+      found = await findAcceptedMessage(
+        { client: this.#o.client, gate: this.#o.gate, sql: this.#o.sql },
+        {
+          id: d.id,
+          chat2deskClientId: d.chat2deskClientId,
+          renderedText: d.renderedText,
+          sendingAt: d.sendingAt,
+        },
+      );
+    } catch (error) {
+      // Still unknown: the lease runs out and reconciliation is tried again; never a blind resend.
+      this.#logger.warn({ err: error, deliveryId: d.id }, 'could not reconcile a send; will try again');
+      return;
+    }
+    if (found) {
+      await this.#move(
+        d,
+        'sent',
+        null,
+        { chat2deskMessageId: found.id, release: true },
+        { reconciled: cause },
+      );
+    } else {
+      await this.#retry(d, cause, { reconciled: 'not_found' });
+    }
+  }
+
+  async #handleFailure(d: ClaimedDelivery, error: unknown, step: string): Promise<void> {
+    if (error instanceof QuotaGuardError || error instanceof Chat2DeskQuotaExhaustedError) {
+      await this.#pauseCampaign(d, 'quota_guard');
+      return this.#putBack(d);
+    }
+    if (error instanceof Chat2DeskAuthError) {
+      await this.#pauseCampaign(d, 'chat2desk_auth');
+      return this.#putBack(d);
+    }
+    if (error instanceof Chat2DeskError && error.retryable) return this.#retry(d, error.code);
+    if (error instanceof Chat2DeskError) {
+      return this.#settle(
+        d,
+        'failed',
+        REASONS.rejectedByChat2Desk(error.apiMessage ?? error.code),
+        {},
+        { step },
+      );
+    }
+    throw error;
+  }
+
+  /** Transient trouble: wait with back-off, or fail once the attempts are spent. */
+  async #retry(d: ClaimedDelivery, cause: string, details?: Record<string, unknown>): Promise<void> {
+    if (d.attempts >= MAX_SEND_ATTEMPTS) {
+      return this.#settle(d, 'failed', REASONS.attemptsExhausted(cause), {}, details);
+    }
+    const next = new Date(
+      this.#o.clock.now().getTime() + retryDelayMs(Math.max(1, d.attempts), this.#o.random),
+    );
+    await this.#settle(d, 'waiting', REASONS.retry(cause), { nextAttemptAt: next }, details);
+  }
+
+  /** Back to the queue unsent, untouched by attempts: its campaign is paused and will resume it. */
+  async #putBack(d: ClaimedDelivery): Promise<void> {
+    if (d.state === 'sending') {
+      await this.#move(d, 'queued', null, { release: true, attempts: Math.max(0, d.attempts - 1) });
+    } else {
+      await releaseDeliveries(this.#o.sql, [d.id], this.workerId);
+    }
+  }
+
+  async #pauseCampaign(d: ClaimedDelivery, reason: string): Promise<void> {
+    try {
+      await changeCampaignStatus(this.#o.sql, d.campaignId, 'paused', { reason, now: this.#o.clock.now() });
+      this.#logger.warn({ campaignId: d.campaignId, reason }, 'campaign paused');
+    } catch {
+      // Already paused (or cancelled) by another worker or a person: nothing to add.
+    }
+  }
+
+  #settle(
+    d: ClaimedDelivery,
+    to: 'waiting' | 'skipped' | 'failed',
+    reason: string,
+    changes: MoveDelivery['changes'] = {},
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    return this.#move(d, to, reason, { ...changes, release: true }, details);
+  }
+
+  async #move(
+    d: ClaimedDelivery,
+    to: MoveDelivery['to'],
+    reason: string | null,
+    changes: MoveDelivery['changes'],
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    const moved = await moveDelivery(this.#o.sql, {
+      id: d.id,
+      to,
+      reason,
+      now: this.#o.clock.now(),
+      workerId: this.workerId,
+      changes,
+      ...(details ? { details } : {}),
+    });
+    if (!moved) this.#logger.warn({ deliveryId: d.id, to }, 'delivery moved by someone else first');
+  }
+
+  #campaignLimiter(d: ClaimedDelivery): SharedRateLimiter | undefined {
+    if (!d.rateLimitPerSecond) return undefined;
+    const name = `campaign:${d.campaignId}`;
+    let limiter = this.#campaignLimiters.get(name);
+    if (!limiter) {
+      limiter = new SharedRateLimiter({ sql: this.#o.sql, name, perSecond: d.rateLimitPerSecond });
+      this.#campaignLimiters.set(name, limiter);
+    }
+    return limiter;
+  }
+}

@@ -1,0 +1,217 @@
+import type { FastifyInstance } from 'fastify';
+import { Chat2DeskClient } from './chat2desk/client.js';
+import { type Sandbox, startSandbox } from './chat2desk/sandbox/index.js';
+import { type Clock, systemClock } from './clock.js';
+import type { EngineConfig } from './config/config.js';
+import { connectDatabase, type Database, resolveDatabaseServer } from './db/database.js';
+import { migrate } from './db/migrator.js';
+import { Chat2DeskGate } from './delivery/chat2deskGate.js';
+import { QuotaGuard } from './delivery/quotaGuard.js';
+import { SharedRateLimiter } from './delivery/rateLimiter.js';
+import { StatusPoller } from './delivery/statusPoller.js';
+import { DeliveryWorker } from './delivery/worker.js';
+import { buildHttpServer, webhookSecretFor } from './http/server.js';
+import { type Logger, silentLogger } from './logger.js';
+import { Timekeeper } from './scheduler/timekeeper.js';
+
+export const ROLES = ['all', 'api', 'scheduler', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+const SANDBOX_TOKEN = 'sandbox-token';
+const STATUS_POLL_INTERVAL_MS = 5_000;
+
+export interface EngineOptions {
+  config: EngineConfig;
+  role?: Role;
+  clock?: Clock;
+  logger?: Logger;
+  /** Options for the built-in sandbox when no CHAT2DESK_TOKEN is configured. */
+  sandbox?: Parameters<typeof startSandbox>[0];
+}
+
+export interface Engine {
+  db: Database;
+  client: Chat2DeskClient;
+  gate: Chat2DeskGate;
+  sandbox: Sandbox | undefined;
+  worker: DeliveryWorker | undefined;
+  timekeeper: Timekeeper | undefined;
+  statusPoller: StatusPoller | undefined;
+  http: FastifyInstance | undefined;
+  /** Where the HTTP API listens, when this instance serves it. */
+  httpUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Puts the engine together for one process: database (migrated first), Chat2Desk (or the sandbox),
+ * the shared rate limit and quota, and the roles asked for. Several such processes share the work
+ * through PostgreSQL alone.
+ */
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const { config } = options;
+  const role = options.role ?? 'all';
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    while (stops.length)
+      await stops
+        .pop()?.()
+        .catch((error: unknown) => logger.warn({ err: error }, 'stop failed'));
+  };
+
+  try {
+    const server = await resolveDatabaseServer(config, logger);
+    stops.push(server.stop);
+    await migrate(server.url, { logger });
+    const db = connectDatabase(server.url, { max: 10, applicationName: `broadcaster-${role}` });
+    stops.push(db.close);
+
+    let sandbox: Sandbox | undefined;
+    let apiUrl = config.chat2desk.apiUrl;
+    let token = config.chat2desk.token;
+    if (!token) {
+      sandbox = await startSandbox({
+        port: 0,
+        token: SANDBOX_TOKEN,
+        whatsappDelayMs: config.whatsappNewClientDelayMs,
+        logger,
+        ...options.sandbox,
+      });
+      stops.push(() => sandbox!.close());
+      apiUrl = sandbox.url;
+      token = sandbox.token;
+      logger.warn(
+        { sandboxUrl: sandbox.url },
+        'CHAT2DESK_TOKEN is not set: sending to the built-in Chat2Desk SANDBOX. No message reaches a real client.',
+      );
+    }
+    const client = new Chat2DeskClient({
+      baseUrl: apiUrl,
+      token,
+      timeoutMs: config.chat2desk.timeoutMs,
+      logger,
+    });
+    stops.push(() => client.close());
+    const limiter = new SharedRateLimiter({
+      sql: db.sql,
+      name: 'chat2desk',
+      perSecond: config.chat2desk.requestsPerSecond,
+    });
+    const quota = new QuotaGuard({
+      sql: db.sql,
+      clock,
+      ...(config.chat2desk.monthlyQuota !== undefined
+        ? { monthlyQuotaOverride: config.chat2desk.monthlyQuota }
+        : {}),
+    });
+    const gate = new Chat2DeskGate(limiter, quota);
+
+    const engine: Engine = {
+      db,
+      client,
+      gate,
+      sandbox,
+      worker: undefined,
+      timekeeper: undefined,
+      statusPoller: undefined,
+      http: undefined,
+      httpUrl: undefined,
+      stop,
+    };
+
+    if (role === 'all' || role === 'worker') {
+      const info = await gate.callBeforeQuotaIsKnown(() => client.getApiInfo());
+      await quota.syncFromApiInfo(info);
+      const receivesWebhooks = await registerWebhook({
+        config,
+        client,
+        gate,
+        token,
+        hook: info.hook,
+        logger,
+      });
+      engine.worker = new DeliveryWorker({
+        sql: db.sql,
+        client,
+        gate,
+        clock,
+        whatsappDelayMs: config.whatsappNewClientDelayMs,
+        defaultTimezone: config.defaultTimezone,
+        logger,
+      });
+      engine.worker.start();
+      stops.push(() => engine.worker!.stop());
+      engine.statusPoller = new StatusPoller({
+        sql: db.sql,
+        client,
+        gate,
+        clock,
+        logger,
+        pollInbound: !receivesWebhooks,
+      });
+      const timer = setInterval(() => {
+        engine
+          .statusPoller!.pollOnce()
+          .catch((error: unknown) => logger.warn({ err: error }, 'status poll failed'));
+      }, STATUS_POLL_INTERVAL_MS);
+      stops.push(async () => clearInterval(timer));
+    }
+    if (role === 'all' || role === 'scheduler') {
+      engine.timekeeper = new Timekeeper({ sql: db.sql, clock, logger });
+      engine.timekeeper.start();
+      stops.push(() => engine.timekeeper!.stop());
+    }
+    if (role === 'all' || role === 'api') {
+      const http = buildHttpServer({ sql: db.sql, clock, logger, webhookSecret: webhookSecretFor(token) });
+      // Without an API token the API must not be reachable from other machines.
+      const host = config.http.apiToken ? '0.0.0.0' : '127.0.0.1';
+      if (!config.http.apiToken)
+        logger.warn({ host }, 'API_TOKEN is not set: the HTTP API listens on 127.0.0.1 only');
+      const address = await http.listen({ port: config.http.port, host });
+      stops.push(() => http.close());
+      engine.http = http;
+      engine.httpUrl = address;
+    }
+    logger.info({ role }, 'engine started');
+    return engine;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Registers our web hook receiver with Chat2Desk when PUBLIC_URL says where it is reachable. The
+ * company's single web hook is shared with its other integrations: a different one is never replaced.
+ * Returns whether client replies will reach us by web hook (else they are polled, within budget).
+ */
+async function registerWebhook(options: {
+  config: EngineConfig;
+  client: Chat2DeskClient;
+  gate: Chat2DeskGate;
+  token: string;
+  hook: string | null | undefined;
+  logger: Logger;
+}): Promise<boolean> {
+  const { config, logger } = options;
+  if (!config.publicUrl) {
+    logger.info(
+      'PUBLIC_URL is not set: client replies and statuses are polled within a small request budget',
+    );
+    return false;
+  }
+  const ours = `${config.publicUrl}/webhooks/chat2desk/${webhookSecretFor(options.token)}`;
+  if (options.hook === ours) return true;
+  if (options.hook) {
+    logger.warn(
+      'the company already has a different Chat2Desk web hook (another integration?); leaving it in place and ' +
+        'polling for replies and statuses instead',
+    );
+    return false;
+  }
+  await options.gate.call(() => options.client.setWebHook(ours));
+  logger.info('registered the Chat2Desk web hook receiver');
+  return true;
+}

@@ -1,0 +1,374 @@
+import { describe, expect, it } from 'vitest';
+import { campaignDocument } from '../../src/campaigns/campaignDocument.js';
+import { parseCampaignText, validateCampaignDefinition } from '../../src/campaigns/definition.js';
+import { CampaignDefinitionError, type CampaignDefinitionIssue } from '../../src/campaigns/errors.js';
+
+const now = new Date('2026-11-20T12:00:00Z');
+
+const blackFriday = {
+  name: 'Black Friday',
+  kind: 'broadcast',
+  transport: 'whatsapp',
+  channelId: 1,
+  template: "Hi {{firstName}}, {{discount}}% off until {{formatDate endsAt 'd MMMM'}}",
+  audience: { list: 'vip' },
+  schedule: { at: '2026-11-27T10:00:00+03:00' },
+  sendWindow: { from: '09:00', to: '21:00' },
+  rateLimit: { perSecond: 5 },
+  requireOptIn: true,
+};
+
+const reminder = {
+  name: 'Visit reminder',
+  kind: 'reminder',
+  transport: 'viber',
+  template: { file: 'appointment-reminder.hbs' },
+  offsets: ['-24h', '-2h', '-1h30m'],
+  sendLateWithin: '30m',
+  timezone: 'Europe/Moscow',
+};
+
+function issuesOf(run: () => unknown): CampaignDefinitionIssue[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CampaignDefinitionError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected the definition to be refused');
+}
+
+const issues = (value: unknown) => issuesOf(() => validateCampaignDefinition(value, { now }));
+const paths = (value: unknown) => issues(value).map((issue) => issue.path);
+
+describe('validateCampaignDefinition', () => {
+  it('reads the broadcast from PRODUCT.md into a typed definition', () => {
+    const definition = validateCampaignDefinition(blackFriday, { now });
+    expect(definition).toEqual({
+      name: 'Black Friday',
+      kind: 'broadcast',
+      transport: 'whatsapp',
+      channelId: 1,
+      template: { source: blackFriday.template },
+      audience: { list: 'vip' },
+      schedule: { at: new Date('2026-11-27T07:00:00Z') },
+      offsets: [],
+      sendLateWithinMs: null,
+      sendWindow: { from: '09:00', to: '21:00' },
+      timezone: null,
+      rateLimitPerSecond: 5,
+      requireOptIn: true,
+      draft: false,
+      raw: blackFriday,
+    });
+  });
+
+  it('reads a reminder: offsets in seconds, sendLateWithin in milliseconds, everyone with an appointment', () => {
+    expect(validateCampaignDefinition(reminder, { now })).toMatchObject({
+      kind: 'reminder',
+      template: { file: 'appointment-reminder.hbs' },
+      audience: { all: true },
+      schedule: null,
+      offsets: [-86_400, -7_200, -5_400],
+      sendLateWithinMs: 1_800_000,
+      timezone: 'Europe/Moscow',
+      requireOptIn: true,
+      draft: false,
+    });
+  });
+
+  it('reads a cron schedule with its time zone', () => {
+    const definition = validateCampaignDefinition(
+      { ...blackFriday, schedule: { cron: '0 10 * * MON', timezone: 'Europe/Moscow' }, draft: true },
+      { now },
+    );
+    expect(definition.schedule).toEqual({ cron: '0 10 * * MON', timezone: 'Europe/Moscow' });
+    expect(definition.draft).toBe(true);
+  });
+
+  it("takes a cron schedule's zone from the campaign's timezone when the schedule has none", () => {
+    const definition = validateCampaignDefinition(
+      { ...blackFriday, timezone: 'Asia/Almaty', schedule: { cron: '0 10 * * *' } },
+      { now },
+    );
+    expect(definition.schedule).toEqual({ cron: '0 10 * * *', timezone: 'Asia/Almaty' });
+  });
+
+  it('refuses a one-shot time in the past, quoting it', () => {
+    const error = (() => {
+      try {
+        validateCampaignDefinition({ ...blackFriday, schedule: { at: '2020-01-01T00:00:00Z' } }, { now });
+      } catch (e) {
+        return e as CampaignDefinitionError;
+      }
+    })();
+    expect(error).toBeInstanceOf(CampaignDefinitionError);
+    expect(error?.message).toContain('schedule.at: "2020-01-01T00:00:00Z" is in the past');
+    expect(error?.code).toBe('campaign_invalid');
+  });
+
+  it('accepts a past one-shot time when re-reading a stored campaign', () => {
+    const stored = { ...blackFriday, schedule: { at: '2020-01-01T00:00:00Z' } };
+    expect(validateCampaignDefinition(stored, { now, allowPastSchedule: true }).schedule).toEqual({
+      at: new Date('2020-01-01T00:00:00Z'),
+    });
+  });
+
+  it('refuses a one-shot time without an offset, or one that is not a real date', () => {
+    expect(issues({ ...blackFriday, schedule: { at: '2026-11-27T10:00:00' } })[0]?.message).toContain(
+      'has no UTC offset',
+    );
+    expect(issues({ ...blackFriday, schedule: { at: '2026-02-30T10:00:00Z' } })[0]?.message).toContain(
+      'is not an ISO time',
+    );
+    expect(issues({ ...blackFriday, schedule: { at: 'next friday' } })[0]?.path).toBe('schedule.at');
+  });
+
+  it('reports every problem at once, not just the first', () => {
+    expect(
+      paths({
+        name: '',
+        kind: 'newsletter',
+        transport: 'email',
+        channelId: '1',
+        template: '',
+        audience: { list: 'vip', all: true },
+        schedule: { at: '2020-01-01T00:00:00Z' },
+        sendWindow: { from: '9:00', to: '25:00', days: [0, 8] },
+        rateLimit: { perSecond: 0 },
+        requireOptIn: 'yes',
+      }),
+    ).toEqual([
+      'name',
+      'kind',
+      'transport',
+      'channelId',
+      'template',
+      'audience',
+      'schedule.at',
+      'sendWindow.from',
+      'sendWindow.to',
+      'sendWindow.days',
+      'rateLimit.perSecond',
+      'requireOptIn',
+    ]);
+  });
+
+  it('names the field and the expected type when a value has the wrong type', () => {
+    expect(issues({ ...blackFriday, channelId: '1' })).toEqual([
+      { path: 'channelId', message: 'expected a positive integer (a Chat2Desk channel id), got "1"' },
+    ]);
+    expect(issues({ ...blackFriday, requireOptIn: 'yes' })).toEqual([
+      { path: 'requireOptIn', message: 'expected true or false, got "yes"' },
+    ]);
+    expect(issues({ ...blackFriday, transport: 'email' })).toEqual([
+      {
+        path: 'transport',
+        message: 'expected one of whatsapp, viber, sms, telegram, vkontakte, facebook, got "email"',
+      },
+    ]);
+  });
+
+  it('names unknown fields, at any depth, suggesting the field probably meant', () => {
+    expect(
+      issues({ ...blackFriday, channelID: 1, sendWindow: { from: '09:00', to: '21:00', weekdays: [1] } }),
+    ).toEqual([
+      { path: 'channelID', message: 'unknown field; did you mean "channelId"?' },
+      { path: 'sendWindow.weekdays', message: 'unknown field (allowed: from, to, days)' },
+    ]);
+  });
+
+  it('refuses what is not an object at all', () => {
+    expect(issues(['a'])).toEqual([{ path: 'campaign', message: 'expected an object, got an array' }]);
+  });
+
+  it('requires the fields a broadcast cannot do without', () => {
+    expect(paths({ name: 'x', kind: 'broadcast', transport: 'sms', template: 'Hi' })).toEqual([
+      'audience',
+      'schedule',
+    ]);
+    expect(paths({})).toEqual(['name', 'kind', 'transport', 'template']);
+  });
+
+  it('keeps reminder-only fields off broadcasts and schedules off reminders', () => {
+    expect(paths({ ...blackFriday, offsets: ['-1h'], sendLateWithin: '10m' })).toEqual([
+      'offsets',
+      'sendLateWithin',
+    ]);
+    expect(paths({ ...reminder, schedule: { at: '2026-11-27T10:00:00+03:00' } })).toEqual(['schedule']);
+  });
+
+  it('requires reminder offsets written with a sign, each once', () => {
+    expect(paths({ ...reminder, offsets: undefined })).toEqual(['offsets']);
+    expect(paths({ ...reminder, offsets: [] })).toEqual(['offsets']);
+    expect(issues({ ...reminder, offsets: ['24h', '-2h', '-120m', 'soon', 5] })).toEqual([
+      { path: 'offsets[0]', message: '"24h" needs a sign: "-24h" before the appointment, "+24h" after' },
+      { path: 'offsets[2]', message: '"-120m" repeats an earlier offset' },
+      { path: 'offsets[3]', message: 'expected an offset such as "-24h", "-15m" or "-1h30m", got "soon"' },
+      { path: 'offsets[4]', message: 'expected an offset such as "-24h", "-15m" or "-1h30m", got 5' },
+    ]);
+  });
+
+  it('validates cron expressions with node-cron and time zones against the IANA database', () => {
+    expect(issues({ ...blackFriday, schedule: { cron: '61 * * * *', timezone: 'Europe/Moscow' } })).toEqual([
+      {
+        path: 'schedule.cron',
+        message: '"61 * * * *" is not a valid cron expression: invalid minute field "61"',
+      },
+    ]);
+    expect(issues({ ...blackFriday, schedule: { cron: '0 10 * * MON', timezone: 'Moscow' } })).toEqual([
+      { path: 'schedule.timezone', message: '"Moscow" is not an IANA time zone such as "Europe/Moscow"' },
+    ]);
+    expect(paths({ ...blackFriday, schedule: { cron: '0 10 * * MON', timezone: '+03:00' } })).toEqual([
+      'schedule.timezone',
+    ]);
+    expect(paths({ ...blackFriday, schedule: { cron: '0 10 * * MON' } })).toEqual(['schedule.timezone']);
+    expect(
+      paths({ ...blackFriday, timezone: 'Asia/Almaty', schedule: { cron: '0 10 * * *', timezone: 'UTC' } }),
+    ).toEqual(['schedule.timezone']);
+  });
+
+  it('refuses a schedule with both a time and a cron expression', () => {
+    expect(
+      issues({ ...blackFriday, schedule: { at: '2026-11-27T10:00:00+03:00', cron: '0 10 * * *' } }),
+    ).toEqual([{ path: 'schedule', message: 'give either "at" (once) or "cron" (repeating), not both' }]);
+  });
+
+  it('checks an inline template compiles, pointing into it', () => {
+    expect(issues({ ...blackFriday, template: 'Hi {{firstName}' })[0]?.message).toMatch(
+      /^line 1, column \d+ of the template: syntax error/,
+    );
+    expect(issues({ ...blackFriday, template: 'Hi {{shout firstName}}' })).toEqual([
+      { path: 'template', message: 'line 1, column 4 of the template: unknown helper "shout"' },
+    ]);
+  });
+
+  it('refuses template file names that could leave templates/', () => {
+    for (const file of ['../etc/passwd', 'a/b.hbs', 'reminder.txt', '..hbs']) {
+      expect(paths({ ...reminder, template: { file } }), file).toEqual(['template.file']);
+    }
+  });
+
+  it('checks the send window: HH:MM, not empty, weekdays 1 to 7', () => {
+    expect(
+      validateCampaignDefinition(
+        { ...blackFriday, sendWindow: { from: '21:00', to: '09:00', days: [5, 1] } },
+        { now },
+      ).sendWindow,
+    ).toEqual({
+      from: '21:00',
+      to: '09:00',
+      days: [1, 5],
+    });
+    expect(paths({ ...blackFriday, sendWindow: { from: '09:00', to: '09:00' } })).toEqual(['sendWindow']);
+    expect(paths({ ...blackFriday, sendWindow: { from: '09:00', to: '18:00', days: [1, 1] } })).toEqual([
+      'sendWindow.days',
+    ]);
+  });
+
+  it('treats null like an absent optional field', () => {
+    const definition = validateCampaignDefinition(
+      { ...blackFriday, sendWindow: null, rateLimit: null, channelId: null },
+      { now },
+    );
+    expect(definition).toMatchObject({
+      sendWindow: null,
+      rateLimitPerSecond: null,
+      channelId: null,
+      requireOptIn: true,
+    });
+  });
+
+  it('reads back unchanged from campaignDocument', () => {
+    for (const value of [
+      blackFriday,
+      reminder,
+      { ...blackFriday, schedule: { cron: '*/15 9-17 * * 1-5', timezone: 'America/New_York' } },
+    ]) {
+      const definition = validateCampaignDefinition(value, { now });
+      const again = validateCampaignDefinition(campaignDocument(definition), { now });
+      expect({ ...again, raw: undefined }).toEqual({ ...definition, raw: undefined });
+    }
+  });
+});
+
+describe('parseCampaignText', () => {
+  it('reads YAML', () => {
+    const yaml = [
+      'name: Black Friday',
+      'kind: broadcast',
+      'transport: whatsapp',
+      'template: "Hi {{firstName}}"',
+      'audience: { list: vip }',
+      'schedule:',
+      '  cron: "0 10 * * MON"',
+      '  timezone: Europe/Moscow',
+      'requireOptIn: no', // YAML 1.2: a string, not false
+    ].join('\n');
+    expect(issuesOf(() => parseCampaignText(yaml, 'yaml', { now }))).toEqual([
+      { path: 'requireOptIn', message: 'expected true or false, got "no"', line: 9, column: 15 },
+    ]);
+    expect(parseCampaignText(yaml.replace('no', 'false'), 'yaml', { now })).toMatchObject({
+      name: 'Black Friday',
+      schedule: { cron: '0 10 * * MON', timezone: 'Europe/Moscow' },
+      requireOptIn: false,
+    });
+  });
+
+  it('puts the line of each problem in a YAML file into the issue and the message', () => {
+    const yaml = [
+      'name: Reminder',
+      'kind: reminder',
+      'transport: sms',
+      'template: "Hi"',
+      'offsets:',
+      '  - -24h',
+      '  - 2h',
+    ].join('\n');
+    const error = (() => {
+      try {
+        parseCampaignText(yaml, 'yaml', { now });
+      } catch (e) {
+        return e as CampaignDefinitionError;
+      }
+    })();
+    expect(error?.issues).toEqual([
+      {
+        path: 'offsets[1]',
+        message: '"2h" needs a sign: "-2h" before the appointment, "+2h" after',
+        line: 7,
+        column: 5,
+      },
+    ]);
+    expect(error?.message).toBe(
+      'invalid campaign: offsets[1]: "2h" needs a sign: "-2h" before the appointment, "+2h" after (line 7, column 5)',
+    );
+  });
+
+  it('reads JSON and locates its problems too', () => {
+    const json = JSON.stringify({ ...blackFriday, schedule: { at: '2020-01-01T00:00:00Z' } }, null, 2);
+    expect(issuesOf(() => parseCampaignText(json, 'json', { now }))).toEqual([
+      { path: 'schedule.at', message: '"2020-01-01T00:00:00Z" is in the past', line: 11, column: 11 },
+    ]);
+  });
+
+  it('reports a JSON syntax error with its line and column', () => {
+    expect(issuesOf(() => parseCampaignText('{\n  "name": "x",\n  }', 'json', { now }))).toEqual([
+      { path: '', message: 'invalid JSON: Expected double-quoted property name', line: 3, column: 3 },
+    ]);
+  });
+
+  it('reports a YAML syntax error with its line and column', () => {
+    const found = issuesOf(() =>
+      parseCampaignText('name: x\nschedule:\n  at: 1\n  at: 2\n', 'yaml', { now }),
+    );
+    expect(found).toEqual([
+      { path: '', message: 'invalid YAML: Map keys must be unique', line: 4, column: 3 },
+    ]);
+  });
+
+  it('keeps the parsed object as the user wrote it', () => {
+    const json = JSON.stringify(blackFriday);
+    expect(parseCampaignText(json, 'json', { now }).raw).toEqual(blackFriday);
+  });
+});

@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
+import { ManualClock } from '../../src/clock.js';
+import { buildHttpServer, webhookSecretFor } from '../../src/http/server.js';
+import { silentLogger } from '../../src/logger.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+describe('the Chat2Desk web hook receiver', () => {
+  let db: TestDatabase;
+  let app: FastifyInstance;
+  let baseUrl: string;
+  let sandbox: Sandbox;
+  const secret = webhookSecretFor('test-token');
+  const clock = new ManualClock('2026-11-27T08:00:00Z');
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = buildHttpServer({ sql: db.sql, clock, logger: silentLogger, webhookSecret: secret });
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    sandbox = await startSandbox({ port: 0, token: 'test-token', clock });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await app?.close();
+    await db?.drop();
+  });
+
+  async function post(path: string, body: string) {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { error: { code: string } } & Record<string, unknown>,
+    };
+  }
+
+  it('opts out a contact who replies STOP through the sandbox web hook', async () => {
+    const client = sandbox.state.addClient({ phone: '79005550011' });
+    const [contact] = await db.sql`
+      insert into contacts (phone, opted_in_at, chat2desk_client_id) values ('79005550011', ${clock.now()}, ${client.id})
+      returning id`;
+    // The sandbox POSTs client messages to the URL set with POST /v1/companies/web_hook.
+    const hook = await fetch(`${sandbox.url}/v1/companies/web_hook`, {
+      method: 'POST',
+      headers: { authorization: 'test-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${baseUrl}/webhooks/chat2desk/${secret}` }),
+    });
+    expect(hook.status).toBe(200);
+
+    await sandbox.clientReply(client.id, 'СТОП');
+
+    const [row] = await db.sql`select opted_out_at, opt_out_reason from contacts where id = ${contact!.id}`;
+    expect(row).toEqual({ opted_out_at: clock.now(), opt_out_reason: 'stop_reply' });
+    const [event] = await db.sql`select message_type, processed_at from webhook_events`;
+    expect(event).toEqual({ message_type: 'from_client', processed_at: clock.now() });
+  });
+
+  it('acts on a replayed call only once', async () => {
+    const payload = JSON.stringify({
+      hook_type: 'inbox',
+      message_id: 987,
+      type: 'from_client',
+      text: 'hello',
+      client_id: 1,
+    });
+    const first = await post(`/webhooks/chat2desk/${secret}`, payload);
+    const replay = await post(`/webhooks/chat2desk/${secret}`, payload);
+
+    expect(first.body).toMatchObject({ duplicate: false });
+    expect(replay.body).toMatchObject({ duplicate: true });
+    const [count] =
+      await db.sql`select count(*)::int as n from webhook_events where chat2desk_message_id = 987`;
+    expect(count?.n).toBe(1);
+  });
+
+  it('answers a wrong secret with 404 and stores nothing', async () => {
+    const before = await db.sql`select count(*)::int as n from webhook_events`;
+    const res = await post(
+      '/webhooks/chat2desk/not-the-secret',
+      '{"type":"from_client","text":"STOP","client_id":1}',
+    );
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
+    expect(await db.sql`select count(*)::int as n from webhook_events`).toEqual(before);
+  });
+
+  it('answers malformed JSON with a 400 error envelope', async () => {
+    const res = await post(`/webhooks/chat2desk/${secret}`, '{"type": ');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: { code: 'invalid_json', message: 'the body is not valid JSON', details: {} },
+    });
+  });
+
+  it('reports health with the database', async () => {
+    const res = await fetch(`${baseUrl}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'ok' });
+  });
+});

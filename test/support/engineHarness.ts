@@ -1,0 +1,124 @@
+import postgres from 'postgres';
+import { Chat2DeskClient } from '../../src/chat2desk/client.js';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/chat2desk/sandbox/index.js';
+import { ManualClock } from '../../src/clock.js';
+import type { Sql } from '../../src/db/database.js';
+import { Chat2DeskGate } from '../../src/delivery/chat2deskGate.js';
+import { QuotaGuard } from '../../src/delivery/quotaGuard.js';
+import { SharedRateLimiter } from '../../src/delivery/rateLimiter.js';
+import { DeliveryWorker, type DeliveryWorkerOptions } from '../../src/delivery/worker.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export const START = new Date('2026-11-27T07:00:00.000Z');
+
+export interface EngineHarness {
+  db: TestDatabase;
+  clock: ManualClock;
+  sandbox: Sandbox;
+  /** A worker with its own connection pool, client, limiter and quota guard: one "engine process". */
+  addWorker(
+    options?: Partial<DeliveryWorkerOptions> & { requestsPerSecond?: number; monthlyQuota?: number },
+  ): Promise<{
+    worker: DeliveryWorker;
+    gate: Chat2DeskGate;
+    client: Chat2DeskClient;
+    sql: Sql;
+  }>;
+  close(): Promise<void>;
+}
+
+/** A database, a sandbox sharing the test's clock, and as many workers as a test wants. */
+export async function createEngineHarness(
+  options: { whatsappDelayMs?: number; sandbox?: SandboxOptions } = {},
+): Promise<EngineHarness> {
+  const db = await createTestDatabase();
+  const clock = new ManualClock(START);
+  const whatsappDelayMs = options.whatsappDelayMs ?? 420_000;
+  const sandbox = await startSandbox({
+    port: 0,
+    token: 'test-token',
+    clock,
+    whatsappDelayMs,
+    ...options.sandbox,
+  });
+  const closers: Array<() => Promise<void>> = [];
+  return {
+    db,
+    clock,
+    sandbox,
+    async addWorker(workerOptions = {}) {
+      const sql = postgres(db.url, { max: 4, onnotice: () => {} });
+      const client = new Chat2DeskClient({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 2_000 });
+      const limiter = new SharedRateLimiter({
+        sql,
+        name: 'chat2desk',
+        perSecond: workerOptions.requestsPerSecond ?? 0,
+      });
+      const quota = new QuotaGuard({
+        sql,
+        clock,
+        ...(workerOptions.monthlyQuota !== undefined
+          ? { monthlyQuotaOverride: workerOptions.monthlyQuota }
+          : {}),
+      });
+      const gate = new Chat2DeskGate(limiter, quota);
+      // As the engine does at start: learn the API mode (and so the quota) from api_info.
+      await quota.syncFromApiInfo(await gate.callBeforeQuotaIsKnown(() => client.getApiInfo()));
+      const worker = new DeliveryWorker({ sql, client, gate, clock, whatsappDelayMs, ...workerOptions });
+      closers.push(async () => {
+        await worker.stop();
+        await client.close();
+        await sql.end({ timeout: 5 });
+      });
+      return { worker, gate, client, sql };
+    },
+    async close() {
+      for (const close of closers.reverse()) await close();
+      await sandbox.close();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * Contacts 79000000000 + i, all in list `name`: every `optedOutEvery`-th opted out, every
+ * `noConsentEvery`-th without consent, every `invalidEvery`-th with a phone that cannot be real.
+ */
+export async function seedContacts(
+  sql: Sql,
+  options: {
+    count: number;
+    list: string;
+    optedOutEvery?: number;
+    noConsentEvery?: number;
+    invalidEvery?: number;
+  },
+): Promise<void> {
+  const { count, list } = options;
+  const out = options.optedOutEvery ?? 0;
+  const noConsent = options.noConsentEvery ?? 0;
+  const invalid = options.invalidEvery ?? 0;
+  await sql`
+    insert into contacts (phone, name, attributes, opted_in_at, opt_in_source, opted_out_at, opt_out_reason)
+    select
+      case when ${invalid} > 0 and i % ${invalid} = 0 then '0' || lpad(i::text, 9, '0')
+           else (79000000000 + i)::text end,
+      'Client ' || i,
+      jsonb_build_object('firstName', 'Name' || i, 'discount', 10 + i % 20),
+      case when ${noConsent} > 0 and i % ${noConsent} = 0 then null else ${START}::timestamptz - interval '30 days' end,
+      'test',
+      case when ${out} > 0 and i % ${out} = 0 then ${START}::timestamptz - interval '1 day' else null end,
+      case when ${out} > 0 and i % ${out} = 0 then 'test' else null end
+    from generate_series(1, ${count}) as i`;
+  await sql`insert into lists (name) values (${list}) on conflict do nothing`;
+  await sql`
+    insert into list_members (list_id, contact_id)
+    select l.id, c.id from lists l, contacts c where l.name = ${list}
+    on conflict do nothing`;
+}
+
+export async function deliveryStates(sql: Sql, campaignId: number): Promise<Record<string, number>> {
+  const rows = await sql<{ state: string; n: number }[]>`
+    select state, count(*)::int as n from deliveries where campaign_id = ${campaignId} group by state`;
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
