@@ -38,6 +38,8 @@ export interface Engine {
   timekeeper: Timekeeper | undefined;
   statusPoller: StatusPoller | undefined;
   http: FastifyInstance | undefined;
+  /** Whether client replies and statuses reach this engine by web hook (else they are polled). */
+  receivesWebhooks: boolean;
   /** Where the HTTP API listens, when this instance serves it. */
   httpUrl: string | undefined;
   stop(): Promise<void>;
@@ -117,6 +119,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       timekeeper: undefined,
       statusPoller: undefined,
       http: undefined,
+      receivesWebhooks: false,
       httpUrl: undefined,
       stop,
     };
@@ -124,7 +127,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     if (role === 'all' || role === 'worker') {
       const info = await gate.callBeforeQuotaIsKnown(() => client.getApiInfo());
       await quota.syncFromApiInfo(info);
-      const receivesWebhooks = await registerWebhook({
+      engine.receivesWebhooks = await registerWebhook({
         config,
         client,
         gate,
@@ -149,7 +152,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         gate,
         clock,
         logger,
-        pollInbound: !receivesWebhooks,
+        pollInbound: !engine.receivesWebhooks,
       });
       const timer = setInterval(() => {
         engine

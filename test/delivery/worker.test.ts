@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCampaign } from '../../src/campaigns/createCampaign.js';
 import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
+import { cancelCampaign, pauseCampaign, resumeCampaign } from '../../src/campaigns/lifecycle.js';
 import { Timekeeper } from '../../src/scheduler/timekeeper.js';
 import {
   createEngineHarness,
@@ -283,5 +284,76 @@ describe('consent at send time', () => {
       { phone: '79000000001', state: 'skipped', reason: 'missing_variable:discount', rendered_text: null },
       { phone: '79000000002', state: 'sent', reason: null, rendered_text: 'Hi Name2, 12% off' },
     ]);
+  });
+});
+
+describe('pause, resume and cancel', () => {
+  it('sends nothing while paused, and each delivery exactly once after resuming', async () => {
+    h = await createEngineHarness();
+    await seedContacts(h.db.sql, { count: 30, list: 'vip' });
+    const campaign = await broadcast(h, { transport: 'sms' });
+    await runSchedule(h);
+    const { worker } = await h.addWorker({ batchSize: 10 });
+    await worker.runOnce(); // ten go out
+    await pauseCampaign(h.db.sql, campaign.id, { now: h.clock.now() });
+
+    await worker.drain();
+    expect(await deliveryStates(h.db.sql, campaign.id)).toEqual({ sent: 10, queued: 20 });
+
+    await resumeCampaign(h.db.sql, campaign.id, { now: h.clock.now() });
+    await worker.drain();
+    expect(await deliveryStates(h.db.sql, campaign.id)).toEqual({ sent: 30 });
+    const phones = h.sandbox.state.messages
+      .filter((m) => m.type === 'to_client')
+      .map((m) => h!.sandbox.state.client(m.clientId)!.phone);
+    expect(new Set(phones).size).toBe(30);
+    expect(phones).toHaveLength(30);
+  });
+
+  it('skips what was not sent when cancelled, with reason cancelled, and sends nothing more', async () => {
+    h = await createEngineHarness();
+    await seedContacts(h.db.sql, { count: 20, list: 'vip' });
+    const campaign = await broadcast(h, { transport: 'sms' });
+    await runSchedule(h);
+    const { worker } = await h.addWorker({ batchSize: 5 });
+    await worker.runOnce();
+
+    await cancelCampaign(h.db.sql, campaign.id, { now: h.clock.now() });
+    await worker.drain();
+
+    const rows = await h.db.sql`
+      select state, reason, count(*)::int as n from deliveries where campaign_id = ${campaign.id} group by 1, 2`;
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { state: 'sent', reason: null, n: 5 },
+        { state: 'skipped', reason: 'cancelled', n: 15 },
+      ]),
+    );
+    expect(h.sandbox.state.messages.filter((m) => m.type === 'to_client')).toHaveLength(5);
+  });
+
+  it("keeps to the campaign's own rate limit on top of the account's", async () => {
+    h = await createEngineHarness();
+    await seedContacts(h.db.sql, { count: 12, list: 'vip' });
+    const campaign = await broadcast(h, { transport: 'sms', rateLimit: { perSecond: 4 } });
+    await runSchedule(h);
+    // Clients exist already: each delivery is one request, all of them under the campaign's limit.
+    for (const row of await h.db.sql<{ id: number; phone: string }[]>`select id, phone from contacts`) {
+      const client = h.sandbox.state.addClient({ phone: row.phone });
+      h.sandbox.state.addClientTransport(client, 1, 'sms', 'api');
+      await h.db.sql`
+        update contacts set chat2desk_client_id = ${client.id}, chat2desk_transports = '{sms}' where id = ${row.id}`;
+    }
+    const { worker } = await h.addWorker({ concurrency: 12 });
+
+    await worker.drain();
+
+    expect(await deliveryStates(h.db.sql, campaign.id)).toEqual({ sent: 12 });
+    const sends = h.sandbox.state.requests
+      .entries()
+      .filter((e) => e.route === 'POST /v1/messages')
+      .map((e) => e.realTimeMs);
+    const busiest = Math.max(...sends.map((t) => sends.filter((u) => u >= t && u < t + 1000).length));
+    expect(busiest).toBeLessThanOrEqual(4);
   });
 });
