@@ -11,6 +11,7 @@ import {
 } from '../chat2desk/errors.js';
 import type { ClientCreationTransport, Transport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
+import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
@@ -27,7 +28,6 @@ import { type MoveDelivery, moveDelivery } from './sql/moveDelivery.js';
 import { recordChat2DeskClient } from './sql/recordChat2DeskClient.js';
 import { REASONS } from './states.js';
 
-export const DELIVERIES_CHANNEL = 'broadcaster_deliveries';
 const CREATABLE_TRANSPORTS: readonly string[] = ['whatsapp', 'viber', 'sms'];
 
 export interface DeliveryWorkerOptions {

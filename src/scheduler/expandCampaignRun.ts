@@ -1,13 +1,7 @@
+import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { REASONS } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
-
-/**
- * Channel the workers LISTEN on: a notification means "new deliveries may be claimable".
- * Must equal DELIVERIES_CHANNEL in src/delivery/worker.ts (not imported: the scheduler role does
- * not load the worker).
- */
-export const DELIVERIES_CHANNEL = 'broadcaster_deliveries';
 
 /**
  * A phone the engine will message: 10 to 15 digits with the country code, not starting with 0.

@@ -1,33 +1,6 @@
-import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: answers are JSON, asserted field by field
-type Json = any;
-
-async function api(
-  sb: Sandbox,
-  method: string,
-  path: string,
-  body?: unknown,
-  token: string | null = sb.token,
-) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token !== null) headers['authorization'] = token;
-  const res = await request(`${sb.url}${path}`, {
-    method: method as 'GET',
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.statusCode, body: (await res.body.json()) as Json };
-}
-
-async function createClient(sb: Sandbox, phone: string, transport = 'whatsapp', channelId?: number) {
-  const channel = channelId === undefined ? '' : `&channel_id=${channelId}`;
-  const res = await api(sb, 'POST', `/v1/clients?phone=${phone}&transport=${transport}${channel}`);
-  expect(res.status).toBe(200);
-  return res.body.data.id as number;
-}
+import { api, createClient, type Json } from '../support/sandboxApi.js';
 
 let sb: Sandbox;
 beforeEach(async () => {

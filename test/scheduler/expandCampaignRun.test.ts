@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { DELIVERIES_CHANNEL, expandCampaignRun } from '../../src/scheduler/expandCampaignRun.js';
+import { DELIVERIES_CHANNEL } from '../../src/db/channels.js';
+import { expandCampaignRun } from '../../src/scheduler/expandCampaignRun.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type ContactSeed, insertCampaign, insertContacts, insertList, insertRun } from './seed.js';
 
