@@ -5,15 +5,10 @@
 // With DATABASE_URL, a scratch database is created on that server (and dropped afterwards); without
 // it, an embedded PostgreSQL is started on a temporary data directory. Prints figures only: the
 // numbers depend on the machine, so there is nothing to pass or fail.
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { startEmbeddedPostgres } from '../dist/db/embeddedPostgres.js';
-import { migrate } from '../dist/db/migrator.js';
 import { expandCampaignRun } from '../dist/scheduler/expandCampaignRun.js';
+import { mb, scratchDatabase } from './support.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -29,13 +24,9 @@ if (!Number.isInteger(contacts) || contacts < 1)
 if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size: not a positive integer`);
 if (!['all', 'list'].includes(values.audience)) throw new Error('--audience: all or list');
 
-const server = await startServer();
-const database = `broadcaster_bench_${randomBytes(4).toString('hex')}`;
-await admin(server.url, `create database "${database}"`);
-const url = withDatabase(server.url, database);
-const sql = postgres(url, { max: 4, onnotice: () => {} });
+const db = await scratchDatabase();
+const sql = postgres(db.url, { max: 4, onnotice: () => {} });
 try {
-  await migrate(url);
   const runId = await seed(sql);
 
   const rssBefore = process.memoryUsage.rss();
@@ -50,7 +41,6 @@ try {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 
   const rows = result.queued + result.skipped;
-  const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
   console.log(
     `audience          ${contacts.toLocaleString('en')} contacts (${values.audience}), batch ${batchSize.toLocaleString('en')}`,
   );
@@ -62,8 +52,7 @@ try {
   console.log(`Node RSS          ${mb(rssBefore)} before, ${mb(peakRss)} peak (+${mb(peakRss - rssBefore)})`);
 } finally {
   await sql.end({ timeout: 5 });
-  await admin(server.url, `drop database if exists "${database}" with (force)`);
-  await server.stop();
+  await db.drop();
 }
 
 /** One set-based insert per table: contacts with a realistic mix of consent, opt-outs and bad phones. */
@@ -87,43 +76,4 @@ async function seed(sql) {
   const [run] = await sql`
     insert into campaign_runs (campaign_id, scheduled_for) values (${campaign.id}, now()) returning id`;
   return run.id;
-}
-
-async function startServer() {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
-  const dataDir = join('.data', `bench-postgres-${process.pid}`);
-  const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres' });
-  return {
-    url: embedded.url,
-    async stop() {
-      await embedded.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-function withDatabase(serverUrl, name) {
-  const parsed = new URL(serverUrl);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
-async function admin(serverUrl, statement) {
-  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(statement);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
