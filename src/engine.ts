@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import { Chat2DeskClient } from './chat2desk/client.js';
 import { type Sandbox, startSandbox } from './chat2desk/sandbox/index.js';
 import { type Clock, systemClock } from './clock.js';
@@ -12,6 +13,8 @@ import { StatusPoller } from './delivery/statusPoller.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { buildHttpServer, webhookSecretFor } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
+import { chat2deskRequestObserver } from './metrics/chat2deskRequests.js';
+import { rateLimiterWaitObserver, timedRateLimiter } from './metrics/rateLimiterWaits.js';
 import { Timekeeper } from './scheduler/timekeeper.js';
 
 export const ROLES = ['all', 'api', 'scheduler', 'worker'] as const;
@@ -89,11 +92,14 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         'CHAT2DESK_TOKEN is not set: sending to the built-in Chat2Desk SANDBOX. No message reaches a real client.',
       );
     }
+    // One registry per engine: what its client and limiter observe is what its /metrics shows.
+    const registry = new Registry();
     const client = new Chat2DeskClient({
       baseUrl: apiUrl,
       token,
       timeoutMs: config.chat2desk.timeoutMs,
       logger,
+      onRequestDone: chat2deskRequestObserver(registry),
     });
     stops.push(() => client.close());
     const limiter = new SharedRateLimiter({
@@ -108,7 +114,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         ? { monthlyQuotaOverride: config.chat2desk.monthlyQuota }
         : {}),
     });
-    const gate = new Chat2DeskGate(limiter, quota);
+    const gate = new Chat2DeskGate(timedRateLimiter(limiter, rateLimiterWaitObserver(registry)), quota);
 
     const engine: Engine = {
       db,
@@ -167,7 +173,18 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       stops.push(() => engine.timekeeper!.stop());
     }
     if (role === 'all' || role === 'api') {
-      const http = buildHttpServer({ sql: db.sql, clock, logger, webhookSecret: webhookSecretFor(token) });
+      const http = buildHttpServer({
+        sql: db.sql,
+        clock,
+        logger,
+        webhookSecret: webhookSecretFor(token),
+        db,
+        apiToken: config.http.apiToken,
+        defaultTimezone: config.defaultTimezone,
+        chat2desk: { client, gate, whatsappDelayMs: config.whatsappNewClientDelayMs },
+        metrics: { registry },
+        dashboard: true,
+      });
       // Without an API token the API must not be reachable from other machines.
       const host = config.http.apiToken ? '0.0.0.0' : '127.0.0.1';
       if (!config.http.apiToken)

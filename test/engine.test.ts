@@ -87,3 +87,17 @@ describe('startEngine', () => {
     expect(usage).toEqual({ api_mode: 'unlimited', requests_reported: 1 });
   });
 });
+
+describe('the engine metrics', () => {
+  it('count its Chat2Desk requests by endpoint and outcome on /metrics', async () => {
+    const { start } = await setUp();
+    const engine = await start('all');
+
+    const text = await (await fetch(`${engine.httpUrl}/metrics`)).text();
+
+    expect(text).toMatch(
+      /broadcaster_chat2desk_requests_total\{endpoint="GET \/v1\/companies\/api_info",outcome="ok"\} 1/,
+    );
+    expect(text).toMatch(/broadcaster_rate_limiter_wait_seconds_count 1/);
+  });
+});

@@ -1,3 +1,4 @@
+import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
 import type { Database } from '../db/database.js';
 import { Prisma } from '../db/generated/prisma/client.js';
 import { campaignDocument } from './campaignDocument.js';
@@ -17,7 +18,8 @@ export interface CreatedCampaign {
  * Stores a validated campaign. Its status:
  * - `draft` when it says so, with no next run (publishCampaign computes one when it goes live);
  * - a broadcast is `scheduled`, next_run_at its first tick after now (a one-shot: its `at`);
- * - a reminder campaign is `running` at once: it has no schedule, its deliveries follow appointments.
+ * - a reminder campaign is `running` at once: it has no schedule, its deliveries follow appointments
+ *   (its run is made and the future appointments already booked get their reminders here).
  * The definition is stored as the user wrote it (`definition.raw`), or rebuilt in that format for
  * definitions made in code; the template source is resolved (inline or from templates/) and compiled
  * here, so a broken template is refused now rather than skipped contact by contact later.
@@ -63,9 +65,17 @@ export async function createCampaign(
       requireOptIn: definition.requireOptIn,
       createdAt: options.now,
       updatedAt: options.now,
+      // A live reminder campaign's one run (all its deliveries belong to it), made with it.
+      ...(status === 'running'
+        ? { runs: { create: { scheduledFor: options.now, status: 'running', expandedAt: options.now } } }
+        : {}),
     },
     select: { id: true, status: true, nextRunAt: true },
   });
+  // A live reminder campaign takes the appointments already booked at once; later ones as they come.
+  if (created.status === 'running' && definition.kind === 'reminder') {
+    await db.sql.begin((tx) => startReminderCampaign(tx, created.id, { now: options.now }));
+  }
   return created;
 }
 

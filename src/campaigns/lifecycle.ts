@@ -1,4 +1,5 @@
 import type postgres from 'postgres';
+import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
 import type { Sql } from '../db/database.js';
 import { PENDING_STATES, REASONS } from '../delivery/states.js';
 import { CampaignDefinitionError, CampaignNotFoundError, InvalidCampaignTransitionError } from './errors.js';
@@ -163,7 +164,8 @@ export async function cancelCampaign(
 /**
  * A draft goes live: a broadcast becomes `scheduled` with its next run computed from now (a draft
  * keeps none, so a tick that passed while it was a draft cannot fire the moment it is published); a
- * reminder campaign goes on to `running`, as createCampaign makes non-draft reminders.
+ * reminder campaign goes on to `running`, as createCampaign makes non-draft reminders, and gets its
+ * run and the reminders of the appointments already booked.
  */
 export async function publishCampaign(
   sql: Sql,
@@ -183,6 +185,7 @@ export async function publishCampaign(
     if (!campaign) throw new CampaignNotFoundError(campaignId);
     if (campaign.kind === 'reminder') {
       await changeCampaignStatus(tx, campaignId, 'running', options);
+      await startReminderCampaign(tx, campaignId, { now: options.now });
       return { from: change.from, to: 'running' };
     }
     const schedule: CampaignSchedule = campaign.schedule_cron

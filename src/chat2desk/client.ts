@@ -45,6 +45,11 @@ export interface Chat2DeskClientOptions {
   /** Keep-alive connections to the API. Default 32. */
   connections?: number;
   logger?: Logger;
+  /**
+   * Called once per request when it ends: `outcome` is `ok` or the error code without its
+   * `chat2desk_` prefix (`rate_limited`, `timeout`…); for metrics (see chat2deskRequestObserver).
+   */
+  onRequestDone?: (endpoint: string, outcome: string, durationMs: number) => void;
 }
 
 type Method = 'GET' | 'POST' | 'PUT';
@@ -72,6 +77,7 @@ export class Chat2DeskClient {
   readonly #timeoutMs: number;
   readonly #logger: Logger;
   readonly #pool: Pool;
+  readonly #onRequestDone: Chat2DeskClientOptions['onRequestDone'];
   readonly #counts = new Map<string, number>();
   #total = 0;
 
@@ -85,6 +91,7 @@ export class Chat2DeskClient {
     this.#pathPrefix = url.pathname.replace(/\/+$/, '');
     this.#timeoutMs = options.timeoutMs ?? 15_000;
     this.#logger = options.logger ?? silentLogger;
+    this.#onRequestDone = options.onRequestDone;
     this.#pool = new Pool(url.origin, {
       connections: options.connections ?? 32,
       pipelining: 1,
@@ -408,6 +415,7 @@ export class Chat2DeskClient {
         { endpoint, httpStatus: answer.statusCode, ms: elapsed(startedAt) },
         'chat2desk request',
       );
+      this.#reportDone(endpoint, 'ok', startedAt);
       return result;
     } catch (err) {
       if (err instanceof Chat2DeskError) {
@@ -417,7 +425,18 @@ export class Chat2DeskClient {
           'chat2desk request failed',
         );
       }
+      this.#reportDone(endpoint, requestOutcome(err), startedAt);
       throw err;
+    }
+  }
+
+  /** A failing observer must not turn a request's result into an error: it is only told. */
+  #reportDone(endpoint: string, outcome: string, startedAt: number): void {
+    if (!this.#onRequestDone) return;
+    try {
+      this.#onRequestDone(endpoint, outcome, performance.now() - startedAt);
+    } catch (error) {
+      this.#logger.warn({ err: error, endpoint }, 'chat2desk request observer failed');
     }
   }
 
@@ -425,6 +444,11 @@ export class Chat2DeskClient {
     this.#total += 1;
     this.#counts.set(endpoint, (this.#counts.get(endpoint) ?? 0) + 1);
   }
+}
+
+/** `ok`, the error code without its prefix (`rate_limited`, `timeout`), or `error` for anything else. */
+function requestOutcome(error: unknown): string {
+  return error instanceof Chat2DeskError ? error.code.replace(/^chat2desk_/, '') : 'error';
 }
 
 function fillTemplate(template: string, id: number | string | undefined): string {

@@ -3,8 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { LogLevel } from '../config/config.js';
 import { BroadcasterError, ConfigError } from '../errors.js';
 import { UsageError } from './args.js';
+import { appointmentsCommand, appointmentsHelp } from './commands/appointments.js';
+import { campaignCommand, campaignHelp } from './commands/campaign.js';
+import { contactsCommand, contactsHelp } from './commands/contacts.js';
 import { demoCommand, demoHelp } from './commands/demo.js';
 import { migrateCommand, migrateHelp } from './commands/migrate.js';
+import { reportCommand, reportHelp } from './commands/report.js';
 import { sandboxCommand, sandboxHelp } from './commands/sandbox.js';
 import { startCommand, startHelp } from './commands/start.js';
 import { type CommandContext, createContext } from './context.js';
@@ -35,6 +39,30 @@ const COMMANDS: Record<string, Command> = {
     help: sandboxHelp,
     logLevel: 'info',
     run: sandboxCommand,
+  },
+  contacts: {
+    summary: 'import contacts from a CSV file',
+    help: contactsHelp,
+    logLevel: 'warn',
+    run: contactsCommand,
+  },
+  appointments: {
+    summary: 'import appointments from a CSV file',
+    help: appointmentsHelp,
+    logLevel: 'warn',
+    run: appointmentsCommand,
+  },
+  campaign: {
+    summary: 'create, list, show, pause, resume, cancel, publish or preview campaigns',
+    help: campaignHelp,
+    logLevel: 'warn',
+    run: campaignCommand,
+  },
+  report: {
+    summary: "print a campaign's delivery report (table, CSV or JSON)",
+    help: reportHelp,
+    logLevel: 'warn',
+    run: reportCommand,
   },
   demo: {
     summary: 'run broadcasts end to end on the sandbox and print the report',
@@ -94,7 +122,8 @@ export async function main(argv: string[]): Promise<number> {
 /** One line a user can act on; never a stack trace, never a secret (our errors carry none). */
 function describeError(error: unknown): string {
   if (error instanceof ConfigError) return `configuration: ${error.message}`;
-  if (error instanceof BroadcasterError) return error.message;
+  // One line whatever the message holds (a template's source, say): the contract is one line.
+  if (error instanceof BroadcasterError) return error.message.replace(/\s*\n\s*/g, ' ');
   const message = error instanceof Error ? error.message : String(error);
   return `unexpected error: ${message.split('\n')[0]}`;
 }

@@ -51,6 +51,8 @@ export const REASONS = {
   cancelled: 'cancelled',
   appointmentCancelled: 'appointment_cancelled',
   tooLate: 'too_late',
+  // waiting: a reminder moved to its appointment's new time; skipped: that time's reminder exists already
+  rescheduled: 'rescheduled',
   // waiting
   whatsappDelay: 'whatsapp_new_client_delay',
   outsideSendWindow: 'outside_send_window',

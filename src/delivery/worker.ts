@@ -1,23 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import { changeCampaignStatus } from '../campaigns/lifecycle.js';
-import { buildTemplateContext, compileTemplate } from '../campaigns/template.js';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
-import {
-  Chat2DeskAuthError,
-  Chat2DeskError,
-  Chat2DeskQuotaExhaustedError,
-  Chat2DeskValidationError,
-} from '../chat2desk/errors.js';
-import type { ClientCreationTransport, Transport } from '../chat2desk/types.js';
+import { Chat2DeskAuthError, Chat2DeskError, Chat2DeskQuotaExhaustedError } from '../chat2desk/errors.js';
+import type { Transport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
 import { type Chat2DeskGate, QuotaGuardError } from './chat2deskGate.js';
+import { ensureChat2DeskClient, type ResolvedChat2DeskClient } from './ensureChat2DeskClient.js';
 import { findAcceptedMessage } from './findAcceptedMessage.js';
 import { SharedRateLimiter } from './rateLimiter.js';
+import { renderDeliveryText } from './renderDeliveryText.js';
+import {
+  recipientTimeZone,
+  type SendTiming,
+  timingAfterWhatsAppDelay,
+  timingBeforeSend,
+} from './sendTiming.js';
 import {
   type ClaimedDelivery,
   claimDueDeliveries,
@@ -25,10 +27,7 @@ import {
   releaseDeliveries,
 } from './sql/claimDueDeliveries.js';
 import { type MoveDelivery, moveDelivery } from './sql/moveDelivery.js';
-import { recordChat2DeskClient } from './sql/recordChat2DeskClient.js';
 import { REASONS } from './states.js';
-
-const CREATABLE_TRANSPORTS: readonly string[] = ['whatsapp', 'viber', 'sms'];
 
 export interface DeliveryWorkerOptions {
   sql: Sql;
@@ -51,8 +50,9 @@ export interface DeliveryWorkerOptions {
 }
 
 /**
- * Claims due deliveries and takes each to a final or waiting state: consent re-checked, template
- * rendered, Chat2Desk client found or created, the WhatsApp new-client delay honoured, then the send
+ * Claims due deliveries and takes each to a final or waiting state: consent re-checked, a reminder's
+ * appointment and the campaign's send window checked (see sendTiming.ts), template rendered, Chat2Desk
+ * client found or created, the WhatsApp new-client delay honoured, then the send
  * recorded as `sending` BEFORE the request and as `sent` after it. A delivery found in `sending`
  * later (a crash, a lost answer) is reconciled with Chat2Desk before it may be sent again.
  */
@@ -162,19 +162,21 @@ export class DeliveryWorker {
     if (d.optedOutAt) return this.#settle(d, 'skipped', REASONS.optedOut);
     if (d.requireOptIn && !d.optedInAt) return this.#settle(d, 'skipped', REASONS.noConsent);
 
-    const timezone = d.contactTimezone ?? d.campaignTimezone ?? this.#o.defaultTimezone;
-    const rendered = compileTemplate(d.templateSource).render(
-      buildTemplateContext(
-        { phone: d.phone, name: d.contactName, timezone: d.contactTimezone, attributes: d.attributes ?? {} },
-        { campaign: { name: d.campaignName }, timezone },
-      ),
-    );
+    const timezone = recipientTimeZone(d, this.#o.defaultTimezone);
+    const timing = timingBeforeSend(d, now, timezone);
+    if (timing.action !== 'send') return this.#holdBack(d, timing);
+
+    const rendered = renderDeliveryText(d, timezone);
     if (!rendered.ok) return this.#settle(d, 'skipped', REASONS.missingVariable(rendered.missingVariable));
 
-    let client: { clientId: string; whatsappAddedAt: Date | null };
+    let client: ResolvedChat2DeskClient;
     try {
-      const resolved = await this.#ensureClient(d, now);
-      if (!resolved) return; // settled inside
+      const resolved = await ensureChat2DeskClient(
+        { sql: this.#o.sql, client: this.#o.client, gate: this.#o.gate, logger: this.#logger },
+        d,
+        now,
+      );
+      if (!resolved) return this.#settle(d, 'failed', REASONS.rejectedByChat2Desk('client_not_found'));
       client = resolved;
     } catch (error) {
       return this.#handleFailure(d, error, 'create_client');
@@ -182,12 +184,9 @@ export class DeliveryWorker {
 
     if (d.transport === 'whatsapp' && client.whatsappAddedAt) {
       const allowedAt = new Date(client.whatsappAddedAt.getTime() + this.#o.whatsappDelayMs);
-      if (allowedAt > now) {
-        return this.#settle(d, 'waiting', REASONS.whatsappDelay, {
-          nextAttemptAt: allowedAt,
-          chat2deskClientId: client.clientId,
-        });
-      }
+      const delayed = timingAfterWhatsAppDelay(d, allowedAt, now);
+      if (delayed.action !== 'send')
+        return this.#holdBack(d, delayed, { chat2deskClientId: client.clientId });
     }
 
     // Recorded as sending first, then paced: the rate limiter's slot is as close to the request as can be.
@@ -229,53 +228,6 @@ export class DeliveryWorker {
       return this.#handleFailure(sending, error, 'send');
     }
     await this.#move(d, 'sent', null, { chat2deskMessageId: messageId, release: true });
-  }
-
-  /** The contact's Chat2Desk client on this transport, created (POST /v1/clients) when not known yet. */
-  async #ensureClient(
-    d: ClaimedDelivery,
-    now: Date,
-  ): Promise<{ clientId: string; whatsappAddedAt: Date | null } | undefined> {
-    const knownId = d.contactClientId ?? d.chat2deskClientId;
-    if (knownId && (d.contactTransports ?? []).includes(d.transport)) {
-      return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
-    }
-    if (CREATABLE_TRANSPORTS.includes(d.transport)) {
-      try {
-        // POST /v1/clients is Chat2Desk's upsert: an existing client keeps its id and gains the transport.
-        const created = await this.#o.gate.call(() =>
-          this.#o.client.createClient({
-            phone: d.phone,
-            transport: d.transport as ClientCreationTransport,
-            ...(d.channelId !== null ? { channelId: d.channelId } : {}),
-          }),
-        );
-        const recorded = await recordChat2DeskClient(this.#o.sql, {
-          contactId: d.contactId,
-          clientId: created.id,
-          addedTransport: d.transport,
-          now,
-        });
-        return { clientId: String(created.id), whatsappAddedAt: recorded.whatsappAddedAt };
-      } catch (error) {
-        // Creation may be switched off for the company: a client who wrote to us first is still reachable.
-        if (!(error instanceof Chat2DeskValidationError)) throw error;
-        this.#logger.debug({ deliveryId: d.id, err: error }, 'client creation refused; looking the phone up');
-      }
-    }
-    if (knownId) return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
-    const found = await this.#o.gate.call(() => this.#o.client.findClientByPhone(d.phone));
-    if (!found) {
-      await this.#settle(d, 'failed', REASONS.rejectedByChat2Desk('client_not_found'));
-      return undefined;
-    }
-    await recordChat2DeskClient(this.#o.sql, {
-      contactId: d.contactId,
-      clientId: found.id,
-      addedTransport: null,
-      now,
-    });
-    return { clientId: String(found.id), whatsappAddedAt: null };
   }
 
   /** A send whose outcome is unknown: did Chat2Desk accept it? Only a clear "no" allows sending again. */
@@ -362,6 +314,16 @@ export class DeliveryWorker {
     } catch {
       // Already paused (or cancelled) by another worker or a person: nothing to add.
     }
+  }
+
+  /** Not now: skipped for good, or waiting (with the claim let go) until the given instant. */
+  #holdBack(
+    d: ClaimedDelivery,
+    timing: Exclude<SendTiming, { action: 'send' }>,
+    changes: MoveDelivery['changes'] = {},
+  ): Promise<void> {
+    if (timing.action === 'skip') return this.#settle(d, 'skipped', timing.reason, changes);
+    return this.#settle(d, 'waiting', timing.reason, { ...changes, nextAttemptAt: timing.until });
   }
 
   #settle(

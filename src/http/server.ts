@@ -1,9 +1,23 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { join } from 'node:path';
+import swagger from '@fastify/swagger';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Chat2DeskClient } from '../chat2desk/client.js';
 import type { Clock } from '../clock.js';
-import type { Sql } from '../db/database.js';
+import type { Database, Sql } from '../db/database.js';
+import type { Chat2DeskGate } from '../delivery/chat2deskGate.js';
 import { receiveWebhookEvent, type WebhookPayload } from '../delivery/webhookEvents.js';
 import type { Logger } from '../logger.js';
+import { API_PREFIX, registerApi } from './api/index.js';
+import { registerDashboard } from './dashboard/index.js';
+import { errorBody, toErrorResponse } from './errors.js';
+import { registerMetrics } from './metrics.js';
 
 export interface HttpServerOptions {
   sql: Sql;
@@ -11,8 +25,29 @@ export interface HttpServerOptions {
   logger: Logger;
   /** The secret path segment of the web hook receiver: /webhooks/chat2desk/<secret>. */
   webhookSecret: string;
+  /** The largest JSON body accepted (default 1 MB); CSV imports have their own limit. */
   bodyLimitBytes?: number;
+  /** With the database (Prisma too), the JSON API is served under /api/v1. */
+  db?: Database;
+  /** API_TOKEN: the bearer token of the API and the dashboard; undefined leaves them open. */
+  apiToken?: string;
+  /** Where `{"file": "name.hbs"}` templates live; default: templates/ of the package. */
+  templatesDir?: string;
+  defaultTimezone?: string;
+  /** What test-send sends with; without it the route answers 503. */
+  chat2desk?: { client: Chat2DeskClient; gate: Chat2DeskGate; whatsappDelayMs: number };
+  /** The largest CSV an import accepts, streamed (default 200 MB). */
+  importBodyLimitBytes?: number;
+  /** Serve GET /metrics (Prometheus), recording into this registry when given. */
+  metrics?: { registry?: Registry };
+  /** Serve the dashboard at `/`. */
+  dashboard?: boolean;
 }
+
+const DEFAULT_TEMPLATES_DIR = join(import.meta.dirname, '..', '..', 'templates');
+const DEFAULT_IMPORT_LIMIT_BYTES = 200 * 1024 * 1024;
+/** Routes outside /api/v1 that scripts use, and so belong in the OpenAPI document. */
+const MACHINE_PATHS = ['/healthz', '/metrics'];
 
 /** The secret path of the web hook receiver, derived from the Chat2Desk token so every instance agrees. */
 export function webhookSecretFor(chat2deskToken: string): string {
@@ -25,69 +60,183 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function apiError(code: string, message: string, details: Record<string, unknown> = {}) {
-  return { error: { code, message, details } };
+/** The text of each JSON body: a replayed web hook without a message id is recognised by its hash. */
+const rawBodies = new WeakMap<FastifyRequest, string>();
+
+/** Refuses keys that could reach an object's prototype when a body is merged somewhere. */
+function refusePrototypeKeys(key: string, value: unknown): unknown {
+  if (
+    key === '__proto__' ||
+    (key === 'constructor' && typeof value === 'object' && value && 'prototype' in value)
+  ) {
+    throw Object.assign(new Error(`the body contains the forbidden key "${key}"`), {
+      statusCode: 400,
+      code: 'invalid_json',
+    });
+  }
+  return value;
 }
 
-/** The engine's HTTP face: health, and the Chat2Desk web hook receiver. */
+/**
+ * The engine's HTTP face: health, the Chat2Desk web hook receiver, and — given the database — the
+ * JSON API under /api/v1 with its OpenAPI document; the dashboard and /metrics when asked for.
+ */
 export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = Fastify({
     // Fastify logs every request at info; ours are quieter: warnings and errors only.
     loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    ajv: {
+      // Unknown fields are an error, never silently dropped; a wrong type is an error, never coerced
+      // (query and path parameters are converted by coerceParameters below); every problem at once.
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, allowUnionTypes: true },
+    },
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as FastifyReply).status(400).send(errorBody('bad_request', error.message));
+    },
   });
 
-  // Keep the raw text: a replayed web hook without a message id is recognised by its body's hash.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    rawBodies.set(request, text);
+    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, { raw: body as string, json: body === '' ? {} : JSON.parse(body as string) });
-    } catch {
-      const error = Object.assign(new Error('the body is not valid JSON'), {
+      done(null, JSON.parse(text, refusePrototypeKeys));
+    } catch (error) {
+      if ((error as { code?: string }).code === 'invalid_json') return done(error as Error, undefined);
+      const invalid = Object.assign(new Error('the body is not valid JSON'), {
         statusCode: 400,
         code: 'invalid_json',
       });
-      done(error, undefined);
+      done(invalid, undefined);
     }
   });
+  app.addHook('preValidation', async (request) => {
+    const schema = request.routeOptions.schema;
+    coerceParameters(request.query, schema?.querystring);
+    coerceParameters(request.params, schema?.params);
+  });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) options.logger.error({ err: error }, 'request failed');
-    void reply
-      .status(status)
-      .send(apiError(error.code ?? 'internal_error', status >= 500 ? 'internal error' : error.message));
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) options.logger.error({ err: error, url: request.url.split('?')[0] }, 'request failed');
+    // Refused before its body was read (too large, unauthenticated, a CSV the importer stopped on):
+    // the connection closes, so the unread rest is neither read nor taken for the next request.
+    if (!request.raw.complete) void reply.header('connection', 'close');
+    void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     void reply
       .status(404)
-      .send(apiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+      .send(errorBody('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 
-  app.get('/healthz', async (_request, reply) => {
-    try {
-      await options.sql`select 1`;
-      return { status: 'ok', time: options.clock.now().toISOString() };
-    } catch {
-      return reply.status(503).send(apiError('database_unavailable', 'the database does not answer'));
-    }
+  if (options.db) {
+    void app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'chat2desk-broadcaster',
+          description:
+            'Scheduled broadcasts and reminders through Chat2Desk. Errors: {"error": {code, message, details}}.',
+          version: '1.0.0',
+        },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+        security: [{ bearer: [] }],
+      },
+      // The document describes the machine interfaces; the dashboard's pages are for people.
+      transform: ({ schema, url }) => ({
+        schema:
+          url.startsWith(API_PREFIX) || MACHINE_PATHS.includes(url) ? schema : { ...schema, hide: true },
+        url,
+      }),
+    });
+  }
+  // Registered as a plugin so that they come after swagger and appear in its document.
+  void app.register(async (root) => {
+    root.get(
+      '/healthz',
+      { schema: { tags: ['meta'], summary: 'Whether the engine and its database answer', security: [] } },
+      async (_request, reply) => {
+        try {
+          await options.sql`select 1`;
+          return { status: 'ok', time: options.clock.now().toISOString() };
+        } catch {
+          return reply.status(503).send(errorBody('database_unavailable', 'the database does not answer'));
+        }
+      },
+    );
+    registerWebhookReceiver(root, options);
   });
 
-  app.post<{ Params: { secret: string }; Body: { raw: string; json: unknown } }>(
+  if (options.db) {
+    registerApi(app, {
+      db: options.db,
+      clock: options.clock,
+      logger: options.logger,
+      apiToken: options.apiToken,
+      templatesDir: options.templatesDir ?? DEFAULT_TEMPLATES_DIR,
+      defaultTimezone: options.defaultTimezone,
+      chat2desk: options.chat2desk,
+      importBodyLimitBytes: options.importBodyLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES,
+    });
+  }
+  const metrics = options.metrics;
+  if (metrics) {
+    void app.register(async (root) =>
+      registerMetrics(root, {
+        sql: options.sql,
+        clock: options.clock,
+        logger: options.logger,
+        ...(metrics.registry ? { registry: metrics.registry } : {}),
+      }),
+    );
+  }
+  if (options.dashboard) {
+    registerDashboard(app, { sql: options.sql, clock: options.clock, apiToken: options.apiToken });
+  }
+  return app;
+}
+
+function registerWebhookReceiver(app: FastifyInstance, options: HttpServerOptions): void {
+  app.post<{ Params: { secret: string } }>(
     '/webhooks/chat2desk/:secret',
+    // Not in the OpenAPI document: its path holds a secret.
+    { schema: { hide: true } },
     async (request, reply) => {
       if (!sameSecret(request.params.secret, options.webhookSecret)) {
-        return reply.status(404).send(apiError('not_found', 'no such web hook'));
+        return reply.status(404).send(errorBody('not_found', 'no such web hook'));
       }
-      const body = request.body;
-      if (!body || typeof body.json !== 'object' || body.json === null || Array.isArray(body.json)) {
-        return reply.status(400).send(apiError('invalid_payload', 'a web hook payload is a JSON object'));
+      const payload = request.body;
+      if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+        return reply.status(400).send(errorBody('invalid_payload', 'a web hook payload is a JSON object'));
       }
-      const outcome = await receiveWebhookEvent(options.sql, body.json as WebhookPayload, body.raw, {
+      const raw = rawBodies.get(request) ?? JSON.stringify(payload);
+      const outcome = await receiveWebhookEvent(options.sql, payload as WebhookPayload, raw, {
         now: options.clock.now(),
       });
       return { status: 'success', ...outcome };
     },
   );
+}
 
-  return app;
+/**
+ * Query strings and path segments are text: a value meant as a number or a boolean is converted
+ * here, when it reads as one, before validation (which otherwise coerces nothing). Anything else is
+ * left for the schema to refuse, naming the parameter.
+ */
+function coerceParameters(values: unknown, schema: unknown): void {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  if (!properties || typeof values !== 'object' || values === null) return;
+  const record = values as Record<string, unknown>;
+  for (const [name, property] of Object.entries(properties)) {
+    const value = record[name];
+    if (typeof value !== 'string') continue;
+    const types = Array.isArray(property.type) ? property.type : [property.type];
+    if ((types.includes('integer') || types.includes('number')) && /^-?\d+(\.\d+)?$/.test(value)) {
+      record[name] = Number(value);
+    } else if (types.includes('boolean') && (value === 'true' || value === 'false')) {
+      record[name] = value === 'true';
+    }
+  }
 }

@@ -1,10 +1,36 @@
 import type { Sql } from '../db/database.js';
-import { DELIVERY_STATES } from '../delivery/states.js';
+import { DELIVERY_STATES, PENDING_STATES } from '../delivery/states.js';
 import { TRANSPORTS_REPORTING_DELIVERY } from '../delivery/statusPoller.js';
+import { countByStateAndReason } from './sql/countByStateAndReason.js';
+import { countByTransportAndChannel, type TransportChannelCount } from './sql/countByTransportAndChannel.js';
+import { findReportCampaign } from './sql/findReportCampaign.js';
+import { type FailedDelivery, firstFailures } from './sql/firstFailures.js';
+import type { ReportScope } from './sql/reportScope.js';
+import { type RunSummary, runSummaries } from './sql/runSummaries.js';
+import { sendOutcomes } from './sql/sendOutcomes.js';
+import { type MinuteSends, sendsPerMinute } from './sql/sendsPerMinute.js';
+
+export { CampaignNotFoundForReportError, RunNotFoundForReportError } from './errors.js';
+export { formatCampaignReport } from './formatCampaignReport.js';
+export type { FailedDelivery, MinuteSends, RunSummary };
+
+/** Failures listed in a report; the counts cover all of them. */
+export const REPORT_FAILURE_LIMIT = 100;
+/** Runs listed in a campaign report, most recent first. */
+export const REPORT_RUN_LIMIT = 50;
+
+export interface StateBreakdown {
+  total: number;
+  /** Every state, zeros included. */
+  counts: Record<string, number>;
+}
 
 export interface CampaignReport {
   campaignId: number;
+  /** The run the report is limited to; null: every run of the campaign. */
+  runId: number | null;
   name: string;
+  kind: string;
   status: string;
   statusReason: string | null;
   transport: string;
@@ -15,60 +41,148 @@ export interface CampaignReport {
   total: number;
   /** False where Chat2Desk does not report delivery for the transport: there `sent` is final. */
   transportReportsDelivery: boolean;
+  totals: {
+    deliveries: number;
+    /** Still queued, waiting or sending. */
+    pending: number;
+    /** Accepted by Chat2Desk (sent, delivered, read, or reported undeliverable afterwards). */
+    accepted: number;
+    delivered: number;
+    read: number;
+    failed: number;
+    skipped: number;
+  };
+  byTransport: Array<StateBreakdown & { transport: string; reportsDelivery: boolean }>;
+  byChannel: Array<StateBreakdown & { channelId: number | null }>;
+  /** Sent per minute (by `sent_at`), minutes without a send left out. */
+  sendRate: MinuteSends[];
+  /** delivered-or-read / accepted; null where the transport does not report delivery or nothing was sent. */
+  deliveryRate: number | null;
+  /** read / accepted; null as deliveryRate. */
+  readRate: number | null;
+  /** Due → sent, in milliseconds (for reminders: how late they went out); null when nothing was sent. */
+  latencyMs: { p50: number; p95: number; max: number } | null;
+  /** The first REPORT_FAILURE_LIMIT failed or skipped deliveries, earliest first. */
+  failures: FailedDelivery[];
+  /** Failed and skipped deliveries in all, listed or not. */
+  failuresTotal: number;
+  /** The campaign's most recent runs (only the chosen one in a run report). */
+  runs: RunSummary[];
 }
 
-export class CampaignNotFoundForReportError extends Error {
-  constructor(readonly campaignId: number) {
-    super(`campaign ${campaignId} does not exist`);
+function emptyCounts(): Record<string, number> {
+  return Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0]));
+}
+
+/** States in which a delivery has not settled yet: it may still go out. */
+const UNSETTLED_STATES = [...PENDING_STATES, 'sending'] as const;
+
+/** The per-transport and per-channel state counts, from the rows of countByTransportAndChannel. */
+function breakdowns(rows: TransportChannelCount[]): Pick<CampaignReport, 'byTransport' | 'byChannel'> {
+  const byTransport = new Map<string, CampaignReport['byTransport'][number]>();
+  const byChannel = new Map<number | null, CampaignReport['byChannel'][number]>();
+  for (const row of rows) {
+    let entry: StateBreakdown | undefined;
+    if (row.breakdown === 'transport') {
+      const transport = row.transport ?? '';
+      entry = byTransport.get(transport);
+      if (!entry) {
+        const reportsDelivery = TRANSPORTS_REPORTING_DELIVERY.includes(transport);
+        const created = { transport, reportsDelivery, total: 0, counts: emptyCounts() };
+        byTransport.set(transport, created);
+        entry = created;
+      }
+    } else {
+      entry = byChannel.get(row.channelId);
+      if (!entry) {
+        const created = { channelId: row.channelId, total: 0, counts: emptyCounts() };
+        byChannel.set(row.channelId, created);
+        entry = created;
+      }
+    }
+    entry.counts[row.state] = row.n;
+    entry.total += row.n;
   }
+  return { byTransport: [...byTransport.values()], byChannel: [...byChannel.values()] };
 }
 
-/** Who got what: the per-state and per-reason counts of a campaign's deliveries, in one pass. */
-export async function campaignReport(sql: Sql, campaignId: number): Promise<CampaignReport> {
-  const [campaign] = await sql<
-    { name: string; status: string; statusReason: string | null; transport: string }[]
-  >`
-    select name, status, status_reason as "statusReason", transport from campaigns where id = ${campaignId}`;
-  if (!campaign) throw new CampaignNotFoundForReportError(campaignId);
-  const rows = await sql<{ state: string; reason: string | null; n: number }[]>`
-    select state, split_part(reason, ':', 1) as reason, count(*)::int as n
-    from deliveries where campaign_id = ${campaignId} group by 1, 2`;
-  const counts: Record<string, number> = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0]));
+function ratio(part: number, whole: number): number {
+  return whole === 0 ? 0 : part / whole;
+}
+
+/**
+ * Who got what, when, and what failed and why — for a campaign, or one run of it with `runId`. A
+ * handful of aggregate queries; nothing is computed per delivery here.
+ */
+export async function campaignReport(
+  sql: Sql,
+  campaignId: number,
+  options: { runId?: number | undefined } = {},
+): Promise<CampaignReport> {
+  const scope: ReportScope = { campaignId, runId: options.runId };
+  // One snapshot for every query (pipelined on one connection): the counts, rates and lists agree.
+  const [campaign, stateRows, breakdownRows, sendRate, outcomes, failures, runs] = await sql.begin(
+    'isolation level repeatable read read only',
+    (tx) =>
+      Promise.all([
+        findReportCampaign(tx, scope),
+        countByStateAndReason(tx, scope),
+        countByTransportAndChannel(tx, scope),
+        sendsPerMinute(tx, scope),
+        sendOutcomes(tx, scope),
+        firstFailures(tx, scope, REPORT_FAILURE_LIMIT),
+        runSummaries(tx, scope, REPORT_RUN_LIMIT),
+      ]),
+  );
+
+  const counts = emptyCounts();
   const reasons: Record<string, number> = {};
   let total = 0;
-  for (const row of rows) {
+  for (const row of stateRows) {
     counts[row.state] = (counts[row.state] ?? 0) + row.n;
     if (row.reason) reasons[row.reason] = (reasons[row.reason] ?? 0) + row.n;
     total += row.n;
   }
+
+  const { byTransport, byChannel } = breakdowns(breakdownRows);
+  const transportReportsDelivery = TRANSPORTS_REPORTING_DELIVERY.includes(campaign.transport);
+  const rated = transportReportsDelivery && outcomes.accepted > 0;
   return {
     campaignId,
+    runId: options.runId ?? null,
     name: campaign.name,
+    kind: campaign.kind,
     status: campaign.status,
     statusReason: campaign.statusReason,
     transport: campaign.transport,
     counts,
     reasons,
     total,
-    transportReportsDelivery: TRANSPORTS_REPORTING_DELIVERY.includes(campaign.transport),
+    transportReportsDelivery,
+    totals: {
+      deliveries: total,
+      pending: UNSETTLED_STATES.reduce((n, state) => n + (counts[state] ?? 0), 0),
+      accepted: outcomes.accepted,
+      delivered: outcomes.delivered,
+      read: outcomes.read,
+      failed: counts.failed ?? 0,
+      skipped: counts.skipped ?? 0,
+    },
+    byTransport,
+    byChannel,
+    sendRate,
+    deliveryRate: rated ? ratio(outcomes.delivered, outcomes.accepted) : null,
+    readRate: rated ? ratio(outcomes.read, outcomes.accepted) : null,
+    latencyMs:
+      outcomes.latencyP50 === null
+        ? null
+        : {
+            p50: Math.round(outcomes.latencyP50),
+            p95: Math.round(outcomes.latencyP95 ?? 0),
+            max: Math.round(outcomes.latencyMax ?? 0),
+          },
+    failures,
+    failuresTotal: (counts.failed ?? 0) + (counts.skipped ?? 0),
+    runs,
   };
-}
-
-/** The report as a person reads it in a terminal. */
-export function formatCampaignReport(report: CampaignReport): string {
-  const lines = [
-    `Campaign ${report.campaignId} "${report.name}" (${report.transport}): ${report.status}` +
-      (report.statusReason ? ` (${report.statusReason})` : ''),
-    `  ${report.total} recipients`,
-  ];
-  for (const [state, n] of Object.entries(report.counts)) if (n > 0) lines.push(`  ${state.padEnd(10)} ${n}`);
-  const reasons = Object.entries(report.reasons).sort((a, b) => b[1] - a[1]);
-  if (reasons.length) {
-    lines.push('  reasons:');
-    for (const [reason, n] of reasons) lines.push(`    ${reason.padEnd(28)} ${n}`);
-  }
-  if (!report.transportReportsDelivery) {
-    lines.push(`  note: Chat2Desk does not report delivery on ${report.transport}; "sent" is final there`);
-  }
-  return lines.join('\n');
 }

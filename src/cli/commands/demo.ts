@@ -1,9 +1,15 @@
 import { join } from 'node:path';
 import postgres from 'postgres';
+import {
+  type AppointmentInput,
+  cancelAppointment,
+  upsertAppointments,
+} from '../../appointments/appointments.js';
 import { createCampaign } from '../../campaigns/createCampaign.js';
 import { validateCampaignDefinition } from '../../campaigns/definition.js';
 import { systemClock } from '../../clock.js';
 import type { EngineConfig } from '../../config/config.js';
+import type { Database } from '../../db/database.js';
 import { startEmbeddedPostgres } from '../../db/embeddedPostgres.js';
 import { startEngine } from '../../engine.js';
 import { BroadcasterError } from '../../errors.js';
@@ -19,8 +25,9 @@ export const demoHelp = `Usage: broadcaster demo [--contacts N] [--timeout-secon
 Runs the engine end to end on the built-in Chat2Desk sandbox, in a database of its own
 (${DEMO_DATABASE}, made afresh each time): imports a few hundred contacts (some opted out, some
 without consent, a few with bad phones or missing template variables), schedules a WhatsApp and a
-Viber broadcast, runs them to completion with a short WhatsApp new-client delay, and prints the
-delivery report of each. Nothing reaches a real client.`;
+Viber broadcast, books a handful of appointments (one cancelled, one rescheduled) with a WhatsApp
+reminder campaign 24 h and 2 h before each, runs everything to completion with a short WhatsApp
+new-client delay, and prints the delivery report of each campaign. Nothing reaches a real client.`;
 
 export async function demoCommand(argv: string[], ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, {
@@ -76,12 +83,20 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
     ids.push(created.id);
     say(`Scheduled campaign ${created.id} "${name}" for ${at}.`);
   }
+  const reminderId = await startDemoReminders(engine.db, say);
+  ids.push(reminderId);
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const statuses = await engine.db.sql<{ status: string }[]>`
-      select status from campaigns where id = any(${ids}::int[])`;
-    if (statuses.every((s) => s.status === 'completed' || s.status === 'cancelled')) break;
+    // Broadcasts complete; a reminder campaign runs on (more appointments may come): it is done here
+    // once none of its reminders is still to go out.
+    const [unfinished] = await engine.db.sql<{ n: number }[]>`
+      select count(*)::int as n from campaigns c
+      where c.id = any(${ids}::int[])
+        and case when c.kind = 'broadcast' then c.status not in ('completed', 'cancelled')
+                 else exists (select 1 from deliveries d where d.campaign_id = c.id
+                              and d.state in ('queued', 'waiting', 'sending')) end`;
+    if (unfinished?.n === 0) break;
     if (Date.now() > deadline) {
       throw new BroadcasterError(
         'demo_timeout',
@@ -102,6 +117,56 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
     for (const report of reports) say(`\n${formatCampaignReport(report)}`);
     say(`\nChat2Desk requests made: ${engine.gate.requests}`);
   }
+}
+
+const DEMO_APPOINTMENTS = 6;
+
+/**
+ * A WhatsApp reminder campaign 24 h and 2 h before each appointment, and a handful of appointments
+ * starting in 2 hours and a few seconds: the 2-hour reminders go out within seconds, the 24-hour ones
+ * are recorded too_late; one appointment is cancelled and one rescheduled. Returns the campaign's id.
+ */
+async function startDemoReminders(db: Database, say: (line: string) => void): Promise<number> {
+  const now = systemClock.now();
+  const definition = validateCampaignDefinition(
+    {
+      name: 'Appointment reminders',
+      kind: 'reminder',
+      transport: 'whatsapp',
+      channelId: 1,
+      template:
+        "{{firstName}}, a reminder: {{appointment.doctor}} expects you on {{formatDate appointment.startsAt 'd MMMM'}} at {{formatTime appointment.startsAt}}.",
+      offsets: ['-24h', '-2h'],
+      // Reminders of booked appointments are service messages, not marketing.
+      requireOptIn: false,
+    },
+    { now },
+  );
+  const campaign = await createCampaign(db, definition, { now, templatesDir: TEMPLATES_DIR });
+  const startsAt = new Date(now.getTime() + 2 * 3_600_000 + 5_000);
+  const doctors = ['Dr. Ivanova', 'Dr. Petrov', 'Dr. Sokolova'];
+  const appointments: AppointmentInput[] = Array.from({ length: DEMO_APPOINTMENTS }, (_, i) => ({
+    externalId: `demo-visit-${i + 1}`,
+    // The last one is a phone the engine has never seen: booking it creates the contact.
+    phone: i === DEMO_APPOINTMENTS - 1 ? '79995550001' : String(79990000001 + i),
+    contactName: i === DEMO_APPOINTMENTS - 1 ? 'Guest Patient' : null,
+    startsAt,
+    timezone: 'Europe/Moscow',
+    attributes: { doctor: doctors[i % doctors.length] },
+  }));
+  const booked = await upsertAppointments(db.sql, appointments, { now });
+  const [cancelled, rescheduled] = booked;
+  if (cancelled) await cancelAppointment(db.sql, cancelled.id, { now });
+  const rescheduledInput = appointments[1];
+  if (rescheduled && rescheduledInput) {
+    const later = new Date(startsAt.getTime() + 5_000);
+    await upsertAppointments(db.sql, [{ ...rescheduledInput, startsAt: later }], { now });
+  }
+  say(
+    `Booked ${DEMO_APPOINTMENTS} appointments for ${startsAt.toISOString()} (one cancelled, one moved 5 s later) ` +
+      `under reminder campaign ${campaign.id} (24 h and 2 h before).`,
+  );
+  return campaign.id;
 }
 
 /** The demo's own database, dropped and made again, on DATABASE_URL's server or the embedded one. */

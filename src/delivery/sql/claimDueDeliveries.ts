@@ -1,3 +1,4 @@
+import type { SendWindow } from '../../campaigns/definition.js';
 import type { Sql } from '../../db/database.js';
 
 /** A delivery a worker holds, with what it needs of its contact and campaign to send it. */
@@ -27,11 +28,24 @@ export interface ClaimedDelivery {
   contactTransports: string[] | null;
   whatsappAddedAt: Date | null;
   campaignName: string;
+  campaignKind: 'broadcast' | 'reminder';
   campaignStatus: string;
   campaignTimezone: string | null;
+  /** null: the campaign sends at any hour. */
+  sendWindow: SendWindow | null;
   templateSource: string;
   requireOptIn: boolean;
   rateLimitPerSecond: number | null;
+  /** The appointment a reminder is for: null for broadcasts (and for a reminder whose appointment was deleted). */
+  appointment: ClaimedAppointment | null;
+}
+
+export interface ClaimedAppointment {
+  externalId: string;
+  startsAt: Date;
+  timezone: string | null;
+  status: 'booked' | 'cancelled' | 'rescheduled';
+  attributes: Record<string, unknown>;
 }
 
 const CLAIMED_COLUMNS = (sql: Sql) => sql`
@@ -42,9 +56,13 @@ const CLAIMED_COLUMNS = (sql: Sql) => sql`
   c.phone, c.name as "contactName", c.timezone as "contactTimezone", c.attributes,
   c.opted_in_at as "optedInAt", c.opted_out_at as "optedOutAt", c.chat2desk_client_id as "contactClientId",
   c.chat2desk_transports as "contactTransports", c.chat2desk_whatsapp_added_at as "whatsappAddedAt",
-  k.name as "campaignName", k.status as "campaignStatus", k.timezone as "campaignTimezone",
+  k.name as "campaignName", k.kind as "campaignKind", k.status as "campaignStatus",
+  k.timezone as "campaignTimezone", k.send_window as "sendWindow",
   k.template_source as "templateSource", k.require_opt_in as "requireOptIn",
-  k.rate_limit_per_second as "rateLimitPerSecond"`;
+  k.rate_limit_per_second as "rateLimitPerSecond",
+  case when a.id is null then null else json_build_object(
+    'externalId', a.external_id, 'startsAt', a.starts_at, 'timezone', a.timezone, 'status', a.status,
+    'attributes', a.attributes) end as appointment`;
 
 /**
  * Takes up to `limit` due deliveries of running campaigns for this worker. The lease (`locked_by`,
@@ -58,7 +76,7 @@ export async function claimDueDeliveries(
   const leaseExpired = new Date(options.now.getTime() - options.leaseMs);
   return sql<ClaimedDelivery[]>`
     with due as (
-      select d.id from deliveries d
+      select d.id, d.appointment_id from deliveries d
       join campaigns k on k.id = d.campaign_id
       where d.state in ('queued', 'waiting')
         and d.next_attempt_at <= ${options.now}
@@ -69,9 +87,9 @@ export async function claimDueDeliveries(
       for update of d skip locked
     )
     update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}
-    from due, contacts c, campaigns k
+    from due left join appointments a on a.id = due.appointment_id, contacts c, campaigns k
     where d.id = due.id and c.id = d.contact_id and k.id = d.campaign_id
-    returning ${CLAIMED_COLUMNS(sql)}`;
+    returning ${CLAIMED_COLUMNS(sql)}`.then(withAppointmentDates);
 }
 
 /**
@@ -85,16 +103,25 @@ export async function claimStaleSending(
   const leaseExpired = new Date(options.now.getTime() - options.leaseMs);
   return sql<ClaimedDelivery[]>`
     with stale as (
-      select d.id from deliveries d
+      select d.id, d.appointment_id from deliveries d
       where d.state = 'sending' and d.locked_at < ${leaseExpired}
       order by d.locked_at
       limit ${options.limit}
       for update skip locked
     )
     update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}
-    from stale, contacts c, campaigns k
+    from stale left join appointments a on a.id = stale.appointment_id, contacts c, campaigns k
     where d.id = stale.id and c.id = d.contact_id and k.id = d.campaign_id
-    returning ${CLAIMED_COLUMNS(sql)}`;
+    returning ${CLAIMED_COLUMNS(sql)}`.then(withAppointmentDates);
+}
+
+/** The appointment travels as JSON (one column, null for broadcasts): its start back to a Date. */
+function withAppointmentDates(rows: readonly ClaimedDelivery[]): ClaimedDelivery[] {
+  return rows.map((row) =>
+    row.appointment
+      ? { ...row, appointment: { ...row.appointment, startsAt: new Date(row.appointment.startsAt) } }
+      : row,
+  );
 }
 
 /** Gives deliveries back without changing their state (their campaign was paused meanwhile, say). */

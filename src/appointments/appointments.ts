@@ -1,0 +1,197 @@
+import type { Sql } from '../db/database.js';
+import {
+  type AppointmentInput,
+  AppointmentInputError,
+  type AppointmentStatus,
+  appointmentInputIssues,
+} from './appointmentInput.js';
+import { scheduleAppointmentReminders } from './scheduleAppointmentReminders.js';
+
+export {
+  APPOINTMENT_STATUSES,
+  type AppointmentInput,
+  AppointmentInputError,
+  type AppointmentInputIssue,
+  type AppointmentStatus,
+} from './appointmentInput.js';
+
+/** An appointment as stored, with its contact's phone. */
+export interface Appointment {
+  id: number;
+  externalId: string;
+  contactId: number;
+  phone: string;
+  startsAt: Date;
+  timezone: string | null;
+  status: AppointmentStatus;
+  attributes: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface UpsertedAppointment {
+  externalId: string;
+  id: number;
+  contactId: number;
+  /** False: an appointment with this external id existed and was updated (or was already so). */
+  created: boolean;
+}
+
+/**
+ * Creates or updates appointments by external id, set-based (the CSV import sends ~1000 at a time),
+ * and in the same transaction brings their reminders in line (see scheduleAppointmentReminders).
+ * A phone no contact has yet makes a contact, without consent. What an input leaves out (timezone,
+ * status, attributes) keeps its stored value; an active appointment whose time changes without a
+ * status given becomes `rescheduled`. Within one batch a repeated external id counts once, its last
+ * occurrence winning; the result has one entry per external id, in order of first appearance.
+ */
+export async function upsertAppointments(
+  sql: Sql,
+  inputs: AppointmentInput[],
+  options: { now: Date },
+): Promise<UpsertedAppointment[]> {
+  const issues = appointmentInputIssues(inputs);
+  if (issues.length > 0) throw new AppointmentInputError(issues);
+  const byExternalId = new Map<string, AppointmentInput>();
+  for (const input of inputs) byExternalId.set(input.externalId, input);
+  if (byExternalId.size === 0) return [];
+  const { now } = options;
+  const rows = [...byExternalId.values()].map((input) => ({
+    external_id: input.externalId,
+    phone: input.phone,
+    starts_at: input.startsAt.toISOString(),
+    timezone_given: input.timezone !== undefined,
+    timezone: input.timezone ?? null,
+    status: input.status ?? null,
+    attributes: input.attributes ?? null,
+    contact_name: input.contactName?.trim() || null,
+  }));
+
+  const upserted = await sql.begin(async (tx) => {
+    const batch = tx.json(rows as never);
+    await tx`
+      insert into contacts (phone, name, created_at, updated_at)
+      select distinct on (i.phone) i.phone, i.contact_name, ${now}::timestamptz, ${now}::timestamptz
+      from jsonb_to_recordset(${batch}) as i(phone text, contact_name text)
+      order by i.phone, i.contact_name nulls last
+      on conflict (phone) do update set name = excluded.name, updated_at = excluded.updated_at
+        where contacts.name is null and excluded.name is not null`;
+    const changed = await tx<{ external_id: string; created: boolean }[]>`
+      with input as (
+        select i.external_id, c.id as contact_id, i.starts_at,
+               case when i.timezone_given then i.timezone else a.timezone end as timezone,
+               coalesce(i.status, case
+                 when a.id is null then 'booked'
+                 when a.status <> 'cancelled' and a.starts_at <> i.starts_at then 'rescheduled'
+                 else a.status end) as status,
+               coalesce(i.attributes, a.attributes, '{}'::jsonb) as attributes
+        from jsonb_to_recordset(${batch}) as i(external_id text, phone text, starts_at timestamptz,
+               timezone_given boolean, timezone text, status appointment_status, attributes jsonb)
+        join contacts c on c.phone = i.phone
+        left join appointments a on a.external_id = i.external_id
+      )
+      insert into appointments (external_id, contact_id, starts_at, timezone, status, attributes, created_at, updated_at)
+      select external_id, contact_id, starts_at, timezone, status, attributes, ${now}, ${now}
+      from input order by external_id
+      on conflict (external_id) do update set
+        contact_id = excluded.contact_id, starts_at = excluded.starts_at, timezone = excluded.timezone,
+        status = excluded.status, attributes = excluded.attributes, updated_at = excluded.updated_at
+      where (appointments.contact_id, appointments.starts_at, appointments.timezone, appointments.status,
+             appointments.attributes)
+        is distinct from (excluded.contact_id, excluded.starts_at, excluded.timezone, excluded.status,
+                          excluded.attributes)
+      returning external_id, (xmax = 0) as created`;
+    const stored = await tx<{ external_id: string; id: number; contact_id: number }[]>`
+      select external_id, id, contact_id from appointments
+      where external_id = any(${rows.map((r) => r.external_id)}::text[])`;
+    // Unchanged appointments too: a re-import repairs reminders a crash or a late campaign left out.
+    await scheduleAppointmentReminders(
+      tx,
+      stored.map((a) => a.id),
+      { now },
+    );
+    const created = new Set(changed.filter((c) => c.created).map((c) => c.external_id));
+    const ids = new Map(stored.map((a) => [a.external_id, a]));
+    return rows.map((row) => {
+      const appointment = ids.get(row.external_id);
+      if (!appointment) throw new Error(`appointment ${row.external_id} vanished while being stored`);
+      return {
+        externalId: row.external_id,
+        id: appointment.id,
+        contactId: appointment.contact_id,
+        created: created.has(row.external_id),
+      };
+    });
+  });
+  return upserted;
+}
+
+/**
+ * Cancels an appointment and, in the same transaction, skips its pending reminders with reason
+ * `appointment_cancelled`. Cancelling twice changes nothing; undefined when there is no such appointment.
+ */
+export async function cancelAppointment(
+  sql: Sql,
+  id: number,
+  options: { now: Date },
+): Promise<Appointment | undefined> {
+  await sql.begin(async (tx) => {
+    const rows = await tx`
+      update appointments set status = 'cancelled', updated_at = ${options.now}
+      where id = ${id} and status <> 'cancelled'
+      returning id`;
+    if (rows.length > 0) await scheduleAppointmentReminders(tx, [id], options);
+  });
+  return getAppointment(sql, id);
+}
+
+export async function getAppointment(sql: Sql, id: number): Promise<Appointment | undefined> {
+  const [row] = await sql<Appointment[]>`${selectAppointments(sql)} where a.id = ${id}`;
+  return row;
+}
+
+export async function getAppointmentByExternalId(
+  sql: Sql,
+  externalId: string,
+): Promise<Appointment | undefined> {
+  const [row] = await sql<Appointment[]>`${selectAppointments(sql)} where a.external_id = ${externalId}`;
+  return row;
+}
+
+export interface AppointmentFilter {
+  contactId?: number;
+  status?: AppointmentStatus;
+  /** startsAt at or after. */
+  from?: Date;
+  /** startsAt before. */
+  to?: Date;
+  limit: number;
+  offset: number;
+}
+
+/** Appointments in start order, a page at a time, with how many match in all. */
+export async function listAppointments(
+  sql: Sql,
+  filter: AppointmentFilter,
+): Promise<{ items: Appointment[]; total: number }> {
+  const conditions = [
+    filter.contactId === undefined ? null : sql`a.contact_id = ${filter.contactId}`,
+    filter.status === undefined ? null : sql`a.status = ${filter.status}`,
+    filter.from === undefined ? null : sql`a.starts_at >= ${filter.from}`,
+    filter.to === undefined ? null : sql`a.starts_at < ${filter.to}`,
+  ].filter((condition) => condition !== null);
+  const where = conditions.reduce((all, condition) => sql`${all} and ${condition}`, sql`where true`);
+  const items = await sql<Appointment[]>`
+    ${selectAppointments(sql)} ${where}
+    order by a.starts_at, a.id limit ${filter.limit} offset ${filter.offset}`;
+  const [count] = await sql<{ total: number }[]>`select count(*)::int as total from appointments a ${where}`;
+  return { items, total: count?.total ?? 0 };
+}
+
+function selectAppointments(sql: Sql) {
+  return sql`
+    select a.id, a.external_id as "externalId", a.contact_id as "contactId", c.phone,
+           a.starts_at as "startsAt", a.timezone, a.status, a.attributes,
+           a.created_at as "createdAt", a.updated_at as "updatedAt"
+    from appointments a join contacts c on c.id = a.contact_id`;
+}

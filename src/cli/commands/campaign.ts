@@ -1,0 +1,260 @@
+import { extname, join } from 'node:path';
+import { createCampaign } from '../../campaigns/createCampaign.js';
+import { CAMPAIGN_KINDS, parseCampaignText } from '../../campaigns/definition.js';
+import { CampaignNotFoundError } from '../../campaigns/errors.js';
+import {
+  CAMPAIGN_STATUSES,
+  cancelCampaign,
+  pauseCampaign,
+  publishCampaign,
+  resumeCampaign,
+  type StatusChange,
+} from '../../campaigns/lifecycle.js';
+import { previewCampaign } from '../../campaigns/preview.js';
+import { type CampaignDetails, getCampaign, listCampaigns } from '../../campaigns/queries.js';
+import { systemClock } from '../../clock.js';
+import { normalisePhone } from '../../contacts/phone.js';
+import type { Database } from '../../db/database.js';
+import { BroadcasterError } from '../../errors.js';
+import { campaignReport, formatCampaignReport } from '../../reports/campaignReport.js';
+import { choiceOption, integerOption, parseCommandArgs, UsageError } from '../args.js';
+import { formatCampaignDetails, formatCampaignList } from '../campaignViews.js';
+import { type CommandContext, printJson } from '../context.js';
+import { openDatabase } from '../database.js';
+import { readInputText } from '../inputFile.js';
+import { exactPositionals, idArgument, splitSubcommand } from '../positionals.js';
+import { waitForCampaign } from '../waitForCampaign.js';
+
+const TEMPLATES_DIR = join(import.meta.dirname, '..', '..', '..', 'templates');
+const SUBCOMMANDS = ['create', 'list', 'show', 'pause', 'resume', 'cancel', 'preview', 'publish'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+
+export const campaignHelp = `Usage: broadcaster campaign <subcommand> [options]
+
+Subcommands:
+  create FILE.json|FILE.yaml [--wait]   store a campaign written as JSON or YAML (by the file's
+                                        extension); it is scheduled at once unless it says
+                                        "draft": true; templates {"file": …} come from templates/
+  list [--status S] [--kind K] [--limit N] [--offset N]
+                                        campaigns, newest first, with their delivery counts
+  show ID                               a campaign's details, counts and runs
+  pause ID                              workers stop taking its deliveries; nothing is lost
+  resume ID [--wait]                    carry on where it stopped
+  cancel ID                             stop for good: deliveries not yet sent are skipped (cancelled)
+  publish ID                            a draft goes live (scheduled; a reminder campaign running)
+  preview ID [--contact PHONE]          the message rendered for a contact (by phone), or for a
+                                        sample contact of its audience
+
+Options:
+  --wait         (create, resume) watch until the campaign is completed, cancelled or paused, with
+                 a progress bar of settled deliveries on stderr; the engine (broadcaster start) does
+                 the sending. Exit 0 when it completed, 1 when it ended cancelled or paused.
+  --json         machine-readable output: create prints the campaign with its "id"
+  --status S     (list) one of ${CAMPAIGN_STATUSES.join(', ')}
+  --kind K       (list) one of ${CAMPAIGN_KINDS.join(', ')}
+  --limit N      (list) at most N campaigns (default 50, up to 1000)
+
+Exit codes: 0 on success; 1 when the campaign does not exist, its file is invalid (every problem is
+listed on one line, with its field and line), or the change is not allowed from its status; 2 for
+wrong arguments.`;
+
+type Options = ReturnType<typeof parseOptions>['values'];
+
+function parseOptions(argv: string[]) {
+  return parseCommandArgs(argv, {
+    wait: { type: 'boolean' },
+    status: { type: 'string' },
+    kind: { type: 'string' },
+    limit: { type: 'string' },
+    offset: { type: 'string' },
+    contact: { type: 'string' },
+  });
+}
+
+/** Options each subcommand takes besides --json; any other is refused rather than ignored. */
+const ALLOWED_OPTIONS: Record<Subcommand, readonly (keyof Options)[]> = {
+  create: ['wait'],
+  list: ['status', 'kind', 'limit', 'offset'],
+  show: [],
+  pause: [],
+  resume: ['wait'],
+  cancel: [],
+  preview: ['contact'],
+  publish: [],
+};
+
+export async function campaignCommand(argv: string[], ctx: CommandContext): Promise<void> {
+  const { name, rest } = splitSubcommand('campaign', argv, SUBCOMMANDS);
+  const { values, positionals } = parseOptions(rest);
+  for (const option of Object.keys(values) as (keyof Options)[]) {
+    if (option !== 'json' && option !== 'help' && !ALLOWED_OPTIONS[name].includes(option)) {
+      throw new UsageError(`campaign ${name} does not take --${option}`);
+    }
+  }
+  const usage = `campaign ${name}`;
+  if (name === 'create') {
+    const [file] = exactPositionals(usage, positionals, ['FILE']);
+    return create(ctx, file!, values);
+  }
+  if (name === 'list') {
+    exactPositionals(usage, positionals, []);
+    return list(ctx, values);
+  }
+  const [rawId] = exactPositionals(usage, positionals, ['ID']);
+  const id = idArgument('ID', rawId!);
+  const phone = name === 'preview' ? contactOption(values.contact) : undefined;
+  const db = await openDatabase(ctx);
+  switch (name) {
+    case 'show':
+      return show(ctx, db, id, values);
+    case 'preview':
+      return preview(ctx, db, id, phone, values);
+    default:
+      return changeStatus(ctx, db, id, name, values);
+  }
+}
+
+function formatOf(file: string): 'json' | 'yaml' {
+  const extension = extname(file).toLowerCase();
+  if (extension === '.json') return 'json';
+  if (extension === '.yaml' || extension === '.yml') return 'yaml';
+  throw new UsageError(`FILE must end in .json, .yaml or .yml, got "${file}"`);
+}
+
+async function create(ctx: CommandContext, file: string, values: Options): Promise<void> {
+  const format = formatOf(file);
+  const text = await readInputText(file);
+  const now = systemClock.now();
+  const definition = parseCampaignText(text, format, { now });
+  if (values.wait && definition.draft) {
+    throw new UsageError('--wait cannot wait for a draft: publish it, then `campaign resume ID --wait`');
+  }
+  const db = await openDatabase(ctx);
+  const created = await createCampaign(db, definition, { now, templatesDir: TEMPLATES_DIR });
+  if (!values.json) {
+    const next = created.nextRunAt ? `, first run at ${created.nextRunAt.toISOString()}` : '';
+    ctx.stdout.write(
+      `Created campaign ${created.id} "${definition.name}" (${definition.kind} on ${definition.transport}): ` +
+        `${created.status}${next}.\n`,
+    );
+  }
+  if (values.wait) await watch(ctx, db, created.id, values);
+  else if (values.json) printJson(ctx.stdout, await details(db, created.id));
+}
+
+async function list(ctx: CommandContext, values: Options): Promise<void> {
+  const status = choiceOption('status', values.status, CAMPAIGN_STATUSES);
+  const kind = choiceOption('kind', values.kind, CAMPAIGN_KINDS);
+  const limit = integerOption('limit', values.limit, { min: 1, max: 1000 }) ?? 50;
+  const offset = integerOption('offset', values.offset, { min: 0 }) ?? 0;
+  const db = await openDatabase(ctx);
+  const page = await listCampaigns(db.sql, {
+    ...(status ? { status } : {}),
+    ...(kind ? { kind } : {}),
+    limit,
+    offset,
+  });
+  if (values.json) return printJson(ctx.stdout, page);
+  if (page.items.length === 0) {
+    ctx.stdout.write(page.total === 0 ? 'No campaigns.\n' : `No campaigns past the first ${page.total}.\n`);
+    return;
+  }
+  ctx.stdout.write(`${formatCampaignList(page, offset)}\n`);
+}
+
+async function details(db: Database, id: number): Promise<CampaignDetails> {
+  const campaign = await getCampaign(db.sql, id);
+  if (!campaign) throw new CampaignNotFoundError(id);
+  return campaign;
+}
+
+async function show(ctx: CommandContext, db: Database, id: number, values: Options): Promise<void> {
+  const c = await details(db, id);
+  if (values.json) return printJson(ctx.stdout, c);
+  ctx.stdout.write(`${formatCampaignDetails(c)}\n`);
+}
+
+async function changeStatus(
+  ctx: CommandContext,
+  db: Database,
+  id: number,
+  action: 'pause' | 'resume' | 'cancel' | 'publish',
+  values: Options,
+): Promise<void> {
+  const now = systemClock.now();
+  let change: StatusChange & { skippedDeliveries?: number; cancelledRuns?: number };
+  if (action === 'pause') change = await pauseCampaign(db.sql, id, { now });
+  else if (action === 'resume') change = await resumeCampaign(db.sql, id, { now });
+  else if (action === 'cancel') change = await cancelCampaign(db.sql, id, { now });
+  else change = await publishCampaign(db.sql, id, { now });
+
+  if (!values.json) {
+    const skipped =
+      change.skippedDeliveries === undefined
+        ? ''
+        : `; ${change.skippedDeliveries} deliveries not yet sent were skipped (cancelled)`;
+    ctx.stdout.write(`Campaign ${id}: ${change.from} → ${change.to}${skipped}.\n`);
+  }
+  if (values.wait) await watch(ctx, db, id, values);
+  else if (values.json) printJson(ctx.stdout, { campaignId: id, ...change });
+}
+
+/** --wait: the progress bar until the campaign rests; then its report, or with --json its details. */
+async function watch(ctx: CommandContext, db: Database, id: number, values: Options): Promise<void> {
+  try {
+    await waitForCampaign(db.sql, id, {
+      stream: process.stderr,
+      quiet: values.json === true,
+      stopped: ctx.untilStopped(),
+    });
+  } finally {
+    // Whatever ended the wait, what the campaign came to is worth printing before the reason.
+    if (values.json) printJson(ctx.stdout, await details(db, id));
+    else ctx.stdout.write(`${formatCampaignReport(await campaignReport(db.sql, id))}\n`);
+  }
+}
+
+function contactOption(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const phone = normalisePhone(raw);
+  if (!phone.ok) throw new UsageError(`--contact: ${phone.message}`);
+  return phone.digits;
+}
+
+/** The template cannot be rendered for this contact: preview fails, naming the missing variable. */
+export class PreviewFailedError extends BroadcasterError {
+  constructor(
+    campaignId: number,
+    who: string,
+    missingVariable: string | undefined,
+    detail: string | undefined,
+  ) {
+    super(
+      'preview_failed',
+      `campaign ${campaignId}: the template needs "${missingVariable ?? '?'}", ` +
+        (detail ? `unusable for ${who}: ${detail}` : `which ${who} does not have`),
+      { campaignId, missingVariable },
+    );
+  }
+}
+
+async function preview(
+  ctx: CommandContext,
+  db: Database,
+  id: number,
+  phone: string | undefined,
+  values: Options,
+): Promise<void> {
+  const result = await previewCampaign(db.sql, id, {
+    ...(phone ? { phone } : {}),
+    now: systemClock.now(),
+    defaultTimezone: ctx.config.defaultTimezone,
+  });
+  const who = result.contact
+    ? `${result.sample ? 'the sample contact' : 'contact'} ${result.contact.phone}` +
+      (result.contact.name ? ` (${result.contact.name})` : '')
+    : 'an invented sample contact (the audience is empty)';
+  if (values.json) printJson(ctx.stdout, result);
+  else if (result.ok) ctx.stdout.write(`Campaign ${id}, as ${who} would get it:\n\n${result.text ?? ''}\n`);
+  if (!result.ok) throw new PreviewFailedError(id, who, result.missingVariable, result.detail);
+}

@@ -1,0 +1,143 @@
+import type { Sql } from '../db/database.js';
+import {
+  CONTACT_COLUMNS,
+  type ContactColumn,
+  type ContactImportRow,
+  readContactRow,
+} from './csvContactRow.js';
+import { type CsvImportKind, type ImportProgress, runCsvImport } from './csvImport.js';
+import { CsvImportError } from './csvImportError.js';
+import type { CsvInput } from './csvReader.js';
+import type { ImportReport } from './importReport.js';
+
+export { IMPORT_BATCH_SIZE, type ImportProgress } from './csvImport.js';
+
+export interface ImportContactsOptions {
+  /** Every imported contact becomes a member of this list (created when missing). */
+  list?: string;
+  now: Date;
+  /** Called after every batch (and once at the end) with the rows and bytes read so far. */
+  onProgress?: (progress: ImportProgress) => void;
+  /** Rows per upsert statement (default IMPORT_BATCH_SIZE). */
+  batchSize?: number;
+}
+
+/**
+ * Imports a contacts CSV (see PRODUCT.md: phone, name, timezone, opted_in, opt_in_source, any other
+ * column a template attribute), streaming: rows are validated one by one and upserted by phone in
+ * batches, one statement per batch, each committed on its own. A bad row is reported (line, column,
+ * value, reason) and never stops the others.
+ *
+ * What a re-import changes: name and timezone when the cell is not empty (an empty cell never clears
+ * stored data); attributes are merged (the file's keys win, other stored keys stay). Consent: a row's
+ * consent is recorded only when the contact has none yet (the first recorded consent is the evidence
+ * kept) and never on an opted-out contact; `opted_in=false` records nothing and withdraws nothing —
+ * withdrawing consent is an opt-out, which has its own path (optOutContact) and is not inferred from
+ * a spreadsheet cell. A phone repeated in the file: the rows apply in file order, as if imported one
+ * after the other; the later one counts as an update.
+ *
+ * Throws CsvImportError (nothing imported) when the file is empty, its header is unreadable, names a
+ * column twice or has no phone column.
+ */
+export async function importContactsCsv(
+  sql: Sql,
+  input: CsvInput,
+  options: ImportContactsOptions,
+): Promise<ImportReport> {
+  const { now } = options;
+  const listName = options.list?.trim();
+  if (listName === '') throw new CsvImportError('csv_invalid_option', 'the list name is empty');
+  let listId: number | undefined;
+  const contacts: CsvImportKind<ContactColumn, ContactImportRow> = {
+    columns: CONTACT_COLUMNS,
+    readRow: (row, columns) => readContactRow(row, columns, now),
+    key: (row) => row.phone,
+    applyInOrder,
+    writeBatch: async (rows) => {
+      if (listName !== undefined) listId ??= await ensureList(sql, listName, now);
+      return upsertContacts(sql, rows, { now, listId });
+    },
+  };
+  return runCsvImport(input, contacts, options);
+}
+
+/** Two rows for one phone combined the way the upsert applies them one after the other. */
+function applyInOrder(earlier: ContactImportRow, later: ContactImportRow): ContactImportRow {
+  const firstConsent = earlier.optedInAt !== null ? earlier : later;
+  return {
+    line: later.line,
+    phone: later.phone,
+    name: later.name ?? earlier.name,
+    timezone: later.timezone ?? earlier.timezone,
+    optedInAt: firstConsent.optedInAt,
+    optInSource: firstConsent.optInSource,
+    attributes: { ...earlier.attributes, ...later.attributes },
+  };
+}
+
+/** The list's id, creating it when missing (a concurrent import creating it too is fine). */
+async function ensureList(sql: Sql, name: string, now: Date): Promise<number> {
+  const [list] = await sql<{ id: number }[]>`
+    insert into lists (name, created_at) values (${name}, ${now})
+    on conflict (name) do update set name = excluded.name
+    returning id`;
+  return list!.id;
+}
+
+/**
+ * One statement for a whole batch: the rows travel as one JSON parameter, are upserted by phone
+ * (see importContactsCsv for what an update changes) and, with a list, added to it. `xmax = 0` tells
+ * a freshly inserted row from an updated one.
+ */
+async function upsertContacts(
+  sql: Sql,
+  contacts: ContactImportRow[],
+  options: { now: Date; listId: number | undefined },
+): Promise<{ inserted: number; updated: number }> {
+  const { now, listId } = options;
+  const payload = JSON.stringify(
+    contacts.map((c) => ({
+      phone: c.phone,
+      name: c.name,
+      timezone: c.timezone,
+      attributes: c.attributes,
+      opted_in_at: c.optedInAt?.toISOString() ?? null,
+      opt_in_source: c.optInSource,
+    })),
+  );
+  const membership =
+    listId === undefined
+      ? sql``
+      : sql`, listed as (
+          insert into list_members (list_id, contact_id, added_at)
+          select ${listId}::int, id, ${now}::timestamptz from upserted
+          on conflict (list_id, contact_id) do nothing
+        )`;
+  const [counts] = await sql<{ inserted: number; updated: number }[]>`
+    with input as (
+      select * from json_to_recordset(${payload}::text::json)
+        as r(phone text, name text, timezone text, attributes jsonb, opted_in_at timestamptz, opt_in_source text)
+    ),
+    upserted as (
+      insert into contacts as c (phone, name, timezone, attributes, opted_in_at, opt_in_source, created_at, updated_at)
+      select phone, name, timezone, attributes, opted_in_at, opt_in_source, ${now}::timestamptz, ${now}::timestamptz
+      from input
+      order by phone
+      on conflict (phone) do update set
+        name = coalesce(excluded.name, c.name),
+        timezone = coalesce(excluded.timezone, c.timezone),
+        attributes = c.attributes || excluded.attributes,
+        -- Consent first: the first recorded consent stands, and no file lifts or bypasses an opt-out.
+        opted_in_at = case when c.opted_out_at is null then coalesce(c.opted_in_at, excluded.opted_in_at)
+                           else c.opted_in_at end,
+        opt_in_source = case when c.opted_out_at is null and c.opted_in_at is null and excluded.opted_in_at is not null
+                             then excluded.opt_in_source else c.opt_in_source end,
+        updated_at = excluded.updated_at
+      returning c.id, (c.xmax = 0) as inserted
+    )
+    ${membership}
+    select count(*) filter (where inserted)::int as inserted,
+           count(*) filter (where not inserted)::int as updated
+    from upserted`;
+  return counts!;
+}

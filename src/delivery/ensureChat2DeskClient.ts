@@ -1,0 +1,64 @@
+import type { Chat2DeskClient } from '../chat2desk/client.js';
+import { Chat2DeskValidationError } from '../chat2desk/errors.js';
+import type { ClientCreationTransport } from '../chat2desk/types.js';
+import type { Sql } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import type { Chat2DeskGate } from './chat2deskGate.js';
+import type { ClaimedDelivery } from './sql/claimDueDeliveries.js';
+import { recordChat2DeskClient } from './sql/recordChat2DeskClient.js';
+
+const CREATABLE_TRANSPORTS: readonly string[] = ['whatsapp', 'viber', 'sms'];
+
+export interface ResolvedChat2DeskClient {
+  clientId: string;
+  /** When the engine put the client on WhatsApp: the new-client delay counts from here. */
+  whatsappAddedAt: Date | null;
+}
+
+/**
+ * The contact's Chat2Desk client on the delivery's transport, created (POST /v1/clients) when not
+ * known yet, else looked up by phone. Null when Chat2Desk has no such client and may not create one.
+ */
+export async function ensureChat2DeskClient(
+  deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger: Logger },
+  d: ClaimedDelivery,
+  now: Date,
+): Promise<ResolvedChat2DeskClient | null> {
+  const knownId = d.contactClientId ?? d.chat2deskClientId;
+  if (knownId && (d.contactTransports ?? []).includes(d.transport)) {
+    return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
+  }
+  if (CREATABLE_TRANSPORTS.includes(d.transport)) {
+    try {
+      // POST /v1/clients is Chat2Desk's upsert: an existing client keeps its id and gains the transport.
+      const created = await deps.gate.call(() =>
+        deps.client.createClient({
+          phone: d.phone,
+          transport: d.transport as ClientCreationTransport,
+          ...(d.channelId !== null ? { channelId: d.channelId } : {}),
+        }),
+      );
+      const recorded = await recordChat2DeskClient(deps.sql, {
+        contactId: d.contactId,
+        clientId: created.id,
+        addedTransport: d.transport,
+        now,
+      });
+      return { clientId: String(created.id), whatsappAddedAt: recorded.whatsappAddedAt };
+    } catch (error) {
+      // Creation may be switched off for the company: a client who wrote to us first is still reachable.
+      if (!(error instanceof Chat2DeskValidationError)) throw error;
+      deps.logger.debug({ deliveryId: d.id, err: error }, 'client creation refused; looking the phone up');
+    }
+  }
+  if (knownId) return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
+  const found = await deps.gate.call(() => deps.client.findClientByPhone(d.phone));
+  if (!found) return null;
+  await recordChat2DeskClient(deps.sql, {
+    contactId: d.contactId,
+    clientId: found.id,
+    addedTransport: null,
+    now,
+  });
+  return { clientId: String(found.id), whatsappAddedAt: null };
+}

@@ -1,0 +1,211 @@
+import type { FastifyInstance } from 'fastify';
+import {
+  APPOINTMENT_STATUSES,
+  type Appointment,
+  type AppointmentInput,
+  AppointmentInputError,
+  type AppointmentStatus,
+  getAppointment,
+  listAppointments,
+  upsertAppointments,
+} from '../../appointments/appointments.js';
+import { importAppointmentsCsv } from '../../appointments/importAppointments.js';
+import { phoneDigits } from '../../contacts/contacts.js';
+import { HttpError, RequestValidationError } from '../errors.js';
+import { csvBodyDocumentation, importCsvBody } from './csvUpload.js';
+import type { ApiDeps } from './deps.js';
+import {
+  documentedBody,
+  type IdParams,
+  idParams,
+  idSchema,
+  isoTimeSchema,
+  type Paging,
+  page,
+  pagingProperties,
+} from './schemas.js';
+
+const TAGS = ['appointments'];
+
+const appointmentFields = {
+  startsAt: isoTimeSchema,
+  timezone: { type: ['string', 'null'], maxLength: 100, description: "The appointment's IANA zone" },
+  status: { type: 'string', enum: APPOINTMENT_STATUSES },
+  attributes: {
+    type: 'object',
+    additionalProperties: true,
+    description: 'Template variables, seen as appointment.<name>',
+  },
+} as const;
+
+const createBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['externalId', 'phone', 'startsAt'],
+  properties: {
+    externalId: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: 'Your id: posting it again updates',
+    },
+    phone: { type: 'string', minLength: 1, maxLength: 40 },
+    contactName: { type: ['string', 'null'], maxLength: 1000 },
+    ...appointmentFields,
+  },
+} as const;
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...pagingProperties,
+    contactId: idSchema,
+    status: { type: 'string', enum: APPOINTMENT_STATUSES },
+    from: { ...isoTimeSchema, description: 'startsAt at or after' },
+    to: { ...isoTimeSchema, description: 'startsAt before' },
+  },
+} as const;
+
+interface AppointmentBody {
+  externalId: string;
+  phone: string;
+  contactName?: string | null;
+  startsAt: string;
+  timezone?: string | null;
+  status?: AppointmentStatus;
+  attributes?: Record<string, unknown>;
+}
+
+type AppointmentPatch = Partial<Pick<AppointmentBody, 'startsAt' | 'timezone' | 'status' | 'attributes'>>;
+
+/** Stores one appointment (reminders follow in the same transaction); its problems at their fields. */
+async function upsertOne(
+  deps: ApiDeps,
+  input: AppointmentInput,
+): Promise<{ appointment: Appointment; created: boolean }> {
+  try {
+    const [result] = await upsertAppointments(deps.db.sql, [input], { now: deps.clock.now() });
+    if (!result) throw new HttpError(500, 'internal_error', 'the appointment was not stored');
+    return { appointment: (await getAppointment(deps.db.sql, result.id))!, created: result.created };
+  } catch (error) {
+    if (!(error instanceof AppointmentInputError)) throw error;
+    throw new RequestValidationError(
+      error.issues.map((issue) => ({ path: issue.field, message: issue.message })),
+      'body',
+    );
+  }
+}
+
+function notFound(id: number): HttpError {
+  return new HttpError(404, 'appointment_not_found', `appointment ${id} does not exist`, {
+    appointmentId: id,
+  });
+}
+
+/** Appointments: the reminders of reminder campaigns follow them (created, moved or skipped). */
+export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): void {
+  const { db } = deps;
+
+  api.get<{
+    Querystring: Paging & { contactId?: number; status?: AppointmentStatus; from?: string; to?: string };
+  }>(
+    '/appointments',
+    { schema: { tags: TAGS, summary: 'List appointments in start order', querystring: listQuery } },
+    async (request) => {
+      const { limit, offset, contactId, status, from, to } = request.query;
+      const result = await listAppointments(db.sql, {
+        limit,
+        offset,
+        ...(contactId !== undefined ? { contactId } : {}),
+        ...(status !== undefined ? { status } : {}),
+        ...(from !== undefined ? { from: new Date(from) } : {}),
+        ...(to !== undefined ? { to: new Date(to) } : {}),
+      });
+      return page(result, { limit, offset });
+    },
+  );
+
+  api.post<{ Body: AppointmentBody }>(
+    '/appointments',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Create an appointment, or update the one with this externalId',
+        description:
+          'A phone no contact has yet makes a contact (without consent). Answers 201 when created, 200 when updated.',
+        body: createBody,
+      },
+    },
+    async (request, reply) => {
+      const { phone, startsAt, ...fields } = request.body;
+      const { appointment, created } = await upsertOne(deps, {
+        ...fields,
+        phone: phoneDigits(phone),
+        startsAt: new Date(startsAt),
+      });
+      if (created) void reply.status(201).header('location', `/api/v1/appointments/${appointment.id}`);
+      return appointment;
+    },
+  );
+
+  api.get<{ Params: IdParams }>(
+    '/appointments/:id',
+    { schema: { tags: TAGS, summary: 'An appointment', params: idParams } },
+    async (request) => {
+      const appointment = await getAppointment(db.sql, request.params.id);
+      if (!appointment) throw notFound(request.params.id);
+      return appointment;
+    },
+  );
+
+  api.patch<{ Params: IdParams; Body: AppointmentPatch }>(
+    '/appointments/:id',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Reschedule an appointment or change its status',
+        description:
+          'A new startsAt moves its pending reminders (the status becomes rescheduled unless given); status ' +
+          'cancelled skips them. Attributes given replace the stored ones.',
+        params: idParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: appointmentFields,
+        },
+      },
+    },
+    async (request) => {
+      const existing = await getAppointment(db.sql, request.params.id);
+      if (!existing) throw notFound(request.params.id);
+      const { startsAt, ...fields } = request.body;
+      const { appointment } = await upsertOne(deps, {
+        externalId: existing.externalId,
+        phone: existing.phone,
+        startsAt: startsAt === undefined ? existing.startsAt : new Date(startsAt),
+        ...fields,
+      });
+      return appointment;
+    },
+  );
+
+  api.post(
+    '/appointments/import',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'Import appointments from a CSV (Content-Type: text/csv), upserting by external_id',
+        description:
+          'Columns: external_id, phone, starts_at (ISO with offset), status, plus attribute columns. Bad rows are ' +
+          'listed in the report and never block good ones.',
+      },
+      config: documentedBody(csvBodyDocumentation, 'The appointments CSV'),
+    },
+    async (request) =>
+      importCsvBody(request, deps.importBodyLimitBytes, (input) =>
+        importAppointmentsCsv(db.sql, input, { now: deps.clock.now() }),
+      ),
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * The campaign format of PRODUCT.md as JSON Schema, for the OpenAPI document only: requests are
+ * validated by validateCampaignDefinition, which reports every problem at its path in one pass and
+ * knows what a schema cannot say (a past `at`, a cron that never fires, a template that won't compile).
+ */
+export const campaignDocumentSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'kind', 'transport', 'template'],
+  properties: {
+    name: { type: 'string' },
+    kind: { type: 'string', enum: ['broadcast', 'reminder'] },
+    transport: { type: 'string', enum: ['whatsapp', 'viber', 'sms', 'telegram', 'vkontakte', 'facebook'] },
+    channelId: { type: 'integer', minimum: 1 },
+    template: {
+      description: 'Inline Handlebars source, or {"file": "name.hbs"} from templates/',
+      oneOf: [
+        { type: 'string' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['file'],
+          properties: { file: { type: 'string' } },
+        },
+      ],
+    },
+    audience: {
+      description: '{"list": "<list name>"} or {"all": true}; required for a broadcast',
+      type: 'object',
+      additionalProperties: false,
+      properties: { list: { type: 'string' }, all: { type: 'boolean', enum: [true] } },
+    },
+    schedule: {
+      description:
+        'A broadcast: {"at": ISO time} once, or {"cron": "0 10 * * MON", "timezone": "Europe/Moscow"}',
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        at: { type: 'string', format: 'date-time' },
+        cron: { type: 'string' },
+        timezone: { type: 'string' },
+      },
+    },
+    offsets: {
+      description: 'A reminder: when to send relative to each appointment, e.g. ["-24h", "-2h"]',
+      type: 'array',
+      items: { type: 'string' },
+    },
+    sendLateWithin: { type: 'string', description: 'A reminder: how late it may still go out, e.g. "1h"' },
+    sendWindow: {
+      description: "In the contact's time zone; a message due outside it waits for it to open",
+      type: 'object',
+      additionalProperties: false,
+      required: ['from', 'to'],
+      properties: {
+        from: { type: 'string', example: '09:00' },
+        to: { type: 'string', example: '21:00' },
+        days: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 7 } },
+      },
+    },
+    timezone: { type: 'string', description: 'IANA zone for contacts without one' },
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { perSecond: { type: 'number', exclusiveMinimum: 0 } },
+    },
+    requireOptIn: { type: 'boolean', default: true },
+    draft: { type: 'boolean', default: false },
+  },
+} as const;

@@ -1,0 +1,151 @@
+import { findContactByPhone, loadCampaign, renderFor } from '../../campaigns/preview.js';
+import type { Chat2DeskClient } from '../../chat2desk/client.js';
+import { Chat2DeskValidationError } from '../../chat2desk/errors.js';
+import type { ClientCreationTransport, Transport } from '../../chat2desk/types.js';
+import type { Clock } from '../../clock.js';
+import { ContactNotFoundError, phoneDigits } from '../../contacts/contacts.js';
+import type { Sql } from '../../db/database.js';
+import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
+import { recordChat2DeskClient } from '../../delivery/sql/recordChat2DeskClient.js';
+import { BroadcasterError } from '../../errors.js';
+
+const CREATABLE_TRANSPORTS: readonly string[] = ['whatsapp', 'viber', 'sms'];
+
+export interface TestSendDeps {
+  sql: Sql;
+  client: Chat2DeskClient;
+  gate: Chat2DeskGate;
+  clock: Clock;
+  whatsappDelayMs: number;
+  defaultTimezone?: string;
+}
+
+export interface TestSendResult {
+  campaignId: number;
+  contactId: number;
+  phone: string;
+  transport: string;
+  chat2deskClientId: string;
+  /** Chat2Desk's id of the message; null on API versions that do not answer with it (v1.08). */
+  messageId: number | null;
+  text: string;
+}
+
+/** Why a test message was not sent; the code says what to do (`whatsapp_delay`: retry at retryAt). */
+export class TestSendRefusedError extends BroadcasterError {}
+
+/**
+ * Sends a campaign's message, rendered for one known contact, to that contact now: a check of the
+ * template and the channel, not a delivery of the campaign (no run, no delivery record). The same
+ * rules hold as for deliveries: an opted-out contact is refused, consent is required where the
+ * campaign requires it, every request goes through the gate (rate limit and quota), and a client
+ * just created on WhatsApp is not written to before the new-client delay.
+ */
+export async function sendTestMessage(
+  deps: TestSendDeps,
+  campaignId: number,
+  rawPhone: string,
+): Promise<TestSendResult> {
+  const campaign = await loadCampaign(deps.sql, campaignId);
+  const phone = phoneDigits(rawPhone);
+  const contact = await findContactByPhone(deps.sql, phone);
+  if (!contact) throw new ContactNotFoundError({ phone });
+  const who = { campaignId, contactId: contact.id, phone };
+  if (contact.optedOutAt) {
+    throw new TestSendRefusedError('contact_opted_out', `contact ${contact.id} has opted out`, who);
+  }
+  if (campaign.requireOptIn && !contact.optedInAt) {
+    throw new TestSendRefusedError(
+      'no_consent',
+      `contact ${contact.id} has no recorded opt-in and campaign ${campaignId} requires one`,
+      who,
+    );
+  }
+  const now = deps.clock.now();
+  const rendered = await renderFor(deps.sql, campaign, contact, {
+    now,
+    ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}),
+  });
+  if (!rendered.ok) {
+    throw new TestSendRefusedError(
+      'missing_variable',
+      `the template needs "${rendered.missingVariable}", which contact ${contact.id} lacks`,
+      { ...who, variable: rendered.missingVariable, ...(rendered.detail ? { detail: rendered.detail } : {}) },
+    );
+  }
+
+  const transport = campaign.transport;
+  const channel = campaign.channelId !== null ? { channelId: campaign.channelId } : {};
+  let clientId = contact.chat2deskClientId;
+  let whatsappAddedAt = contact.whatsappAddedAt;
+  if (!clientId || !contact.chat2deskTransports.includes(transport)) {
+    const resolved = await resolveClient(deps, contact.id, phone, transport, channel, now);
+    clientId = resolved.clientId;
+    whatsappAddedAt = resolved.whatsappAddedAt ?? whatsappAddedAt;
+  }
+  if (transport === 'whatsapp' && whatsappAddedAt) {
+    const allowedAt = new Date(whatsappAddedAt.getTime() + deps.whatsappDelayMs);
+    if (allowedAt > now) {
+      throw new TestSendRefusedError(
+        'whatsapp_delay',
+        `the WhatsApp client was just created: Chat2Desk takes messages to it from ${allowedAt.toISOString()}`,
+        { ...who, retryAt: allowedAt.toISOString() },
+      );
+    }
+  }
+  const answer = await deps.gate.call(() =>
+    deps.client.sendMessage({
+      clientId: Number(clientId),
+      text: rendered.text,
+      transport: transport as Transport,
+      ...channel,
+    }),
+  );
+  return {
+    campaignId,
+    contactId: contact.id,
+    phone,
+    transport,
+    chat2deskClientId: String(clientId),
+    messageId: answer.message_id ?? null,
+    text: rendered.text,
+  };
+}
+
+/** As the worker does: create the client on the transport (Chat2Desk's upsert), else look the phone up. */
+async function resolveClient(
+  deps: TestSendDeps,
+  contactId: number,
+  phone: string,
+  transport: string,
+  channel: { channelId?: number },
+  now: Date,
+): Promise<{ clientId: string; whatsappAddedAt: Date | null }> {
+  if (CREATABLE_TRANSPORTS.includes(transport)) {
+    try {
+      const created = await deps.gate.call(() =>
+        deps.client.createClient({ phone, transport: transport as ClientCreationTransport, ...channel }),
+      );
+      const recorded = await recordChat2DeskClient(deps.sql, {
+        contactId,
+        clientId: created.id,
+        addedTransport: transport,
+        now,
+      });
+      return { clientId: String(created.id), whatsappAddedAt: recorded.whatsappAddedAt };
+    } catch (error) {
+      // Creation may be switched off for the company: a client who wrote first is still reachable.
+      if (!(error instanceof Chat2DeskValidationError)) throw error;
+    }
+  }
+  const found = await deps.gate.call(() => deps.client.findClientByPhone(phone));
+  if (!found) {
+    throw new TestSendRefusedError(
+      'chat2desk_client_not_found',
+      `Chat2Desk has no client with phone ${phone} on ${transport}`,
+      { contactId, phone, transport },
+    );
+  }
+  await recordChat2DeskClient(deps.sql, { contactId, clientId: found.id, addedTransport: null, now });
+  return { clientId: String(found.id), whatsappAddedAt: null };
+}

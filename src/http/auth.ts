@@ -1,0 +1,37 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorBody } from './errors.js';
+
+/**
+ * Whether an `Authorization: Bearer <token>` header carries the expected token. Both sides are hashed
+ * first, so the comparison takes the same time whatever the given token's length or content.
+ */
+export function bearerTokenMatches(header: string | undefined, expected: string): boolean {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
+  if (!match?.[1]) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(match[1]), digest(expected));
+}
+
+/**
+ * An onRequest hook (before the body is read, so an unauthenticated upload is refused at once) that
+ * lets through only requests bearing API_TOKEN; with no token configured the API is open, and the
+ * engine then listens on 127.0.0.1 only. The answer never repeats what the client sent.
+ */
+export function requireBearerToken(apiToken: string | undefined) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (apiToken === undefined) return;
+    const header = request.headers.authorization;
+    if (bearerTokenMatches(header, apiToken)) return;
+    // An upload refused before it is read: close rather than read it, or leave it for the next request.
+    if (!request.raw.complete) reply.header('connection', 'close');
+    await reply
+      .status(401)
+      .header('www-authenticate', 'Bearer realm="broadcaster"')
+      .send(
+        header === undefined
+          ? errorBody('unauthorized', 'this API needs an "Authorization: Bearer <API_TOKEN>" header')
+          : errorBody('unauthorized', 'the bearer token is not valid for this API'),
+      );
+  };
+}

@@ -1,0 +1,130 @@
+import { html, SafeHtml } from './html.js';
+
+/** One colour per delivery state, used by every bar, swatch and chart. */
+export const STATE_COLOURS: Readonly<Record<string, string>> = {
+  queued: '#cbd5e1',
+  waiting: '#f59e0b',
+  sending: '#38bdf8',
+  sent: '#2563eb',
+  delivered: '#14b8a6',
+  read: '#047857',
+  failed: '#dc2626',
+  skipped: '#a78bfa',
+};
+
+const STYLE = `
+:root { color-scheme: light; --ink: #0f172a; --muted: #64748b; --line: #e2e8f0; --panel: #fff; --bg: #f8fafc; --accent: #2563eb; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--ink); background: var(--bg); }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+header.top { background: #0f172a; color: #fff; }
+header.top .inner { display: flex; align-items: center; justify-content: space-between; height: 52px; }
+header.top a.brand { color: #fff; font-weight: 600; letter-spacing: .01em; }
+header.top form button { background: transparent; color: #cbd5e1; border: 1px solid #334155; }
+.inner { max-width: 1120px; margin: 0 auto; padding: 0 24px; }
+main.inner { padding-top: 24px; padding-bottom: 48px; }
+h1 { font-size: 24px; margin: 0 0 4px; font-weight: 650; overflow-wrap: anywhere; }
+h2 { font-size: 15px; margin: 0 0 12px; font-weight: 600; color: #334155; text-transform: uppercase; letter-spacing: .04em; }
+.sub { color: var(--muted); margin: 0 0 20px; }
+section.panel { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 18px 20px; margin-bottom: 20px; }
+.grid { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin-bottom: 20px; }
+@media (max-width: 800px) { .grid { grid-template-columns: repeat(2, 1fr); } }
+.stat { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 12px 16px; }
+.stat .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .05em; }
+.stat .value { font-size: 26px; font-weight: 650; font-variant-numeric: tabular-nums; }
+.stat .note { color: var(--muted); font-size: 12px; }
+table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
+td.num, th.num { text-align: right; }
+tr:last-child td { border-bottom: none; }
+tr.zero td { color: #94a3b8; }
+.badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; background: #e2e8f0; color: #334155; }
+.badge.running { background: #dcfce7; color: #166534; }
+.badge.scheduled { background: #dbeafe; color: #1e40af; }
+.badge.paused { background: #fef3c7; color: #92400e; }
+.badge.completed { background: #e0f2fe; color: #075985; }
+.badge.cancelled { background: #fee2e2; color: #991b1b; }
+.bar { display: flex; height: 10px; border-radius: 5px; overflow: hidden; background: #f1f5f9; min-width: 160px; }
+.bar.big { height: 18px; border-radius: 6px; margin-bottom: 14px; }
+.bar span { display: block; height: 100%; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 3px; margin-right: 7px; vertical-align: baseline; }
+.actions { display: flex; gap: 8px; align-items: flex-start; flex-wrap: wrap; margin: 0 0 20px; }
+button { font: inherit; font-size: 14px; font-weight: 600; border-radius: 7px; padding: 6px 14px; border: 1px solid var(--line); background: #fff; color: var(--ink); cursor: pointer; }
+button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+button.warn { background: #f59e0b; border-color: #f59e0b; color: #fff; }
+button.danger { background: #dc2626; border-color: #dc2626; color: #fff; }
+details.confirm summary { list-style: none; cursor: pointer; font-size: 14px; font-weight: 600; border: 1px solid #fecaca; color: #b91c1c; border-radius: 7px; padding: 6px 14px; background: #fff; }
+details.confirm[open] summary { margin-bottom: 8px; }
+.notice { background: #eff6ff; border: 1px solid #bfdbfe; color: #1e3a8a; border-radius: 8px; padding: 10px 14px; margin-bottom: 20px; }
+.error { background: #fef2f2; border: 1px solid #fecaca; color: #991b1b; border-radius: 8px; padding: 10px 14px; margin-bottom: 16px; }
+.muted { color: var(--muted); }
+.mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+.two { display: grid; grid-template-columns: 1fr 1fr; gap: 20px; }
+@media (max-width: 800px) { .two { grid-template-columns: 1fr; } }
+svg.chart text { font: 11px system-ui, sans-serif; fill: #64748b; }
+.login { max-width: 380px; margin: 80px auto; }
+.login input { width: 100%; font: inherit; padding: 8px 10px; border: 1px solid #cbd5e1; border-radius: 7px; margin: 6px 0 14px; }
+.pager { display: flex; gap: 12px; justify-content: flex-end; margin-top: 12px; }
+`;
+
+export interface PageOptions {
+  title: string;
+  body: SafeHtml;
+  /** The logout form's CSRF token, when someone is logged in. */
+  logoutCsrf?: string | undefined;
+  /** Seconds before the browser reloads the page, for pages that change while watched. */
+  refreshSeconds?: number | undefined;
+}
+
+export function page(options: PageOptions): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
+<title>${options.title} · Broadcaster</title>
+<style>${new SafeHtml(STYLE)}</style>
+</head>
+<body>
+<header class="top"><div class="inner">
+<a class="brand" href="/">Chat2Desk Broadcaster</a>
+${
+  options.logoutCsrf === undefined
+    ? ''
+    : html`<form method="post" action="/logout"><input type="hidden" name="csrf" value="${options.logoutCsrf}"><button type="submit">Log out</button></form>`
+}
+</div></header>
+<main class="inner">
+${options.body}
+</main>
+</body>
+</html>`.value;
+}
+
+/** A stacked bar of delivery states: the campaign's progress at a glance. */
+export function stateBar(counts: Record<string, number>, total: number, big = false): SafeHtml {
+  const segments = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(
+      ([state, n]) =>
+        html`<span style="width:${((n / total) * 100).toFixed(3)}%;background:${STATE_COLOURS[state] ?? '#94a3b8'}" title="${state}: ${n}"></span>`,
+    );
+  return html`<div class="bar${big ? ' big' : ''}" role="img" aria-label="${Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ')}">${total > 0 ? segments : ''}</div>`;
+}
+
+export function statusBadge(status: string): SafeHtml {
+  return html`<span class="badge ${status}" data-status="${status}">${status}</span>`;
+}
+
+/** 2026-11-27T07:09:00.000Z → "2026-11-27 07:09 UTC". */
+export function formatUtc(iso: string | Date | null): string {
+  if (iso === null) return '—';
+  const text = typeof iso === 'string' ? iso : iso.toISOString();
+  return `${text.slice(0, 10)} ${text.slice(11, 16)} UTC`;
+}

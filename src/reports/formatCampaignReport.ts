@@ -1,0 +1,83 @@
+import type { CampaignReport } from './campaignReport.js';
+
+/** Failures a terminal report lists; the rest are in the CSV export. */
+const FAILURES_SHOWN = 10;
+
+export function formatPercent(rate: number | null): string {
+  return rate === null ? 'n/a' : `${(rate * 100).toFixed(1)}%`;
+}
+
+/** 950 → "950 ms", 61_500 → "1m 1.5s", 7_260_000 → "2h 1m". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = Number((seconds - minutes * 60).toFixed(1));
+  if (minutes < 60) return rest === 0 ? `${minutes}m` : `${minutes}m ${rest}s`;
+  const hours = Math.floor(minutes / 60);
+  return minutes === hours * 60 ? `${hours}h` : `${hours}h ${minutes - hours * 60}m`;
+}
+
+/** The report as a person reads it in a terminal. */
+export function formatCampaignReport(report: CampaignReport): string {
+  const lines = [
+    `Campaign ${report.campaignId} "${report.name}" (${report.transport}): ${report.status}` +
+      (report.statusReason ? ` (${report.statusReason})` : '') +
+      (report.runId === null ? '' : `, run ${report.runId}`),
+    `  ${report.total} recipients`,
+  ];
+  for (const [state, n] of Object.entries(report.counts)) if (n > 0) lines.push(`  ${state.padEnd(10)} ${n}`);
+  const reasons = Object.entries(report.reasons).sort((a, b) => b[1] - a[1]);
+  if (reasons.length) {
+    lines.push('  reasons:');
+    for (const [reason, n] of reasons) lines.push(`    ${reason.padEnd(28)} ${n}`);
+  }
+  lines.push(...formatOutcomes(report));
+  if (!report.transportReportsDelivery) {
+    lines.push(`  note: Chat2Desk does not report delivery on ${report.transport}; "sent" is final there`);
+  }
+  return lines.join('\n');
+}
+
+function formatOutcomes(report: CampaignReport): string[] {
+  const lines = [
+    `  accepted by Chat2Desk ${report.totals.accepted}, pending ${report.totals.pending}, ` +
+      `failed ${report.totals.failed}, skipped ${report.totals.skipped}`,
+  ];
+  if (report.transportReportsDelivery) {
+    lines.push(
+      `  delivery rate ${formatPercent(report.deliveryRate)}, read rate ${formatPercent(report.readRate)}`,
+    );
+  }
+  if (report.latencyMs) {
+    const { p50, p95, max } = report.latencyMs;
+    const label = report.kind === 'reminder' ? 'late by (due → sent)' : 'due → sent';
+    lines.push(
+      `  ${label}: p50 ${formatDuration(p50)}, p95 ${formatDuration(p95)}, max ${formatDuration(max)}`,
+    );
+  }
+  if (report.sendRate.length) {
+    const peak = Math.max(...report.sendRate.map((m) => m.sent));
+    const first = report.sendRate[0]!.minute;
+    const last = report.sendRate[report.sendRate.length - 1]!.minute;
+    lines.push(`  sending: ${first} to ${last}, at most ${peak} a minute`);
+  }
+  if (report.byTransport.length > 1 || report.byChannel.length > 1) {
+    lines.push('  by transport:');
+    for (const t of report.byTransport) lines.push(`    ${t.transport.padEnd(16)} ${t.total}`);
+    lines.push('  by channel:');
+    for (const c of report.byChannel)
+      lines.push(`    ${String(c.channelId ?? 'none').padEnd(16)} ${c.total}`);
+  }
+  if (report.failures.length) {
+    lines.push(`  failures (${report.failuresTotal}):`);
+    for (const f of report.failures.slice(0, FAILURES_SHOWN)) {
+      lines.push(`    ${f.at}  ${f.phone.padEnd(15)} ${f.state.padEnd(8)} ${f.reason}`);
+    }
+    if (report.failuresTotal > FAILURES_SHOWN) {
+      lines.push(`    … ${report.failuresTotal - FAILURES_SHOWN} more in the CSV export`);
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,37 @@
+import { deliveriesInScope, type Queryable, type ReportScope } from './reportScope.js';
+
+export interface FailedDelivery {
+  deliveryId: number;
+  phone: string;
+  name: string | null;
+  state: 'failed' | 'skipped';
+  /** The full reason, detail included (`chat2desk:Invalid phone`). */
+  reason: string;
+  /** When it failed or was skipped, UTC ISO. */
+  at: string;
+}
+
+/** The earliest failed and skipped deliveries, with whom and why. */
+export async function firstFailures(
+  sql: Queryable,
+  scope: ReportScope,
+  limit: number,
+): Promise<FailedDelivery[]> {
+  const rows = await sql<
+    {
+      deliveryId: string;
+      phone: string;
+      name: string | null;
+      state: 'failed' | 'skipped';
+      reason: string;
+      at: Date;
+    }[]
+  >`
+    select d.id as "deliveryId", c.phone, c.name, d.state, d.reason,
+           coalesce(d.failed_at, d.skipped_at, d.updated_at) as at
+    from deliveries d join contacts c on c.id = d.contact_id
+    where ${deliveriesInScope(sql, scope)} and d.state in ('failed', 'skipped')
+    order by at, d.id
+    limit ${limit}`;
+  return rows.map((r) => ({ ...r, deliveryId: Number(r.deliveryId), at: r.at.toISOString() }));
+}

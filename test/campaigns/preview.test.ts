@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCampaign } from '../../src/campaigns/createCampaign.js';
+import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
+import { CampaignNotFoundError } from '../../src/campaigns/errors.js';
+import { previewCampaign } from '../../src/campaigns/preview.js';
+import { ContactInputError, ContactNotFoundError } from '../../src/contacts/contacts.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
+const NOW = new Date('2026-11-27T07:00:00Z');
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await db.sql`insert into lists (name) values ('vip'), ('empty')`;
+  await db.sql`
+    insert into contacts (phone, name, timezone, attributes, opted_in_at) values
+      ('79002000001', 'Boris Without Consent', null, '{"discount": 5}', null),
+      ('79002000002', 'Vera Volkova', 'Asia/Vladivostok', '{"discount": 30}', ${NOW}),
+      ('79002000003', 'Gleb', null, '{}', ${NOW})`;
+  await db.sql`
+    insert into list_members (list_id, contact_id)
+    select l.id, c.id from lists l, contacts c where l.name = 'vip' and c.phone in ('79002000001', '79002000002')`;
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function campaign(overrides: Record<string, unknown> = {}): Promise<number> {
+  const definition = validateCampaignDefinition(
+    {
+      name: 'Preview me',
+      kind: 'broadcast',
+      transport: 'sms',
+      template: 'Hi {{firstName}}, {{discount}}% off',
+      audience: { list: 'vip' },
+      schedule: { at: '2026-12-01T10:00:00Z' },
+      ...overrides,
+    },
+    { now: NOW },
+  );
+  return (await createCampaign(db, definition, { now: NOW, templatesDir: TEMPLATES })).id;
+}
+
+describe('previewCampaign', () => {
+  it('renders for the contact with the given phone, written as people write it', async () => {
+    const id = await campaign();
+    const preview = await previewCampaign(db.sql, id, { phone: '+7 (900) 200-00-02', now: NOW });
+    expect(preview).toEqual({
+      campaignId: id,
+      contact: { id: expect.any(Number), phone: '79002000002', name: 'Vera Volkova' },
+      sample: false,
+      ok: true,
+      text: 'Hi Vera, 30% off',
+    });
+  });
+
+  it('takes a consenting member of the audience as the sample when no phone is given', async () => {
+    const id = await campaign();
+    const preview = await previewCampaign(db.sql, id, { now: NOW });
+    expect(preview).toMatchObject({
+      sample: true,
+      contact: { phone: '79002000002' },
+      text: 'Hi Vera, 30% off',
+    });
+  });
+
+  it('invents a sample contact when the audience is empty', async () => {
+    const id = await campaign({ audience: { list: 'empty' }, template: 'Dear {{name}}' });
+    const preview = await previewCampaign(db.sql, id, { now: NOW });
+    expect(preview).toMatchObject({ sample: true, contact: null, ok: true, text: 'Dear Sample Contact' });
+  });
+
+  it('names the variable a contact lacks instead of rendering a hole', async () => {
+    const id = await campaign();
+    const preview = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW });
+    expect(preview).toMatchObject({ ok: false, missingVariable: 'discount' });
+    expect(preview.text).toBeUndefined();
+  });
+
+  it("renders dates in the contact's time zone, else the campaign's, as the worker does", async () => {
+    const id = await campaign({
+      template: '{{formatTime campaignStart}}',
+      timezone: 'Europe/Moscow',
+    });
+    await db.sql`update contacts set attributes = attributes || '{"campaignStart": "2026-12-01T10:00:00Z"}'`;
+    const inVladivostok = await previewCampaign(db.sql, id, { phone: '79002000002', now: NOW });
+    const inMoscow = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW });
+    expect(inVladivostok.text).toBe('20:00');
+    expect(inMoscow.text).toBe('13:00');
+  });
+
+  it("gives a reminder the contact's next appointment as `appointment`", async () => {
+    const id = await campaign({
+      kind: 'reminder',
+      offsets: ['-24h'],
+      schedule: undefined,
+      audience: undefined,
+      template: '{{appointment.doctor}} on {{formatDate appointment.startsAt "d MMMM"}}',
+    });
+    await db.sql`
+      insert into appointments (external_id, contact_id, starts_at, attributes, status)
+      select x.external_id, c.id, x.starts_at::timestamptz, x.attributes::jsonb, x.status::appointment_status
+      from contacts c, (values
+        ('past', '2026-11-01T09:00:00Z', '{"doctor": "Dr. Past"}', 'booked'),
+        ('cancelled', '2026-11-28T09:00:00Z', '{"doctor": "Dr. Cancelled"}', 'cancelled'),
+        ('next', '2026-11-30T09:00:00Z', '{"doctor": "Dr. Next"}', 'booked'),
+        ('later', '2026-12-20T09:00:00Z', '{"doctor": "Dr. Later"}', 'booked')
+      ) as x(external_id, starts_at, attributes, status)
+      where c.phone = '79002000003'`;
+    const preview = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW });
+    expect(preview).toMatchObject({ ok: true, text: 'Dr. Next on 30 ноября' });
+  });
+
+  it('refuses a campaign that does not exist, a phone no contact has, and text that is no phone', async () => {
+    const id = await campaign();
+    await expect(previewCampaign(db.sql, 999_999, { now: NOW })).rejects.toThrow(CampaignNotFoundError);
+    await expect(previewCampaign(db.sql, id, { phone: '79009999999', now: NOW })).rejects.toThrow(
+      ContactNotFoundError,
+    );
+    await expect(previewCampaign(db.sql, id, { phone: 'ring me', now: NOW })).rejects.toThrow(
+      ContactInputError,
+    );
+  });
+});

@@ -1,0 +1,157 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from '../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let db: TestDatabase;
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  env = { DATABASE_URL: db.url };
+  dir = await mkdtemp(join(tmpdir(), 'broadcaster-appointments-cli-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await db?.drop();
+});
+
+async function file(name: string, content: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args, env);
+}
+
+function failure(result: CliResult, code: number): string {
+  expect(result.code, result.stderr).toBe(code);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+async function appointment(externalId: string) {
+  const [row] = await db.sql<
+    { starts_at: Date; status: string; attributes: Record<string, unknown>; phone: string }[]
+  >`
+    select a.starts_at, a.status, a.attributes, c.phone
+    from appointments a join contacts c on c.id = a.contact_id where a.external_id = ${externalId}`;
+  return row;
+}
+
+describe('broadcaster appointments import', () => {
+  let reminderCampaignId: number;
+
+  beforeAll(async () => {
+    // A running reminder campaign: imported appointments get their reminder deliveries at once.
+    const campaign = await file(
+      'reminders.json',
+      JSON.stringify({
+        name: 'Visit reminder',
+        kind: 'reminder',
+        transport: 'sms',
+        template: 'See you soon',
+        audience: { all: true },
+        offsets: ['-24h'],
+        requireOptIn: false,
+      }),
+    );
+    const created = await cli('campaign', 'create', campaign, '--json');
+    expect(created.code, created.stderr).toBe(0);
+    reminderCampaignId = JSON.parse(created.stdout).id;
+  });
+
+  it('imports appointments, making contacts for unknown phones and scheduling their reminders', async () => {
+    const csv = await file(
+      'visits.csv',
+      'external_id,phone,starts_at,status,doctor\n' +
+        'A-1,+7 901 000-00-01,2099-03-01T10:00:00+03:00,booked,Dr. Ivanova\n' +
+        'A-2,79010000002,2099-03-02T15:30:00+03:00,,Dr. Petrov\n',
+    );
+    const result = await cli('appointments', 'import', csv);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${csv}: 2 rows; 2 inserted, 0 updated, 0 rejected.\n`);
+    expect(await appointment('A-1')).toMatchObject({
+      phone: '79010000001',
+      status: 'booked',
+      attributes: { doctor: 'Dr. Ivanova' },
+    });
+    expect((await appointment('A-1'))?.starts_at.toISOString()).toBe('2099-03-01T07:00:00.000Z');
+    const reminders = await db.sql<{ due_at: Date }[]>`
+      select due_at from deliveries where campaign_id = ${reminderCampaignId} order by due_at`;
+    expect(reminders.map((r) => r.due_at.toISOString())).toEqual([
+      '2099-02-28T07:00:00.000Z',
+      '2099-03-01T12:30:00.000Z',
+    ]);
+  });
+
+  it('updates known appointments by external_id on a re-import', async () => {
+    const csv = await file(
+      'moved.csv',
+      'external_id,phone,starts_at\nA-1,79010000001,2099-03-05T10:00:00+03:00\n',
+    );
+    const result = await cli('appointments', 'import', csv, '--json');
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      rows: 1,
+      inserted: 0,
+      updated: 1,
+      rejected: 0,
+      errors: [],
+    });
+    expect((await appointment('A-1'))?.starts_at.toISOString()).toBe('2099-03-05T07:00:00.000Z');
+  });
+
+  it('rejects bad rows with their line numbers, imports the good ones, and exits 0', async () => {
+    const csv = await file(
+      'mixed.csv',
+      'external_id,phone,starts_at,status\n' +
+        'B-1,79010000011,2099-04-01T10:00:00+03:00,booked\n' +
+        'B-2,79010000012,2099-04-01 10:00,booked\n' +
+        'B-3,79010000013,2099-04-01T10:00:00+03:00,maybe\n' +
+        'B-4,12,2099-04-01T10:00:00+03:00,booked\n',
+    );
+    const result = await cli('appointments', 'import', csv);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('4 rows; 1 inserted, 0 updated, 3 rejected.');
+    expect(result.stdout).toMatch(/^\s*3\s+starts_at\s+2099-04-01 10:00\s+\S/m);
+    expect(result.stdout).toMatch(/^\s*4\s+status\s+maybe\s+\S/m);
+    expect(result.stdout).toMatch(/^\s*5\s+phone\s+12\s+\S/m);
+    expect(await appointment('B-1')).toBeDefined();
+    expect(await appointment('B-2')).toBeUndefined();
+  });
+
+  it('fails when nothing could be imported, and on a file without a required column', async () => {
+    const bad = await file('bad.csv', 'external_id,phone,starts_at\nC-1,79010000021,tomorrow\n');
+    const result = await cli('appointments', 'import', bad);
+    expect(failure(result, 1)).toMatch(
+      /nothing imported from .*bad\.csv: 1 row rejected; line 2: starts_at: /,
+    );
+    expect(result.stdout).toContain('1 row; 0 inserted, 0 updated, 1 rejected.');
+
+    const noId = await file('no-id.csv', 'phone,starts_at\n79010000022,2099-04-01T10:00:00+03:00\n');
+    expect(failure(await cli('appointments', 'import', noId), 1)).toContain('external_id');
+  });
+
+  it('refuses wrong arguments with exit code 2, and explains itself with --help', async () => {
+    expect(failure(await cli('appointments'), 2)).toContain('appointments needs a subcommand: import');
+    expect(failure(await cli('appointments', 'import'), 2)).toContain(
+      'appointments import: missing FILE.csv',
+    );
+    expect(failure(await cli('appointments', 'import', 'a.csv', '--list', 'x'), 2)).toContain("'--list'");
+    const help = await cli('appointments', 'import', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: broadcaster appointments import FILE.csv [--json]');
+  });
+});

@@ -1,0 +1,243 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProgress, formatBytes, progressLine } from '../../src/cli/progress.js';
+import { type CliResult, runCli } from '../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+let db: TestDatabase;
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  env = { DATABASE_URL: db.url };
+  dir = await mkdtemp(join(tmpdir(), 'broadcaster-contacts-cli-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  await db?.drop();
+});
+
+async function csvFile(name: string, content: string | Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+}
+
+function cli(...args: string[]): Promise<CliResult> {
+  return runCli(args, env);
+}
+
+function failure(result: CliResult, code: number): string {
+  expect(result.code, result.stderr).toBe(code);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+async function contact(phone: string) {
+  const [row] = await db.sql<
+    {
+      name: string | null;
+      timezone: string | null;
+      attributes: Record<string, unknown>;
+      opted_in_at: Date | null;
+    }[]
+  >`select name, timezone, attributes, opted_in_at from contacts where phone = ${phone}`;
+  return row;
+}
+
+describe('broadcaster contacts import', () => {
+  it('imports a CSV, normalising phones and keeping extra columns as attributes, and prints the counts', async () => {
+    const file = await csvFile(
+      'good.csv',
+      'phone,name,timezone,opted_in,city\n' +
+        '+7 (901) 000-00-01,Anna,Europe/Moscow,true,Kazan\n' +
+        '79010000002,Boris,,2026-01-10T12:00:00+03:00,Omsk\n' +
+        '79010000003,Vera,,,\n',
+    );
+    const result = await cli('contacts', 'import', file);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${file}: 3 rows; 3 inserted, 0 updated, 0 rejected.\n`);
+    expect(await contact('79010000001')).toMatchObject({
+      name: 'Anna',
+      timezone: 'Europe/Moscow',
+      attributes: { city: 'Kazan' },
+    });
+    expect((await contact('79010000002'))?.opted_in_at?.toISOString()).toBe('2026-01-10T09:00:00.000Z');
+    expect((await contact('79010000003'))?.opted_in_at).toBeNull();
+  });
+
+  it('adds the contacts to a list with --list, and counts known phones as updated', async () => {
+    const file = await csvFile('vip.csv', 'phone,name\n79010000001,Anna K.\n79010000004,Gleb\n');
+    const result = await cli('contacts', 'import', file, '--list', 'vip');
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('2 rows; 1 inserted, 1 updated, 0 rejected.');
+    const members = await db.sql<{ phone: string }[]>`
+      select c.phone from list_members m join lists l on l.id = m.list_id join contacts c on c.id = m.contact_id
+      where l.name = 'vip' order by c.phone`;
+    expect(members.map((m) => m.phone)).toEqual(['79010000001', '79010000004']);
+    expect((await contact('79010000001'))?.name).toBe('Anna K.');
+  });
+
+  it('rejects bad rows with their line numbers and columns, imports the good ones, and exits 0', async () => {
+    const file = await csvFile(
+      'mixed.csv',
+      'phone,name,timezone\n' +
+        '79010000010,Good One,\n' +
+        'not a phone,Bad Phone,\n' +
+        '79010000011,Bad Zone,Mars/Olympus\n' +
+        '79010000012,"Broken "quote,\n' +
+        '79010000013,Good Two,Asia/Tokyo\n',
+    );
+    const result = await cli('contacts', 'import', file);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('5 rows; 2 inserted, 0 updated, 3 rejected.');
+    const table = result.stdout.split('Rejected rows:\n')[1]!.trim().split('\n');
+    expect(table[0]).toMatch(/^LINE\s+COLUMN\s+VALUE\s+REASON$/);
+    expect(table[1]).toMatch(/^\s*3\s+phone\s+not a phone\s+\S/);
+    expect(table[2]).toMatch(/^\s*4\s+timezone\s+Mars\/Olympus\s+not an IANA time zone/);
+    expect(table[3]).toMatch(/^\s*5\s/);
+    expect(await contact('79010000010')).toBeDefined();
+    expect(await contact('79010000013')).toMatchObject({ timezone: 'Asia/Tokyo' });
+    expect(await contact('79010000011')).toBeUndefined();
+  });
+
+  it('prints the import report as JSON with --json, and no progress', async () => {
+    const file = await csvFile('json.csv', 'phone\n79010000020\n12\n');
+    const result = await cli('contacts', 'import', file, '--json');
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ rows: 2, inserted: 1, updated: 0, rejected: 1, errorsTruncated: false });
+    expect(report.errors).toEqual([expect.objectContaining({ line: 3, column: 'phone', value: '12' })]);
+  });
+
+  it('fails when no row could be imported, after printing why row by row', async () => {
+    const file = await csvFile('all-bad.csv', 'phone,name\nabc,First\n,Second\n');
+    const result = await cli('contacts', 'import', file);
+
+    const line = failure(result, 1);
+    expect(line).toMatch(
+      /^broadcaster contacts: nothing imported from .*all-bad\.csv: 2 rows rejected; line 2: phone: /,
+    );
+    expect(result.stdout).toContain('2 rows; 0 inserted, 0 updated, 2 rejected.');
+  });
+
+  it('fails in one line when the file has no phone column, importing nothing', async () => {
+    const before = await db.sql<{ n: number }[]>`select count(*)::int as n from contacts`;
+    const file = await csvFile('no-phone.csv', 'name,mobile\nAnna,79010000030\n');
+    const line = failure(await cli('contacts', 'import', file), 1);
+
+    expect(line).toMatch(/^broadcaster contacts: .*phone/);
+    const after = await db.sql<{ n: number }[]>`select count(*)::int as n from contacts`;
+    expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
+  it('fails in one line on a file that is not UTF-8 text', async () => {
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('phone\n79010000040\n', 'utf16le')]);
+    const line = failure(await cli('contacts', 'import', await csvFile('utf16.csv', utf16)), 1);
+    expect(line).toContain('UTF-8');
+  });
+
+  it('fails in one line when the file cannot be read', async () => {
+    const missing = join(dir, 'absent.csv');
+    expect(failure(await cli('contacts', 'import', missing), 1)).toBe(
+      `broadcaster contacts: cannot read ${missing}: no such file`,
+    );
+    expect(failure(await cli('contacts', 'import', dir), 1)).toContain('it is a directory');
+  });
+
+  it('refuses wrong arguments with exit code 2, naming them', async () => {
+    expect(failure(await cli('contacts'), 2)).toContain('contacts needs a subcommand: import');
+    expect(failure(await cli('contacts', 'export'), 2)).toContain('unknown subcommand "export"');
+    expect(failure(await cli('contacts', 'import'), 2)).toContain('contacts import: missing FILE.csv');
+    expect(failure(await cli('contacts', 'import', 'a.csv', 'b.csv'), 2)).toContain(
+      'unexpected argument "b.csv"',
+    );
+    expect(failure(await cli('contacts', 'import', 'a.csv', '--list', ' '), 2)).toContain(
+      '--list needs a list name',
+    );
+    expect(failure(await cli('contacts', 'import', 'a.csv', '--lists', 'x'), 2)).toContain("'--lists'");
+  });
+
+  it('explains the CSV format and the exit codes with --help', async () => {
+    const result = await cli('contacts', '--help');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: broadcaster contacts import FILE.csv [--list NAME] [--json]');
+    expect(result.stdout).toContain('opted_in');
+    expect(result.stdout).toContain('1 when nothing could be imported');
+  });
+});
+
+describe('the progress display', () => {
+  function stream(isTTY: boolean) {
+    const writes: string[] = [];
+    return { writes, isTTY, columns: 100, write: (text: string) => writes.push(text) };
+  }
+
+  it('draws a bar in place on a terminal, at most every 100 ms, and ends on a fresh line', () => {
+    const out = stream(true);
+    let now = 0;
+    const progress = createProgress({
+      stream: out,
+      label: 'Importing',
+      mode: 'auto',
+      unit: 'bytes',
+      now: () => now,
+    });
+    progress.update({ done: 0, total: 2048, detail: '0 rows' });
+    now = 50;
+    progress.update({ done: 1024, total: 2048, detail: '10 rows' });
+    now = 150;
+    progress.update({ done: 2048, total: 2048, detail: '20 rows' });
+    progress.finish();
+
+    expect(out.writes).toHaveLength(4);
+    expect(out.writes[0]).toMatch(/^\rImporting {2}\[\.{30}\] {4}0% {2}0 B\/2\.0 KB {2}0 rows\s*$/);
+    expect(out.writes[1]).toMatch(/^\rImporting {2}\[#{30}\] {2}100% {2}2\.0 KB\/2\.0 KB {2}20 rows/);
+    expect(out.writes[1]!.length).toBe(1 + 99);
+    expect(out.writes[3]).toBe('\n');
+  });
+
+  it('writes plain lines, no carriage returns, at most every 2 s and none for quick work, when not on a terminal', () => {
+    const out = stream(false);
+    let now = 0;
+    const progress = createProgress({ stream: out, label: 'Campaign 7', mode: 'auto', now: () => now });
+    progress.update({ done: 1, total: 4 });
+    now = 2000;
+    progress.update({ done: 2, total: 4 });
+    now = 3000;
+    progress.update({ done: 3, total: 4 });
+    now = 4000;
+    progress.update({ done: 3, total: 4 });
+    progress.finish();
+
+    expect(out.writes).toEqual(['Campaign 7   50%  2/4\n', 'Campaign 7   75%  3/4\n']);
+  });
+
+  it('writes nothing when off (--json)', () => {
+    const out = stream(true);
+    const progress = createProgress({ stream: out, label: 'x', mode: 'off' });
+    progress.update({ done: 1, total: 2 });
+    progress.finish();
+    expect(out.writes).toEqual([]);
+  });
+
+  it('shows only the count while the total is unknown, and sizes in bytes', () => {
+    expect(progressLine('Campaign 3', { done: 12_345, total: null, detail: 'scheduled' })).toBe(
+      'Campaign 3  12,345  scheduled',
+    );
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(10 * 1024 * 1024)).toBe('10.0 MB');
+  });
+});

@@ -1,0 +1,493 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import postgres from 'postgres';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CsvImportError } from '../../src/contacts/csvImportError.js';
+import { importContactsCsv } from '../../src/contacts/importContacts.js';
+import { MAX_REPORTED_ERRORS } from '../../src/contacts/importReport.js';
+import { optOutContact } from '../../src/delivery/optOut.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const NOW = new Date('2026-11-27T07:00:00Z');
+const LATER = new Date('2026-11-28T07:00:00Z');
+const fixture = (name: string) => createReadStream(new URL(`../fixtures/csv/${name}`, import.meta.url));
+const csv = (text: string) => Readable.from([Buffer.from(text)]);
+
+interface StoredContact {
+  phone: string;
+  name: string | null;
+  timezone: string | null;
+  attributes: Record<string, string>;
+  opted_in_at: Date | null;
+  opt_in_source: string | null;
+  opted_out_at: Date | null;
+}
+
+describe('importContactsCsv', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  beforeEach(async () => {
+    await db.sql`truncate contacts, lists cascade`;
+  });
+
+  const contacts = () =>
+    db.sql<StoredContact[]>`
+      select phone, name, timezone, attributes, opted_in_at, opt_in_source, opted_out_at
+      from contacts order by phone`;
+  const contact = async (phone: string) => (await contacts()).find((c) => c.phone === phone);
+
+  it('stores every column of the fixed format: normalised phones, consent, attributes without empty cells', async () => {
+    const report = await importContactsCsv(db.sql, fixture('contacts.csv'), { now: NOW });
+
+    expect(report).toEqual({
+      rows: 4,
+      inserted: 4,
+      updated: 0,
+      rejected: 0,
+      errors: [],
+      errorsTruncated: false,
+    });
+    expect(await contacts()).toEqual([
+      {
+        phone: '442079460958',
+        name: "Mary O'Neil",
+        timezone: 'Europe/London',
+        attributes: { tier: 'platinum "plus"', City: 'London' },
+        opted_in_at: NOW,
+        opt_in_source: 'shop',
+        opted_out_at: null,
+      },
+      {
+        phone: '79990001101',
+        name: 'Anna Petrova',
+        timezone: 'Europe/Moscow',
+        attributes: { tier: 'gold', City: 'Moscow' },
+        opted_in_at: NOW,
+        opt_in_source: 'website',
+        opted_out_at: null,
+      },
+      {
+        phone: '79990001102',
+        name: 'Борис',
+        timezone: null,
+        attributes: { City: 'Kazan' },
+        opted_in_at: new Date('2026-11-01T06:30:00Z'),
+        opt_in_source: 'csv_import',
+        opted_out_at: null,
+      },
+      {
+        phone: '79990001103',
+        name: 'Ivanov, Ivan',
+        timezone: 'Asia/Almaty',
+        attributes: { tier: 'silver' },
+        opted_in_at: null,
+        opt_in_source: null,
+        opted_out_at: null,
+      },
+    ]);
+  });
+
+  it('updates on re-import: given cells win, empty cells keep what is stored, attributes merge', async () => {
+    await importContactsCsv(
+      db.sql,
+      csv('phone,name,timezone,tier,city\n79990001101,Anna,Europe/Moscow,gold,Moscow\n'),
+      {
+        now: NOW,
+      },
+    );
+
+    const report = await importContactsCsv(
+      db.sql,
+      csv('phone,name,timezone,tier,vip\n+7 999 000 11 01,Anna P.,,silver,yes\n79990001199,New,,,\n'),
+      { now: LATER },
+    );
+
+    expect(report).toMatchObject({ rows: 2, inserted: 1, updated: 1, rejected: 0 });
+    expect(await contact('79990001101')).toMatchObject({
+      name: 'Anna P.',
+      timezone: 'Europe/Moscow',
+      attributes: { tier: 'silver', city: 'Moscow', vip: 'yes' },
+    });
+    const [stamps] = await db.sql`select created_at, updated_at from contacts where phone = '79990001101'`;
+    expect(stamps).toEqual({ created_at: NOW, updated_at: LATER });
+  });
+
+  it('keeps the first recorded consent when a later file gives consent again', async () => {
+    await importContactsCsv(db.sql, csv('phone,opted_in,opt_in_source\n79990001101,yes,website\n'), {
+      now: NOW,
+    });
+    await importContactsCsv(db.sql, csv('phone,opted_in,opt_in_source\n79990001101,true,shop\n'), {
+      now: LATER,
+    });
+
+    expect(await contact('79990001101')).toMatchObject({ opted_in_at: NOW, opt_in_source: 'website' });
+  });
+
+  it('never lifts an opt-out, whatever the file says', async () => {
+    await importContactsCsv(db.sql, csv('phone\n79990001101\n'), { now: NOW });
+    await optOutContact(db.sql, { phone: '79990001101' }, { reason: 'stop_reply', now: NOW });
+
+    const report = await importContactsCsv(
+      db.sql,
+      csv('phone,name,opted_in,opt_in_source\n79990001101,Anna,2026-11-01T10:00:00Z,website\n'),
+      { now: LATER },
+    );
+
+    expect(report).toMatchObject({ updated: 1, rejected: 0 });
+    expect(await contact('79990001101')).toMatchObject({
+      name: 'Anna',
+      opted_in_at: null,
+      opt_in_source: null,
+      opted_out_at: NOW,
+    });
+  });
+
+  it('records nothing for opted_in=false: it neither grants nor withdraws consent', async () => {
+    await importContactsCsv(db.sql, csv('phone,opted_in\n79990001101,true\n'), { now: NOW });
+
+    await importContactsCsv(
+      db.sql,
+      csv('phone,opted_in\n79990001101,false\n79990001102,no\n79990001103,0\n'),
+      {
+        now: LATER,
+      },
+    );
+
+    expect((await contacts()).map((c) => [c.phone, c.opted_in_at, c.opted_out_at])).toEqual([
+      ['79990001101', NOW, null],
+      ['79990001102', null, null],
+      ['79990001103', null, null],
+    ]);
+  });
+
+  it('reports each bad row with its line, column, value and reason, and imports the good ones', async () => {
+    const report = await importContactsCsv(db.sql, fixture('contacts-bad-rows.csv'), { now: NOW });
+
+    expect(report).toEqual({
+      rows: 11,
+      inserted: 2,
+      updated: 0,
+      rejected: 9,
+      errorsTruncated: false,
+      errors: [
+        {
+          line: 3,
+          column: 'phone',
+          value: '12345',
+          reason: 'the phone has 5 digits; at least 10 with the country code',
+        },
+        {
+          line: 4,
+          column: 'phone',
+          value: '+7 999 OOO 20 03',
+          reason: 'a phone may hold only digits, spaces, dashes, dots, brackets and a leading +',
+        },
+        {
+          line: 5,
+          column: 'timezone',
+          value: 'Mars/Olympus',
+          reason: 'not an IANA time zone name such as Europe/Moscow',
+        },
+        {
+          line: 6,
+          column: 'opted_in',
+          value: '2026-11-01T09:30:00',
+          reason: 'a consent time needs its UTC offset, e.g. 2026-03-01T10:00:00+03:00',
+        },
+        {
+          line: 7,
+          column: 'timezone',
+          value: '+03:00',
+          reason: 'not an IANA time zone name such as Europe/Moscow',
+        },
+        {
+          line: 7,
+          column: 'opted_in',
+          value: 'maybe',
+          reason: 'expected true/false, yes/no, 1/0 or the ISO time consent was given',
+        },
+        {
+          line: 8,
+          column: 'phone',
+          value: '030 1234567',
+          reason: 'the phone needs its country code (e.g. +7…)',
+        },
+        {
+          line: 9,
+          column: 'opted_in',
+          value: '2030-01-01T00:00:00Z',
+          reason: 'the consent time is in the future',
+        },
+        { line: 11, reason: 'the row has 5 cells but the header has 4' },
+        { line: 12, reason: 'the row has 1 cells but the header has 4' },
+      ],
+    });
+    expect((await contacts()).map((c) => [c.phone, c.name, c.opted_in_at])).toEqual([
+      ['79990002001', 'Good One', NOW],
+      ['79990002009', 'Good Two', null],
+    ]);
+  });
+
+  it('imports the rows around broken quoting and reports the broken lines', async () => {
+    const report = await importContactsCsv(db.sql, fixture('contacts-broken-quotes.csv'), { now: NOW });
+
+    expect(report).toMatchObject({ rows: 8, inserted: 5, rejected: 3 });
+    expect(report.errors.map((e) => [e.line, e.value])).toEqual([
+      [3, '79990003002,"Unclosed,open quote'],
+      [6, '79990003005,Eps"ilon,stray quote'],
+      [7, '79990003006,"Zeta"x,text after quote'],
+    ]);
+    expect((await contacts()).map((c) => [c.phone, c.name, c.attributes])).toEqual([
+      ['79990003001', 'Alpha', { note: 'fine, with a comma' }],
+      ['79990003003', 'Gamma', { note: 'plain' }],
+      ['79990003004', 'Delta', { note: 'quoted' }],
+      ['79990003007', 'Eta', { note: 'two\nline note' }],
+      ['79990003008', 'Theta', { note: 'last' }],
+    ]);
+  });
+
+  it('rejects the lines of a Windows-1251 file that are not UTF-8 rather than storing mojibake', async () => {
+    const report = await importContactsCsv(db.sql, fixture('contacts-windows-1251.csv'), { now: NOW });
+
+    expect(report).toMatchObject({ rows: 3, inserted: 2, rejected: 1 });
+    expect(report.errors).toEqual([{ line: 3, reason: expect.stringContaining('not valid UTF-8') }]);
+    expect((await contacts()).map((c) => [c.phone, c.name, c.attributes])).toEqual([
+      ['79990004001', 'Anna', { city: 'Moscow' }],
+      ['79990004003', 'Carl', { city: 'Kazan' }],
+    ]);
+  });
+
+  it('reads a file with a BOM, CRLF line endings and a multi-line cell', async () => {
+    const report = await importContactsCsv(db.sql, fixture('contacts-bom-crlf.csv'), { now: NOW });
+
+    expect(report).toMatchObject({ rows: 3, inserted: 3, rejected: 0 });
+    expect((await contacts()).map((c) => [c.phone, c.name, c.attributes.note])).toEqual([
+      ['79990005001', 'Anna', 'plain'],
+      ['79990005002', 'Boris', 'first\r\nsecond'],
+      ['79990005003', 'Carl', 'after'],
+    ]);
+  });
+
+  it('reads a semicolon-separated file with header names in any case and spacing', async () => {
+    const report = await importContactsCsv(db.sql, fixture('contacts-semicolon.csv'), { now: NOW });
+
+    expect(report).toMatchObject({ rows: 2, inserted: 2, rejected: 0 });
+    expect((await contacts()).map((c) => [c.phone, c.name, c.opted_in_at, c.attributes])).toEqual([
+      ['79990006001', 'Anna', NOW, { Discount: '10,5' }],
+      ['79990006002', 'Boris; Jr', null, {}],
+    ]);
+  });
+
+  it('stores 99 attribute columns of a 100-column file', async () => {
+    const report = await importContactsCsv(db.sql, fixture('contacts-100-columns.csv'), { now: NOW });
+
+    expect(report).toMatchObject({ rows: 3, inserted: 3 });
+    const stored = await contact('79990009002');
+    expect(Object.keys(stored!.attributes)).toHaveLength(99);
+    expect(stored!.attributes).toMatchObject({ attr01: 'v2-01', attr99: 'v2-99' });
+  });
+
+  it('rejects a 1 MB cell with a shortened value and imports the next row', async () => {
+    const report = await importContactsCsv(
+      db.sql,
+      csv(`phone,name,bio\n79990001101,Anna,"${'z'.repeat(1_000_000)}"\n79990001102,Boris,short\n`),
+      { now: NOW },
+    );
+
+    expect(report).toMatchObject({ rows: 2, inserted: 1, rejected: 1 });
+    expect(report.errors).toEqual([
+      {
+        line: 2,
+        column: 'bio',
+        value: `${'z'.repeat(99)}…`,
+        reason: 'the cell has 1000000 characters; at most 10000 are allowed',
+      },
+    ]);
+    expect((await contacts()).map((c) => c.phone)).toEqual(['79990001102']);
+  });
+
+  it('refuses a file without a phone column, naming it, and imports nothing', async () => {
+    const error = await importContactsCsv(db.sql, fixture('contacts-no-phone.csv'), {
+      now: NOW,
+      list: 'vip',
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CsvImportError);
+    expect(error).toMatchObject({
+      code: 'csv_missing_column',
+      line: 1,
+      column: 'phone',
+      message: 'line 1: the header has no phone column (it has columns name, mobile, timezone)',
+    });
+    expect(await contacts()).toEqual([]);
+    expect(await db.sql`select name from lists`).toEqual([]);
+  });
+
+  it('refuses an empty file, a UTF-16 file and a header naming a column twice', async () => {
+    const failure = (input: Readable) =>
+      importContactsCsv(db.sql, input, { now: NOW }).catch((e: CsvImportError) => e.code);
+
+    expect(await failure(fixture('empty.csv'))).toBe('csv_empty');
+    expect(await failure(fixture('contacts-utf16.csv'))).toBe('csv_encoding');
+    expect(await failure(csv('phone,Name,NAME\n79990001101,a,b\n'))).toBe('csv_duplicate_column');
+    expect(await contacts()).toEqual([]);
+  });
+
+  it('reports nothing for a header-only file', async () => {
+    const report = await importContactsCsv(db.sql, fixture('header-only.csv'), { now: NOW });
+
+    expect(report).toEqual({
+      rows: 0,
+      inserted: 0,
+      updated: 0,
+      rejected: 0,
+      errors: [],
+      errorsTruncated: false,
+    });
+  });
+
+  it('applies a phone repeated in the file in order, within a batch and across batches', async () => {
+    const text = [
+      'phone,name,timezone,opted_in,tier,city',
+      '79990001101,Anna,Europe/Moscow,,gold,Moscow',
+      '+7 999 000-11-01,Anna B.,,2026-11-01T00:00:00Z,,Kazan',
+      '79990001102,Boris,,,,',
+      '8 999 000 11 01,,Asia/Almaty,yes,silver,',
+      '79990001102,Boris B.,,,,',
+    ].join('\n');
+
+    for (const batchSize of [1000, 2]) {
+      await db.sql`truncate contacts cascade`;
+      const report = await importContactsCsv(db.sql, csv(text), { now: NOW, batchSize });
+
+      expect(report).toMatchObject({ rows: 5, inserted: 2, updated: 3, rejected: 0 });
+      expect(await contacts()).toMatchObject([
+        {
+          phone: '79990001101',
+          name: 'Anna B.',
+          timezone: 'Asia/Almaty',
+          opted_in_at: new Date('2026-11-01T00:00:00Z'),
+          attributes: { tier: 'silver', city: 'Kazan' },
+        },
+        { phone: '79990001102', name: 'Boris B.' },
+      ]);
+    }
+  });
+
+  it('adds every imported contact to the list, creating it when missing', async () => {
+    await db.sql`insert into contacts (phone) values ('79990001199')`;
+    const first = await importContactsCsv(db.sql, csv('phone\n79990001101\n79990001199\nbad\n'), {
+      now: NOW,
+      list: 'vip',
+    });
+    const again = await importContactsCsv(db.sql, csv('phone\n79990001101\n79990001102\n'), {
+      now: LATER,
+      list: ' vip ',
+      batchSize: 1,
+    });
+
+    expect(first).toMatchObject({ inserted: 1, updated: 1, rejected: 1 });
+    expect(again).toMatchObject({ inserted: 1, updated: 1 });
+    const members = await db.sql`
+      select l.name, c.phone, m.added_at from list_members m
+      join lists l on l.id = m.list_id join contacts c on c.id = m.contact_id
+      order by c.phone`;
+    expect(members).toEqual([
+      { name: 'vip', phone: '79990001101', added_at: NOW },
+      { name: 'vip', phone: '79990001102', added_at: LATER },
+      { name: 'vip', phone: '79990001199', added_at: NOW },
+    ]);
+  });
+
+  it('writes each batch with one statement, never one per row', async () => {
+    const statements: string[] = [];
+    const sql = postgres(db.url, {
+      max: 1,
+      onnotice: () => {},
+      // Only the import's own statements: no type lookup when the connection opens.
+      fetch_types: false,
+      debug: (_connection, query) => statements.push(query),
+    });
+    try {
+      const rows = Array.from({ length: 10 }, (_, i) => `7999000${String(i).padStart(4, '0')}`);
+      const report = await importContactsCsv(sql, csv(`phone\n${rows.join('\n')}\n`), {
+        now: NOW,
+        list: 'vip',
+        batchSize: 4,
+      });
+
+      expect(report).toMatchObject({ rows: 10, inserted: 10 });
+      expect(statements.filter((q) => /insert into contacts/.test(q))).toHaveLength(3);
+      expect(statements.filter((q) => /insert into lists/.test(q))).toHaveLength(1);
+      expect(statements).toHaveLength(4);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+    expect(await db.sql`select count(*)::int as n from list_members`).toEqual([{ n: 10 }]);
+  });
+
+  it('stops at a batch the database refuses, keeping the batches written before it', async () => {
+    await db.sql.unsafe(`
+      create function refuse_phone() returns trigger language plpgsql as $$
+      begin
+        if new.phone = '79990001104' then raise exception 'refused by the test'; end if;
+        return new;
+      end $$;
+      create trigger refuse_phone before insert on contacts for each row execute function refuse_phone()`);
+    try {
+      const text = `phone\n${Array.from({ length: 6 }, (_, i) => `7999000110${i + 1}`).join('\n')}\n`;
+
+      const error = await importContactsCsv(db.sql, csv(text), { now: NOW, batchSize: 2 }).catch(
+        (e: Error) => e,
+      );
+
+      expect(error).toMatchObject({ message: 'refused by the test' });
+      expect((await contacts()).map((c) => c.phone)).toEqual(['79990001101', '79990001102']);
+    } finally {
+      await db.sql.unsafe('drop trigger refuse_phone on contacts; drop function refuse_phone()');
+    }
+  });
+
+  it('reports progress after every batch with the rows and bytes read', async () => {
+    const text = `phone\n${Array.from({ length: 5 }, (_, i) => `7999000110${i}`).join('\n')}\n`;
+    const progress: Array<{ rows: number; bytes: number }> = [];
+
+    await importContactsCsv(db.sql, csv(text), {
+      now: NOW,
+      batchSize: 2,
+      onProgress: (p) => progress.push(p),
+    });
+
+    const bytes = Buffer.byteLength(text);
+    expect(progress).toEqual([
+      { rows: 2, bytes },
+      { rows: 4, bytes },
+      { rows: 5, bytes },
+    ]);
+  });
+
+  it(`keeps the first ${MAX_REPORTED_ERRORS} errors of a file full of bad rows and counts them all`, async () => {
+    const bad = Array.from({ length: MAX_REPORTED_ERRORS + 5 }, (_, i) => `bad-${i}`);
+
+    const report = await importContactsCsv(db.sql, csv(`phone\n79990001101\n${bad.join('\n')}\n`), {
+      now: NOW,
+    });
+
+    expect(report).toMatchObject({
+      rows: bad.length + 1,
+      inserted: 1,
+      rejected: bad.length,
+      errorsTruncated: true,
+    });
+    expect(report.errors).toHaveLength(MAX_REPORTED_ERRORS);
+    expect(report.errors.at(-1)).toMatchObject({
+      line: MAX_REPORTED_ERRORS + 2,
+      value: `bad-${MAX_REPORTED_ERRORS - 1}`,
+    });
+  });
+});

@@ -1,0 +1,155 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { registerDashboard } from '../../src/http/dashboard/index.js';
+import { insertCampaign } from '../reports/seedReport.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+const TOKEN = 'api-token-that-must-stay-secret';
+const HOUR = 3_600_000;
+
+let db: TestDatabase;
+let app: FastifyInstance;
+let baseUrl: string;
+let campaignId: number;
+const clock = new ManualClock('2026-11-27T10:00:00Z');
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  app = Fastify();
+  registerDashboard(app, { sql: db.sql, clock, apiToken: TOKEN });
+  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  campaignId = await insertCampaign(db.sql, { name: 'Guarded', transport: 'viber' });
+});
+afterAll(async () => {
+  await app?.close();
+  await db?.drop();
+});
+
+function request(path: string, options: { cookie?: string; form?: Record<string, string> } = {}) {
+  return fetch(`${baseUrl}${path}`, {
+    method: options.form ? 'POST' : 'GET',
+    redirect: 'manual',
+    headers: options.cookie ? { cookie: options.cookie } : {},
+    ...(options.form ? { body: new URLSearchParams(options.form) } : {}),
+  });
+}
+
+/** Logs in and returns the `name=value` of the session cookie. */
+async function logIn(): Promise<string> {
+  const res = await request('/login', { form: { token: TOKEN, next: '/' } });
+  expect(res.status).toBe(303);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+function csrfOf(page: string): string {
+  return /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+}
+
+async function campaignStatus(): Promise<string> {
+  const [row] = await db.sql<{ status: string }[]>`select status from campaigns where id = ${campaignId}`;
+  return row!.status;
+}
+
+describe('the dashboard with API_TOKEN set', () => {
+  it('sends a browser without a login to /login, remembering where it was going', async () => {
+    const res = await request(`/campaigns/${campaignId}?run=1`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(
+      `/login?next=${encodeURIComponent(`/campaigns/${campaignId}?run=1`)}`,
+    );
+    const login = await request('/login?next=/');
+    expect(login.status).toBe(200);
+    expect(await login.text()).toContain('<input id="token" name="token" type="password"');
+  });
+
+  it('refuses a wrong token with 401 and no cookie', async () => {
+    const res = await request('/login', { form: { token: 'guess', next: '/' } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(await res.text()).toContain('That is not the API token.');
+  });
+
+  it('logs in with the token: an HttpOnly, SameSite=Strict cookie that does not contain the token', async () => {
+    const res = await request('/login', { form: { token: TOKEN, next: `/campaigns/${campaignId}` } });
+
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/campaigns/${campaignId}`);
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(
+      /^broadcaster_session=\d+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/,
+    );
+    expect(cookie).not.toContain(TOKEN);
+    expect(cookie).not.toContain(Buffer.from(TOKEN).toString('base64url'));
+
+    const page = await request(`/campaigns/${campaignId}`, { cookie: cookie.split(';')[0]! });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('Guarded');
+  });
+
+  it('never sends the browser off the site after logging in', async () => {
+    for (const next of ['//evil.example/', 'https://evil.example/', '/\\evil.example']) {
+      const res = await request('/login', { form: { token: TOKEN, next } });
+      expect(res.headers.get('location'), next).toBe('/');
+    }
+  });
+
+  it('refuses a tampered or expired cookie', async () => {
+    const cookie = await logIn();
+    const [name, value] = cookie.split('=') as [string, string];
+    const [issuedAt, mac] = value.split('.') as [string, string];
+    const later = `${name}=${Number(issuedAt) + 1}.${mac}`;
+    expect((await request('/', { cookie: later })).status).toBe(303);
+    expect((await request('/', { cookie: `${name}=${issuedAt}.${mac.slice(1)}x` })).status).toBe(303);
+
+    expect((await request('/', { cookie })).status).toBe(200);
+    clock.advance(13 * HOUR);
+    try {
+      expect((await request('/', { cookie })).status).toBe(303);
+    } finally {
+      clock.advance(-13 * HOUR);
+    }
+  });
+
+  it('takes a button press only with the session cookie and the CSRF token of that session', async () => {
+    const cookie = await logIn();
+    const csrf = csrfOf(await (await request(`/campaigns/${campaignId}`, { cookie })).text());
+    clock.advance(1000);
+    const otherCookie = await logIn();
+    const otherCsrf = csrfOf(
+      await (await request(`/campaigns/${campaignId}`, { cookie: otherCookie })).text(),
+    );
+    expect(otherCsrf).not.toBe(csrf);
+
+    const withoutCookie = await request(`/campaigns/${campaignId}/pause`, { form: { csrf } });
+    const wrongSession = await request(`/campaigns/${campaignId}/pause`, {
+      cookie,
+      form: { csrf: otherCsrf },
+    });
+    expect([withoutCookie.status, wrongSession.status]).toEqual([403, 403]);
+    expect(await campaignStatus()).toBe('running');
+
+    const pressed = await request(`/campaigns/${campaignId}/pause`, { cookie, form: { csrf } });
+    expect(pressed.status).toBe(303);
+    expect(await campaignStatus()).toBe('paused');
+  });
+
+  it('keeps the recipients CSV behind the login', async () => {
+    const res = await request(`/campaigns/${campaignId}/recipients.csv`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toMatch(/^\/login\?next=/);
+  });
+
+  it('logs out by clearing the cookie', async () => {
+    const cookie = await logIn();
+    const csrf = csrfOf(await (await request('/', { cookie })).text());
+
+    const res = await request('/logout', { cookie, form: { csrf } });
+
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/login');
+    expect(res.headers.get('set-cookie')).toMatch(
+      /^broadcaster_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0$/,
+    );
+  });
+});

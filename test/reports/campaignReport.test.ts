@@ -1,0 +1,298 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CampaignNotFoundError } from '../../src/campaigns/errors.js';
+import {
+  CampaignNotFoundForReportError,
+  campaignReport,
+  formatCampaignReport,
+  RunNotFoundForReportError,
+} from '../../src/reports/campaignReport.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { insertCampaign, insertDelivery, insertRun } from './seedReport.js';
+
+const DAY1 = '2026-11-27T10:00:00.000Z';
+const DAY2 = '2026-11-28T10:00:00.000Z';
+const at = (day: string, time: string) => `${day.slice(0, 10)}T${time}.000Z`;
+
+let db: TestDatabase;
+let viber: number;
+let firstRun: number;
+let secondRun: number;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  const sql = db.sql;
+  viber = await insertCampaign(sql, { name: 'Viber promo', transport: 'viber' });
+  firstRun = await insertRun(sql, viber, DAY1);
+  secondRun = await insertRun(sql, viber, DAY2);
+  const d1 = (time: string) => at(DAY1, time);
+  // First run, due 10:00: six accepted by Chat2Desk at known delays, and every way of not being.
+  const rows = [
+    { phone: '79001110001', state: 'sent', sentAt: d1('10:00:30') },
+    { phone: '79001110002', state: 'delivered', sentAt: d1('10:01:00'), deliveredAt: d1('10:02:00') },
+    {
+      phone: '79001110003',
+      state: 'read',
+      sentAt: d1('10:01:10'),
+      deliveredAt: d1('10:01:20'),
+      readAt: d1('10:03:00'),
+    },
+    { phone: '79001110004', state: 'read', sentAt: d1('10:02:00'), readAt: d1('10:04:00') },
+    {
+      phone: '79001110005',
+      state: 'failed',
+      reason: 'undeliverable',
+      sentAt: d1('10:02:30'),
+      failedAt: d1('10:05:00'),
+    },
+    {
+      phone: '79001110006',
+      name: 'Ann',
+      state: 'failed',
+      reason: 'attempts_exhausted:timeout',
+      failedAt: d1('10:03:00'),
+    },
+    { phone: '79001110007', name: 'Bob', state: 'skipped', reason: 'opted_out', skippedAt: d1('10:00:00') },
+    {
+      phone: '79001110008',
+      state: 'skipped',
+      reason: 'missing_variable:firstName',
+      skippedAt: d1('10:00:05'),
+    },
+    { phone: '79001110009', state: 'queued', channelId: 2 },
+    { phone: '79001110010', state: 'waiting', reason: 'rate_limited', transport: 'sms', channelId: 2 },
+  ];
+  for (const row of rows) await insertDelivery(sql, viber, firstRun, { dueAt: DAY1, ...row });
+  await insertDelivery(sql, viber, secondRun, {
+    phone: '79001110001',
+    state: 'sent',
+    dueAt: DAY2,
+    sentAt: at(DAY2, '10:00:10'),
+  });
+  await insertDelivery(sql, viber, secondRun, { phone: '79001110002', state: 'sending', dueAt: DAY2 });
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('campaignReport for a whole campaign', () => {
+  it('counts deliveries per state (every state present) and per reason prefix', async () => {
+    const report = await campaignReport(db.sql, viber);
+    expect(report.counts).toEqual({
+      queued: 1,
+      waiting: 1,
+      sending: 1,
+      sent: 2,
+      delivered: 1,
+      read: 2,
+      failed: 2,
+      skipped: 2,
+    });
+    expect(report.reasons).toEqual({
+      undeliverable: 1,
+      attempts_exhausted: 1,
+      opted_out: 1,
+      missing_variable: 1,
+      rate_limited: 1,
+    });
+    expect(report.total).toBe(12);
+    expect(report).toMatchObject({ campaignId: viber, runId: null, name: 'Viber promo', status: 'running' });
+  });
+
+  it('totals what Chat2Desk accepted, what was delivered and read, and what is still pending', async () => {
+    const report = await campaignReport(db.sql, viber);
+    expect(report.totals).toEqual({
+      deliveries: 12,
+      pending: 3,
+      accepted: 6,
+      delivered: 3,
+      read: 2,
+      failed: 2,
+      skipped: 2,
+    });
+  });
+
+  it('gives delivery and read rates over the messages Chat2Desk accepted, where the transport reports them', async () => {
+    const report = await campaignReport(db.sql, viber);
+    expect(report.transportReportsDelivery).toBe(true);
+    expect(report.deliveryRate).toBe(0.5);
+    expect(report.readRate).toBeCloseTo(2 / 6, 10);
+  });
+
+  it('measures the time from due to sent with percentiles', async () => {
+    // Latencies 10, 30, 60, 70, 120, 150 seconds: p50 between 60 and 70, p95 three quarters from 120 to 150.
+    const report = await campaignReport(db.sql, viber);
+    expect(report.latencyMs).toEqual({ p50: 65_000, p95: 142_500, max: 150_000 });
+  });
+
+  it('counts sends per minute by the time Chat2Desk accepted them', async () => {
+    const report = await campaignReport(db.sql, viber);
+    expect(report.sendRate).toEqual([
+      { minute: '2026-11-27T10:00:00.000Z', sent: 1 },
+      { minute: '2026-11-27T10:01:00.000Z', sent: 2 },
+      { minute: '2026-11-27T10:02:00.000Z', sent: 2 },
+      { minute: '2026-11-28T10:00:00.000Z', sent: 1 },
+    ]);
+  });
+
+  it('breaks the deliveries down per transport and per channel', async () => {
+    const report = await campaignReport(db.sql, viber);
+    const sms = report.byTransport.find((t) => t.transport === 'sms');
+    const viberRow = report.byTransport.find((t) => t.transport === 'viber');
+    expect(report.byTransport).toHaveLength(2);
+    expect(sms).toMatchObject({ total: 1, reportsDelivery: false, counts: { waiting: 1, sent: 0 } });
+    expect(viberRow).toMatchObject({
+      total: 11,
+      reportsDelivery: true,
+      counts: { read: 2, failed: 2, waiting: 0 },
+    });
+    expect(report.byChannel.map((c) => [c.channelId, c.total])).toEqual([
+      [1, 10],
+      [2, 2],
+    ]);
+    expect(report.byChannel[1]!.counts).toMatchObject({ queued: 1, waiting: 1 });
+  });
+
+  it('lists failed and skipped deliveries earliest first, with phone, name, full reason and time', async () => {
+    const report = await campaignReport(db.sql, viber);
+    expect(report.failuresTotal).toBe(4);
+    expect(report.failures.map(({ deliveryId: _, ...f }) => f)).toEqual([
+      {
+        phone: '79001110007',
+        name: 'Bob',
+        state: 'skipped',
+        reason: 'opted_out',
+        at: '2026-11-27T10:00:00.000Z',
+      },
+      {
+        phone: '79001110008',
+        name: null,
+        state: 'skipped',
+        reason: 'missing_variable:firstName',
+        at: '2026-11-27T10:00:05.000Z',
+      },
+      {
+        phone: '79001110006',
+        name: 'Ann',
+        state: 'failed',
+        reason: 'attempts_exhausted:timeout',
+        at: '2026-11-27T10:03:00.000Z',
+      },
+      {
+        phone: '79001110005',
+        name: null,
+        state: 'failed',
+        reason: 'undeliverable',
+        at: '2026-11-27T10:05:00.000Z',
+      },
+    ]);
+    expect(report.failures.every((f) => Number.isInteger(f.deliveryId))).toBe(true);
+  });
+
+  it('summarises each run, most recent first', async () => {
+    const report = await campaignReport(db.sql, viber);
+    expect(report.runs).toEqual([
+      { runId: secondRun, scheduledFor: DAY2, status: 'running', total: 2, accepted: 1, pending: 1 },
+      { runId: firstRun, scheduledFor: DAY1, status: 'running', total: 10, accepted: 5, pending: 2 },
+    ]);
+  });
+});
+
+describe('campaignReport for one run', () => {
+  it('covers only that run’s deliveries', async () => {
+    const report = await campaignReport(db.sql, viber, { runId: firstRun });
+    expect(report.runId).toBe(firstRun);
+    expect(report.total).toBe(10);
+    expect(report.counts).toMatchObject({ sent: 1, sending: 0, read: 2 });
+    expect(report.totals).toMatchObject({ accepted: 5, delivered: 3, read: 2, pending: 2 });
+    expect(report.deliveryRate).toBe(0.6);
+    expect(report.readRate).toBe(0.4);
+    // 30, 60, 70, 120, 150 s: p95 four fifths of the way from 120 to 150.
+    expect(report.latencyMs).toEqual({ p50: 70_000, p95: 144_000, max: 150_000 });
+    expect(report.sendRate.map((m) => m.sent)).toEqual([1, 2, 2]);
+    expect(report.runs.map((r) => r.runId)).toEqual([firstRun]);
+  });
+
+  it('refuses a run of another campaign', async () => {
+    const other = await insertCampaign(db.sql, { name: 'Other', transport: 'viber' });
+    const otherRun = await insertRun(db.sql, other, DAY1);
+    await expect(campaignReport(db.sql, viber, { runId: otherRun })).rejects.toBeInstanceOf(
+      RunNotFoundForReportError,
+    );
+  });
+});
+
+describe('campaignReport where the transport does not report delivery', () => {
+  it('gives no delivery or read rate rather than pretending, and says so', async () => {
+    const whatsapp = await insertCampaign(db.sql, { name: 'WhatsApp news', transport: 'whatsapp' });
+    const run = await insertRun(db.sql, whatsapp, DAY1);
+    await insertDelivery(db.sql, whatsapp, run, {
+      phone: '79002220001',
+      state: 'sent',
+      transport: 'whatsapp',
+      dueAt: DAY1,
+      sentAt: at(DAY1, '10:00:02'),
+    });
+
+    const report = await campaignReport(db.sql, whatsapp);
+
+    expect(report.transportReportsDelivery).toBe(false);
+    expect(report.deliveryRate).toBeNull();
+    expect(report.readRate).toBeNull();
+    expect(report.latencyMs).toEqual({ p50: 2000, p95: 2000, max: 2000 });
+    expect(formatCampaignReport(report)).toContain('does not report delivery on whatsapp');
+  });
+});
+
+describe('campaignReport edge cases', () => {
+  it('reports a campaign with no deliveries as zeros, with no latency and no rates', async () => {
+    const empty = await insertCampaign(db.sql, { name: 'Empty', transport: 'viber', status: 'scheduled' });
+    const report = await campaignReport(db.sql, empty);
+    expect(report.total).toBe(0);
+    expect(Object.values(report.counts).every((n) => n === 0)).toBe(true);
+    expect(report).toMatchObject({
+      latencyMs: null,
+      deliveryRate: null,
+      readRate: null,
+      sendRate: [],
+      failures: [],
+    });
+  });
+
+  it('throws a campaign-not-found error for an unknown campaign', async () => {
+    const error = await campaignReport(db.sql, 999_999).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CampaignNotFoundForReportError);
+    expect(error).toBeInstanceOf(CampaignNotFoundError);
+    expect((error as CampaignNotFoundError).code).toBe('campaign_not_found');
+  });
+
+  it('lists at most 100 failures while counting all of them', async () => {
+    const busy = await insertCampaign(db.sql, { name: 'Many skips', transport: 'viber' });
+    const run = await insertRun(db.sql, busy, DAY1);
+    await db.sql`
+      insert into contacts (phone) select (79003330000 + i)::text from generate_series(1, 130) i`;
+    await db.sql`
+      insert into deliveries (run_id, campaign_id, contact_id, state, reason, due_at, next_attempt_at, transport, skipped_at)
+      select ${run}, ${busy}, c.id, 'skipped', 'no_consent', ${DAY1}, ${DAY1}, 'viber',
+             ${DAY1}::timestamptz + (c.phone::bigint - 79003330000) * interval '1 second'
+      from contacts c where c.phone like '7900333%'`;
+
+    const report = await campaignReport(db.sql, busy);
+
+    expect(report.failuresTotal).toBe(130);
+    expect(report.failures).toHaveLength(100);
+    expect(report.failures[0]!.phone).toBe('79003330001');
+    expect(report.failures[99]!.phone).toBe('79003330100');
+  });
+});
+
+describe('formatCampaignReport', () => {
+  it('prints counts, reasons, rates, latency, the send span and the first failures for a person', async () => {
+    const text = formatCampaignReport(await campaignReport(db.sql, viber));
+    expect(text).toMatch(/^Campaign \d+ "Viber promo" \(viber\): running/);
+    expect(text).toContain('accepted by Chat2Desk 6, pending 3, failed 2, skipped 2');
+    expect(text).toContain('delivery rate 50.0%, read rate 33.3%');
+    expect(text).toContain('due → sent: p50 1m 5s, p95 2m 22.5s, max 2m 30s');
+    expect(text).toContain('at most 2 a minute');
+    expect(text).toContain('79001110006     failed   attempts_exhausted:timeout');
+  });
+});
