@@ -37,7 +37,7 @@ Subcommands:
                                         "draft": true; templates {"file": …} come from templates/
   list [--status S] [--kind K] [--limit N] [--offset N]
                                         campaigns, newest first, with their delivery counts
-  show ID                               a campaign's details, counts and runs
+  show ID [--wait]                      a campaign's details, counts and runs; --wait watches it
   pause ID                              workers stop taking its deliveries; nothing is lost
   resume ID [--wait]                    carry on where it stopped
   cancel ID                             stop for good: deliveries not yet sent are skipped (cancelled)
@@ -46,7 +46,7 @@ Subcommands:
                                         sample contact of its audience
 
 Options:
-  --wait         (create, resume) watch until the campaign is completed, cancelled or paused, with
+  --wait         (create, resume, show) watch until the campaign is completed, cancelled or paused, with
                  a progress bar of settled deliveries on stderr; the engine (broadcaster start) does
                  the sending. Exit 0 when it completed, 1 when it ended cancelled or paused.
   --json         machine-readable output: create prints the campaign with its "id"
@@ -75,7 +75,7 @@ function parseOptions(argv: string[]) {
 const ALLOWED_OPTIONS: Record<Subcommand, readonly (keyof Options)[]> = {
   create: ['wait'],
   list: ['status', 'kind', 'limit', 'offset'],
-  show: [],
+  show: ['wait'],
   pause: [],
   resume: ['wait'],
   cancel: [],
@@ -169,6 +169,7 @@ async function details(db: Database, id: number): Promise<CampaignDetails> {
 }
 
 async function show(ctx: CommandContext, db: Database, id: number, values: Options): Promise<void> {
+  if (values.wait) return watch(ctx, db, id, values);
   const c = await details(db, id);
   if (values.json) return printJson(ctx.stdout, c);
   ctx.stdout.write(`${formatCampaignDetails(c)}\n`);
