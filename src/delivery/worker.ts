@@ -200,6 +200,7 @@ export class DeliveryWorker {
       changes: { renderedText: rendered.text, chat2deskClientId: client.clientId, attempts: d.attempts + 1 },
     });
     if (!claimed) return; // cancelled, opted out or taken over meanwhile: not ours to send
+    this.#logStateChange(d, 'sending', null);
     const sending: ClaimedDelivery = {
       ...d,
       state: 'sending',
@@ -353,6 +354,16 @@ export class DeliveryWorker {
       ...(details ? { details } : {}),
     });
     if (!moved) this.#logger.warn({ deliveryId: d.id, to }, 'delivery moved by someone else first');
+    else this.#logStateChange(d, to, reason);
+  }
+
+  /** One debug line per state change: enough to follow a delivery, cheap when debug is off. */
+  #logStateChange(d: ClaimedDelivery, to: MoveDelivery['to'], reason: string | null): void {
+    if (!this.#logger.isLevelEnabled('debug')) return;
+    this.#logger.debug(
+      { deliveryId: d.id, campaignId: d.campaignId, from: d.state, to, reason },
+      'delivery state',
+    );
   }
 
   #campaignLimiter(d: ClaimedDelivery): SharedRateLimiter | undefined {

@@ -357,3 +357,27 @@ describe('pause, resume and cancel', () => {
     expect(busiest).toBeLessThanOrEqual(4);
   });
 });
+
+describe('logs', () => {
+  it('writes one debug line per state change of a delivery', async () => {
+    const { Writable } = await import('node:stream');
+    const { createLogger } = await import('../../src/logger.js');
+    const lines: Array<{ msg: string; deliveryId?: string; to?: string }> = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    h = await createEngineHarness();
+    await seedContacts(h.db.sql, { count: 2, list: 'vip' });
+    await broadcast(h, { transport: 'sms' });
+    await runSchedule(h);
+    const { worker } = await h.addWorker({ logger: createLogger('debug', sink) });
+
+    await worker.drain();
+
+    const changes = lines.filter((l) => l.msg === 'delivery state');
+    expect(changes.map((l) => l.to).sort()).toEqual(['sending', 'sending', 'sent', 'sent']);
+  });
+});
