@@ -12,6 +12,14 @@ export interface CampaignSource {
 /** Parses JSON or YAML; a syntax error is a CampaignDefinitionError carrying its line and column. */
 export function readCampaignSource(text: string, format: CampaignFormat): CampaignSource {
   const body = text.replace(/^\uFEFF/, '');
+  // Thousands of nested brackets exhaust the parsers' stack (V8 then aborts the whole process
+  // instead of throwing); a campaign is a few levels deep, so refuse before parsing.
+  const tooDeep = firstTooDeep(body);
+  if (tooDeep) {
+    throw new CampaignDefinitionError([
+      { path: '', message: `nested more than ${MAX_NESTING} levels deep`, ...tooDeep },
+    ]);
+  }
   const lineCounter = new LineCounter();
   // YAML 1.2 core schema: `no` stays a string and times stay text for validation to read.
   const document = parseDocument(body, { lineCounter, uniqueKeys: true });
@@ -24,9 +32,15 @@ export function readCampaignSource(text: string, format: CampaignFormat): Campai
       throw new CampaignDefinitionError([jsonSyntaxIssue(error as Error, body)]);
     }
   }
-  if (document.errors.length > 0) {
+  // A tag yaml cannot resolve (`!!js/function`) is kept as plain text with only a warning; a
+  // campaign never needs one, so it is refused like a syntax error rather than read as a string.
+  const problems = [
+    ...document.errors,
+    ...document.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED'),
+  ];
+  if (problems.length > 0) {
     throw new CampaignDefinitionError(
-      document.errors.map((error): CampaignDefinitionIssue => {
+      problems.map((error): CampaignDefinitionIssue => {
         const position = error.linePos?.[0];
         const message =
           error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.message;
@@ -34,7 +48,43 @@ export function readCampaignSource(text: string, format: CampaignFormat): Campai
       }),
     );
   }
-  return { value: document.toJS({ maxAliasCount: 100 }), locate };
+  try {
+    return { value: document.toJS({ maxAliasCount: 100 }), locate };
+  } catch (error) {
+    // yaml refuses alias bombs ("billion laughs") with a ReferenceError: a definition error here.
+    throw new CampaignDefinitionError([
+      { path: '', message: `invalid YAML: ${(error as Error).message}`, line: 1, column: 1 },
+    ]);
+  }
+}
+
+const MAX_NESTING = 64;
+
+/**
+ * Where brackets first nest deeper than MAX_NESTING (double-quoted strings skipped), or null. YAML's
+ * single quotes are not skipped: an apostrophe in a plain value would hide the rest of the text.
+ */
+function firstTooDeep(text: string): { line: number; column: number } | null {
+  let depth = 0;
+  let line = 1;
+  let lineStart = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\n') {
+      line++;
+      lineStart = i + 1;
+      inString = false;
+    } else if (inString) {
+      if (char === '\\') i++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '[' || char === '{') {
+      depth++;
+      if (depth > MAX_NESTING) return { line, column: i - lineStart + 1 };
+    } else if ((char === ']' || char === '}') && depth > 0) depth--;
+  }
+  return null;
 }
 
 function jsonSyntaxIssue(error: Error, text: string): CampaignDefinitionIssue {

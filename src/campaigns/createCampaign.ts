@@ -1,5 +1,5 @@
 import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
-import type { Database } from '../db/database.js';
+import type { Database, Sql } from '../db/database.js';
 import { Prisma } from '../db/generated/prisma/client.js';
 import { campaignDocument } from './campaignDocument.js';
 import type { CampaignDefinition } from './definition.js';
@@ -30,7 +30,7 @@ export async function createCampaign(
   options: { now: Date; templatesDir: string },
 ): Promise<CreatedCampaign> {
   const templateSource = await resolveTemplate(definition.template, options.templatesDir);
-  const listId = await resolveList(db, definition.audience);
+  const listId = await resolveList(db.sql, definition.audience);
   const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
   assertStillAhead(definition, options.now);
 
@@ -79,7 +79,8 @@ export async function createCampaign(
   return created;
 }
 
-async function resolveTemplate(
+/** The template's source, compiled now so a broken one is refused before anything is stored. */
+export async function resolveTemplate(
   template: CampaignDefinition['template'],
   templatesDir: string,
 ): Promise<string> {
@@ -101,12 +102,13 @@ async function resolveTemplate(
   return source;
 }
 
-async function resolveList(db: Database, audience: CampaignDefinition['audience']): Promise<number | null> {
+/** The id of the audience's list; a list that does not exist is an error at `audience.list`. */
+export async function resolveList(
+  sql: Sql,
+  audience: CampaignDefinition['audience'],
+): Promise<number | null> {
   if (!('list' in audience)) return null;
-  const list = await db.prisma.contactList.findUnique({
-    where: { name: audience.list },
-    select: { id: true },
-  });
+  const [list] = await sql<{ id: number }[]>`select id from lists where name = ${audience.list}`;
   if (!list)
     throw new CampaignDefinitionError([
       { path: 'audience.list', message: `no contact list named "${audience.list}"` },

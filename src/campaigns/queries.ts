@@ -2,10 +2,10 @@ import type { Sql } from '../db/database.js';
 import { DELIVERY_STATES } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
 import { campaignDocument } from './campaignDocument.js';
+import { resolveList, resolveTemplate } from './createCampaign.js';
 import type { CampaignDefinition, CampaignKind } from './definition.js';
-import { CampaignDefinitionError, CampaignNotFoundError, TemplateError } from './errors.js';
+import { CampaignNotFoundError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
-import { compileTemplate, loadTemplateFile } from './template.js';
 
 /**
  * Campaigns as the API and the command line show them, and the edits a draft allows (replace,
@@ -140,8 +140,8 @@ export async function replaceDraftCampaign(
   definition: CampaignDefinition,
   options: { now: Date; templatesDir: string },
 ): Promise<CampaignDetails> {
-  const templateSource = await resolveTemplateSource(definition.template, options.templatesDir);
-  const listId = await resolveListId(sql, definition.audience);
+  const templateSource = await resolveTemplate(definition.template, options.templatesDir);
+  const listId = await resolveList(sql, definition.audience);
   const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
   const cron = schedule && 'cron' in schedule ? schedule : null;
   const stored = definition.raw ?? campaignDocument(definition);
@@ -179,33 +179,4 @@ async function refuseNonDraft(sql: Sql, campaignId: number, action: string): Pro
   const [current] = await sql<{ status: string }[]>`select status from campaigns where id = ${campaignId}`;
   if (!current) throw new CampaignNotFoundError(campaignId);
   throw new CampaignNotDraftError(campaignId, current.status, action);
-}
-
-/** As createCampaign does: the template resolved and compiled now, so a broken one is refused now. */
-async function resolveTemplateSource(
-  template: CampaignDefinition['template'],
-  templatesDir: string,
-): Promise<string> {
-  if ('source' in template) {
-    compileTemplate(template.source);
-    return template.source;
-  }
-  const source = await loadTemplateFile(template.file, templatesDir);
-  try {
-    compileTemplate(source);
-  } catch (error) {
-    if (!(error instanceof TemplateError)) throw error;
-    throw new TemplateError(error.reason, { line: error.line, column: error.column, file: template.file });
-  }
-  return source;
-}
-
-async function resolveListId(sql: Sql, audience: CampaignDefinition['audience']): Promise<number | null> {
-  if (!('list' in audience)) return null;
-  const [list] = await sql<{ id: number }[]>`select id from lists where name = ${audience.list}`;
-  if (!list)
-    throw new CampaignDefinitionError([
-      { path: 'audience.list', message: `no contact list named "${audience.list}"` },
-    ]);
-  return list.id;
 }
