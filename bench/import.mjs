@@ -11,7 +11,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,8 +18,8 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { importContactsCsv } from '../dist/contacts/importContacts.js';
-import { startEmbeddedPostgres } from '../dist/db/embeddedPostgres.js';
 import { migrate } from '../dist/db/migrator.js';
+import { admin, mb, startServer, withDatabase } from './support.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +33,6 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 1))
   throw new Error(`--rows: positive integers: ${values.rows}`);
 if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error('--batch-size: not a positive integer');
 
-const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 const server = await startServer();
 const workDir = await mkdtemp(join(tmpdir(), 'broadcaster-import-bench-'));
 try {
@@ -122,43 +120,4 @@ async function withScratchDatabase(work) {
     await sql.end({ timeout: 5 });
     await admin(server.url, `drop database if exists "${database}" with (force)`);
   }
-}
-
-async function startServer() {
-  if (process.env.DATABASE_URL) return { url: process.env.DATABASE_URL, stop: async () => {} };
-  const dataDir = join('.data', `bench-postgres-${process.pid}`);
-  const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres' });
-  return {
-    url: embedded.url,
-    async stop() {
-      await embedded.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-function withDatabase(serverUrl, name) {
-  const parsed = new URL(serverUrl);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
-}
-
-async function admin(serverUrl, statement) {
-  const sql = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(statement);
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
 }
