@@ -4,10 +4,25 @@ import type { ClientCreationTransport } from '../chat2desk/types.js';
 import type { Sql } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
-import type { ClaimedDelivery } from './sql/claimDueDeliveries.js';
 import { recordChat2DeskClient } from './sql/recordChat2DeskClient.js';
 
 const CREATABLE_TRANSPORTS: readonly string[] = ['whatsapp', 'viber', 'sms'];
+
+/** Who is to be reached, and how: a claimed delivery, or a campaign's test message to one contact. */
+export interface Chat2DeskClientTarget {
+  /** The delivery, for logs; absent for a test message. */
+  id?: string;
+  contactId: number;
+  phone: string;
+  transport: string;
+  channelId: number | null;
+  /** The client id recorded on the contact, and the transports the engine put it on. */
+  contactClientId: string | null;
+  contactTransports: string[] | null;
+  whatsappAddedAt: Date | null;
+  /** A client id recorded on the delivery by an earlier attempt. */
+  chat2deskClientId?: string | null;
+}
 
 export interface ResolvedChat2DeskClient {
   clientId: string;
@@ -20,8 +35,8 @@ export interface ResolvedChat2DeskClient {
  * known yet, else looked up by phone. Null when Chat2Desk has no such client and may not create one.
  */
 export async function ensureChat2DeskClient(
-  deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger: Logger },
-  d: ClaimedDelivery,
+  deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger?: Logger },
+  d: Chat2DeskClientTarget,
   now: Date,
 ): Promise<ResolvedChat2DeskClient | null> {
   const knownId = d.contactClientId ?? d.chat2deskClientId;
@@ -48,7 +63,7 @@ export async function ensureChat2DeskClient(
     } catch (error) {
       // Creation may be switched off for the company: a client who wrote to us first is still reachable.
       if (!(error instanceof Chat2DeskValidationError)) throw error;
-      deps.logger.debug({ deliveryId: d.id, err: error }, 'client creation refused; looking the phone up');
+      deps.logger?.debug({ deliveryId: d.id, err: error }, 'client creation refused; looking the phone up');
     }
   }
   if (knownId) return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };

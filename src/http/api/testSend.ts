@@ -1,15 +1,12 @@
 import { findContactByPhone, loadCampaign, renderFor } from '../../campaigns/preview.js';
 import type { Chat2DeskClient } from '../../chat2desk/client.js';
-import { Chat2DeskValidationError } from '../../chat2desk/errors.js';
-import type { ClientCreationTransport, Transport } from '../../chat2desk/types.js';
+import type { Transport } from '../../chat2desk/types.js';
 import type { Clock } from '../../clock.js';
 import { ContactNotFoundError, phoneDigits } from '../../contacts/contacts.js';
 import type { Sql } from '../../db/database.js';
 import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
-import { recordChat2DeskClient } from '../../delivery/sql/recordChat2DeskClient.js';
+import { ensureChat2DeskClient } from '../../delivery/ensureChat2DeskClient.js';
 import { BroadcasterError } from '../../errors.js';
-
-const CREATABLE_TRANSPORTS: readonly string[] = ['whatsapp', 'viber', 'sms'];
 
 export interface TestSendDeps {
   sql: Sql;
@@ -76,13 +73,27 @@ export async function sendTestMessage(
 
   const transport = campaign.transport;
   const channel = campaign.channelId !== null ? { channelId: campaign.channelId } : {};
-  let clientId = contact.chat2deskClientId;
-  let whatsappAddedAt = contact.whatsappAddedAt;
-  if (!clientId || !contact.chat2deskTransports.includes(transport)) {
-    const resolved = await resolveClient(deps, contact.id, phone, transport, channel, now);
-    clientId = resolved.clientId;
-    whatsappAddedAt = resolved.whatsappAddedAt ?? whatsappAddedAt;
+  const resolved = await ensureChat2DeskClient(
+    deps,
+    {
+      contactId: contact.id,
+      phone,
+      transport,
+      channelId: campaign.channelId,
+      contactClientId: contact.chat2deskClientId,
+      contactTransports: contact.chat2deskTransports,
+      whatsappAddedAt: contact.whatsappAddedAt,
+    },
+    now,
+  );
+  if (!resolved) {
+    throw new TestSendRefusedError(
+      'chat2desk_client_not_found',
+      `Chat2Desk has no client with phone ${phone} on ${transport}`,
+      { contactId: contact.id, phone, transport },
+    );
   }
+  const { clientId, whatsappAddedAt } = resolved;
   if (transport === 'whatsapp' && whatsappAddedAt) {
     const allowedAt = new Date(whatsappAddedAt.getTime() + deps.whatsappDelayMs);
     if (allowedAt > now) {
@@ -110,42 +121,4 @@ export async function sendTestMessage(
     messageId: answer.message_id ?? null,
     text: rendered.text,
   };
-}
-
-/** As the worker does: create the client on the transport (Chat2Desk's upsert), else look the phone up. */
-async function resolveClient(
-  deps: TestSendDeps,
-  contactId: number,
-  phone: string,
-  transport: string,
-  channel: { channelId?: number },
-  now: Date,
-): Promise<{ clientId: string; whatsappAddedAt: Date | null }> {
-  if (CREATABLE_TRANSPORTS.includes(transport)) {
-    try {
-      const created = await deps.gate.call(() =>
-        deps.client.createClient({ phone, transport: transport as ClientCreationTransport, ...channel }),
-      );
-      const recorded = await recordChat2DeskClient(deps.sql, {
-        contactId,
-        clientId: created.id,
-        addedTransport: transport,
-        now,
-      });
-      return { clientId: String(created.id), whatsappAddedAt: recorded.whatsappAddedAt };
-    } catch (error) {
-      // Creation may be switched off for the company: a client who wrote first is still reachable.
-      if (!(error instanceof Chat2DeskValidationError)) throw error;
-    }
-  }
-  const found = await deps.gate.call(() => deps.client.findClientByPhone(phone));
-  if (!found) {
-    throw new TestSendRefusedError(
-      'chat2desk_client_not_found',
-      `Chat2Desk has no client with phone ${phone} on ${transport}`,
-      { contactId, phone, transport },
-    );
-  }
-  await recordChat2DeskClient(deps.sql, { contactId, clientId: found.id, addedTransport: null, now });
-  return { clientId: String(found.id), whatsappAddedAt: null };
 }
