@@ -178,6 +178,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         clock,
         logger,
         webhookSecret: webhookSecretFor(token),
+        chat2deskToken: token,
         db,
         apiToken: config.http.apiToken,
         defaultTimezone: config.defaultTimezone,

@@ -73,7 +73,10 @@ function compileUncached(source: string): CompiledTemplate {
     source,
     render(context) {
       try {
-        return { ok: true, text: template(context) };
+        const text = template(refusingText(context, ''));
+        const object = OBJECT_AS_TEXT.exec(text);
+        if (object) return { ok: false, missingVariable: object[1] || 'this', detail: 'an object, not text' };
+        return { ok: true, text };
       } catch (error) {
         const missing = missingVariableOf(error, lines, syntax.paths);
         if (missing) return missing;
@@ -87,6 +90,36 @@ function compileUncached(source: string): CompiledTemplate {
       }
     },
   };
+}
+
+/** A noncharacter: never in a message, so its presence in the output means an object was printed. */
+const OBJECT_MARK = '\uFDD0';
+const OBJECT_AS_TEXT = /\uFDD0([^\uFDD0]*)\uFDD0/;
+
+/**
+ * `{{appointment}}` or `{{this}}` would print "[object Object]". The template sees a copy in which
+ * every plain object turns into a marker naming its path when made text (a symbol no template lookup
+ * can reach); render finds the marker and stops that contact's message as for a missing variable
+ * instead of sending it with a hole. It marks rather than throws because Handlebars itself turns the
+ * context into text when it builds its own strict-mode errors. Arrays of text still join ("a,b").
+ */
+function refusingText(value: unknown, path: string): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => refusingText(item, `${path}[${i}]`));
+  if (value === null || typeof value !== 'object') return value;
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    // Defined, not assigned: an attribute named `__proto__` stays a plain key.
+    Object.defineProperty(copy, key, {
+      value: refusingText(item, path ? `${path}.${key}` : key),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  Object.defineProperty(copy, Symbol.toPrimitive, { value: () => `${OBJECT_MARK}${path}${OBJECT_MARK}` });
+  return copy;
 }
 
 function syntaxError(error: unknown, source: string): TemplateError {

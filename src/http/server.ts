@@ -18,6 +18,7 @@ import { API_PREFIX, registerApi } from './api/index.js';
 import { registerDashboard } from './dashboard/index.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { registerMetrics } from './metrics.js';
+import { verifyWebhookSignature } from './webhookSignature.js';
 
 export interface HttpServerOptions {
   sql: Sql;
@@ -25,6 +26,8 @@ export interface HttpServerOptions {
   logger: Logger;
   /** The secret path segment of the web hook receiver: /webhooks/chat2desk/<secret>. */
   webhookSecret: string;
+  /** CHAT2DESK_TOKEN: checks the X-Signature of signed web hook deliveries; unsigned ones pass as before. */
+  chat2deskToken?: string;
   /** The largest JSON body accepted (default 1 MB); CSV imports have their own limit. */
   bodyLimitBytes?: number;
   /** With the database (Prisma too), the JSON API is served under /api/v1. */
@@ -104,7 +107,11 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       done(null, JSON.parse(text, refusePrototypeKeys));
     } catch (error) {
       if ((error as { code?: string }).code === 'invalid_json') return done(error as Error, undefined);
-      const invalid = Object.assign(new Error('the body is not valid JSON'), {
+      // Valid JSON nested thousands deep overflows the stack while its keys are checked: say so
+      // rather than call it invalid.
+      const message =
+        error instanceof RangeError ? 'the body is nested too deeply' : 'the body is not valid JSON';
+      const invalid = Object.assign(new Error(message), {
         statusCode: 400,
         code: 'invalid_json',
       });
@@ -208,16 +215,64 @@ function registerWebhookReceiver(app: FastifyInstance, options: HttpServerOption
         return reply.status(404).send(errorBody('not_found', 'no such web hook'));
       }
       const payload = request.body;
+      const raw = rawBodies.get(request) ?? JSON.stringify(payload ?? '');
+      // Signed deliveries are checked before anything is read from them; the legacy v1.08 hook
+      // signs nothing and relies on the secret path alone.
+      const signature = singleHeader(request.headers['x-signature']);
+      if (signature !== undefined && options.chat2deskToken !== undefined) {
+        const check = verifyWebhookSignature(
+          raw,
+          singleHeader(request.headers['x-timestamp']),
+          signature,
+          options.chat2deskToken,
+          options.clock.now(),
+        );
+        if (!check.ok) return reply.status(401).send(errorBody(check.code, check.message));
+      }
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         return reply.status(400).send(errorBody('invalid_payload', 'a web hook payload is a JSON object'));
       }
-      const raw = rawBodies.get(request) ?? JSON.stringify(payload);
+      const problem = webhookIdProblem(payload as Record<string, unknown>);
+      if (problem) {
+        const message = `${problem.field}: ${problem.message}`;
+        return reply.status(400).send(errorBody('invalid_payload', message, { field: problem.field }));
+      }
       const outcome = await receiveWebhookEvent(options.sql, payload as WebhookPayload, raw, {
         now: options.clock.now(),
       });
       return { status: 'success', ...outcome };
     },
   );
+}
+
+/**
+ * Ids go into bigint columns and dedupe keys: one that is not a whole number (an object, a list, a
+ * fraction) is refused naming its field, rather than failing in the database or stored as "[object Object]".
+ */
+function webhookIdProblem(payload: Record<string, unknown>): { field: string; message: string } | null {
+  const client = payload.client;
+  if (client !== undefined && client !== null && (typeof client !== 'object' || Array.isArray(client))) {
+    return { field: 'client', message: 'expected an object' };
+  }
+  const fields: Array<[string, unknown]> = [
+    ['id', payload.id],
+    ['message_id', payload.message_id],
+    ['client_id', payload.client_id],
+    ['client.id', (client as Record<string, unknown> | null | undefined)?.id],
+  ];
+  for (const [field, value] of fields) {
+    if (value === undefined || value === null) continue;
+    const whole =
+      typeof value === 'number'
+        ? Number.isSafeInteger(value)
+        : typeof value === 'string' && /^\d{1,18}$/.test(value);
+    if (!whole) return { field, message: 'expected a whole number' };
+  }
+  return null;
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
 }
 
 /**

@@ -17,7 +17,11 @@ export interface EngineHarness {
   sandbox: Sandbox;
   /** A worker with its own connection pool, client, limiter and quota guard: one "engine process". */
   addWorker(
-    options?: Partial<DeliveryWorkerOptions> & { requestsPerSecond?: number; monthlyQuota?: number },
+    options?: Partial<DeliveryWorkerOptions> & {
+      requestsPerSecond?: number;
+      monthlyQuota?: number;
+      safetyMarginMs?: number;
+    },
   ): Promise<{
     worker: DeliveryWorker;
     gate: Chat2DeskGate;
@@ -53,6 +57,9 @@ export async function createEngineHarness(
         sql,
         name: 'chat2desk',
         perSecond: workerOptions.requestsPerSecond ?? 0,
+        ...(workerOptions.safetyMarginMs !== undefined
+          ? { safetyMarginMs: workerOptions.safetyMarginMs }
+          : {}),
       });
       const quota = new QuotaGuard({
         sql,

@@ -1,0 +1,276 @@
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseCampaignText, validateCampaignDefinition } from '../../src/campaigns/definition.js';
+import { parseDuration } from '../../src/campaigns/durations.js';
+import { CampaignDefinitionError, TemplateError } from '../../src/campaigns/errors.js';
+import { nextRunAfter } from '../../src/campaigns/schedule.js';
+import { compileTemplate } from '../../src/campaigns/template.js';
+import { wallClockAt } from '../../src/campaigns/timeZones.js';
+import { type CsvItem, CsvReader } from '../../src/contacts/csvReader.js';
+import { normalisePhone } from '../../src/contacts/phone.js';
+
+const now = new Date('2026-11-27T07:00:00Z');
+
+/** Runs `act`; anything thrown must be an instance of `allowed`. */
+function throwsOnly(allowed: abstract new (...args: never[]) => Error, act: () => unknown): void {
+  try {
+    act();
+  } catch (error) {
+    if (!(error instanceof allowed)) throw error;
+  }
+}
+
+describe('normalisePhone, for any text', () => {
+  it('never throws, and what it accepts is 10–15 digits not starting with 0 and stable', () => {
+    const phoneish = fc.stringMatching(/^[+]?[0-9 ()\-.]{0,24}$/);
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), phoneish), (raw) => {
+        const result = normalisePhone(raw);
+        if (result.ok) {
+          expect(result.digits).toMatch(/^[1-9]\d{9,14}$/);
+          expect(normalisePhone(`+${result.digits}`)).toEqual(result);
+        } else {
+          expect(result.message.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('campaign definitions, for any input', () => {
+  const fields = fc.constantFrom(
+    'name',
+    'kind',
+    'transport',
+    'template',
+    'audience',
+    'schedule',
+    'offsets',
+    'sendWindow',
+    'timezone',
+    'rateLimit',
+    '__proto__',
+    'constructor',
+  );
+  const campaignish = fc.dictionary(fields, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
+
+  it('validateCampaignDefinition throws nothing but CampaignDefinitionError for any JSON value', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue({ maxDepth: 4 }), campaignish), (value) => {
+        throwsOnly(CampaignDefinitionError, () => validateCampaignDefinition(value, { now }));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('parseCampaignText throws nothing but CampaignDefinitionError for any text, as JSON or YAML', () => {
+    const texts = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.string({ unit: 'binary', maxLength: 200 }),
+      campaignish.map((value) => JSON.stringify(value)),
+      fc
+        .array(fc.constantFrom('[', '{', '&a ', '*a', '!!js/function ', ': ', '\n  ', '- ', '"', "'", 'x'), {
+          maxLength: 80,
+        })
+        .map((parts) => parts.join('')),
+    );
+    fc.assert(
+      fc.property(texts, fc.constantFrom('json' as const, 'yaml' as const), (text, format) => {
+        throwsOnly(CampaignDefinitionError, () => parseCampaignText(text, format, { now }));
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('templates, for templates from a small grammar and any context', () => {
+  const names = fc.constantFrom(
+    'name',
+    'firstName',
+    'city',
+    'appointment.startsAt',
+    'appointment.doctor',
+    'count',
+    'appointment',
+    'this',
+  );
+  const leaf = fc.oneof(
+    fc.string({ maxLength: 8 }).map((text) => text.replace(/[{}\\]/g, '')),
+    names.map((name) => `{{${name}}}`),
+    names.map((name) => `{{upper ${name}}}`),
+    names.map((name) => `{{formatDate ${name} 'd MMMM'}}`),
+    fc.constantFrom('{{', '}}', '{{#if}}', '{{/if}}', '{{> x}}', '{{lookup this "constructor"}}', '{{else}}'),
+  );
+  const template: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      leaf,
+      fc.tuple(names, tie('node')).map(([name, inner]) => `{{#if ${name}}}${inner}{{/if}}`),
+      fc.tuple(names, tie('node')).map(([name, inner]) => `{{#unless ${name}}}${inner}{{/unless}}`),
+      fc.array(tie('node'), { maxLength: 4 }).map((parts) => parts.join('')),
+    ),
+  })).node;
+  const scalar = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 10 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.date({ noInvalidDate: true }).map((date) => date.toISOString()),
+  );
+  const context = fc.record(
+    {
+      name: scalar,
+      firstName: scalar,
+      city: scalar,
+      count: fc.integer(),
+      appointment: fc.record({ startsAt: scalar, doctor: scalar }, { requiredKeys: [] }),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('compiling and rendering throw nothing but TemplateError and leave no holes in the text', () => {
+    fc.assert(
+      fc.property(template, context, (source, ctx) => {
+        throwsOnly(TemplateError, () => {
+          const result = compileTemplate(source).render(ctx);
+          if (result.ok) {
+            expect(result.text).not.toContain('[object Object]');
+            expect(result.text).not.toContain('undefined');
+          } else {
+            expect(result.missingVariable).not.toBe('');
+          }
+        });
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('parseDuration, for any text', () => {
+  it('reads back what it is given in d/h/m/s and returns null for anything else', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('', '+', '-'),
+        fc.record({ d: fc.nat(400), h: fc.nat(48), m: fc.nat(120), s: fc.nat(120) }, { requiredKeys: [] }),
+        (sign, parts) => {
+          const units = (['d', 'h', 'm', 's'] as const).filter((unit) => parts[unit] !== undefined);
+          const text = sign + units.map((unit) => `${parts[unit]}${unit}`).join('');
+          const seconds =
+            (parts.d ?? 0) * 86_400 + (parts.h ?? 0) * 3_600 + (parts.m ?? 0) * 60 + (parts.s ?? 0);
+          const parsed = parseDuration(text);
+          if (units.length === 0) expect(parsed).toBeNull();
+          else expect(parsed).toEqual({ seconds: sign === '-' ? -seconds : seconds, signed: sign !== '' });
+        },
+      ),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), (text) => {
+        const parsed = parseDuration(text);
+        if (parsed !== null) {
+          expect(Number.isSafeInteger(parsed.seconds)).toBe(true);
+          expect(text.trim()).toMatch(/^[+-]?(\d+d)?(\d+h)?(\d+m)?(\d+s)?$/);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('nextRunAfter, for cron expressions from a small grammar', () => {
+  /** A field as text with the set of values it allows. */
+  const field = (min: number, max: number) =>
+    fc.oneof(
+      fc.constant({ text: '*', allows: (_: number) => true }),
+      fc.integer({ min, max }).map((n) => ({ text: String(n), allows: (v: number) => v === n })),
+      fc.integer({ min: 2, max: Math.max(2, Math.floor((max - min) / 2)) }).map((step) => ({
+        text: `*/${step}`,
+        allows: (v: number) => (v - min) % step === 0,
+      })),
+      fc
+        .tuple(fc.integer({ min, max }), fc.integer({ min, max }))
+        .map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const)
+        .map(([a, b]) => ({ text: `${a}-${b}`, allows: (v: number) => v >= a && v <= b })),
+    );
+  const zone = fc.constantFrom(
+    'UTC',
+    'Europe/Moscow',
+    'America/New_York',
+    'Asia/Kathmandu',
+    'Australia/Lord_Howe',
+  );
+  const after = fc.date({
+    min: new Date('2025-01-01T00:00:00Z'),
+    max: new Date('2030-12-31T00:00:00Z'),
+    noInvalidDate: true,
+  });
+
+  it('returns an instant strictly after `after` whose wall clock in the zone matches every field', () => {
+    fc.assert(
+      fc.property(
+        field(0, 59),
+        field(0, 23),
+        field(1, 28),
+        field(1, 12),
+        field(0, 6),
+        zone,
+        after,
+        (minute, hour, day, month, weekday, timezone, from) => {
+          const cron = `${minute.text} ${hour.text} ${day.text} ${month.text} ${weekday.text}`;
+          const next = nextRunAfter({ cron, timezone }, from);
+          expect(next, cron).not.toBeNull();
+          const at = next as Date;
+          expect(at.getTime()).toBeGreaterThan(from.getTime());
+          expect(at.getUTCSeconds()).toBe(0);
+          const wall = wallClockAt(at.getTime(), timezone);
+          const dow = new Date(Date.UTC(wall.year, wall.month - 1, wall.day)).getUTCDay();
+          expect(minute.allows(wall.minute), `${cron} minute ${wall.minute}`).toBe(true);
+          expect(hour.allows(wall.hour), `${cron} hour ${wall.hour}`).toBe(true);
+          expect(month.allows(wall.month), `${cron} month ${wall.month}`).toBe(true);
+          // Cron's rule: when both day fields are restricted, either may match.
+          const dayRestricted = day.text !== '*';
+          const weekdayRestricted = weekday.text !== '*';
+          const dayOk =
+            dayRestricted && weekdayRestricted
+              ? day.allows(wall.day) || weekday.allows(dow)
+              : day.allows(wall.day) && weekday.allows(dow);
+          expect(dayOk, `${cron} on ${wall.year}-${wall.month}-${wall.day} (weekday ${dow})`).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the CSV reader, for random rows quoted as a spreadsheet would', () => {
+  const cellChars = fc.constantFrom('a', 'Z', '7', ' ', ',', '"', '\n', ';', 'й', '=', '+');
+  const cell = fc
+    .array(cellChars, { maxLength: 12 })
+    .map((chars) => chars.join('').trim())
+    .filter((text) => !text.includes('\n\n'));
+  const row = fc.tuple(cell, cell, cell).filter((cells) => cells[0] !== '');
+
+  /** Quotes a cell when it holds a delimiter, a quote or a line break, doubling its quotes. */
+  const quote = (text: string) => (/[",;\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+
+  it('gives back every row, cells intact, on the line it starts', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { maxLength: 30 }), async (rows) => {
+        const lines = ['phone,name,note', ...rows.map((cells) => cells.map(quote).join(','))];
+        const text = `${lines.join('\n')}\n`;
+        const items: CsvItem[] = [];
+        for await (const item of new CsvReader(Readable.from([Buffer.from(text)]))) items.push(item);
+
+        let line = 2;
+        const expected = rows.map((cells) => {
+          const item = { kind: 'row', line, cells };
+          line += 1 + cells.join('').split('\n').length - 1;
+          return item;
+        });
+        expect(items.filter((item) => item.kind !== 'header')).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
