@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../support/cli.js';
+import { type CliResult, failureLine as failure, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase;
@@ -28,13 +28,6 @@ async function file(name: string, content: string): Promise<string> {
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, env);
-}
-
-function failure(result: CliResult, code: number): string {
-  expect(result.code, result.stderr).toBe(code);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
 }
 
 async function appointment(externalId: string) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelCampaign } from '../../src/campaigns/lifecycle.js';
-import { type CliResult, type RunningCli, runCli, startCli } from '../support/cli.js';
+import { type CliResult, failureLine as failure, type RunningCli, runCli, startCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { seedContacts } from '../support/engineHarness.js';
 import { freePort } from '../support/freePort.js';
@@ -49,14 +49,6 @@ async function campaignFile(name: string, content: string | object): Promise<str
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, env);
-}
-
-/** A failed command: the exit code, and exactly one line on stderr, which is returned. */
-function failure(result: CliResult, code: number): string {
-  expect(result.code, result.stderr).toBe(code);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
 }
 
 async function createFromJson(overrides: Record<string, unknown> = {}): Promise<number> {

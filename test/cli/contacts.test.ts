@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgress, formatBytes, progressLine } from '../../src/cli/progress.js';
-import { type CliResult, runCli } from '../support/cli.js';
+import { type CliResult, failureLine as failure, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase;
@@ -29,13 +29,6 @@ async function csvFile(name: string, content: string | Buffer): Promise<string> 
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, env);
-}
-
-function failure(result: CliResult, code: number): string {
-  expect(result.code, result.stderr).toBe(code);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
 }
 
 async function contact(phone: string) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, runCli } from '../support/cli.js';
+import { type CliResult, failureLine as failure, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 let db: TestDatabase;
@@ -58,13 +58,6 @@ afterAll(async () => {
 
 function cli(...args: string[]): Promise<CliResult> {
   return runCli(args, env);
-}
-
-function failure(result: CliResult, code: number): string {
-  expect(result.code, result.stderr).toBe(code);
-  const lines = result.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  return lines[0]!;
 }
 
 describe('broadcaster report', () => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 
 /** The built binary, as `npx broadcaster` runs it (`npm test` builds first). */
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -79,4 +80,12 @@ export function startCli(args: string[], env: Record<string, string> = {}, cwd?:
       return closed;
     },
   };
+}
+
+/** A failed command: the exit code, and exactly one line on stderr, which is returned. */
+export function failureLine(result: CliResult, code: number): string {
+  expect(result.code, result.stderr).toBe(code);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
 }
