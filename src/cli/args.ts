@@ -29,48 +29,41 @@ export function parseCommandArgs<T extends OptionSpec>(argv: string[], options: 
   }
 }
 
-export function integerOption(
-  name: string,
-  raw: string | undefined,
-  range: { min?: number; max?: number } = {},
-) {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (
-    !/^-?\d+$/.test(raw) ||
-    (range.min !== undefined && value < range.min) ||
-    (range.max !== undefined && value > range.max)
-  ) {
-    const bounds = [
-      range.min !== undefined && `>= ${range.min}`,
-      range.max !== undefined && `<= ${range.max}`,
-    ].filter(Boolean);
-    throw new UsageError(
-      `--${name} expects a whole number${bounds.length ? ` ${bounds.join(' and ')}` : ''}, got "${raw}"`,
-    );
-  }
-  return value;
+type Range = { min?: number; max?: number };
+
+export function integerOption(name: string, raw: string | undefined, range: Range = {}) {
+  return rangedOption(name, raw, range, 'a whole number', (text) => /^-?\d+$/.test(text));
 }
 
-export function numberOption(
+export function numberOption(name: string, raw: string | undefined, range: Range = {}) {
+  return rangedOption(
+    name,
+    raw,
+    range,
+    'a number',
+    (text) => text.trim() !== '' && Number.isFinite(Number(text)),
+  );
+}
+
+/** A numeric option: its shape checked by `wellFormed`, its value by the range; the error names both. */
+function rangedOption(
   name: string,
   raw: string | undefined,
-  range: { min?: number; max?: number } = {},
-) {
+  range: Range,
+  expected: string,
+  wellFormed: (text: string) => boolean,
+): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (
-    raw.trim() === '' ||
-    !Number.isFinite(value) ||
-    (range.min !== undefined && value < range.min) ||
-    (range.max !== undefined && value > range.max)
-  ) {
+  const inRange =
+    (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
+  if (!wellFormed(raw) || !inRange) {
     const bounds = [
       range.min !== undefined && `>= ${range.min}`,
       range.max !== undefined && `<= ${range.max}`,
     ].filter(Boolean);
     throw new UsageError(
-      `--${name} expects a number${bounds.length ? ` ${bounds.join(' and ')}` : ''}, got "${raw}"`,
+      `--${name} expects ${expected}${bounds.length ? ` ${bounds.join(' and ')}` : ''}, got "${raw}"`,
     );
   }
   return value;
