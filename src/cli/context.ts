@@ -1,4 +1,5 @@
 import { type EngineConfig, type LogLevel, loadConfig } from '../config/config.js';
+import { guardAgainstTypeFetchFailures } from '../db/typeFetchGuard.js';
 import { createLogger, type Logger } from '../logger.js';
 
 /** What every command starts from: validated configuration, a logger, and where to print. */
@@ -18,6 +19,7 @@ export function createContext(
 ) {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel ?? defaultLogLevel);
+  guardAgainstTypeFetchFailures(logger);
   const cleanups: Array<() => Promise<void>> = [];
   const context: CommandContext = {
     config,

@@ -22,11 +22,21 @@ export interface ConnectOptions {
   applicationName?: string;
 }
 
+/**
+ * Seconds before a connection is tried again after failing to connect, by attempts so far: postgres.js
+ * grows it to 20 s, which kept an engine off a restarted database for up to 20 s after it was back.
+ * Capped at 2 s with jitter: a short outage costs seconds, and a fleet does not reconnect in lockstep.
+ */
+export function reconnectBackoffSeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 2);
+}
+
 export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
   const applicationName = options.applicationName ?? 'broadcaster';
   const sql = postgres(url, {
     max: options.max ?? 10,
     onnotice: () => {},
+    backoff: reconnectBackoffSeconds,
     connection: { application_name: applicationName },
   });
   const prisma = new PrismaClient({
