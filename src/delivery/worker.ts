@@ -7,6 +7,7 @@ import type { Transport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
 import { type Chat2DeskGate, QuotaGuardError } from './chat2deskGate.js';
@@ -24,9 +25,11 @@ import {
   type ClaimedDelivery,
   claimDueDeliveries,
   claimStaleSending,
+  reclaimOwnDeliveries,
   releaseDeliveries,
 } from './sql/claimDueDeliveries.js';
-import { type MoveDelivery, moveDelivery } from './sql/moveDelivery.js';
+import { MoveBatcher } from './sql/moveDeliveries.js';
+import type { MoveDelivery } from './sql/moveDelivery.js';
 import { REASONS } from './states.js';
 
 export interface DeliveryWorkerOptions {
@@ -68,6 +71,13 @@ export class DeliveryWorker {
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #unlisten: (() => Promise<void>) | undefined;
+  /** Own claims whose processing broke off because the database went away: taken up again first. */
+  readonly #interrupted = new Set<string>();
+  /** Deliveries being processed (or waiting for a concurrency slot), for the running loop and stop(). */
+  readonly #inFlight = new Set<Promise<void>>();
+  #wakeOnFinish = false;
+  /** Every state change of this worker's deliveries goes through here: group commit under load. */
+  readonly #moves: MoveBatcher;
 
   constructor(options: DeliveryWorkerOptions) {
     this.workerId = options.workerId ?? `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -86,26 +96,17 @@ export class DeliveryWorker {
       random: options.random ?? Math.random,
     };
     this.#limit = pLimit(this.#o.concurrency);
+    this.#moves = new MoveBatcher(this.#o.sql);
   }
 
-  /** One round: recover stale sends, claim due deliveries, process them. Returns how many it handled. */
+  /**
+   * One round: take up own interrupted work, recover stale sends, claim due deliveries, process them
+   * all. Returns how many it handled. (The running loop, start(), does not wait for a whole round.)
+   */
   async runOnce(): Promise<number> {
-    const { sql, clock, batchSize, leaseMs } = this.#o;
-    const claim = { workerId: this.workerId, now: clock.now(), limit: batchSize, leaseMs };
-    const stale = await claimStaleSending(sql, claim);
-    const due = await claimDueDeliveries(sql, { ...claim, limit: Math.max(0, batchSize - stale.length) });
-    const all = [...stale, ...due];
-    await Promise.all(
-      all.map((d) =>
-        this.#limit(() =>
-          this.#process(d).catch((error: unknown) => {
-            // The claim stays until its lease runs out; then another round picks the delivery up again.
-            this.#logger.error({ err: error, deliveryId: d.id }, 'delivery processing failed');
-          }),
-        ),
-      ),
-    );
-    return all.length;
+    const claimed = await this.#claim(this.#o.batchSize);
+    await Promise.all(claimed.map((d) => this.#dispatch(d)));
+    return claimed.length;
   }
 
   /** Runs rounds until nothing is due (by the engine clock): for tests and the demo. */
@@ -125,9 +126,49 @@ export class DeliveryWorker {
     this.#running = false;
     this.#wake?.();
     await this.#loop;
+    await Promise.all(this.#inFlight);
     await this.#unlisten?.();
   }
 
+  /** Up to `limit` deliveries for this worker: its own interrupted ones, stale sends, then due ones. */
+  async #claim(limit: number): Promise<ClaimedDelivery[]> {
+    const { sql, clock, leaseMs } = this.#o;
+    const claim = { workerId: this.workerId, now: clock.now(), leaseMs };
+    const interrupted = await reclaimOwnDeliveries(sql, { ...claim, ids: [...this.#interrupted] });
+    const stale = await claimStaleSending(sql, {
+      ...claim,
+      limit: Math.max(0, limit - interrupted.length),
+    });
+    const due = await claimDueDeliveries(sql, {
+      ...claim,
+      limit: Math.max(0, limit - interrupted.length - stale.length),
+    });
+    this.#interrupted.clear();
+    return [...interrupted, ...stale, ...due];
+  }
+
+  /** Processes one claimed delivery within the concurrency limit; never rejects. */
+  #dispatch(d: ClaimedDelivery): Promise<void> {
+    const done = this.#limit(() =>
+      this.#process(d).catch((error: unknown) => {
+        this.#logger.error({ err: error, deliveryId: d.id }, 'delivery processing failed');
+        // The database went away mid-way: this worker takes the claim up again once it answers.
+        // Any other failure: the claim stays until its lease runs out, then any worker retries it.
+        if (isDatabaseUnavailable(error)) this.#interrupted.add(d.id);
+      }),
+    ).finally(() => {
+      this.#inFlight.delete(done);
+      if (this.#wakeOnFinish) this.#wake?.();
+    });
+    this.#inFlight.add(done);
+    return done;
+  }
+
+  /**
+   * The running loop, a pipeline: it claims more as soon as half a batch has finished, instead of
+   * waiting for a round's slowest delivery, and sleeps (until a NOTIFY, a finished delivery or the
+   * poll interval) when nothing is due.
+   */
   async #run(): Promise<void> {
     try {
       const listener = await this.#o.sql.listen(DELIVERIES_CHANNEL, () => this.#wake?.());
@@ -135,24 +176,39 @@ export class DeliveryWorker {
     } catch (error) {
       this.#logger.warn({ err: error }, 'LISTEN failed; polling only');
     }
+    const { batchSize } = this.#o;
     while (this.#running) {
-      let handled = 0;
+      const room = batchSize - this.#inFlight.size;
+      if (room < Math.ceil(batchSize / 2)) {
+        // Enough in hand: wait for deliveries to finish (or the poll interval) before claiming more.
+        this.#wakeOnFinish = true;
+        await this.#pause();
+        this.#wakeOnFinish = false;
+        continue;
+      }
+      let claimed = 0;
       try {
-        handled = await this.runOnce();
+        const deliveries = await this.#claim(room);
+        for (const d of deliveries) void this.#dispatch(d);
+        claimed = deliveries.length;
       } catch (error) {
         this.#logger.error({ err: error }, 'delivery round failed');
       }
-      if (handled === 0 && this.#running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.#o.idlePollMs);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.#wake = undefined;
-      }
+      // Nothing due (or the database failed): until a NOTIFY or the poll interval.
+      if (claimed === 0 && this.#running) await this.#pause();
     }
+  }
+
+  /** Until woken (a NOTIFY, stop(), or a finished delivery when asked) or the poll interval has passed. */
+  async #pause(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.#o.idlePollMs);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.#wake = undefined;
   }
 
   async #process(d: ClaimedDelivery): Promise<void> {
@@ -197,7 +253,7 @@ export class DeliveryWorker {
 
     // Recorded as sending first, then paced: the rate limiter's slot is as close to the request as can be.
     const sendingAt = this.#o.clock.now();
-    const claimed = await moveDelivery(this.#o.sql, {
+    const claimed = await this.#moves.move({
       id: d.id,
       to: 'sending',
       reason: null,
@@ -350,7 +406,7 @@ export class DeliveryWorker {
     changes: MoveDelivery['changes'],
     details?: Record<string, unknown>,
   ): Promise<void> {
-    const moved = await moveDelivery(this.#o.sql, {
+    const moved = await this.#moves.move({
       id: d.id,
       to,
       reason,

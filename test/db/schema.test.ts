@@ -222,11 +222,11 @@ describe('schema.prisma and the migrations', () => {
     // read back across relations
     const full = await p.delivery.findUniqueOrThrow({
       where: { id: delivery.id },
-      include: { events: true, contact: true, campaign: true, run: true, appointment: true },
+      include: { events: true, contact: true, run: { include: { campaign: true } }, appointment: true },
     });
     expect(full.events.map((e) => e.id)).toEqual([event.id]);
     expect(full.contact.optOutReason).toBe('stop_keyword');
-    expect(full.campaign.statusReason).toBe('quota_guard');
+    expect(full.run.campaign.statusReason).toBe('quota_guard');
     expect(full.appointment?.status).toBe('rescheduled');
 
     // delete, children first where the schema restricts

@@ -1,6 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { DELIVERIES_CHANNEL } from '../../src/db/channels.js';
+import { explainClaim } from '../../src/delivery/sql/claimDueDeliveries.js';
 import { expandCampaignRun } from '../../src/scheduler/expandCampaignRun.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type ContactSeed, insertCampaign, insertContacts, insertList, insertRun } from './seed.js';
@@ -280,5 +281,24 @@ describe('expandCampaignRun', () => {
     expect(await deliveriesOf(runId)).toEqual([]);
     const [run] = await db.sql`select status from campaign_runs where id = ${runId}`;
     expect(run?.status).toBe('pending');
+  });
+});
+
+describe('expandCampaignRun on a large audience', () => {
+  it('is followed by claims that walk the claim index, not a sort of every due delivery, whatever the statistics', async () => {
+    const db = await createTestDatabase();
+    onTestFinished(() => db.drop());
+    await db.sql`
+      insert into contacts (phone, opted_in_at)
+      select (79000000000 + g)::text, ${CONSENT} from generate_series(1, 20000) g`;
+    // Statistics from before the run, as a database that was analyzed while the table was small has.
+    await db.sql`analyze deliveries`;
+    const campaignId = await insertCampaign(db.sql, { status: 'running' });
+    const runId = await insertRun(db.sql, campaignId, SCHEDULED_FOR);
+    await expandCampaignRun(db.sql, runId, { now: NOW });
+
+    const text = await explainClaim(db.sql, { workerId: 'w', now: NOW, limit: 100, leaseMs: 120_000 });
+    expect(text, text).toContain('deliveries_claimable_idx');
+    expect(text).not.toMatch(/Sort Key/);
   });
 });

@@ -64,15 +64,41 @@ const CLAIMED_COLUMNS = (sql: Sql) => sql`
     'externalId', a.external_id, 'startsAt', a.starts_at, 'timezone', a.timezone, 'status', a.status,
     'attributes', a.attributes) end as appointment`;
 
+type ClaimOptions = { workerId: string; now: Date; limit: number; leaseMs: number };
+
 /**
  * Takes up to `limit` due deliveries of running campaigns for this worker. The lease (`locked_by`,
  * `locked_at`) keeps other workers off them; one that outlives `leaseMs` (a crashed worker) is taken
  * over. SKIP LOCKED lets many workers claim side by side without waiting on each other.
+ *
+ * The claim must walk the claim index in due order and stop after `limit` rows. With statistics that
+ * underestimate the due rows (a large run just inserted, a campaigns table never analyzed) the
+ * planner preferred reading every due delivery and sorting them, for each claim of a hundred: so the
+ * claim runs with sorting disabled for its planner (`enable_sort = off`, this transaction only).
  */
-export async function claimDueDeliveries(
-  sql: Sql,
-  options: { workerId: string; now: Date; limit: number; leaseMs: number },
-): Promise<ClaimedDelivery[]> {
+export async function claimDueDeliveries(sql: Sql, options: ClaimOptions): Promise<ClaimedDelivery[]> {
+  return withAppointmentDates(await withoutSorting(sql, (tx) => claimStatement(tx, options)));
+}
+
+/** EXPLAIN of the claim as claimDueDeliveries plans it: for tests that the plan stays index-driven. */
+export async function explainClaim(sql: Sql, options: ClaimOptions): Promise<string> {
+  const plan = await withoutSorting(
+    sql,
+    (tx) => tx<{ 'QUERY PLAN': string }[]>`explain ${claimStatement(tx, options)}`,
+  );
+  return plan.map((row) => row['QUERY PLAN']).join('\n');
+}
+
+/** One statement in a transaction whose planner may not sort (see claimDueDeliveries). */
+async function withoutSorting<T>(sql: Sql, statement: (tx: Sql) => Promise<T>): Promise<T> {
+  const result = await sql.begin(async (tx) => {
+    await tx`set local enable_sort = off`;
+    return statement(tx as unknown as Sql);
+  });
+  return result as T;
+}
+
+function claimStatement(sql: Sql, options: ClaimOptions) {
   const leaseExpired = new Date(options.now.getTime() - options.leaseMs);
   return sql<ClaimedDelivery[]>`
     with due as (
@@ -89,7 +115,7 @@ export async function claimDueDeliveries(
     update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}
     from due left join appointments a on a.id = due.appointment_id, contacts c, campaigns k
     where d.id = due.id and c.id = d.contact_id and k.id = d.campaign_id
-    returning ${CLAIMED_COLUMNS(sql)}`.then(withAppointmentDates);
+    returning ${CLAIMED_COLUMNS(sql)}`;
 }
 
 /**
@@ -112,6 +138,29 @@ export async function claimStaleSending(
     update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}
     from stale left join appointments a on a.id = stale.appointment_id, contacts c, campaigns k
     where d.id = stale.id and c.id = d.contact_id and k.id = d.campaign_id
+    returning ${CLAIMED_COLUMNS(sql)}`.then(withAppointmentDates);
+}
+
+/**
+ * Takes back this worker's own claims whose processing broke off (the database went away mid-way),
+ * as they are now, to finish them without waiting for the lease. Claims another worker took over
+ * meanwhile are not returned; `sending` ones come back `sending`, to be reconciled.
+ */
+export async function reclaimOwnDeliveries(
+  sql: Sql,
+  options: { workerId: string; now: Date; ids: string[] },
+): Promise<ClaimedDelivery[]> {
+  if (options.ids.length === 0) return [];
+  return sql<ClaimedDelivery[]>`
+    with own as (
+      select d.id, d.appointment_id from deliveries d
+      where d.id = any(${options.ids}::bigint[]) and d.locked_by = ${options.workerId}
+        and d.state in ('queued', 'waiting', 'sending')
+      for update skip locked
+    )
+    update deliveries d set locked_at = ${options.now}
+    from own left join appointments a on a.id = own.appointment_id, contacts c, campaigns k
+    where d.id = own.id and c.id = d.contact_id and k.id = d.campaign_id
     returning ${CLAIMED_COLUMNS(sql)}`.then(withAppointmentDates);
 }
 
