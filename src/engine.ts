@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { Chat2DeskClient } from './chat2desk/client.js';
+import { Chat2DeskError } from './chat2desk/errors.js';
 import { type Sandbox, startSandbox } from './chat2desk/sandbox/index.js';
 import { type Clock, systemClock } from './clock.js';
 import type { EngineConfig } from './config/config.js';
 import { connectDatabase, type Database, resolveDatabaseServer } from './db/database.js';
 import { migrate } from './db/migrator.js';
+import { retryDelayMs } from './delivery/backoff.js';
 import { Chat2DeskGate } from './delivery/chat2deskGate.js';
 import { QuotaGuard } from './delivery/quotaGuard.js';
 import { SharedRateLimiter } from './delivery/rateLimiter.js';
@@ -53,6 +55,27 @@ export interface Engine {
  * the shared rate limit and quota, and the roles asked for. Several such processes share the work
  * through PostgreSQL alone.
  */
+const START_UP_ATTEMPTS = 6;
+
+/**
+ * A start-up call to Chat2Desk that a passing 5xx, 429 or network error must not turn into a failed
+ * start: tried again with back-off (about 30 s in all) before the error is let through.
+ */
+async function retryWhileTransient<T>(
+  call: () => Promise<T>,
+  onRetry: (error: unknown, attempt: number) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof Chat2DeskError && error.retryable) || attempt >= START_UP_ATTEMPTS) throw error;
+      onRetry(error, attempt);
+      await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+    }
+  }
+}
+
 export async function startEngine(options: EngineOptions): Promise<Engine> {
   const { config } = options;
   const role = options.role ?? 'all';
@@ -106,6 +129,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       sql: db.sql,
       name: 'chat2desk',
       perSecond: config.chat2desk.requestsPerSecond,
+      safetyMarginMs: config.chat2desk.rateMarginMs,
     });
     const quota = new QuotaGuard({
       sql: db.sql,
@@ -131,7 +155,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     };
 
     if (role === 'all' || role === 'worker') {
-      const info = await gate.callBeforeQuotaIsKnown(() => client.getApiInfo());
+      const info = await retryWhileTransient(
+        () => gate.callBeforeQuotaIsKnown(() => client.getApiInfo()),
+        (error, attempt) =>
+          logger.warn({ err: error, attempt }, 'Chat2Desk api_info failed at start-up; trying again'),
+      );
       await quota.syncFromApiInfo(info);
       engine.receivesWebhooks = await registerWebhook({
         config,
@@ -148,6 +176,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         clock,
         whatsappDelayMs: config.whatsappNewClientDelayMs,
         defaultTimezone: config.defaultTimezone,
+        leaseMs: config.deliveryLeaseMs,
         logger,
       });
       engine.worker.start();

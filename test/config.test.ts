@@ -21,10 +21,12 @@ describe('loadConfig', () => {
         apiUrl: 'https://api.chat2desk.com',
         token: undefined,
         requestsPerSecond: 10,
+        rateMarginMs: 20,
         monthlyQuota: undefined,
         timeoutMs: 15_000,
       },
       whatsappNewClientDelayMs: 420_000,
+      deliveryLeaseMs: 120_000,
       http: { port: 3000, apiToken: undefined },
       publicUrl: undefined,
       defaultTimezone: 'UTC',
@@ -39,6 +41,9 @@ describe('loadConfig', () => {
       CHAT2DESK_TOKEN: 'secret',
       CHAT2DESK_REQUESTS_PER_SECOND: '0',
       CHAT2DESK_MONTHLY_QUOTA: '50000',
+      CHAT2DESK_RATE_MARGIN_MS: '50',
+      CHAT2DESK_TIMEOUT_MS: '5000',
+      DELIVERY_LEASE_MS: '30000',
       WHATSAPP_NEW_CLIENT_DELAY_MS: '1000',
       PORT: '8080',
       API_TOKEN: 'api-secret',
@@ -52,9 +57,12 @@ describe('loadConfig', () => {
         apiUrl: 'http://127.0.0.1:8090',
         token: 'secret',
         requestsPerSecond: 0,
+        rateMarginMs: 50,
         monthlyQuota: 50_000,
+        timeoutMs: 5000,
       },
       whatsappNewClientDelayMs: 1000,
+      deliveryLeaseMs: 30_000,
       http: { port: 8080, apiToken: 'api-secret' },
       publicUrl: 'https://broadcaster.example.com',
       defaultTimezone: 'Europe/Moscow',
@@ -74,11 +82,20 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://localhost/db', /postgres/],
     ['DEFAULT_TIMEZONE', 'Mars/Olympus', /IANA/],
     ['LOG_LEVEL', 'loud', /one of/],
+    ['CHAT2DESK_RATE_MARGIN_MS', '1500', /at most 1000/],
+    ['DELIVERY_LEASE_MS', '59999', /at least 4 × CHAT2DESK_TIMEOUT_MS \(60000\), got 59999/],
   ])('refuses %s=%s, naming the variable', (variable, value, reason) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(new RegExp(`^${variable}: `));
     expect(error.message).toMatch(reason);
+  });
+
+  it('keeps the lease at four request time-outs at least, when only the time-out is raised', () => {
+    expect(loadConfig({ CHAT2DESK_TIMEOUT_MS: '60000' }).deliveryLeaseMs).toBe(240_000);
+    expect(configError({ CHAT2DESK_TIMEOUT_MS: '60000', DELIVERY_LEASE_MS: '120000' }).variable).toBe(
+      'DELIVERY_LEASE_MS',
+    );
   });
 
   it('never echoes a URL, which may hold a password', () => {

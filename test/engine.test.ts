@@ -80,6 +80,18 @@ describe('startEngine', () => {
     expect(health.status).toBe(200);
   });
 
+  it('starts through a passing Chat2Desk failure at start-up instead of exiting (found by the crash suite)', async () => {
+    const { sandbox, start } = await setUp();
+    sandbox.setFaults({ serverErrorRate: 1 });
+    const apiInfoCalls = () => sandbox.state.requests.routeCounts()['GET /v1/companies/api_info'] ?? 0;
+    const starting = start('worker');
+    while (apiInfoCalls() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    sandbox.setFaults({});
+    const engine = await starting;
+    expect(engine.worker).toBeDefined();
+    expect(apiInfoCalls()).toBe(2);
+  });
+
   it('learns the monthly quota from api_info at start', async () => {
     const { db, start } = await setUp();
     await start('worker');

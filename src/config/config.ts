@@ -11,10 +11,14 @@ export interface EngineConfig {
     /** Undefined means: run the built-in sandbox and point the engine at it. */
     token: string | undefined;
     requestsPerSecond: number;
+    /** Slack added to every second of the rate limiter's spacing, for jitter (see SharedRateLimiter). */
+    rateMarginMs: number;
     monthlyQuota: number | undefined;
     timeoutMs: number;
   };
   whatsappNewClientDelayMs: number;
+  /** How long a worker's claim on a delivery lasts before another worker may take it over. */
+  deliveryLeaseMs: number;
   http: { port: number; apiToken: string | undefined };
   publicUrl: string | undefined;
   defaultTimezone: string;
@@ -27,8 +31,12 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 type Env = Record<string, string | undefined>;
 
+/** A claim must outlast a request by far: a slow worker's send must never overlap its successor's. */
+const LEASE_TIMEOUTS = 4;
+
 export function loadConfig(env: Env = process.env): EngineConfig {
   const read = new EnvReader(env);
+  const timeoutMs = read.integer('CHAT2DESK_TIMEOUT_MS', { min: 1 }) ?? 15_000;
   return {
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     embeddedPostgres: {
@@ -39,10 +47,12 @@ export function loadConfig(env: Env = process.env): EngineConfig {
       apiUrl: read.url('CHAT2DESK_API_URL', ['http:', 'https:']) ?? 'https://api.chat2desk.com',
       token: read.string('CHAT2DESK_TOKEN'),
       requestsPerSecond: read.number('CHAT2DESK_REQUESTS_PER_SECOND', { min: 0 }) ?? 10,
+      rateMarginMs: read.integer('CHAT2DESK_RATE_MARGIN_MS', { min: 0, max: 1000 }) ?? 20,
       monthlyQuota: read.integer('CHAT2DESK_MONTHLY_QUOTA', { min: 0 }),
-      timeoutMs: read.integer('CHAT2DESK_TIMEOUT_MS', { min: 1 }) ?? 15_000,
+      timeoutMs,
     },
     whatsappNewClientDelayMs: read.integer('WHATSAPP_NEW_CLIENT_DELAY_MS', { min: 0 }) ?? 420_000,
+    deliveryLeaseMs: leaseMs(read.integer('DELIVERY_LEASE_MS', { min: 1 }), timeoutMs),
     http: {
       port: read.integer('PORT', { min: 0, max: 65535 }) ?? 3000,
       apiToken: read.string('API_TOKEN'),
@@ -51,6 +61,18 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     defaultTimezone: read.timezone('DEFAULT_TIMEZONE') ?? 'UTC',
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS),
   };
+}
+
+function leaseMs(configured: number | undefined, timeoutMs: number): number {
+  const min = LEASE_TIMEOUTS * timeoutMs;
+  if (configured === undefined) return Math.max(120_000, min);
+  if (configured < min) {
+    throw new ConfigError(
+      'DELIVERY_LEASE_MS',
+      `must be at least ${LEASE_TIMEOUTS} × CHAT2DESK_TIMEOUT_MS (${min}), got ${configured}`,
+    );
+  }
+  return configured;
 }
 
 /** Reads one variable at a time; every failure names the variable and never echoes a secret's value. */

@@ -144,6 +144,8 @@ describe('control endpoints under /sandbox/', () => {
       perPath: { 'POST /v1/clients': 1, 'POST /v1/messages': 1 },
     });
     expect(stats.body.data.busiestSecond).toBeGreaterThanOrEqual(1);
+    const { firstRequestAt, lastRequestAt } = stats.body.data;
+    expect(Date.parse(lastRequestAt)).toBeGreaterThanOrEqual(Date.parse(firstRequestAt));
   });
 
   it('move the default clock, which lets a held message go out', async () => {

@@ -80,7 +80,12 @@ export function statsSnapshot(ctx: SandboxContext) {
     monthlyQuota: Number.isFinite(quota) ? quota : null,
     mode: settings.mode,
     busiestSecond: state.requestsInBusiestSecond(),
+    // Real arrival times of the first and last API request: with requestCount, the achieved rate.
+    firstRequestAt: isoOrNull(state.requests.realTimes()[0]),
+    lastRequestAt: isoOrNull(state.requests.realTimes().at(-1)),
     perPath: state.requests.routeCounts(),
     perStatus: state.requests.statusCounts(),
   };
 }
+
+const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
