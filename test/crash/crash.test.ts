@@ -16,14 +16,24 @@ import { type CrashRunOptions, type CrashRunResult, runCrashScenario } from './c
 const enabled = process.env.CRASH_SUITE === '1';
 const contacts = Number(process.env.CRASH_CONTACTS ?? 1_500);
 const REQUESTS_PER_SECOND = 200;
+/**
+ * The rate limiter's margin for this host. Seven Node processes and PostgreSQL on two cores, with a
+ * process start every 1-3 s, delay requests (in the engines, and in the sandbox, which timestamps
+ * arrivals when its event loop gets to them) by more than the default 20 ms: the sandbox then saw
+ * 201-203 requests in its busiest second in about half the runs. 50 ms absorbs that lag; the price
+ * is 5 % of the configured rate. See docs/reliability.md.
+ */
+const RATE_MARGIN_MS = 50;
 const WHATSAPP_DELAY_MS = 2_000;
-/** A killed worker's claims wait out the engine's 120 s lease before another worker takes them over. */
-const LEASE_MS = 120_000;
+/** A killed worker's claims wait out the lease before another worker takes them over. */
+const LEASE_MS = 30_000;
 
 const options: CrashRunOptions = {
   contacts,
   workers: 3,
   requestsPerSecond: REQUESTS_PER_SECOND,
+  rateMarginMs: RATE_MARGIN_MS,
+  leaseMs: LEASE_MS,
   whatsappDelayMs: WHATSAPP_DELAY_MS,
   chaosMs: Number(process.env.CRASH_CHAOS_MS ?? 20_000),
   // Two leases (a claim taken just before the chaos ends, by a worker whose database connection then
@@ -77,11 +87,9 @@ describe.skipIf(!enabled)(
       expect(run.deliveries).toHaveLength(contacts);
     });
 
-    // KNOWN ISSUE (see docs/reliability.md): in about one run in six a worker that had started dies
-    // during the PostgreSQL restart of an unhandled rejection, `Error: write CONNECTION_CLOSED` from
-    // postgres.js (no application frame in the stack: a query promise nobody awaits or catches). The
-    // supervisor starts it again and every delivery check below still holds; not found by the deadline.
-    it.skip('keeps every engine that had started running through the PostgreSQL outage (known issue: an unhandled CONNECTION_CLOSED rejection)', () => {
+    // Found by this suite: postgres.js (3.4.9) left a rejection unhandled when a new connection failed
+    // while reading array types, which ended the process (src/db/typeFetchGuard.ts).
+    it('keeps every engine that had started running through the PostgreSQL outage', () => {
       const died = run.unexpectedExits.filter((e) => e.started);
       expect(died.map((e) => `${e.role} ${e.code ?? e.signal}: ${e.tail.slice(-1500)}`)).toEqual([]);
     });
@@ -129,19 +137,9 @@ describe.skipIf(!enabled)(
       expect(early.slice(0, 10)).toEqual([]);
     });
 
-    // KNOWN ISSUE (see docs/reliability.md): on this suite's saturated 2-core host (seven Node processes,
-    // PostgreSQL, a process start every 1-3 s) the sandbox measured 202-203 requests in its busiest
-    // second against a limit of 200 in about half the runs. The shared limiter spaces slots for 200/s
-    // with a 20 ms margin; requests that reach the sandbox later than that relative to the others
-    // (event-loop lag in the engines or the sandbox) bunch up. Not fixed by the deadline: the margin is
-    // the limiter's tuned default. The strict check is kept, skipped; a bound of 5 % over still runs.
-    it.skip('never exceeds the configured request rate in any second (known issue: a few over on a saturated host)', () => {
-      expect(run.stats.busiestSecond).toBeLessThanOrEqual(REQUESTS_PER_SECOND);
-    });
-
-    it('keeps the busiest second within 5 % of the configured rate, however many workers share it', () => {
+    it('never exceeds the configured request rate in any second, however many workers share it', () => {
       expect(run.stats.requestCount).toBeGreaterThan(contacts);
-      expect(run.stats.busiestSecond).toBeLessThanOrEqual(Math.floor(REQUESTS_PER_SECOND * 1.05));
+      expect(run.stats.busiestSecond).toBeLessThanOrEqual(REQUESTS_PER_SECOND);
     });
 
     it('reports the same counts as the sandbox holds: sent deliveries = messages in the sandbox', () => {

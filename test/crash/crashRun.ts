@@ -2,12 +2,12 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres, { type Sql } from 'postgres';
-import { request } from 'undici';
 import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
 import { migrate } from '../../src/db/migrator.js';
 import { runCli } from '../support/cli.js';
 import { freePort } from '../support/freePort.js';
-import { type Child, sleep, spawnCli, stopChild } from './processes.js';
+import { type Child, sleep, spawnCli, stopChild } from '../support/processes.js';
+import { controlSandbox, readSandbox } from '../support/sandboxApi.js';
 
 /**
  * The crash suite's driver: a broadcast through real engine processes (three workers, one scheduler)
@@ -18,9 +18,17 @@ export interface CrashRunOptions {
   contacts: number;
   workers: number;
   requestsPerSecond: number;
+  /** CHAT2DESK_RATE_MARGIN_MS of the engines. */
+  rateMarginMs: number;
+  /** DELIVERY_LEASE_MS of the engines: how long a killed worker's claims wait for another worker. */
+  leaseMs: number;
   whatsappDelayMs: number;
   /** How long workers are killed and faults injected after the campaign is due. */
   chaosMs: number;
+  /** SIGKILL a random worker every 1-3 s during the chaos. Default true. */
+  killWorkers?: boolean;
+  /** How many times PostgreSQL is stopped for 3 s and started again during the chaos. Default 1. */
+  postgresRestarts?: number;
   /** How long, after the chaos, the engines get to settle every delivery. */
   settleTimeoutMs: number;
   faults: {
@@ -65,6 +73,7 @@ export interface CrashRunResult {
     workerStarts: number;
     unexpectedExits: number;
     postgresRestarts: number;
+    /** In all, over every restart. */
     postgresDownMs: number;
     messageIdSwitchedOff: boolean;
     wallMs: number;
@@ -128,7 +137,9 @@ export async function runCrashScenario(options: CrashRunOptions): Promise<CrashR
       CHAT2DESK_API_URL: sandboxUrl,
       CHAT2DESK_TOKEN: TOKEN,
       CHAT2DESK_REQUESTS_PER_SECOND: String(options.requestsPerSecond),
+      CHAT2DESK_RATE_MARGIN_MS: String(options.rateMarginMs),
       CHAT2DESK_TIMEOUT_MS: '5000',
+      DELIVERY_LEASE_MS: String(options.leaseMs),
       WHATSAPP_NEW_CLIENT_DELAY_MS: String(options.whatsappDelayMs),
       PORT: '0',
       LOG_LEVEL: 'warn',
@@ -146,28 +157,30 @@ export async function runCrashScenario(options: CrashRunOptions): Promise<CrashR
     // Chaos: a worker killed every 1-3 s, PostgreSQL restarted once, halfway through the answers lose
     // their message_id (API v1.08) so reconciliation is exercised both ways.
     const chaosEnds = Date.now() + options.chaosMs;
-    const pgRestartAt = Date.now() + Math.min(6_000, options.chaosMs / 3);
+    const restarts = options.postgresRestarts ?? 1;
+    let pgRestartAt = Date.now() + Math.min(6_000, options.chaosMs / 3);
     const messageIdOffAt = Date.now() + options.chaosMs / 2;
     let postgresRestarts = 0;
     let postgresDownMs = 0;
     let messageIdSwitchedOff = false;
     while (Date.now() < chaosEnds) {
       await sleep(1_000 + Math.random() * 2_000);
-      fleet.killRandomWorker();
+      if (options.killWorkers ?? true) fleet.killRandomWorker();
       if (!messageIdSwitchedOff && Date.now() >= messageIdOffAt) {
         await control(sandboxUrl, '/sandbox/options', { messageIdInAnswer: false });
         messageIdSwitchedOff = true;
         log('sandbox answers without message_id from now on');
       }
-      if (postgresRestarts === 0 && Date.now() >= pgRestartAt) {
+      if (postgresRestarts < restarts && Date.now() >= pgRestartAt) {
         const down = Date.now();
         await pg.stop();
         log('PostgreSQL stopped');
         await sleep(3_000);
         pg = await startEmbeddedPostgres({ dataDir: pgDir, port: pgPort });
-        postgresDownMs = Date.now() - down;
+        postgresDownMs += Date.now() - down;
         postgresRestarts++;
-        log(`PostgreSQL started again after ${postgresDownMs} ms`);
+        log(`PostgreSQL started again after ${Date.now() - down} ms`);
+        pgRestartAt = Date.now() + 2_000 + Math.random() * 3_000;
       }
     }
 
@@ -351,22 +364,8 @@ async function reconciliationFigures(sql: Sql, campaignId: number) {
   };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the sandbox's JSON, read field by field by the checks
-async function getJson(base: string, path: string): Promise<any> {
-  const res = await request(`${base}${path}`, { headers: { authorization: TOKEN } });
-  if (res.statusCode !== 200) throw new Error(`GET ${path}: ${res.statusCode} ${await res.body.text()}`);
-  return res.body.json();
-}
-
-async function control(base: string, path: string, body: unknown): Promise<void> {
-  const res = await request(`${base}${path}`, {
-    method: 'POST',
-    headers: { authorization: TOKEN, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  if (res.statusCode !== 200) throw new Error(`POST ${path}: ${res.statusCode} ${text}`);
-}
+const control = (base: string, path: string, body: unknown) => controlSandbox(base, TOKEN, path, body);
+const getJson = (base: string, path: string) => readSandbox(base, TOKEN, path);
 
 /** The engine processes: workers in slots that are killed and restarted, and one scheduler left alone. */
 class Fleet {

@@ -2,7 +2,7 @@ import postgres from 'postgres';
 import { Chat2DeskClient } from '../../src/chat2desk/client.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 import { ManualClock } from '../../src/clock.js';
-import type { Sql } from '../../src/db/database.js';
+import { reconnectBackoffSeconds, type Sql } from '../../src/db/database.js';
 import { Chat2DeskGate } from '../../src/delivery/chat2deskGate.js';
 import { QuotaGuard } from '../../src/delivery/quotaGuard.js';
 import { SharedRateLimiter } from '../../src/delivery/rateLimiter.js';
@@ -21,6 +21,8 @@ export interface EngineHarness {
       requestsPerSecond?: number;
       monthlyQuota?: number;
       safetyMarginMs?: number;
+      /** The worker's own connection goes here instead of the test database (a proxy, say). */
+      databaseUrl?: string;
     },
   ): Promise<{
     worker: DeliveryWorker;
@@ -51,7 +53,11 @@ export async function createEngineHarness(
     clock,
     sandbox,
     async addWorker(workerOptions = {}) {
-      const sql = postgres(db.url, { max: 4, onnotice: () => {} });
+      const sql = postgres(workerOptions.databaseUrl ?? db.url, {
+        max: 4,
+        onnotice: () => {},
+        backoff: reconnectBackoffSeconds,
+      });
       const client = new Chat2DeskClient({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 2_000 });
       const limiter = new SharedRateLimiter({
         sql,

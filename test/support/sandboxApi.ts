@@ -30,3 +30,26 @@ export async function createClient(sb: Sandbox, phone: string, transport = 'what
   expect(res.status).toBe(200);
   return res.body.data.id as number;
 }
+
+/** POST to a control endpoint (/sandbox/…) of a sandbox reached only by URL (a process of its own). */
+export async function controlSandbox(
+  baseUrl: string,
+  token: string,
+  path: string,
+  body: unknown,
+): Promise<void> {
+  const res = await request(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: token, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`POST ${path}: ${res.statusCode} ${text}`);
+}
+
+/** GET a control endpoint (/sandbox/state, /sandbox/stats) of a sandbox reached only by URL. */
+export async function readSandbox(baseUrl: string, token: string, path: string): Promise<Json> {
+  const res = await request(`${baseUrl}${path}`, { headers: { authorization: token } });
+  if (res.statusCode !== 200) throw new Error(`GET ${path}: ${res.statusCode} ${await res.body.text()}`);
+  return res.body.json();
+}

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { CLI } from '../support/cli.js';
+import { CLI } from './cli.js';
 
 /** A child process of the built CLI whose output is kept only as a short tail (a crash run logs a lot). */
 export interface Child {
