@@ -1,101 +1,149 @@
-// Dispatch benchmark: end-to-end sends per second from queued deliveries to the Chat2Desk sandbox,
-// rate limit off, clients already known (one request per delivery), one engine process.
+// Dispatch benchmark: end-to-end sends per second from due deliveries to the Chat2Desk sandbox, rate
+// limit off, clients already known (one request per delivery), with 1, 2 and 4 engine processes, and
+// the peer on the same workload in the same run.
 //
-//   npm run build && node bench/dispatch.mjs [--deliveries 20000] [--concurrency 64] [--batch 200]
+//   npm run build && node bench/dispatch.mjs [--deliveries 100000] [--processes 1,2,4] [--peer-processes 1]
+//                                             [--concurrency 64]
 //
-// The sandbox runs as its own process (`broadcaster sandbox`), as Chat2Desk would be. Prints figures.
-import { spawn } from 'node:child_process';
+// The sandbox runs as its own process (`broadcaster sandbox`), as Chat2Desk would be. Each round gets
+// fresh work due at one instant (t0), after every process has connected; the clock runs from t0 to the
+// last `sent` write. The peer: graphile-worker 0.16 (bulk `add_jobs`, quiet logger, the same
+// concurrency), one job per message doing the same POST /v1/messages and then one state write.
+// Prints figures; nothing passes or fails.
 import { parseArgs } from 'node:util';
+import { Logger, runMigrations } from 'graphile-worker';
 import postgres from 'postgres';
 import { Pool } from 'undici';
-import { Chat2DeskClient } from '../dist/chat2desk/client.js';
-import { systemClock } from '../dist/clock.js';
-import { Chat2DeskGate } from '../dist/delivery/chat2deskGate.js';
-import { QuotaGuard } from '../dist/delivery/quotaGuard.js';
-import { SharedRateLimiter } from '../dist/delivery/rateLimiter.js';
-import { DeliveryWorker } from '../dist/delivery/worker.js';
 import { expandCampaignRun } from '../dist/scheduler/expandCampaignRun.js';
-import { mb, scratchDatabase } from './support.mjs';
+import { finishDispatchers, scratchDatabase, spawnDispatchers, startSandboxProcess } from './support.mjs';
 
 const { values } = parseArgs({
   options: {
-    deliveries: { type: 'string', default: '20000' },
+    deliveries: { type: 'string', default: '100000' },
+    processes: { type: 'string', default: '1,2,4' },
+    'peer-processes': { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '64' },
-    batch: { type: 'string', default: '200' },
   },
 });
 const count = Number(values.deliveries);
+const processCounts = values.processes.split(',').filter(Boolean).map(Number);
+const peerProcessCounts = values['peer-processes'].split(',').filter(Boolean).map(Number);
 const TOKEN = 'bench-token';
+const LATER = "now() + interval '1 hour'";
 
-const sandbox = await startSandboxProcess();
+const sandbox = await startSandboxProcess(TOKEN);
 const db = await scratchDatabase();
-const sql = postgres(db.url, { max: 10, onnotice: () => {} });
+const sql = postgres(db.url, { max: 4, onnotice: () => {} });
+const results = [];
 try {
-  const runId = await seed(sql, await createClients(sandbox.url, count));
-  const client = new Chat2DeskClient({ baseUrl: sandbox.url, token: TOKEN, connections: 64 });
-  const quota = new QuotaGuard({
-    sql,
-    clock: systemClock,
-    monthlyQuotaOverride: 100_000_000,
-    blockSize: 500,
-  });
-  const gate = new Chat2DeskGate(new SharedRateLimiter({ sql, name: 'chat2desk', perSecond: 0 }), quota);
-  const worker = new DeliveryWorker({
-    sql,
-    client,
-    gate,
-    clock: systemClock,
-    whatsappDelayMs: 0,
-    concurrency: Number(values.concurrency),
-    batchSize: Number(values.batch),
-  });
-  await expandCampaignRun(sql, runId, { now: new Date() });
-
-  const rssBefore = process.memoryUsage.rss();
-  const started = performance.now();
-  await worker.drain();
-  const seconds = (performance.now() - started) / 1000;
-  const [{ sent }] = await sql`select count(*)::int as sent from deliveries where state = 'sent'`;
-  const [lat] = await sql`
-    select percentile_cont(0.5) within group (order by extract(epoch from sent_at - sending_at) * 1000) as p50,
-           percentile_cont(0.99) within group (order by extract(epoch from sent_at - sending_at) * 1000) as p99
-    from deliveries where state = 'sent'`;
-  console.log(`deliveries        ${count.toLocaleString('en')} (sent ${sent.toLocaleString('en')})`);
-  console.log(`drain time        ${seconds.toFixed(2)} s`);
-  console.log(`throughput        ${Math.round(sent / seconds).toLocaleString('en')} sends/s`);
+  console.log(`creating ${count.toLocaleString('en')} clients in the sandbox…`);
+  const clientIds = await createClients(sandbox.url, count);
+  await seedContacts(sql, clientIds);
+  for (const processes of processCounts) results.push(await roundOurs(processes));
+  if (peerProcessCounts.length) {
+    await runMigrations({ connectionString: db.url, logger: new Logger(() => () => {}) });
+    await sql`create table peer_messages (id int primary key, client_id bigint not null, state text not null,
+                                          message_id bigint, sent_at timestamptz)`;
+    for (const processes of peerProcessCounts) results.push(await roundPeer(processes, clientIds));
+  }
+  console.log('');
   console.log(
-    `send latency      p50 ${Number(lat.p50).toFixed(1)} ms, p99 ${Number(lat.p99).toFixed(1)} ms (sending → sent)`,
+    'engine            processes  sends/s   due→sent p50 / p99      requests/delivery  peak RSS/process',
   );
-  console.log(
-    `Chat2Desk calls   ${client.requestCount.toLocaleString('en')} (${(client.requestCount / sent).toFixed(3)} per delivery)`,
-  );
-  console.log(`Node RSS          ${mb(rssBefore)} before, ${mb(process.memoryUsage.rss())} after`);
-  await client.close();
+  for (const r of results) {
+    console.log(
+      `${r.engine.padEnd(17)} ${String(r.processes).padEnd(10)} ${String(Math.round(r.perSecond)).padEnd(9)} ` +
+        `${`${r.p50.toFixed(0)} ms / ${r.p99.toFixed(0)} ms`.padEnd(23)} ${r.requestsPerDelivery.toFixed(3).padEnd(18)} ${r.peakRssMb} MB`,
+    );
+  }
+  const ours1 = results.find((r) => r.engine === 'broadcaster' && r.processes === 1);
+  const peer1 = results.find((r) => r.engine === 'graphile-worker' && r.processes === 1);
+  if (ours1 && peer1)
+    console.log(`ratio (1 process) ${(ours1.perSecond / peer1.perSecond).toFixed(2)}× the peer`);
+  console.log(`JSON ${JSON.stringify(results)}`);
 } finally {
   await sql.end({ timeout: 5 });
   await db.drop();
   sandbox.stop();
 }
 
-async function startSandboxProcess() {
-  const child = spawn(
-    process.execPath,
-    ['dist/cli/main.js', 'sandbox', '--port', '0', '--token', TOKEN, '--json'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-    },
-  );
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const match = out.match(/"url": "([^"]+)"/);
-      if (match) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+async function roundOurs(processes) {
+  const [campaign] = await sql`
+    insert into campaigns (name, kind, status, transport, channel_id, definition, template_source)
+    values (${`bench ${processes}`}, 'broadcast', 'running', 'sms', 1, '{}', 'Hi {{firstName}}, this is a benchmark')
+    returning id`;
+  const [run] = await sql`
+    insert into campaign_runs (campaign_id, scheduled_for) values (${campaign.id}, ${sql.unsafe(LATER)}) returning id`;
+  await expandCampaignRun(sql, run.id, { now: new Date() });
+  const children = await spawnDispatchers(processes, childEnv('broadcaster'));
+  const t0 = new Date(Date.now() + 2_000);
+  await sql`update deliveries set due_at = ${t0}, next_attempt_at = ${t0} where run_id = ${run.id}`;
+  const figures = await finishDispatchers(children, async () => {
+    const [{ n }] = await sql`
+      select count(*)::int as n from deliveries where run_id = ${run.id} and state in ('queued', 'waiting', 'sending')`;
+    return n;
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  const [row] = await sql`
+    select count(*)::int as sent, extract(epoch from max(sent_at) - ${t0}::timestamptz) as seconds,
+           percentile_cont(0.5) within group (order by extract(epoch from sent_at - due_at) * 1000) as p50,
+           percentile_cont(0.99) within group (order by extract(epoch from sent_at - due_at) * 1000) as p99
+    from deliveries where run_id = ${run.id} and state = 'sent'`;
+  return summarise('broadcaster', processes, row, figures);
+}
+
+async function roundPeer(processes, clientIds) {
+  await sql`truncate peer_messages`;
+  await sql`
+    insert into peer_messages (id, client_id, state)
+    select g, ids[g], 'queued' from generate_series(1, ${count}::int) g, (select ${clientIds}::bigint[] as ids) c`;
+  // The same bulk enqueue the expansion benchmark measures, due later; made due at t0 like ours.
+  await sql`
+    select count(*) from graphile_worker.add_jobs(array(
+      select row('send', json_build_object('id', id, 'clientId', client_id, 'text', 'Hi N' || id || ', this is a benchmark'),
+                 null, ${sql.unsafe(LATER)}, null, null, null, null)::graphile_worker.job_spec
+      from peer_messages))`;
+  const children = await spawnDispatchers(processes, childEnv('graphile-worker'));
+  const t0 = new Date(Date.now() + 2_000);
+  await sql`update graphile_worker._private_jobs set run_at = ${t0}`;
+  const figures = await finishDispatchers(children, async () => {
+    const [{ n }] = await sql`select count(*)::int as n from peer_messages where state = 'queued'`;
+    return n;
+  });
+  const [row] = await sql`
+    select count(*)::int as sent, extract(epoch from max(sent_at) - ${t0}::timestamptz) as seconds,
+           percentile_cont(0.5) within group (order by extract(epoch from sent_at - ${t0}::timestamptz) * 1000) as p50,
+           percentile_cont(0.99) within group (order by extract(epoch from sent_at - ${t0}::timestamptz) * 1000) as p99
+    from peer_messages where state = 'sent'`;
+  return summarise('graphile-worker', processes, row, figures);
+}
+
+function childEnv(engine) {
+  return {
+    ENGINE: engine,
+    DATABASE_URL: db.url,
+    SANDBOX_URL: sandbox.url,
+    TOKEN,
+    CONCURRENCY: values.concurrency,
+  };
+}
+
+function summarise(engine, processes, row, figures) {
+  const requests = figures.reduce((n, f) => n + f.requests, 0);
+  const result = {
+    engine,
+    processes,
+    sent: row.sent,
+    seconds: Number(row.seconds),
+    perSecond: row.sent / Number(row.seconds),
+    p50: Number(row.p50),
+    p99: Number(row.p99),
+    requestsPerDelivery: requests / row.sent,
+    peakRssMb: Math.max(...figures.map((f) => f.peakRssMb)),
+  };
+  console.log(
+    `${engine}, ${processes} process(es): ${row.sent.toLocaleString('en')} sent in ${result.seconds.toFixed(2)} s = ${Math.round(result.perSecond).toLocaleString('en')}/s`,
+  );
+  return result;
 }
 
 /** The clients exist in Chat2Desk before the campaign, as for a company's regular customers. */
@@ -120,15 +168,10 @@ async function createClients(url, n) {
   return ids;
 }
 
-async function seed(sql, clientIds) {
+async function seedContacts(sql, clientIds) {
   await sql`
     insert into contacts (phone, opted_in_at, attributes, chat2desk_client_id, chat2desk_transports)
     select (79000000000 + g)::text, now(), jsonb_build_object('firstName', 'N' || g), ids[g], '{sms}'
     from generate_series(1, ${clientIds.length}::int) g, (select ${clientIds}::bigint[] as ids) c`;
-  const [campaign] = await sql`
-    insert into campaigns (name, kind, status, transport, channel_id, definition, template_source)
-    values ('bench', 'broadcast', 'running', 'sms', 1, '{}', 'Hi {{firstName}}, this is a benchmark') returning id`;
-  const [run] = await sql`
-    insert into campaign_runs (campaign_id, scheduled_for) values (${campaign.id}, now()) returning id`;
-  return run.id;
+  await sql`analyze`;
 }

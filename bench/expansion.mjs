@@ -1,11 +1,14 @@
 // Expansion benchmark: how fast one run's audience becomes delivery rows, and what it costs Node.
 //
-//   npm run build && node bench/expansion.mjs [--contacts 1000000] [--batch-size 50000] [--audience all|list]
+//   npm run build && node bench/expansion.mjs [--contacts 1000000] [--batch-size 50000] [--audience all|list] [--no-peer]
 //
+// In the same run and database, the peer: graphile-worker 0.16's bulk `add_jobs` enqueues one job per
+// contact of the same audience, in batches of the same size; the ratio is printed.
 // With DATABASE_URL, a scratch database is created on that server (and dropped afterwards); without
 // it, an embedded PostgreSQL is started on a temporary data directory. Prints figures only: the
 // numbers depend on the machine, so there is nothing to pass or fail.
 import { parseArgs } from 'node:util';
+import { Logger, runMigrations } from 'graphile-worker';
 import postgres from 'postgres';
 import { expandCampaignRun } from '../dist/scheduler/expandCampaignRun.js';
 import { mb, scratchDatabase } from './support.mjs';
@@ -15,6 +18,7 @@ const { values } = parseArgs({
     contacts: { type: 'string', default: '1000000' },
     'batch-size': { type: 'string', default: '50000' },
     audience: { type: 'string', default: 'all' },
+    'no-peer': { type: 'boolean', default: false },
   },
 });
 const contacts = Number(values.contacts);
@@ -50,9 +54,46 @@ try {
   console.log(`expansion time    ${seconds.toFixed(2)} s`);
   console.log(`throughput        ${Math.round(rows / seconds).toLocaleString('en')} deliveries/s`);
   console.log(`Node RSS          ${mb(rssBefore)} before, ${mb(peakRss)} peak (+${mb(peakRss - rssBefore)})`);
+
+  if (!values['no-peer']) {
+    const peer = await graphileAddJobs(sql, db.url, batchSize);
+    const peerRate = peer.jobs / peer.seconds;
+    console.log(
+      `peer              graphile-worker 0.16 add_jobs: ${peer.jobs.toLocaleString('en')} jobs in ${peer.seconds.toFixed(2)} s = ${Math.round(peerRate).toLocaleString('en')} jobs/s`,
+    );
+    console.log(`ratio             ${(rows / seconds / peerRate).toFixed(2)}× the peer`);
+  }
 } finally {
   await sql.end({ timeout: 5 });
   await db.drop();
+}
+
+/**
+ * The peer: graphile-worker's bulk `add_jobs`, one job per contact (its id as payload), in batches of
+ * the same size read from the same table, each batch one statement as in our expansion.
+ */
+async function graphileAddJobs(sql, url, batch) {
+  await runMigrations({ connectionString: url, logger: quietLogger() });
+  await sql`analyze`;
+  const started = performance.now();
+  let jobs = 0;
+  for (let after = 0; ; ) {
+    const [row] = await sql`
+      with audience as (select id from contacts where id > ${after} order by id limit ${batch}),
+      added as (
+        select 1 from graphile_worker.add_jobs(array(
+          select row('send', json_build_object('contactId', id), null, null, null, null, null, null)::graphile_worker.job_spec
+          from audience)))
+      select (select count(*) from added)::int as n, (select max(id) from audience) as last`;
+    if (row.n === 0) break;
+    jobs += row.n;
+    after = row.last;
+  }
+  return { jobs, seconds: (performance.now() - started) / 1000 };
+}
+
+function quietLogger() {
+  return new Logger(() => () => {});
 }
 
 /** One set-based insert per table: contacts with a realistic mix of consent, opt-outs and bad phones. */

@@ -1,4 +1,5 @@
 // What the benchmarks share: a scratch database on DATABASE_URL's server or on an embedded PostgreSQL.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -63,3 +64,61 @@ export function freePort() {
 }
 
 export const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** `broadcaster sandbox` as a process of its own, as Chat2Desk would be; `stop()` ends it. */
+export async function startSandboxProcess(token, extraArgs = []) {
+  const child = spawn(
+    process.execPath,
+    ['dist/cli/main.js', 'sandbox', '--port', '0', '--token', token, '--json', ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } },
+  );
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/"url": "([^"]+)"/);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+/**
+ * Processes of bench/dispatchChild.mjs with the given environment; resolves once every one has
+ * connected ("ready"); `stop()` ends one, and its `done` resolves with the figures it printed last.
+ */
+export async function spawnDispatchers(n, env) {
+  const children = Array.from({ length: n }, () => {
+    const child = spawn(process.execPath, ['bench/dispatchChild.mjs'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...env },
+    });
+    let out = '';
+    let onReady;
+    const ready = new Promise((resolve) => (onReady = resolve));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('ready\n')) onReady();
+    });
+    const done = new Promise((resolve, reject) =>
+      child.on('exit', (code) => {
+        if (code !== 0) reject(new Error(`${env.ENGINE} process exited with ${code}: ${out.slice(-2000)}`));
+        else resolve(JSON.parse(out.trim().split('\n').at(-1)));
+      }),
+    );
+    return { ready, done, stop: () => child.kill('SIGTERM') };
+  });
+  await Promise.all(children.map((c) => c.ready));
+  return children;
+}
+
+/**
+ * Waits until `open()` (one count, polled by this process only) reaches 0, then stops the dispatchers
+ * and returns their figures.
+ */
+export async function finishDispatchers(children, open) {
+  while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  for (const child of children) child.stop();
+  return Promise.all(children.map((c) => c.done));
+}
