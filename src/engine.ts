@@ -130,6 +130,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       name: 'chat2desk',
       perSecond: config.chat2desk.requestsPerSecond,
       safetyMarginMs: config.chat2desk.rateMarginMs,
+      longestRequestMs: client.longestRequestMs,
     });
     const quota = new QuotaGuard({
       sql: db.sql,

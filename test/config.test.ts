@@ -21,7 +21,7 @@ describe('loadConfig', () => {
         apiUrl: 'https://api.chat2desk.com',
         token: undefined,
         requestsPerSecond: 10,
-        rateMarginMs: 20,
+        rateMarginMs: 10,
         monthlyQuota: undefined,
         timeoutMs: 15_000,
       },

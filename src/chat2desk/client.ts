@@ -101,6 +101,15 @@ export class Chat2DeskClient {
     });
   }
 
+  /**
+   * The latest a request can reach Chat2Desk after it was handed over: connecting, then sending
+   * before the answer's headers are due. Seats of the rate limit held by a process that died are
+   * taken back after this.
+   */
+  get longestRequestMs(): number {
+    return 2 * this.#timeoutMs;
+  }
+
   /** Requests handed to a connection so far (each may count against the quota), failures included. */
   get requestCount(): number {
     return this.#total;

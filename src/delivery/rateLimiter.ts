@@ -10,29 +10,59 @@ export interface SharedRateLimiterOptions {
   /** Real time in ms since the epoch. Default Date.now. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** How much later than its slot a request may reach the server, relative to the others. Default 10. */
+  /** Extra spacing per second of slots, so jitter seldom finds a seat still busy. Default 10. */
   safetyMarginMs?: number;
+  /**
+   * The longest a request can take (the HTTP client's timeout): a seat whose holder died is taken
+   * back this long (plus 1 s) after it was taken. Default 60 000.
+   */
+  longestRequestMs?: number;
+}
+
+/** What acquire() hands out: give it back when the request's answer (or failure) has come back. */
+export interface RatePermit {
+  /** Idempotent; never throws (a seat that cannot be given back is taken back after longestRequestMs). */
+  release(): Promise<void>;
 }
 
 /** One statement can only space requests whole milliseconds apart (the column holds whole ms). */
 const MAX_PER_SECOND = 1000;
-export const DEFAULT_SAFETY_MARGIN_MS = 20;
+export const DEFAULT_SAFETY_MARGIN_MS = 10;
+const DEFAULT_LONGEST_REQUEST_MS = 60_000;
+/**
+ * Chat2Desk counts a request when it arrives, which is after we sent it and before its answer
+ * reached us. Our clock and the server's may disagree by a little (two processes reading the wall
+ * clock differently, whole-ms rounding): a seat stays busy this much longer than its window.
+ */
+const CLOCK_TOLERANCE_MS = 2;
+
+const NO_LIMIT: RatePermit = { release: async () => {} };
 
 /**
- * A request rate shared by every worker and engine instance: GCRA with no burst, its theoretical
- * arrival time kept in PostgreSQL. Each acquire reserves the next free slot with one upsert and sleeps
- * until it.
+ * A request rate shared by every worker and engine instance, kept in PostgreSQL, in two parts.
+ *
+ * The guarantee — never more than perSecond requests reach the server in any sliding second —
+ * comes from perSecond *seats* (rate_limiter_seats). A request takes a free seat right before it is
+ * sent and holds it until 1 s after its answer came back. The server counted it at some instant
+ * between the two, so the next request on the same seat reaches the server more than a second
+ * later; with perSecond seats no second holds more than perSecond arrivals. (A fractional rate r
+ * has ceil(r) seats held ceil(r)/r s: 0.5/s is one request in any 2 s, 2.5/s three in any 1.2 s.)
+ * This holds however late
+ * a request reaches the server (a stalled event loop, a new connection, a busy server): a slow
+ * request only keeps its seat longer. A process that dies holding a seat leaves it busy for
+ * longestRequestMs + 1 s, the latest its request could still arrive.
+ *
+ * The pacing — requests spread evenly, not a burst of perSecond at the top of each second — comes
+ * from GCRA: slots `spacing = (1000 + safetyMarginMs) / perSecond` ms apart, its theoretical arrival
+ * time in rate_limiters, each acquire reserving the next free slot with one upsert and sleeping
+ * until it. Slot k prefers seat k mod perSecond, the one slot k − perSecond used 1000 + margin ms
+ * earlier: free again if that request's answer took under margin ms. If no seat is free the slot is
+ * given up and a new one reserved, so waiting callers stay spread out instead of all polling.
+ * The achieved rate is perSecond · 1000 / (1000 + max(margin, typical answer time)).
  *
  * Real time on purpose, not the engine's injectable Clock: the account's limit is counted by
- * Chat2Desk in real seconds, whatever business time a test or a replay pretends it is.
- *
- * Slots are `spacing = (1000 + safetyMarginMs) / perSecond` ms apart, so any perSecond + 1
- * consecutive slots span at least 1000 + safetyMarginMs − 1 ms (−1: slots are rounded up to whole
- * ms). Requests therefore reach the server at most perSecond in any sliding second as long as none
- * arrives more than ~safetyMarginMs − 1 later than its slot relative to the others: network and
- * timer jitter, and clock differences between hosts (instances on different machines need NTP).
- * The price is the achieved rate, perSecond · 1000 / (1000 + safetyMarginMs): 1.96 % below the
- * configured rate at the default 20 ms, which covers the jitter of a loaded 2-core host.
+ * Chat2Desk in real seconds, whatever business time a test or a replay pretends it is (instances on
+ * different machines need NTP).
  *
  * A fractional spacing (50.5 ms at 20/s) cannot be added to a whole-ms column without drifting, so
  * slots sit on a lattice: slot k is at ceil(k · spacing) ms since the epoch. The first request after
@@ -46,12 +76,18 @@ export class SharedRateLimiter {
   #sql: Sql;
   #now: () => number;
   #sleep: (ms: number) => Promise<void>;
-  #lateToleranceMs: number;
+  #longestRequestMs: number;
+  /** ceil(perSecond) seats, each busy for #seatWindowMs after its request's answer. */
+  #seats: number;
+  #seatWindowMs: number;
+  #seatsReady: Promise<void> | undefined;
   #reserved = 0;
-  #abandoned = 0;
+  #seatless = 0;
+  #unreleased = 0;
 
   constructor(options: SharedRateLimiterOptions) {
     const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
+    const longest = options.longestRequestMs ?? DEFAULT_LONGEST_REQUEST_MS;
     if (!Number.isFinite(options.perSecond) || options.perSecond > MAX_PER_SECOND) {
       throw new BroadcasterError(
         'rate_limit_invalid',
@@ -66,54 +102,76 @@ export class SharedRateLimiter {
         limiter: options.name,
       });
     }
+    if (!Number.isFinite(longest) || longest <= 0) {
+      throw new BroadcasterError('rate_limit_invalid', 'longestRequestMs must be a positive number', {
+        field: 'longestRequestMs',
+        value: longest,
+        limiter: options.name,
+      });
+    }
     this.name = options.name;
     this.perSecond = Math.max(0, options.perSecond);
     this.spacingMs = this.perSecond > 0 ? (1000 + margin) / this.perSecond : 0;
-    // At least 1 ms: Date.now() counts whole ms, so an on-time wake may read 1 ms past the slot.
-    this.#lateToleranceMs = Math.max(1, margin / 2);
+    this.#seats = Math.ceil(this.perSecond);
+    this.#seatWindowMs = this.perSecond > 0 ? Math.ceil((this.#seats * 1000) / this.perSecond) : 0;
+    this.#longestRequestMs = longest;
     this.#sql = options.sql;
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? sleepMs;
   }
 
-  /** Slots this instance has reserved since it was made (abandoned ones included), for metrics. */
+  /** Slots this instance has reserved since it was made (given-up ones included), for metrics. */
   get reservedCount(): number {
     return this.#reserved;
   }
 
-  /** Slots given up because the caller reached them too late (see acquire), for metrics. */
-  get abandonedCount(): number {
-    return this.#abandoned;
+  /** Slots given up because every seat was still busy, for metrics. */
+  get seatlessCount(): number {
+    return this.#seatless;
+  }
+
+  /** Permits whose seat could not be given back (the database did not answer), for metrics. */
+  get unreleasedCount(): number {
+    return this.#unreleased;
   }
 
   /**
-   * Resolves when the caller may send one request.
-   *
-   * A caller that reaches its slot more than half the safety margin late (a slow reservation when
-   * the limiter was idle, a GC pause, a busy event loop) would send among the following slots and
-   * could make perSecond + 1 in one second with the request perSecond slots later; it gives the slot
-   * up and reserves a fresh one instead. The other half of the margin is left to the network.
+   * Resolves when the caller may send one request; release the permit when its answer (or its
+   * failure) has come back.
    */
-  async acquire(): Promise<void> {
-    if (this.perSecond <= 0) return;
+  async acquire(): Promise<RatePermit> {
+    if (this.perSecond <= 0) return NO_LIMIT;
+    this.#seatsReady ??= this.#createSeats().catch((error: unknown) => {
+      this.#seatsReady = undefined;
+      throw error;
+    });
+    await this.#seatsReady;
     for (;;) {
-      const slot = await this.#reserveSlot();
+      const { slot, index } = await this.#reserveSlot();
       this.#reserved++;
       // Loop: a timer may fire a little early, and the slot is a promise about real time.
       for (let wait = slot - this.#now(); wait > 0; wait = slot - this.#now()) await this.#sleep(wait);
-      if (this.#now() - slot <= this.#lateToleranceMs) return;
-      this.#abandoned++;
+      const permit = await this.#takeSeat(index % this.#seats);
+      if (permit) return permit;
+      this.#seatless++;
     }
+  }
+
+  async #createSeats(): Promise<void> {
+    await this.#sql`
+      insert into rate_limiter_seats (name, seat)
+      select ${this.name}, seat from generate_series(0, ${this.#seats - 1}::int) seat
+      on conflict do nothing`;
   }
 
   /**
    * Slot k is the first lattice point at or after both the shared theoretical arrival time and now;
    * the row then holds slot k + 1. `floor((x − 1) / s) + 1` is the smallest k with ceil(k·s) ≥ x.
    */
-  async #reserveSlot(): Promise<number> {
+  async #reserveSlot(): Promise<{ slot: number; index: number }> {
     const now = Math.ceil(this.#now());
     const s = String(this.spacingMs);
-    const [row] = await this.#sql<{ slot: string }[]>`
+    const [row] = await this.#sql<{ index: string }[]>`
       insert into rate_limiters as r (name, theoretical_arrival_ms, updated_at)
       values (
         ${this.name},
@@ -124,8 +182,53 @@ export class SharedRateLimiter {
         theoretical_arrival_ms =
           ceil((floor((greatest(r.theoretical_arrival_ms, ${now}::numeric) - 1) / ${s}::numeric) + 2) * ${s}::numeric),
         updated_at = excluded.updated_at
-      returning ceil(floor((theoretical_arrival_ms - 1) / ${s}::numeric) * ${s}::numeric)::text as slot`;
-    return Number(row!.slot);
+      returning floor((theoretical_arrival_ms - 1) / ${s}::numeric)::text as index`;
+    const index = Number(row!.index);
+    return { slot: Math.ceil(index * this.spacingMs), index };
+  }
+
+  /**
+   * Takes a seat that is free now — `preferred` if it is, else the next free one round the ring —
+   * marking it busy until the longest a request can take has passed; undefined if none is free.
+   */
+  async #takeSeat(preferred: number): Promise<RatePermit | undefined> {
+    const n = this.#seats;
+    const now = Math.floor(this.#now());
+    const heldUntil = now + this.#longestRequestMs + this.#seatWindowMs + CLOCK_TOLERANCE_MS;
+    const [row] = await this.#sql<{ seat: number }[]>`
+      update rate_limiter_seats s set busy_until_ms = ${heldUntil}
+      from (
+        select seat from rate_limiter_seats
+        where name = ${this.name} and seat < ${n} and busy_until_ms <= ${now}
+        order by (seat - ${preferred} + ${n}) % ${n}
+        limit 1
+        for update skip locked
+      ) free
+      where s.name = ${this.name} and s.seat = free.seat
+      returning s.seat`;
+    if (!row) return undefined;
+    return this.#permit(row.seat, heldUntil);
+  }
+
+  #permit(seat: number, heldUntil: number): RatePermit {
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        // Only if the seat is still ours: after heldUntil another request may have taken it.
+        const busyUntil = Math.ceil(this.#now()) + this.#seatWindowMs + CLOCK_TOLERANCE_MS;
+        try {
+          await this.#sql`
+            update rate_limiter_seats set busy_until_ms = ${busyUntil}
+            where name = ${this.name} and seat = ${seat} and busy_until_ms = ${heldUntil}`;
+        } catch {
+          // Safe to leave: the seat frees itself at heldUntil. Counted for /metrics, not thrown at a
+          // caller whose request is already over.
+          this.#unreleased++;
+        }
+      },
+    };
   }
 }
 

@@ -10,10 +10,10 @@ import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
-import { type Chat2DeskGate, QuotaGuardError } from './chat2deskGate.js';
+import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGate.js';
 import { ensureChat2DeskClient, type ResolvedChat2DeskClient } from './ensureChat2DeskClient.js';
 import { findAcceptedMessage } from './findAcceptedMessage.js';
-import { SharedRateLimiter } from './rateLimiter.js';
+import { type RatePermit, SharedRateLimiter } from './rateLimiter.js';
 import { renderDeliveryText } from './renderDeliveryText.js';
 import {
   recipientTimeZone,
@@ -271,20 +271,23 @@ export class DeliveryWorker {
       renderedText: rendered.text,
       chat2deskClientId: client.clientId,
     };
+    let permit: RatePermit;
     try {
-      await this.#o.gate.admit(this.#campaignLimiter(d));
+      permit = await this.#o.gate.admit(this.#campaignLimiter(d));
     } catch (error) {
       return this.#handleFailure(sending, error, 'admit');
     }
 
     let messageId: number | null;
     try {
-      const answer = await this.#o.client.sendMessage({
-        clientId: Number(client.clientId),
-        text: rendered.text,
-        transport: d.transport as Transport,
-        ...(d.channelId !== null ? { channelId: d.channelId } : {}),
-      });
+      const answer = await whileHolding(permit, () =>
+        this.#o.client.sendMessage({
+          clientId: Number(client.clientId),
+          text: rendered.text,
+          transport: d.transport as Transport,
+          ...(d.channelId !== null ? { channelId: d.channelId } : {}),
+        }),
+      );
       messageId = answer.message_id ?? null;
     } catch (error) {
       if (error instanceof Chat2DeskError && error.ambiguous) return this.#reconcile(sending, error.code);
@@ -433,7 +436,12 @@ export class DeliveryWorker {
     const name = `campaign:${d.campaignId}`;
     let limiter = this.#campaignLimiters.get(name);
     if (!limiter) {
-      limiter = new SharedRateLimiter({ sql: this.#o.sql, name, perSecond: d.rateLimitPerSecond });
+      limiter = new SharedRateLimiter({
+        sql: this.#o.sql,
+        name,
+        perSecond: d.rateLimitPerSecond,
+        longestRequestMs: this.#o.client.longestRequestMs,
+      });
       this.#campaignLimiters.set(name, limiter);
     }
     return limiter;

@@ -31,8 +31,9 @@ export function timedRateLimiter(
   return {
     async acquire() {
       const startedAt = performance.now();
-      await limiter.acquire();
+      const permit = await limiter.acquire();
       observe(performance.now() - startedAt);
+      return permit;
     },
   };
 }

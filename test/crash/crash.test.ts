@@ -16,14 +16,6 @@ import { type CrashRunOptions, type CrashRunResult, runCrashScenario } from './c
 const enabled = process.env.CRASH_SUITE === '1';
 const contacts = Number(process.env.CRASH_CONTACTS ?? 1_500);
 const REQUESTS_PER_SECOND = 200;
-/**
- * The rate limiter's margin for this host. Seven Node processes and PostgreSQL on two cores, with a
- * process start every 1-3 s, delay requests (in the engines, and in the sandbox, which timestamps
- * arrivals when its event loop gets to them) by more than the default 20 ms: the sandbox then saw
- * 201-203 requests in its busiest second in about half the runs. 50 ms absorbs that lag; the price
- * is 5 % of the configured rate. See docs/reliability.md.
- */
-const RATE_MARGIN_MS = 50;
 const WHATSAPP_DELAY_MS = 2_000;
 /** A killed worker's claims wait out the lease before another worker takes them over. */
 const LEASE_MS = 30_000;
@@ -32,7 +24,6 @@ const options: CrashRunOptions = {
   contacts,
   workers: 3,
   requestsPerSecond: REQUESTS_PER_SECOND,
-  rateMarginMs: RATE_MARGIN_MS,
   leaseMs: LEASE_MS,
   whatsappDelayMs: WHATSAPP_DELAY_MS,
   chaosMs: Number(process.env.CRASH_CHAOS_MS ?? 20_000),

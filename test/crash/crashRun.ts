@@ -18,8 +18,8 @@ export interface CrashRunOptions {
   contacts: number;
   workers: number;
   requestsPerSecond: number;
-  /** CHAT2DESK_RATE_MARGIN_MS of the engines. */
-  rateMarginMs: number;
+  /** CHAT2DESK_RATE_MARGIN_MS of the engines; the engine's default if not given. */
+  rateMarginMs?: number;
   /** DELIVERY_LEASE_MS of the engines: how long a killed worker's claims wait for another worker. */
   leaseMs: number;
   whatsappDelayMs: number;
@@ -137,7 +137,9 @@ export async function runCrashScenario(options: CrashRunOptions): Promise<CrashR
       CHAT2DESK_API_URL: sandboxUrl,
       CHAT2DESK_TOKEN: TOKEN,
       CHAT2DESK_REQUESTS_PER_SECOND: String(options.requestsPerSecond),
-      CHAT2DESK_RATE_MARGIN_MS: String(options.rateMarginMs),
+      ...(options.rateMarginMs !== undefined
+        ? { CHAT2DESK_RATE_MARGIN_MS: String(options.rateMarginMs) }
+        : {}),
       CHAT2DESK_TIMEOUT_MS: '5000',
       DELIVERY_LEASE_MS: String(options.leaseMs),
       WHATSAPP_NEW_CLIENT_DELAY_MS: String(options.whatsappDelayMs),

@@ -9,7 +9,6 @@ describe.skipIf(!enabled)('workers through repeated PostgreSQL restarts (no kill
       contacts: 600,
       workers: 3,
       requestsPerSecond: 100,
-      rateMarginMs: 20,
       leaseMs: 30_000,
       whatsappDelayMs: 1_000,
       chaosMs: 40_000,

@@ -27,7 +27,12 @@ describe('the WhatsApp new-client delay', () => {
     const client = new Chat2DeskClient({ baseUrl: h.sandbox.url, token: h.sandbox.token });
     const quota = new QuotaGuard({ sql: h.db.sql, clock: h.clock, monthlyQuotaOverride: 1_000_000 });
     // The shared rate limit makes this request wait 30 s for its slot.
-    const slowSlot = { acquire: async () => h.clock.advance(30_000) };
+    const slowSlot = {
+      acquire: async () => {
+        h.clock.advance(30_000);
+        return { release: async () => {} };
+      },
+    };
     const gate = new Chat2DeskGate(slowSlot, quota);
     const [contact] = await h.db.sql<{ id: number }[]>`select id from contacts where phone = '79000000001'`;
     const processingStarted = h.clock.now();

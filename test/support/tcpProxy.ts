@@ -1,8 +1,9 @@
 import { connect, createServer, type Socket } from 'node:net';
 
 /**
- * A TCP proxy in front of PostgreSQL that a test can cut: every open connection reset and new ones
- * refused, as a database restart or a network failure looks to the engine; then restored.
+ * A TCP proxy a test can cut: every open connection reset and new ones refused, as a database
+ * restart or a network failure looks to the engine; then restored. It can also hold each new
+ * connection's bytes to the server back for a while, as a slow network or a busy server would.
  */
 export interface TcpProxy {
   /** `url` with its host and port replaced by the proxy's. */
@@ -17,6 +18,8 @@ export async function startTcpProxy(
   options: {
     /** The first time a client sends bytes containing this text, its connection is reset instead. */
     resetOnFirst?: string;
+    /** How long (ms) to hold back what each new connection sends to the server, in order. */
+    delayToServerMs?: () => number;
   } = {},
 ): Promise<TcpProxy> {
   let resetPending = options.resetOnFirst;
@@ -46,6 +49,12 @@ export async function startTcpProxy(
         sockets.delete(a);
         b.destroy();
       });
+    }
+    // After pipe(), which would resume the socket again.
+    const delay = options.delayToServerMs?.() ?? 0;
+    if (delay > 0) {
+      incoming.pause();
+      setTimeout(() => incoming.resume(), delay);
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
