@@ -16,7 +16,11 @@ import { DeliveryWorker } from './delivery/worker.js';
 import { buildHttpServer, webhookSecretFor } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { chat2deskRequestObserver } from './metrics/chat2deskRequests.js';
-import { rateLimiterWaitObserver, timedRateLimiter } from './metrics/rateLimiterWaits.js';
+import {
+  rateLimiterWaitObserver,
+  registerRateLimiterCounts,
+  timedRateLimiter,
+} from './metrics/rateLimiterWaits.js';
 import { Timekeeper } from './scheduler/timekeeper.js';
 
 export const ROLES = ['all', 'api', 'scheduler', 'worker'] as const;
@@ -139,6 +143,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         ? { monthlyQuotaOverride: config.chat2desk.monthlyQuota }
         : {}),
     });
+    registerRateLimiterCounts(registry, limiter);
     const gate = new Chat2DeskGate(timedRateLimiter(limiter, rateLimiterWaitObserver(registry)), quota);
 
     const engine: Engine = {

@@ -1,4 +1,4 @@
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import type { SharedRateLimiter } from '../delivery/rateLimiter.js';
 import { metricOnce } from './registry.js';
 
@@ -36,4 +36,40 @@ export function timedRateLimiter(
       return permit;
     },
   };
+}
+
+/**
+ * The limiter's own counts, read when Prometheus scrapes: slots given up because every seat was
+ * still busy (requests answered slower than the pacing margin), and seats that could not be given
+ * back because the database did not answer (they free themselves after the longest request time).
+ */
+export function registerRateLimiterCounts(
+  registry: Registry,
+  limiter: Pick<SharedRateLimiter, 'seatlessCount' | 'unreleasedCount'>,
+): void {
+  const counter = (name: string, help: string, read: () => number) =>
+    metricOnce(
+      registry,
+      name,
+      () =>
+        new Counter({
+          name,
+          help,
+          registers: [registry],
+          collect() {
+            this.reset();
+            this.inc(read());
+          },
+        }),
+    );
+  counter(
+    'broadcaster_rate_limiter_seatless_slots_total',
+    'Rate-limit slots given up because every seat was still held by a recent request',
+    () => limiter.seatlessCount,
+  );
+  counter(
+    'broadcaster_rate_limiter_unreleased_seats_total',
+    'Rate-limit seats that could not be given back (database unavailable); each frees itself later',
+    () => limiter.unreleasedCount,
+  );
 }

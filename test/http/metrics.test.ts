@@ -11,7 +11,11 @@ import { registerMetrics } from '../../src/http/metrics.js';
 import { buildHttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/logger.js';
 import { chat2deskRequestObserver } from '../../src/metrics/chat2deskRequests.js';
-import { rateLimiterWaitObserver, timedRateLimiter } from '../../src/metrics/rateLimiterWaits.js';
+import {
+  rateLimiterWaitObserver,
+  registerRateLimiterCounts,
+  timedRateLimiter,
+} from '../../src/metrics/rateLimiterWaits.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/freePort.js';
 
@@ -203,6 +207,17 @@ describe('GET /metrics', () => {
     const { text } = await scrape();
     expect(value(text, 'broadcaster_rate_limiter_wait_seconds_count')).toBe(3);
     expect(value(text, 'broadcaster_rate_limiter_wait_seconds_bucket', { le: '+Inf' })).toBe(3);
+  });
+
+  it('shows the slots the shared limiter gave up and the seats it could not give back', async () => {
+    const limiter = { seatlessCount: 0, unreleasedCount: 0 };
+    registerRateLimiterCounts(registry, limiter);
+    limiter.seatlessCount = 7;
+    limiter.unreleasedCount = 2;
+
+    const { text } = await scrape();
+    expect(value(text, 'broadcaster_rate_limiter_seatless_slots_total')).toBe(7);
+    expect(value(text, 'broadcaster_rate_limiter_unreleased_seats_total')).toBe(2);
   });
 
   it('lets a second observer and a second server share one registry, counting into the same series', async () => {
