@@ -1,7 +1,7 @@
 // Rate-limit accuracy: three engine processes share CHAT2DESK_REQUESTS_PER_SECOND=50 for about a minute
 // of sandbox time; the sandbox (its own process) counts what arrived.
 //
-//   npm run build && node bench/rate.mjs [--per-second 50] [--processes 3] [--seconds 60] [--margin-ms 20]
+//   npm run build && node bench/rate.mjs [--per-second 50] [--processes 3] [--seconds 60] [--margin-ms 10]
 //
 // Every contact is new to Chat2Desk, so each delivery costs two requests (create the client, send),
 // both paced by the shared limiter: per-second × seconds / 2 contacts. Prints the achieved rate
@@ -18,7 +18,7 @@ const { values } = parseArgs({
     'per-second': { type: 'string', default: '50' },
     processes: { type: 'string', default: '3' },
     seconds: { type: 'string', default: '60' },
-    'margin-ms': { type: 'string', default: '20' },
+    'margin-ms': { type: 'string', default: '10' },
   },
 });
 const perSecond = Number(values['per-second']);

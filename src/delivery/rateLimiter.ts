@@ -56,8 +56,9 @@ const NO_LIMIT: RatePermit = { release: async () => {} };
  * from GCRA: slots `spacing = (1000 + safetyMarginMs) / perSecond` ms apart, its theoretical arrival
  * time in rate_limiters, each acquire reserving the next free slot with one upsert and sleeping
  * until it. Slot k prefers seat k mod perSecond, the one slot k − perSecond used 1000 + margin ms
- * earlier: free again if that request's answer took under margin ms. If no seat is free the slot is
- * given up and a new one reserved, so waiting callers stay spread out instead of all polling.
+ * earlier: free again if that request's answer took under margin ms. If no seat is free, the caller
+ * waits for the first one to free if that is before the next slot is due; otherwise it gives the slot
+ * up and reserves a new one, so waiting callers stay spread out instead of all polling.
  * The achieved rate is perSecond · 1000 / (1000 + max(margin, typical answer time)).
  *
  * Real time on purpose, not the engine's injectable Clock: the account's limit is counted by
@@ -151,8 +152,17 @@ export class SharedRateLimiter {
       this.#reserved++;
       // Loop: a timer may fire a little early, and the slot is a promise about real time.
       for (let wait = slot - this.#now(); wait > 0; wait = slot - this.#now()) await this.#sleep(wait);
-      const permit = await this.#takeSeat(index % this.#seats);
-      if (permit) return permit;
+      const preferred = index % this.#seats;
+      const first = await this.#takeSeat(preferred);
+      if ('permit' in first) return first.permit;
+      // Every seat is busy. One that frees before the next slot is due is worth waiting for rather
+      // than wasting this slot; otherwise the slot is given up and a fresh one reserved.
+      const wait = first.nextFreeAt - this.#now();
+      if (wait <= this.spacingMs) {
+        if (wait > 0) await this.#sleep(wait);
+        const second = await this.#takeSeat(preferred);
+        if ('permit' in second) return second.permit;
+      }
       this.#seatless++;
     }
   }
@@ -189,25 +199,30 @@ export class SharedRateLimiter {
 
   /**
    * Takes a seat that is free now — `preferred` if it is, else the next free one round the ring —
-   * marking it busy until the longest a request can take has passed; undefined if none is free.
+   * marking it busy until the longest a request can take has passed; if none is free, says when the
+   * first one will be.
    */
-  async #takeSeat(preferred: number): Promise<RatePermit | undefined> {
+  async #takeSeat(preferred: number): Promise<{ permit: RatePermit } | { nextFreeAt: number }> {
     const n = this.#seats;
     const now = Math.floor(this.#now());
     const heldUntil = now + this.#longestRequestMs + this.#seatWindowMs + CLOCK_TOLERANCE_MS;
-    const [row] = await this.#sql<{ seat: number }[]>`
-      update rate_limiter_seats s set busy_until_ms = ${heldUntil}
-      from (
+    const [row] = await this.#sql<{ seat: number | null; nextFreeAt: string }[]>`
+      with free as (
         select seat from rate_limiter_seats
         where name = ${this.name} and seat < ${n} and busy_until_ms <= ${now}
         order by (seat - ${preferred} + ${n}) % ${n}
         limit 1
         for update skip locked
-      ) free
-      where s.name = ${this.name} and s.seat = free.seat
-      returning s.seat`;
-    if (!row) return undefined;
-    return this.#permit(row.seat, heldUntil);
+      ), taken as (
+        update rate_limiter_seats s set busy_until_ms = ${heldUntil}
+        from free where s.name = ${this.name} and s.seat = free.seat
+        returning s.seat
+      )
+      select (select seat from taken) as seat,
+             (select min(busy_until_ms) from rate_limiter_seats where name = ${this.name} and seat < ${n})::text
+               as "nextFreeAt"`;
+    if (row!.seat !== null) return { permit: this.#permit(row!.seat, heldUntil) };
+    return { nextFreeAt: Number(row!.nextFreeAt) };
   }
 
   #permit(seat: number, heldUntil: number): RatePermit {
