@@ -47,9 +47,8 @@ const NO_LIMIT: RatePermit = { release: async () => {} };
  * between the two, so the next request on the same seat reaches the server more than a second
  * later; with perSecond seats no second holds more than perSecond arrivals. (A fractional rate r
  * has ceil(r) seats held ceil(r)/r s: 0.5/s is one request in any 2 s, 2.5/s three in any 1.2 s.)
- * This holds however late
- * a request reaches the server (a stalled event loop, a new connection, a busy server): a slow
- * request only keeps its seat longer. A process that dies holding a seat leaves it busy for
+ * This holds however late a request reaches the server (a stalled event loop, a new connection, a
+ * busy server): a slow request only keeps its seat longer. A process that dies holding a seat leaves it busy for
  * longestRequestMs + 1 s, the latest its request could still arrive.
  *
  * The pacing — requests spread evenly, not a burst of perSecond at the top of each second — comes
@@ -206,7 +205,7 @@ export class SharedRateLimiter {
     const n = this.#seats;
     const now = Math.floor(this.#now());
     const heldUntil = now + this.#longestRequestMs + this.#seatWindowMs + CLOCK_TOLERANCE_MS;
-    const [row] = await this.#sql<{ seat: number | null; nextFreeAt: string }[]>`
+    const [row] = await this.#sql<{ seat: number | null; nextFreeAt: string | null }[]>`
       with free as (
         select seat from rate_limiter_seats
         where name = ${this.name} and seat < ${n} and busy_until_ms <= ${now}
@@ -218,9 +217,12 @@ export class SharedRateLimiter {
         from free where s.name = ${this.name} and s.seat = free.seat
         returning s.seat
       )
-      select (select seat from taken) as seat,
-             (select min(busy_until_ms) from rate_limiter_seats where name = ${this.name} and seat < ${n})::text
-               as "nextFreeAt"`;
+      select seat,
+             -- Only when no seat was taken: an uncorrelated subquery runs when first needed.
+             case when seat is null then
+               (select min(busy_until_ms) from rate_limiter_seats where name = ${this.name} and seat < ${n})::text
+             end as "nextFreeAt"
+      from (select (select seat from taken) as seat) attempt`;
     if (row!.seat !== null) return { permit: this.#permit(row!.seat, heldUntil) };
     return { nextFreeAt: Number(row!.nextFreeAt) };
   }
