@@ -76,6 +76,7 @@ describe('loadConfig', () => {
     ['WHATSAPP_NEW_CLIENT_DELAY_MS', '-1', /at least 0/],
     ['WHATSAPP_NEW_CLIENT_DELAY_MS', '7.5', /whole number/],
     ['CHAT2DESK_REQUESTS_PER_SECOND', 'fast', /number/],
+    ['CHAT2DESK_REQUESTS_PER_SECOND', '1e308', /at most 1000/],
     ['CHAT2DESK_MONTHLY_QUOTA', '-5', /at least 0/],
     ['CHAT2DESK_API_URL', 'ftp://api.chat2desk.com', /http/],
     ['PUBLIC_URL', 'not a url', /valid URL/],

@@ -216,12 +216,27 @@ function readAudience(
   return everyone;
 }
 
+/**
+ * A campaign's own pace, in messages per second: from one an hour (a slower pace is a schedule, not a
+ * rate) to 1,000 (the shared limiter spaces requests whole milliseconds apart).
+ */
+export const CAMPAIGN_RATE_RANGE = { min: 1 / 3600, max: 1000 } as const;
+
 function readRateLimit(check: IssueCollector, value: unknown): number | null {
   if (value === undefined) return null;
   const spec = check.object(value, 'rateLimit', ['perSecond']);
   if (!spec) return null;
   const perSecond = spec.perSecond;
-  if (typeof perSecond === 'number' && Number.isFinite(perSecond) && perSecond > 0) return perSecond;
-  check.expected('rateLimit.perSecond', 'a number of messages per second above 0', perSecond);
-  return null;
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond)) {
+    check.expected('rateLimit.perSecond', 'a number of messages per second', perSecond);
+    return null;
+  }
+  if (perSecond < CAMPAIGN_RATE_RANGE.min || perSecond > CAMPAIGN_RATE_RANGE.max) {
+    check.add(
+      'rateLimit.perSecond',
+      `must be from 0.000278 (one an hour) to ${CAMPAIGN_RATE_RANGE.max} messages per second, got ${perSecond}`,
+    );
+    return null;
+  }
+  return perSecond;
 }

@@ -7,7 +7,10 @@ import { parseIsoWithOffset } from './timeZones.js';
 
 // The fields that say when a campaign sends: its schedule, reminder offsets and send window.
 
-const MAX_INT32 = 2_147_483_647;
+/** A reminder goes at most a year before or after its appointment. */
+const MAX_OFFSET_SECONDS = 366 * 86_400;
+/** A reminder booked late goes out at most a week after its due time. */
+const MAX_SEND_LATE_SECONDS = 7 * 86_400;
 const CLOCK_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export function readSchedule(
@@ -151,8 +154,8 @@ export function readOffsets(check: IssueCollector, value: unknown, kind: Campaig
         path,
         `${JSON.stringify(item)} needs a sign: "-${String(item).trim()}" before the appointment, "+${String(item).trim()}" after`,
       );
-    } else if (Math.abs(parsed.seconds) > MAX_INT32) {
-      check.add(path, `${JSON.stringify(item)} is too far from the appointment`);
+    } else if (Math.abs(parsed.seconds) > MAX_OFFSET_SECONDS) {
+      check.add(path, `${JSON.stringify(item)} is too far from the appointment: at most 366 days`);
     } else if (offsets.includes(parsed.seconds)) {
       check.add(path, `${JSON.stringify(item)} repeats an earlier offset`);
     } else {
@@ -175,6 +178,10 @@ export function readSendLateWithin(
   const parsed = typeof value === 'string' && !value.trim().startsWith('-') ? parseDuration(value) : null;
   if (!parsed || parsed.seconds <= 0) {
     check.expected('sendLateWithin', 'a positive duration such as "30m"', value);
+    return null;
+  }
+  if (parsed.seconds > MAX_SEND_LATE_SECONDS) {
+    check.add('sendLateWithin', `${JSON.stringify(value)} is too long: at most 7 days ("7d")`);
     return null;
   }
   return parsed.seconds * 1000;

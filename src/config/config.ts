@@ -46,7 +46,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     chat2desk: {
       apiUrl: read.url('CHAT2DESK_API_URL', ['http:', 'https:']) ?? 'https://api.chat2desk.com',
       token: read.string('CHAT2DESK_TOKEN'),
-      requestsPerSecond: read.number('CHAT2DESK_REQUESTS_PER_SECOND', { min: 0 }) ?? 10,
+      requestsPerSecond: read.number('CHAT2DESK_REQUESTS_PER_SECOND', { min: 0, max: 1000 }) ?? 10,
       rateMarginMs: read.integer('CHAT2DESK_RATE_MARGIN_MS', { min: 0, max: 1000 }) ?? 10,
       monthlyQuota: read.integer('CHAT2DESK_MONTHLY_QUOTA', { min: 0 }),
       timeoutMs,

@@ -209,6 +209,32 @@ describe('validateCampaignDefinition', () => {
     ]);
   });
 
+  it('refuses numbers out of range, naming the field and the range', () => {
+    for (const perSecond of [1e308, 1e-300, 0, -1, 1001, 0.0001]) {
+      expect(issues({ ...blackFriday, rateLimit: { perSecond } })).toEqual([
+        {
+          path: 'rateLimit.perSecond',
+          message: `must be from 0.000278 (one an hour) to 1000 messages per second, got ${perSecond}`,
+        },
+      ]);
+    }
+    expect(
+      validateCampaignDefinition({ ...blackFriday, rateLimit: { perSecond: 1 / 3600 } }, { now }),
+    ).toMatchObject({ rateLimitPerSecond: 1 / 3600 });
+    expect(issues({ ...blackFriday, rateLimit: { perSecond: '5' } })).toEqual([
+      { path: 'rateLimit.perSecond', message: 'expected a number of messages per second, got "5"' },
+    ]);
+    expect(issues({ ...reminder, offsets: ['-367d'] })).toEqual([
+      { path: 'offsets[0]', message: '"-367d" is too far from the appointment: at most 366 days' },
+    ]);
+    expect(issues({ ...reminder, sendLateWithin: '8d' })).toEqual([
+      { path: 'sendLateWithin', message: '"8d" is too long: at most 7 days ("7d")' },
+    ]);
+    expect(issues({ ...blackFriday, channelId: 2 ** 31 })).toEqual([
+      { path: 'channelId', message: `expected a positive integer (a Chat2Desk channel id), got ${2 ** 31}` },
+    ]);
+  });
+
   it('validates cron expressions with node-cron and time zones against the IANA database', () => {
     expect(issues({ ...blackFriday, schedule: { cron: '61 * * * *', timezone: 'Europe/Moscow' } })).toEqual([
       {

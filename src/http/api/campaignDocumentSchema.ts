@@ -1,3 +1,5 @@
+import { CAMPAIGN_RATE_RANGE } from '../../campaigns/definition.js';
+
 /**
  * The campaign format of PRODUCT.md as JSON Schema, for the OpenAPI document only: requests are
  * validated by validateCampaignDefinition, which reports every problem at its path in one pass and
@@ -11,7 +13,7 @@ export const campaignDocumentSchema = {
     name: { type: 'string' },
     kind: { type: 'string', enum: ['broadcast', 'reminder'] },
     transport: { type: 'string', enum: ['whatsapp', 'viber', 'sms', 'telegram', 'vkontakte', 'facebook'] },
-    channelId: { type: 'integer', minimum: 1 },
+    channelId: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
     template: {
       description: 'Inline Handlebars source, or {"file": "name.hbs"} from templates/',
       oneOf: [
@@ -62,7 +64,9 @@ export const campaignDocumentSchema = {
     rateLimit: {
       type: 'object',
       additionalProperties: false,
-      properties: { perSecond: { type: 'number', exclusiveMinimum: 0 } },
+      properties: {
+        perSecond: { type: 'number', minimum: CAMPAIGN_RATE_RANGE.min, maximum: CAMPAIGN_RATE_RANGE.max },
+      },
     },
     requireOptIn: { type: 'boolean', default: true },
     draft: { type: 'boolean', default: false },
