@@ -1,15 +1,18 @@
 import type postgres from 'postgres';
 import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
 import type { Sql } from '../db/database.js';
-import { PENDING_STATES, REASONS } from '../delivery/states.js';
+import { skipPendingDeliveries } from '../delivery/sql/skipPendingDeliveries.js';
+import { REASONS } from '../delivery/states.js';
+import { BroadcasterError } from '../errors.js';
 import { CampaignDefinitionError, CampaignNotFoundError, InvalidCampaignTransitionError } from './errors.js';
+import { moveRunsTo, OPEN_RUN_STATUSES } from './runStates.js';
 import { type CampaignSchedule, nextRunAfter } from './schedule.js';
 
 /**
- * The campaign state machine, written down once. Every change of a campaign's status is one
- * conditional UPDATE guarded by the states allowed to lead to it, so two people (or a person and a
- * worker) acting at once cannot both win, and a stale view never moves a campaign along an edge
- * that is not listed here.
+ * The campaign state machine, written down once, with its one writer (moveCampaignsTo): every change
+ * of a campaign's status is one statement guarded by the statuses allowed to lead to it, appending a
+ * campaign_events row, so two people (or a person and a worker) acting at once cannot both win, and
+ * a stale view never moves a campaign along an edge that is not listed here.
  */
 export const CAMPAIGN_STATUSES = [
   'draft',
@@ -30,9 +33,6 @@ export const CAMPAIGN_TRANSITIONS: Readonly<Record<CampaignStatus, readonly Camp
   completed: [],
   cancelled: [],
 };
-
-/** Run statuses that still have work to do. */
-const OPEN_RUN_STATUSES = ['pending', 'expanding', 'running'] as const;
 
 type Queryable = Sql | postgres.TransactionSql;
 
@@ -56,23 +56,64 @@ export function statusesLeadingTo(to: CampaignStatus): CampaignStatus[] {
   return CAMPAIGN_STATUSES.filter((from) => CAMPAIGN_TRANSITIONS[from].includes(to));
 }
 
+/** Which campaigns to move: by id, or every campaign matching a condition on `c` (campaigns c). */
+export type CampaignTarget = { ids: readonly number[] } | { where: postgres.PendingQuery<postgres.Row[]> };
+
+/**
+ * The campaign writer: moves the targeted campaigns to `to`, each only from a status leading there
+ * (narrowed to `from`, whose edges are checked against the table), with one campaign_events row each,
+ * in one statement. Returns the campaigns that moved, with the status each left.
+ */
+export async function moveCampaignsTo(
+  sql: Queryable,
+  to: CampaignStatus,
+  target: CampaignTarget,
+  options: StatusChangeOptions & { from?: readonly CampaignStatus[] },
+): Promise<Array<{ id: number; from: CampaignStatus }>> {
+  for (const from of options.from ?? []) {
+    if (!canChangeCampaignStatus(from, to)) {
+      throw new BroadcasterError(
+        'campaign_transition_invalid',
+        `a campaign cannot go from ${from} to ${to}`,
+        {
+          from,
+          to,
+        },
+      );
+    }
+  }
+  const allowed = options.from ? [...options.from] : statusesLeadingTo(to);
+  const reason = options.reason ?? null;
+  const condition = 'ids' in target ? sql`c.id = any(${target.ids as number[]}::int[])` : target.where;
+  // The CTE reads the status the UPDATE replaces (RETURNING sees only the new row).
+  return sql<Array<{ id: number; from: CampaignStatus }>>`
+    with before as (
+      select c.id, c.status from campaigns c
+      where c.status = any(${allowed}::campaign_status[]) and ${condition}
+      order by c.id
+      for update of c
+    ), moved as (
+      update campaigns k set status = ${to}, status_reason = ${reason}, updated_at = ${options.now}
+      from before where k.id = before.id
+      returning k.id, before.status as from_status
+    ), logged as (
+      insert into campaign_events (campaign_id, from_status, to_status, reason, at)
+      select id, from_status, ${to}, ${reason}, ${options.now} from moved
+    )
+    select id, from_status as "from" from moved`;
+}
+
+/**
+ * One campaign to `to` (only from `from`, when given); an edge that is not allowed from its current
+ * status is an error saying so.
+ */
 export async function changeCampaignStatus(
   sql: Queryable,
   campaignId: number,
   to: CampaignStatus,
-  options: StatusChangeOptions,
+  options: StatusChangeOptions & { from?: readonly CampaignStatus[] },
 ): Promise<StatusChange> {
-  const allowedFrom = statusesLeadingTo(to);
-  // The CTE reads the status the UPDATE replaces (RETURNING sees only the new row).
-  const [changed] = await sql<{ from: CampaignStatus }[]>`
-    with before as (
-      select id, status from campaigns where id = ${campaignId} for update
-    )
-    update campaigns c
-    set status = ${to}, status_reason = ${options.reason ?? null}, updated_at = ${options.now}
-    from before
-    where c.id = before.id and before.status = any(${allowedFrom}::campaign_status[])
-    returning before.status as "from"`;
+  const [changed] = await moveCampaignsTo(sql, to, { ids: [campaignId] }, options);
   if (changed) return { from: changed.from, to };
 
   const [current] = await sql<
@@ -106,12 +147,16 @@ export async function resumeCampaign(
   >`
     select c.kind, c.next_run_at is not null as has_next_run, exists (
       select 1 from campaign_runs r
-      where r.campaign_id = c.id and r.status = any(${OPEN_RUN_STATUSES}::run_status[])
+      where r.campaign_id = c.id and r.status = any(${[...OPEN_RUN_STATUSES]}::run_status[])
     ) as has_open_runs
     from campaigns c where c.id = ${campaignId}`;
   if (!campaign) throw new CampaignNotFoundError(campaignId);
   const busy = campaign.kind === 'reminder' || campaign.has_open_runs || !campaign.has_next_run;
-  return changeCampaignStatus(sql, campaignId, busy ? 'running' : 'scheduled', options);
+  // Only a paused campaign resumes: a draft is published, never "resumed" past its schedule.
+  return changeCampaignStatus(sql, campaignId, busy ? 'running' : 'scheduled', {
+    ...options,
+    from: ['paused'],
+  });
 }
 
 export interface CancelledCampaign extends StatusChange {
@@ -132,32 +177,13 @@ export async function cancelCampaign(
 ): Promise<CancelledCampaign> {
   return sql.begin(async (tx) => {
     const change = await changeCampaignStatus(tx, campaignId, 'cancelled', options);
-    const [skipped] = await tx<{ count: number }[]>`
-      with pending as (
-        select id, state from deliveries
-        where campaign_id = ${campaignId} and state = any(${PENDING_STATES}::delivery_state[])
-        for update
-      ), moved as (
-        update deliveries d
-        set state = 'skipped', reason = ${REASONS.cancelled}, skipped_at = ${options.now}, updated_at = ${options.now},
-            locked_by = null, locked_at = null
-        from pending
-        where d.id = pending.id
-        returning d.id, pending.state as from_state
-      ), logged as (
-        insert into delivery_events (delivery_id, from_state, to_state, reason, at)
-        select id, from_state, 'skipped', ${REASONS.cancelled}, ${options.now} from moved
-        returning 1
-      )
-      select count(*)::int as count from logged`;
-    const [runs] = await tx<{ count: number }[]>`
-      with cancelled as (
-        update campaign_runs set status = 'cancelled'
-        where campaign_id = ${campaignId} and status = any(${OPEN_RUN_STATUSES}::run_status[])
-        returning 1
-      )
-      select count(*)::int as count from cancelled`;
-    return { ...change, skippedDeliveries: skipped?.count ?? 0, cancelledRuns: runs?.count ?? 0 };
+    const skippedDeliveries = await skipPendingDeliveries(
+      tx,
+      { campaignId },
+      { reason: REASONS.cancelled, now: options.now },
+    );
+    const runs = await moveRunsTo(tx, 'cancelled', { where: tx`r.campaign_id = ${campaignId}` }, options);
+    return { ...change, skippedDeliveries, cancelledRuns: runs.length };
   });
 }
 
@@ -173,7 +199,8 @@ export async function publishCampaign(
   options: StatusChangeOptions,
 ): Promise<StatusChange> {
   return sql.begin(async (tx) => {
-    const change = await changeCampaignStatus(tx, campaignId, 'scheduled', options);
+    // Only a draft is published: a paused campaign resumes instead.
+    const change = await changeCampaignStatus(tx, campaignId, 'scheduled', { ...options, from: ['draft'] });
     const [campaign] = await tx<
       {
         kind: 'broadcast' | 'reminder';

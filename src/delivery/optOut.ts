@@ -1,4 +1,7 @@
+import type postgres from 'postgres';
+import { normalisePhone } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
+import { skipPendingDeliveries } from './sql/skipPendingDeliveries.js';
 import { REASONS } from './states.js';
 
 /** What a client writes to stop messages, in the languages our users' clients write in. */
@@ -35,43 +38,50 @@ export function isStopMessage(text: string | null | undefined): boolean {
   return STOP_WORDS.has(normalised);
 }
 
+/** Who asked to stop: a contact of ours, or what a Chat2Desk reply tells of its client. */
+export interface OptOutTarget {
+  contactId?: number;
+  chat2deskClientId?: number | string;
+  /** As Chat2Desk gives it; normalised before it is matched. */
+  phone?: string | null;
+}
+
 /**
- * Opts a contact out and, in the same transaction, skips every delivery of theirs not yet sent: the
- * worker's move to `sending` is guarded by the state, so none of them can go out after this commits.
+ * Opts a contact out and, in the same transaction, skips every delivery of theirs not yet sent (the
+ * delivery writer's skipPendingDeliveries): the worker's move to `sending` is guarded by the state,
+ * so none of them can go out after this commits. A reply is matched by its Chat2Desk client id, and
+ * when no contact has that id (a client the engine never created or looked up), by its phone.
  */
 export async function optOutContact(
   sql: Sql,
-  who: { contactId?: number; chat2deskClientId?: number | string; phone?: string },
+  who: OptOutTarget,
   options: { reason: string; now: Date },
 ): Promise<{ contactIds: number[]; deliveriesSkipped: number }> {
   return sql.begin(async (tx) => {
-    const contacts = await tx<{ id: number }[]>`
-      update contacts set
-        opted_out_at = coalesce(opted_out_at, ${options.now}),
-        opt_out_reason = coalesce(opt_out_reason, ${options.reason}),
-        updated_at = ${options.now}
-      where ${
-        who.contactId !== undefined
-          ? tx`id = ${who.contactId}`
-          : who.chat2deskClientId !== undefined
-            ? tx`chat2desk_client_id = ${String(who.chat2deskClientId)}`
-            : tx`phone = ${who.phone ?? ''}`
-      }
-      returning id`;
-    const ids = contacts.map((c) => c.id);
+    const optOut = async (condition: postgres.PendingQuery<postgres.Row[]>) => {
+      const rows = await tx<{ id: number }[]>`
+        update contacts set
+          opted_out_at = coalesce(opted_out_at, ${options.now}),
+          opt_out_reason = coalesce(opt_out_reason, ${options.reason}),
+          updated_at = ${options.now}
+        where ${condition}
+        returning id`;
+      return rows.map((c) => c.id);
+    };
+    let ids: number[] = [];
+    if (who.contactId !== undefined) ids = await optOut(tx`id = ${who.contactId}`);
+    else if (who.chat2deskClientId !== undefined) {
+      ids = await optOut(tx`chat2desk_client_id = ${String(who.chat2deskClientId)}`);
+    }
+    const phone = normalisePhone(who.phone);
+    if (ids.length === 0 && who.contactId === undefined && phone.ok)
+      ids = await optOut(tx`phone = ${phone.digits}`);
     if (ids.length === 0) return { contactIds: [], deliveriesSkipped: 0 };
-    const skipped = await tx`
-      with moved as (
-        update deliveries d set state = 'skipped', reason = ${REASONS.optedOut}, skipped_at = ${options.now},
-          updated_at = ${options.now}, locked_by = null, locked_at = null
-        from (select id, state from deliveries where contact_id = any(${ids}::int[]) and state in ('queued', 'waiting')
-              for update) before
-        where d.id = before.id
-        returning d.id, before.state as from_state
-      )
-      insert into delivery_events (delivery_id, from_state, to_state, reason, at)
-      select id, from_state, 'skipped', ${REASONS.optedOut}, ${options.now} from moved
-      returning id`;
-    return { contactIds: ids, deliveriesSkipped: skipped.length };
+    const skipped = await skipPendingDeliveries(
+      tx,
+      { contactIds: ids },
+      { reason: REASONS.optedOut, now: options.now },
+    );
+    return { contactIds: ids, deliveriesSkipped: skipped };
   });
 }

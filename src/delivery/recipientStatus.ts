@@ -1,6 +1,6 @@
 import type { Sql } from '../db/database.js';
-import { moveDelivery } from './sql/moveDelivery.js';
-import { type DeliveryState, REASONS, TRANSITIONS } from './states.js';
+import { moveDeliveriesTo } from './sql/moveDeliveries.js';
+import { canTransition, type DeliveryState, REASONS, SENT_STATES } from './states.js';
 
 /** Chat2Desk's recipient_status values and the delivery state each means. */
 const STATUS_TO_STATE: Record<string, DeliveryState | undefined> = {
@@ -25,12 +25,22 @@ export async function applyRecipientStatus(
   const [delivery] = await sql<{ id: string; state: DeliveryState }[]>`
     select id, state from deliveries where chat2desk_message_id = ${String(report.chat2deskMessageId)}
     order by id limit 1`;
-  if (!delivery || !TRANSITIONS[delivery.state].includes(to)) return false;
-  return moveDelivery(sql, {
-    id: delivery.id,
+  // Only a message Chat2Desk accepted can be delivered, read or found undeliverable.
+  const from: DeliveryState[] = SENT_STATES.filter((state) => canTransition(state, to));
+  if (!delivery || !from.includes(delivery.state)) return false;
+  const moved = await moveDeliveriesTo(
+    sql,
     to,
-    reason: to === 'failed' ? REASONS.undeliverable : null,
-    now: report.now,
-    details: { recipientStatus: report.status },
-  });
+    [
+      {
+        id: delivery.id,
+        to,
+        reason: to === 'failed' ? REASONS.undeliverable : null,
+        now: report.now,
+        details: { recipientStatus: report.status },
+      },
+    ],
+    { from },
+  );
+  return moved.has(delivery.id);
 }

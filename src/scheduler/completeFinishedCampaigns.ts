@@ -1,3 +1,4 @@
+import { moveCampaignsTo } from '../campaigns/lifecycle.js';
 import type { Sql } from '../db/database.js';
 
 /**
@@ -6,12 +7,16 @@ import type { Sql } from '../db/database.js';
  * resumed, and a reminder campaign never completes this way (new appointments keep arriving).
  */
 export async function completeFinishedCampaigns(sql: Sql, now: Date): Promise<number[]> {
-  const rows = await sql<{ id: number }[]>`
-    update campaigns c set status = 'completed', status_reason = null, updated_at = ${now}
-    where c.kind = 'broadcast' and c.status = 'running' and c.next_run_at is null
-      and not exists (
-        select 1 from campaign_runs r
-        where r.campaign_id = c.id and r.status not in ('completed', 'cancelled'))
-    returning c.id`;
-  return rows.map((row) => row.id);
+  const moved = await moveCampaignsTo(
+    sql,
+    'completed',
+    {
+      where: sql`c.kind = 'broadcast' and c.next_run_at is null
+        and not exists (
+          select 1 from campaign_runs r
+          where r.campaign_id = c.id and r.status not in ('completed', 'cancelled'))`,
+    },
+    { from: ['running'], now },
+  );
+  return moved.map((campaign) => campaign.id);
 }

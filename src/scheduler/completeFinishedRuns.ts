@@ -1,3 +1,4 @@
+import { moveRunsTo } from '../campaigns/runStates.js';
 import type { Sql } from '../db/database.js';
 
 /**
@@ -9,14 +10,17 @@ export async function completeFinishedRuns(
   sql: Sql,
   now: Date,
 ): Promise<{ runId: number; campaignId: number }[]> {
-  const rows = await sql<{ id: number; campaign_id: number }[]>`
-    update campaign_runs r set status = 'completed', completed_at = ${now}
-    from campaigns c
-    where c.id = r.campaign_id and c.kind = 'broadcast' and r.status = 'running'
-      and not exists (
-        select 1 from deliveries d
-        where d.campaign_id = r.campaign_id and d.run_id = r.id
-          and d.state in ('queued', 'waiting', 'sending'))
-    returning r.id, r.campaign_id`;
-  return rows.map((row) => ({ runId: row.id, campaignId: row.campaign_id }));
+  const moved = await moveRunsTo(
+    sql,
+    'completed',
+    {
+      where: sql`exists (select 1 from campaigns c where c.id = r.campaign_id and c.kind = 'broadcast')
+        and not exists (
+          select 1 from deliveries d
+          where d.campaign_id = r.campaign_id and d.run_id = r.id
+            and d.state in ('queued', 'waiting', 'sending'))`,
+    },
+    { from: ['running'], now },
+  );
+  return moved.map((run) => ({ runId: run.id, campaignId: run.campaignId }));
 }

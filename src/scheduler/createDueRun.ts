@@ -1,3 +1,4 @@
+import { moveCampaignsTo } from '../campaigns/lifecycle.js';
 import { nextRunAfter, previousRunAtOrBefore } from '../campaigns/schedule.js';
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
@@ -15,13 +16,14 @@ export interface DueRun {
 
 interface DueCampaign extends ScheduleColumns {
   id: number;
+  status: 'scheduled' | 'running';
   next_run_at: Date;
 }
 
 /**
  * Turns a due campaign's current instant into a `campaign_runs` row, in one transaction:
  * lock the campaign (`skip locked`: another instance is on it), insert the run, advance
- * next_run_at and mark the campaign running. Undefined when the campaign is no longer due.
+ * next_run_at and move the campaign to running (through the campaign writer). Undefined when the campaign is no longer due.
  *
  * At most once across instances, graphile-worker style: the run is keyed by (campaign_id,
  * scheduled_for), and next_run_at only moves from the value this transaction read.
@@ -32,7 +34,7 @@ interface DueCampaign extends ScheduleColumns {
 export async function createDueRun(sql: Sql, campaignId: number, now: Date): Promise<DueRun | undefined> {
   return sql.begin(async (tx) => {
     const [campaign] = await tx<DueCampaign[]>`
-      select id, next_run_at, schedule_at, schedule_cron, timezone from campaigns
+      select id, status, next_run_at, schedule_at, schedule_cron, timezone from campaigns
       where id = ${campaignId} and kind = 'broadcast' and status in ('scheduled', 'running')
         and next_run_at <= ${now}
       for update skip locked`;
@@ -52,8 +54,7 @@ export async function createDueRun(sql: Sql, campaignId: number, now: Date): Pro
       on conflict (campaign_id, scheduled_for) do nothing
       returning id`;
     const advanced = await tx`
-      update campaigns
-      set next_run_at = ${nextRunAt}, status = 'running', status_reason = null, updated_at = ${now}
+      update campaigns set next_run_at = ${nextRunAt}, updated_at = ${now}
       where id = ${campaign.id} and status in ('scheduled', 'running') and next_run_at = ${campaign.next_run_at}`;
     if (advanced.count !== 1) {
       // Unreachable while we hold the row lock; rolling back keeps the run and next_run_at together.
@@ -64,6 +65,9 @@ export async function createDueRun(sql: Sql, campaignId: number, now: Date): Pro
           campaignId: campaign.id,
         },
       );
+    }
+    if (campaign.status === 'scheduled') {
+      await moveCampaignsTo(tx, 'running', { ids: [campaign.id] }, { from: ['scheduled'], now });
     }
     return { campaignId: campaign.id, runId: run?.id ?? null, scheduledFor, skippedInstants, nextRunAt };
   });

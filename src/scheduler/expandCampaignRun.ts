@@ -1,3 +1,4 @@
+import { moveRunsTo } from '../campaigns/runStates.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { REASONS } from '../delivery/states.js';
@@ -70,7 +71,7 @@ export async function expandCampaignRun(
     throw new BroadcasterError('invalid_batch_size', message, { runId });
   }
 
-  const run = await markExpanding(sql, runId);
+  const run = await markExpanding(sql, runId, now);
   if (run.kind !== 'broadcast') {
     throw new BroadcasterError(
       'not_a_broadcast',
@@ -92,25 +93,18 @@ export async function expandCampaignRun(
     if (batch.queued > 0) await sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
   }
 
-  await sql`
-    update campaign_runs set status = 'running', expanded_at = ${now}
-    where id = ${runId} and status = 'expanding'`;
+  await moveRunsTo(sql, 'running', { ids: [runId] }, { from: ['expanding'], now });
   return total;
 }
 
 /** pending → expanding (broadcasts only); returns the run's status after that, `expanding` also after a crash. */
-async function markExpanding(sql: Sql, runId: number): Promise<RunToExpand> {
+async function markExpanding(sql: Sql, runId: number, now: Date): Promise<RunToExpand> {
+  const broadcast = sql`r.id = ${runId}
+    and exists (select 1 from campaigns c where c.id = r.campaign_id and c.kind = 'broadcast')`;
+  await moveRunsTo(sql, 'expanding', { where: broadcast }, { from: ['pending'], now });
   const [run] = await sql<RunToExpand[]>`
-    with moved as (
-      update campaign_runs r set status = 'expanding'
-      from campaigns c
-      where r.id = ${runId} and r.status = 'pending' and c.id = r.campaign_id and c.kind = 'broadcast'
-      returning r.id, r.status
-    )
-    select coalesce(moved.status, r.status) as status, c.kind, r.campaign_id
-    from campaign_runs r
-    join campaigns c on c.id = r.campaign_id
-    left join moved on moved.id = r.id
+    select r.status, c.kind, r.campaign_id
+    from campaign_runs r join campaigns c on c.id = r.campaign_id
     where r.id = ${runId}`;
   if (!run) throw new BroadcasterError('run_not_found', `campaign run ${runId} does not exist`, { runId });
   return run;

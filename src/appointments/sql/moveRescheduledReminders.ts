@@ -1,11 +1,18 @@
 import type postgres from 'postgres';
-import { REASONS } from '../../delivery/states.js';
+import { moveDeliveriesTo } from '../../delivery/sql/moveDeliveries.js';
+import type { MoveDelivery } from '../../delivery/sql/moveDelivery.js';
+import { PENDING_STATES, REASONS } from '../../delivery/states.js';
 import type { ReminderCampaign } from '../reminderCampaigns.js';
 import { offsetOfReminderKeySql, reminderKeySql } from './reminderKey.js';
 
-/** An instant as JSON for the event log, the way JavaScript writes it (UTC, milliseconds, Z). */
-const isoSql = (sql: postgres.TransactionSql, instant: postgres.PendingQuery<postgres.Row[]>) =>
-  sql`to_char(${instant} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+interface Decision {
+  id: string;
+  contact_id: number;
+  old_due: Date;
+  new_due: Date;
+  new_key: string;
+  skip_reason: string | null;
+}
 
 /**
  * Moves the pending reminders (queued or waiting) of appointments whose time (or contact) changed to
@@ -23,13 +30,14 @@ export async function moveRescheduledReminders(
   options: { appointmentIds: readonly number[]; campaigns: readonly ReminderCampaign[]; now: Date },
 ): Promise<{ moved: number; skipped: number }> {
   const { campaigns, now } = options;
-  const [counts] = await tx<{ moved: number; skipped: number }[]>`
+  // Decided under the rows' locks, in the caller's transaction; then moved by the delivery writer.
+  const decisions = await tx<Decision[]>`
     with late as (
       select * from unnest(${campaigns.map((c) => c.campaignId)}::int[],
                            ${campaigns.map((c) => c.sendLateWithinSeconds)}::int[]) as p(campaign_id, late_seconds)
     ),
     stale as (
-      select d.id, d.state, d.run_id, d.due_at as old_due, a.contact_id, a.starts_at, o.offset_seconds,
+      select d.id, d.run_id, d.due_at as old_due, a.contact_id, a.starts_at, o.offset_seconds,
              ${reminderKeySql(tx, tx`a.id`, tx`o.offset_seconds`, tx`a.starts_at`)} as new_key,
              make_interval(secs => coalesce(l.late_seconds, 0)) as late
       from deliveries d
@@ -40,46 +48,46 @@ export async function moveRescheduledReminders(
         and d.state in ('queued', 'waiting') and a.status <> 'cancelled'
         and (d.reminder_key <> ${reminderKeySql(tx, tx`a.id`, tx`o.offset_seconds`, tx`a.starts_at`)}
              or d.contact_id <> a.contact_id)
+      order by d.id
       for update of d
-    ),
-    decided as (
-      select s.*, s.starts_at + make_interval(secs => s.offset_seconds) as new_due,
-             case
-               when exists (select 1 from deliveries x
-                            where x.run_id = s.run_id and x.contact_id = s.contact_id and x.reminder_key = s.new_key)
-                 then ${REASONS.rescheduled}::text
-               when s.starts_at + make_interval(secs => s.offset_seconds) < ${now}::timestamptz - s.late
-                 then ${REASONS.tooLate}
-               when s.offset_seconds < 0 and s.starts_at <= ${now} then ${REASONS.tooLate}
-             end as skip_reason
-      from stale s
-    ),
-    moved as (
-      update deliveries d set
-        state = (case when c.skip_reason is null then 'waiting' else 'skipped' end)::delivery_state,
-        reason = coalesce(c.skip_reason, ${REASONS.rescheduled}),
-        -- A superseded reminder keeps its old key: the new one is taken.
-        reminder_key = case when c.skip_reason = ${REASONS.rescheduled} then d.reminder_key else c.new_key end,
-        contact_id = case when c.skip_reason = ${REASONS.rescheduled} then d.contact_id else c.contact_id end,
-        due_at = case when c.skip_reason = ${REASONS.rescheduled} then d.due_at else c.new_due end,
-        next_attempt_at = case when c.skip_reason is null then greatest(c.new_due, ${now}::timestamptz)
-                               else d.next_attempt_at end,
-        waiting_at = case when c.skip_reason is null then ${now}::timestamptz else d.waiting_at end,
-        skipped_at = case when c.skip_reason is null then d.skipped_at else ${now}::timestamptz end,
-        updated_at = ${now}, locked_by = null, locked_at = null
-      from decided c
-      where d.id = c.id
-      returning d.id, c.state as from_state, d.state as to_state, d.reason, c.old_due, c.new_due
-    ),
-    logged as (
-      insert into delivery_events (delivery_id, from_state, to_state, reason, details, at)
-      select id, from_state, to_state, reason,
-             jsonb_build_object('fromDueAt', ${isoSql(tx, tx`old_due`)}, 'toDueAt', ${isoSql(tx, tx`new_due`)}), ${now}
-      from moved
-      returning to_state
     )
-    select count(*) filter (where to_state = 'waiting')::int as moved,
-           count(*) filter (where to_state = 'skipped')::int as skipped
-    from logged`;
-  return counts ?? { moved: 0, skipped: 0 };
+    select s.id::text as id, s.contact_id, s.old_due, s.new_key,
+           s.starts_at + make_interval(secs => s.offset_seconds) as new_due,
+           case
+             when exists (select 1 from deliveries x
+                          where x.run_id = s.run_id and x.contact_id = s.contact_id and x.reminder_key = s.new_key)
+               then ${REASONS.rescheduled}::text
+             when s.starts_at + make_interval(secs => s.offset_seconds) < ${now}::timestamptz - s.late
+               then ${REASONS.tooLate}
+             when s.offset_seconds < 0 and s.starts_at <= ${now} then ${REASONS.tooLate}
+           end as skip_reason
+    from stale s`;
+  const toWaiting: MoveDelivery[] = [];
+  const toSkipped: MoveDelivery[] = [];
+  for (const d of decisions) {
+    const move = {
+      id: d.id,
+      now,
+      details: { fromDueAt: d.old_due.toISOString(), toDueAt: d.new_due.toISOString() },
+    };
+    const newTime = { dueAt: d.new_due, reminderKey: d.new_key, contactId: d.contact_id, release: true };
+    if (d.skip_reason === null) {
+      const nextAttemptAt = new Date(Math.max(d.new_due.getTime(), now.getTime()));
+      toWaiting.push({
+        ...move,
+        to: 'waiting',
+        reason: REASONS.rescheduled,
+        changes: { ...newTime, nextAttemptAt },
+      });
+    } else if (d.skip_reason === REASONS.rescheduled) {
+      // Superseded: the new time's reminder exists already, so this one keeps its old key and time.
+      toSkipped.push({ ...move, to: 'skipped', reason: d.skip_reason, changes: { release: true } });
+    } else {
+      toSkipped.push({ ...move, to: 'skipped', reason: d.skip_reason, changes: newTime });
+    }
+  }
+  const from = PENDING_STATES;
+  const moved = await moveDeliveriesTo(tx, 'waiting', toWaiting, { from });
+  const skipped = await moveDeliveriesTo(tx, 'skipped', toSkipped, { from });
+  return { moved: moved.size, skipped: skipped.size };
 }

@@ -1,5 +1,6 @@
+import type postgres from 'postgres';
 import type { Sql } from '../../db/database.js';
-import { type DeliveryState, STATE_TIMESTAMP_COLUMN, statesLeadingTo } from '../states.js';
+import { assertTransition, type DeliveryState, STATE_TIMESTAMP_COLUMN, statesLeadingTo } from '../states.js';
 import type { MoveDelivery } from './moveDelivery.js';
 
 /** Bits of `flags`: which optional columns a move sets (the others keep their value). */
@@ -10,19 +11,27 @@ const SETS = {
   chat2deskMessageId: 8,
   attempts: 16,
   release: 32,
+  dueAt: 64,
+  reminderKey: 128,
+  contactId: 256,
 } as const;
 
 /**
- * Many single-delivery moves (see moveDelivery) to the same state in one statement: each delivery
- * moves only from a state leading there (and only if it is its worker's), each gets its own reason,
- * columns and event-log row. Returns the ids that moved; the others were moved by someone else first.
+ * The delivery writer: many single-delivery moves (see moveDelivery) to the same state in one
+ * statement. Each delivery moves only from a state leading there in the transition table (narrowed
+ * to `from` when given, each of whose edges is asserted), and only if it is its worker's; each gets
+ * its own reason, columns and event-log row. Returns the ids that moved; the others were moved by
+ * someone else first. (The bulk skips of opt-outs and cancels: skipPendingDeliveries.)
  */
 export async function moveDeliveriesTo(
-  sql: Sql,
+  sql: Sql | postgres.TransactionSql,
   to: DeliveryState,
   moves: readonly MoveDelivery[],
+  options: { from?: readonly DeliveryState[] } = {},
 ): Promise<Set<string>> {
   if (moves.length === 0) return new Set();
+  for (const from of options.from ?? []) assertTransition(from, to);
+  const allowedFrom = options.from ? [...options.from] : statesLeadingTo(to);
   // One array parameter per column, unnested together (postgres.js types parameters loosely: `never`).
   const column = (pick: (m: MoveDelivery) => unknown) => moves.map((m) => pick(m) ?? null) as never;
   const flags = moves.map((m) => {
@@ -34,6 +43,9 @@ export async function moveDeliveriesTo(
     if (c.chat2deskMessageId !== undefined) f |= SETS.chat2deskMessageId;
     if (c.attempts !== undefined) f |= SETS.attempts;
     if (c.release) f |= SETS.release;
+    if (c.dueAt !== undefined) f |= SETS.dueAt;
+    if (c.reminderKey !== undefined) f |= SETS.reminderKey;
+    if (c.contactId !== undefined) f |= SETS.contactId;
     return f;
   });
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
@@ -49,13 +61,17 @@ export async function moveDeliveriesTo(
         ${column((m) => text(m.changes?.chat2deskClientId))}::bigint[],
         ${column((m) => text(m.changes?.chat2deskMessageId))}::bigint[],
         ${column((m) => m.changes?.attempts)}::int[],
+        ${column((m) => m.changes?.dueAt?.toISOString())}::timestamptz[],
+        ${column((m) => m.changes?.reminderKey)}::text[],
+        ${column((m) => m.changes?.contactId)}::int[],
         ${flags as never}::int[]
       ) with ordinality as i(id, reason, worker_id, at, next_attempt_at, rendered_text,
-                             chat2desk_client_id, chat2desk_message_id, attempts, flags, n)
+                             chat2desk_client_id, chat2desk_message_id, attempts, due_at, reminder_key,
+                             contact_id, flags, n)
     ),
     before as (
       select d.id, d.state from deliveries d join input i on i.id = d.id
-      where d.state = any(${statesLeadingTo(to)}::delivery_state[])
+      where d.state = any(${allowedFrom}::delivery_state[])
         and (i.worker_id is null or d.locked_by = i.worker_id)
       order by d.id
       for update of d
@@ -73,6 +89,9 @@ export async function moveDeliveriesTo(
         chat2desk_message_id = case when i.flags & ${SETS.chat2deskMessageId} <> 0
                                     then i.chat2desk_message_id else d.chat2desk_message_id end,
         attempts = case when i.flags & ${SETS.attempts} <> 0 then i.attempts else d.attempts end,
+        due_at = case when i.flags & ${SETS.dueAt} <> 0 then i.due_at else d.due_at end,
+        reminder_key = case when i.flags & ${SETS.reminderKey} <> 0 then i.reminder_key else d.reminder_key end,
+        contact_id = case when i.flags & ${SETS.contactId} <> 0 then i.contact_id else d.contact_id end,
         locked_by = case when i.flags & ${SETS.release} <> 0 then null else d.locked_by end,
         locked_at = case when i.flags & ${SETS.release} <> 0 then null else d.locked_at end
       from before b join input i on i.id = b.id

@@ -11,6 +11,10 @@ export interface DeliveryChanges {
   attempts?: number;
   /** true: the worker lets go of the delivery (any state but sending). */
   release?: boolean;
+  /** A reminder moved to its appointment's new time: its due time, key and (new) contact. */
+  dueAt?: Date;
+  reminderKey?: string;
+  contactId?: number;
 }
 
 export interface MoveDelivery {
