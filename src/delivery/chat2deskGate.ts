@@ -10,6 +10,11 @@ export class QuotaGuardError extends BroadcasterError {
 }
 
 type Limiter = Pick<SharedRateLimiter, 'acquire'>;
+/** A campaign's own pace: asked with a horizon, so a slow campaign never keeps a worker waiting. */
+type PacingLimiter = Pick<SharedRateLimiter, 'tryAcquire'>;
+
+/** What admission gives: a permit for a request now, or the real time (epoch ms) to come back at. */
+export type Admission = { permit: RatePermit } | { notBefore: number };
 
 /**
  * Every request to Chat2Desk passes here first: it waits for a seat of the account's shared rate
@@ -35,6 +40,29 @@ export class Chat2DeskGate {
   async admit(extraLimiter?: Limiter): Promise<RatePermit> {
     if (!(await this.quota.tryReserve())) throw new QuotaGuardError();
     return this.#acquire(extraLimiter);
+  }
+
+  /**
+   * Admission for a message: the campaign's own pace first, waiting at most `withinMs` for it (else
+   * `notBefore`, and nothing is spent), then one request of the quota (QuotaGuardError when it says
+   * no), then the account's shared rate limit. The caller records `sending` only once it holds the
+   * permit, and sends only once that is recorded.
+   */
+  async admitMessage(campaign: PacingLimiter | undefined, withinMs: number): Promise<Admission> {
+    const paced = campaign ? await campaign.tryAcquire(withinMs) : undefined;
+    if (paced && 'notBefore' in paced) return paced;
+    try {
+      if (!(await this.quota.tryReserve())) throw new QuotaGuardError();
+      const account = await this.limiter.acquire();
+      this.#requests++;
+      if (!paced) return { permit: account };
+      return {
+        permit: { release: async () => void (await Promise.all([account.release(), paced.release()])) },
+      };
+    } catch (error) {
+      await paced?.release();
+      throw error;
+    }
   }
 
   /**

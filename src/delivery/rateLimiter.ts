@@ -27,6 +27,8 @@ export interface RatePermit {
 
 /** One statement can only space requests whole milliseconds apart (the column holds whole ms). */
 const MAX_PER_SECOND = 1000;
+/** One request a day: below that a seat's window no longer fits the bigint milliseconds it is kept in. */
+const MIN_PER_SECOND = 1 / 86_400;
 export const DEFAULT_SAFETY_MARGIN_MS = 10;
 const DEFAULT_LONGEST_REQUEST_MS = 60_000;
 /**
@@ -53,8 +55,8 @@ const NO_LIMIT: RatePermit = { release: async () => {} };
  *
  * The pacing — requests spread evenly, not a burst of perSecond at the top of each second — comes
  * from GCRA: slots `spacing = (1000 + safetyMarginMs) / perSecond` ms apart, its theoretical arrival
- * time in rate_limiters, each acquire reserving the next free slot with one upsert and sleeping
- * until it. Slot k prefers seat k mod perSecond, the one slot k − perSecond used 1000 + margin ms
+ * time in rate_limiters (fractional ms), each acquire reserving the next free slot with one upsert
+ * and sleeping until it. Slot k prefers seat k mod perSecond, the one slot k − perSecond used 1000 + margin ms
  * earlier: free again if that request's answer took under margin ms. If no seat is free, the caller
  * waits for the first one to free if that is before the next slot is due; otherwise it gives the slot
  * up and reserves a new one, so waiting callers stay spread out instead of all polling.
@@ -64,9 +66,8 @@ const NO_LIMIT: RatePermit = { release: async () => {} };
  * Chat2Desk in real seconds, whatever business time a test or a replay pretends it is (instances on
  * different machines need NTP).
  *
- * A fractional spacing (50.5 ms at 20/s) cannot be added to a whole-ms column without drifting, so
- * slots sit on a lattice: slot k is at ceil(k · spacing) ms since the epoch. The first request after
- * an idle spell therefore waits for the next lattice point (under one spacing), never for a burst.
+ * After an idle spell the next slot is now: one request at once, then one spacing apart, never a
+ * burst (the row is never behind now by more than it was when the spell began).
  */
 export class SharedRateLimiter {
   readonly name: string;
@@ -88,10 +89,11 @@ export class SharedRateLimiter {
   constructor(options: SharedRateLimiterOptions) {
     const margin = options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
     const longest = options.longestRequestMs ?? DEFAULT_LONGEST_REQUEST_MS;
-    if (!Number.isFinite(options.perSecond) || options.perSecond > MAX_PER_SECOND) {
+    const rate = options.perSecond;
+    if (!Number.isFinite(rate) || rate > MAX_PER_SECOND || (rate > 0 && rate < MIN_PER_SECOND)) {
       throw new BroadcasterError(
         'rate_limit_invalid',
-        `perSecond must be a number up to ${MAX_PER_SECOND} (0 means no limit)`,
+        `perSecond must be 0 (no limit) or from one a day to ${MAX_PER_SECOND}`,
         { field: 'perSecond', value: options.perSecond, limiter: options.name },
       );
     }
@@ -140,6 +142,20 @@ export class SharedRateLimiter {
    * failure) has come back.
    */
   async acquire(): Promise<RatePermit> {
+    return (await this.#admit(Number.POSITIVE_INFINITY)) as RatePermit;
+  }
+
+  /**
+   * As acquire, but waits at most `withinMs` for a slot and a seat: when neither comes that soon,
+   * reserves nothing and says when to come back (real ms since the epoch), so the caller can let go
+   * of what it holds instead of waiting. A campaign paced at one message a minute never keeps a
+   * worker waiting for a minute.
+   */
+  async tryAcquire(withinMs: number): Promise<RatePermit | { notBefore: number }> {
+    return this.#admit(Math.max(0, withinMs));
+  }
+
+  async #admit(withinMs: number): Promise<RatePermit | { notBefore: number }> {
     if (this.perSecond <= 0) return NO_LIMIT;
     this.#seatsReady ??= this.#createSeats().catch((error: unknown) => {
       this.#seatsReady = undefined;
@@ -147,22 +163,25 @@ export class SharedRateLimiter {
     });
     await this.#seatsReady;
     for (;;) {
-      const { slot, index } = await this.#reserveSlot();
+      const reserved = await this.#reserveSlot(withinMs);
+      if ('notBefore' in reserved) return reserved;
+      const { slot, index } = reserved;
       this.#reserved++;
       // Loop: a timer may fire a little early, and the slot is a promise about real time.
       for (let wait = slot - this.#now(); wait > 0; wait = slot - this.#now()) await this.#sleep(wait);
       const preferred = index % this.#seats;
       const first = await this.#takeSeat(preferred);
       if ('permit' in first) return first.permit;
-      // Every seat is busy. One that frees before the next slot is due is worth waiting for rather
-      // than wasting this slot; otherwise the slot is given up and a fresh one reserved.
+      // Every seat is busy. One that frees before the next slot is due (and within the caller's
+      // horizon) is worth waiting for rather than wasting this slot; otherwise the slot is given up.
       const wait = first.nextFreeAt - this.#now();
-      if (wait <= this.spacingMs) {
+      if (wait <= this.spacingMs && wait <= withinMs) {
         if (wait > 0) await this.#sleep(wait);
         const second = await this.#takeSeat(preferred);
         if ('permit' in second) return second.permit;
       }
       this.#seatless++;
+      if (Number.isFinite(withinMs)) return { notBefore: Math.max(first.nextFreeAt, this.#now()) };
     }
   }
 
@@ -174,26 +193,31 @@ export class SharedRateLimiter {
   }
 
   /**
-   * Slot k is the first lattice point at or after both the shared theoretical arrival time and now;
-   * the row then holds slot k + 1. `floor((x − 1) / s) + 1` is the smallest k with ceil(k·s) ≥ x.
+   * The next slot is the later of the shared theoretical arrival time and now; the row then holds
+   * that plus one spacing (fractional ms: no rounding drifts the rate). Only a slot within
+   * `withinMs` from now is reserved; otherwise nothing changes and the answer is when that slot is.
+   * The caller waits until the whole millisecond at or after its slot.
    */
-  async #reserveSlot(): Promise<{ slot: number; index: number }> {
-    const now = Math.ceil(this.#now());
-    const s = String(this.spacingMs);
-    const [row] = await this.#sql<{ index: string }[]>`
+  async #reserveSlot(withinMs: number): Promise<{ slot: number; index: number } | { notBefore: number }> {
+    const now = this.#now();
+    const s = this.spacingMs;
+    const latest = Number.isFinite(withinMs) ? now + withinMs : null;
+    const [row] = await this.#sql<{ slot: number }[]>`
       insert into rate_limiters as r (name, theoretical_arrival_ms, updated_at)
-      values (
-        ${this.name},
-        ceil((floor((${now}::numeric - 1) / ${s}::numeric) + 2) * ${s}::numeric),
-        ${new Date(now)}
-      )
+      values (${this.name}, ${now}::float8 + ${s}::float8, ${new Date(now)})
       on conflict (name) do update set
-        theoretical_arrival_ms =
-          ceil((floor((greatest(r.theoretical_arrival_ms, ${now}::numeric) - 1) / ${s}::numeric) + 2) * ${s}::numeric),
+        theoretical_arrival_ms = greatest(r.theoretical_arrival_ms, ${now}::float8) + ${s}::float8,
         updated_at = excluded.updated_at
-      returning floor((theoretical_arrival_ms - 1) / ${s}::numeric)::text as index`;
-    const index = Number(row!.index);
-    return { slot: Math.ceil(index * this.spacingMs), index };
+      where ${latest}::float8 is null or greatest(r.theoretical_arrival_ms, ${now}::float8) <= ${latest}::float8
+      returning theoretical_arrival_ms - ${s}::float8 as slot`;
+    if (!row) {
+      const [next] = await this.#sql<{ at: number }[]>`
+        select greatest(theoretical_arrival_ms, ${now}::float8) as at from rate_limiters where name = ${this.name}`;
+      return { notBefore: Math.ceil(next?.at ?? now) };
+    }
+    // (t + s) − s may miss t by an ulp: a slot on a whole millisecond must not slip to the next one.
+    const slot = Math.ceil(row.slot - 0.001);
+    return { slot, index: Math.floor(row.slot / s + 0.5) };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
+import { InvalidCampaignTransitionError } from '../campaigns/errors.js';
 import { changeCampaignStatus } from '../campaigns/lifecycle.js';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import { Chat2DeskAuthError, Chat2DeskError, Chat2DeskQuotaExhaustedError } from '../chat2desk/errors.js';
@@ -13,7 +14,8 @@ import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
 import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGate.js';
 import { ensureChat2DeskClient, type ResolvedChat2DeskClient } from './ensureChat2DeskClient.js';
 import { findAcceptedMessage } from './findAcceptedMessage.js';
-import { type RatePermit, SharedRateLimiter } from './rateLimiter.js';
+import { LeaseKeeper } from './leaseKeeper.js';
+import { DEFAULT_SAFETY_MARGIN_MS, type RatePermit, SharedRateLimiter } from './rateLimiter.js';
 import { renderDeliveryText } from './renderDeliveryText.js';
 import {
   recipientTimeZone,
@@ -23,6 +25,7 @@ import {
 } from './sendTiming.js';
 import {
   type ClaimedDelivery,
+  campaignLimiterName,
   claimDueDeliveries,
   claimStaleSending,
   reclaimOwnDeliveries,
@@ -49,7 +52,35 @@ export interface DeliveryWorkerOptions {
   leaseMs?: number;
   /** Real-time pause between polls when idle (a NOTIFY wakes the worker sooner). */
   idlePollMs?: number;
+  /** Real time between renewals of the leases this worker holds. Default a quarter of leaseMs. */
+  leaseRenewalMs?: number;
+  /**
+   * How long a delivery may wait for its campaign's pace (rateLimit.perSecond) before it goes back
+   * to `waiting` for its slot instead, freeing the worker. Real ms; default 1,000.
+   */
+  admissionHorizonMs?: number;
+  /** The rate limiters' pacing margin (CHAT2DESK_RATE_MARGIN_MS), for campaign limiters too. */
+  rateMarginMs?: number;
+  /** Real time for campaign pacing (epoch ms); the rate limiters count real seconds. */
+  realTime?: () => number;
+  /**
+   * Resolves once client replies (STOP) received up to the given instant have been applied: asked
+   * before each message, so an opt-out that reached Chat2Desk before a message was due is honoured.
+   */
+  replies?: { checkedSince(at: Date): Promise<void> };
   random?: () => number;
+}
+
+/** Background failures a worker survives, counted for /metrics (never only in a log line). */
+export interface WorkerFailureCounts {
+  /** A campaign could not be paused for quota or auth (its deliveries were put back regardless). */
+  campaignPause: number;
+  /** Leases could not be renewed (the database did not answer). */
+  leaseRenewal: number;
+  /** A delivery's processing failed unexpectedly (it is retried with back-off, then failed). */
+  processing: number;
+  /** A round of claims failed. */
+  claim: number;
 }
 
 /**
@@ -61,9 +92,14 @@ export interface DeliveryWorkerOptions {
  */
 export class DeliveryWorker {
   readonly workerId: string;
-  readonly #o: Required<Omit<DeliveryWorkerOptions, 'logger' | 'workerId' | 'defaultTimezone'>> & {
+  readonly #o: Required<
+    Omit<DeliveryWorkerOptions, 'logger' | 'workerId' | 'defaultTimezone' | 'replies' | 'leaseRenewalMs'>
+  > & {
     defaultTimezone: string;
   };
+  readonly #replies: DeliveryWorkerOptions['replies'];
+  readonly failures: WorkerFailureCounts = { campaignPause: 0, leaseRenewal: 0, processing: 0, claim: 0 };
+  readonly #leases: LeaseKeeper;
   readonly #logger: Logger;
   readonly #limit: ReturnType<typeof pLimit>;
   readonly #campaignLimiters = new Map<string, SharedRateLimiter>();
@@ -93,10 +129,29 @@ export class DeliveryWorker {
       concurrency: options.concurrency ?? 16,
       leaseMs: options.leaseMs ?? 120_000,
       idlePollMs: options.idlePollMs ?? 250,
+      admissionHorizonMs: options.admissionHorizonMs ?? 1000,
+      rateMarginMs: options.rateMarginMs ?? DEFAULT_SAFETY_MARGIN_MS,
+      realTime: options.realTime ?? Date.now,
       random: options.random ?? Math.random,
     };
+    this.#replies = options.replies;
     this.#limit = pLimit(this.#o.concurrency);
     this.#moves = new MoveBatcher(this.#o.sql);
+    this.#leases = new LeaseKeeper({
+      sql: this.#o.sql,
+      clock: this.#o.clock,
+      workerId: this.workerId,
+      everyMs: options.leaseRenewalMs ?? Math.max(50, Math.floor(this.#o.leaseMs / 4)),
+      logger: this.#logger,
+      onFailure: () => {
+        this.failures.leaseRenewal++;
+      },
+    });
+  }
+
+  /** Renews every lease this worker holds now (the timer does it every quarter lease). */
+  renewLeases(): Promise<void> {
+    return this.#leases.renewNow();
   }
 
   /**
@@ -119,6 +174,7 @@ export class DeliveryWorker {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#leases.start();
     this.#loop = this.#run();
   }
 
@@ -127,6 +183,7 @@ export class DeliveryWorker {
     this.#wake?.();
     await this.#loop;
     await Promise.all(this.#inFlight);
+    await this.#leases.stop();
     await this.#unlisten?.();
   }
 
@@ -134,6 +191,11 @@ export class DeliveryWorker {
   async #claim(limit: number): Promise<ClaimedDelivery[]> {
     const { sql, clock, leaseMs } = this.#o;
     const claim = { workerId: this.workerId, now: clock.now(), leaseMs };
+    const pacing = {
+      realNowMs: this.#o.realTime(),
+      horizonMs: this.#o.admissionHorizonMs,
+      marginMs: this.#o.rateMarginMs,
+    };
     const interrupted = await reclaimOwnDeliveries(sql, { ...claim, ids: [...this.#interrupted] });
     const stale = await claimStaleSending(sql, {
       ...claim,
@@ -141,22 +203,31 @@ export class DeliveryWorker {
     });
     const due = await claimDueDeliveries(sql, {
       ...claim,
+      pacing,
       limit: Math.max(0, limit - interrupted.length - stale.length),
     });
+    // Interrupted claims another worker took over meanwhile are not ours to renew any more.
+    const retaken = new Set(interrupted.map((d) => d.id));
+    for (const id of this.#interrupted) if (!retaken.has(id)) this.#leases.drop(id);
     this.#interrupted.clear();
-    return [...interrupted, ...stale, ...due];
+    const claimed = [...interrupted, ...stale, ...due];
+    for (const d of claimed) this.#leases.hold(d);
+    return claimed;
   }
 
   /** Processes one claimed delivery within the concurrency limit; never rejects. */
   #dispatch(d: ClaimedDelivery): Promise<void> {
     const done = this.#limit(() =>
       this.#process(d).catch((error: unknown) => {
+        this.failures.processing++;
         this.#logger.error({ err: error, deliveryId: d.id }, 'delivery processing failed');
         // The database went away mid-way: this worker takes the claim up again once it answers.
-        // Any other failure: the claim stays until its lease runs out, then any worker retries it.
+        // Any other failure could not even be recorded: the claim stays until its lease runs out,
+        // then any worker takes it up (a `sending` one is reconciled first).
         if (isDatabaseUnavailable(error)) this.#interrupted.add(d.id);
       }),
     ).finally(() => {
+      if (!this.#interrupted.has(d.id)) this.#leases.drop(d.id);
       this.#inFlight.delete(done);
       if (this.#wakeOnFinish) this.#wake?.();
     });
@@ -192,6 +263,7 @@ export class DeliveryWorker {
         for (const d of deliveries) void this.#dispatch(d);
         claimed = deliveries.length;
       } catch (error) {
+        this.failures.claim++;
         this.#logger.error({ err: error }, 'delivery round failed');
       }
       // Nothing due (or the database failed): until a NOTIFY or the poll interval.
@@ -211,19 +283,95 @@ export class DeliveryWorker {
     this.#wake = undefined;
   }
 
+  /**
+   * Everything up to the send, then the send: no wait happens in `sending`. The delivery takes its
+   * admission (its campaign's pace, within a short horizon, the quota and the account's rate limit)
+   * while still queued or waiting; then one statement records `sending`, if this claim still holds
+   * and the campaign still runs; only after that commit does the request start.
+   */
   async #process(d: ClaimedDelivery): Promise<void> {
     if (d.state === 'sending') return this.#reconcile(d, 'recovered');
-    const now = this.#o.clock.now();
+    let ready: ReadyToSend | undefined;
+    try {
+      ready = await this.#prepare(d);
+    } catch (error) {
+      return this.#handleFailure(d, error, 'prepare');
+    }
+    if (!ready) return;
+    const { text, clientId, permit } = ready;
 
-    if (d.optedOutAt) return this.#settle(d, 'skipped', REASONS.optedOut);
-    if (d.requireOptIn && !d.optedInAt) return this.#settle(d, 'skipped', REASONS.noConsent);
+    const sendingAt = this.#o.clock.now();
+    let recorded: boolean;
+    try {
+      recorded = await this.#moves.move({
+        id: d.id,
+        to: 'sending',
+        reason: null,
+        now: sendingAt,
+        workerId: this.workerId,
+        leaseToken: d.leaseToken,
+        changes: { renderedText: text, chat2deskClientId: clientId, attempts: d.attempts + 1 },
+      });
+    } catch (error) {
+      await permit.release();
+      throw error;
+    }
+    if (!recorded) {
+      // Cancelled, opted out, paused or taken over meanwhile: no request. A claim still ours (its
+      // campaign paused) is let go; the others were moved by whoever took them.
+      await permit.release();
+      await releaseDeliveries(this.#o.sql, [d], this.workerId);
+      return;
+    }
+    this.#logStateChange(d, 'sending', null);
+    const sending: ClaimedDelivery = {
+      ...d,
+      state: 'sending',
+      attempts: d.attempts + 1,
+      sendingAt,
+      renderedText: text,
+      chat2deskClientId: clientId,
+    };
+
+    let messageId: number | null;
+    try {
+      const answer = await whileHolding(permit, () =>
+        this.#o.client.sendMessage({
+          clientId: Number(clientId),
+          text,
+          transport: d.transport as Transport,
+          ...(d.channelId !== null ? { channelId: d.channelId } : {}),
+        }),
+      );
+      messageId = answer.message_id ?? null;
+    } catch (error) {
+      // Ambiguous (no answer), or not a Chat2Desk answer at all: only reconciliation may decide.
+      if (!(error instanceof Chat2DeskError) || error.ambiguous) {
+        return this.#reconcile(sending, error instanceof Chat2DeskError ? error.code : 'unexpected_error');
+      }
+      return this.#handleFailure(sending, error, 'send');
+    }
+    await this.#move(sending, 'sent', null, { chat2deskMessageId: messageId, release: true });
+  }
+
+  /**
+   * The checks and waits before a send, each settling the delivery when it says "not now": consent,
+   * timing, the template, the Chat2Desk client and the WhatsApp delay, replies read since it was due,
+   * then admission. Returns what the send needs, or undefined when the delivery was settled.
+   */
+  async #prepare(d: ClaimedDelivery): Promise<ReadyToSend | undefined> {
+    const now = this.#o.clock.now();
+    if (d.optedOutAt) return void (await this.#settle(d, 'skipped', REASONS.optedOut));
+    if (d.requireOptIn && !d.optedInAt) return void (await this.#settle(d, 'skipped', REASONS.noConsent));
 
     const timezone = recipientTimeZone(d, this.#o.defaultTimezone);
     const timing = timingBeforeSend(d, now, timezone);
-    if (timing.action !== 'send') return this.#holdBack(d, timing);
+    if (timing.action !== 'send') return void (await this.#holdBack(d, timing));
 
     const rendered = renderDeliveryText(d, timezone);
-    if (!rendered.ok) return this.#settle(d, 'skipped', REASONS.missingVariable(rendered.missingVariable));
+    if (!rendered.ok) {
+      return void (await this.#settle(d, 'skipped', REASONS.missingVariable(rendered.missingVariable)));
+    }
 
     let client: ResolvedChat2DeskClient;
     try {
@@ -238,62 +386,41 @@ export class DeliveryWorker {
         d,
         now,
       );
-      if (!resolved) return this.#settle(d, 'failed', REASONS.rejectedByChat2Desk('client_not_found'));
+      if (!resolved) {
+        return void (await this.#settle(d, 'failed', REASONS.rejectedByChat2Desk('client_not_found')));
+      }
       client = resolved;
     } catch (error) {
-      return this.#handleFailure(d, error, 'create_client');
+      return void (await this.#handleFailure(d, error, 'create_client'));
     }
 
     if (d.transport === 'whatsapp' && client.whatsappAddedAt) {
       const allowedAt = new Date(client.whatsappAddedAt.getTime() + this.#o.whatsappDelayMs);
-      const delayed = timingAfterWhatsAppDelay(d, allowedAt, now);
-      if (delayed.action !== 'send')
-        return this.#holdBack(d, delayed, { chat2deskClientId: client.clientId });
+      const delayed = timingAfterWhatsAppDelay(d, allowedAt, this.#o.clock.now());
+      if (delayed.action !== 'send') {
+        return void (await this.#holdBack(d, delayed, { chat2deskClientId: client.clientId }));
+      }
     }
 
-    // Recorded as sending first, then paced: the rate limiter's slot is as close to the request as can be.
-    const sendingAt = this.#o.clock.now();
-    const claimed = await this.#moves.move({
-      id: d.id,
-      to: 'sending',
-      reason: null,
-      now: sendingAt,
-      workerId: this.workerId,
-      changes: { renderedText: rendered.text, chat2deskClientId: client.clientId, attempts: d.attempts + 1 },
-    });
-    if (!claimed) return; // cancelled, opted out or taken over meanwhile: not ours to send
-    this.#logStateChange(d, 'sending', null);
-    const sending: ClaimedDelivery = {
-      ...d,
-      state: 'sending',
-      attempts: d.attempts + 1,
-      sendingAt,
-      renderedText: rendered.text,
-      chat2deskClientId: client.clientId,
-    };
-    let permit: RatePermit;
-    try {
-      permit = await this.#o.gate.admit(this.#campaignLimiter(d));
-    } catch (error) {
-      return this.#handleFailure(sending, error, 'admit');
-    }
+    // A STOP that reached Chat2Desk before this message was due is applied first (and skips it).
+    await this.#replies?.checkedSince(d.dueAt);
 
-    let messageId: number | null;
+    let admission: Awaited<ReturnType<Chat2DeskGate['admitMessage']>>;
     try {
-      const answer = await whileHolding(permit, () =>
-        this.#o.client.sendMessage({
-          clientId: Number(client.clientId),
-          text: rendered.text,
-          transport: d.transport as Transport,
-          ...(d.channelId !== null ? { channelId: d.channelId } : {}),
-        }),
-      );
-      messageId = answer.message_id ?? null;
+      admission = await this.#o.gate.admitMessage(this.#campaignLimiter(d), this.#o.admissionHorizonMs);
     } catch (error) {
-      if (error instanceof Chat2DeskError && error.ambiguous) return this.#reconcile(sending, error.code);
-      return this.#handleFailure(sending, error, 'send');
+      return void (await this.#handleFailure(d, error, 'admit'));
     }
-    await this.#move(d, 'sent', null, { chat2deskMessageId: messageId, release: true });
+    if ('notBefore' in admission) {
+      // The campaign's pace has no slot soon: back to waiting for it, the worker free for others.
+      const waitMs = Math.max(0, admission.notBefore - this.#o.realTime());
+      const nextAttemptAt = new Date(this.#o.clock.now().getTime() + waitMs);
+      return void (await this.#settle(d, 'waiting', REASONS.rateLimited, {
+        nextAttemptAt,
+        chat2deskClientId: client.clientId,
+      }));
+    }
+    return { text: rendered.text, clientId: client.clientId, permit: admission.permit };
   }
 
   /** A send whose outcome is unknown: did Chat2Desk accept it? Only a clear "no" allows sending again. */
@@ -350,18 +477,30 @@ export class DeliveryWorker {
         { step },
       );
     }
-    throw error;
+    // The database: the claim is taken up again once it answers (see #dispatch).
+    if (isDatabaseUnavailable(error)) throw error;
+    // Anything else is our own fault: recorded with its message, retried with back-off, then failed,
+    // never left to be claimed again and again without an outcome.
+    this.failures.processing++;
+    this.#logger.error({ err: error, deliveryId: d.id, step }, 'delivery failed unexpectedly');
+    const message = error instanceof Error ? error.message : String(error);
+    if (d.state === 'sending') return this.#reconcile(d, 'unexpected_error');
+    return this.#retry(d, 'internal_error', { step, error: message.slice(0, 500) });
   }
 
-  /** Transient trouble: wait with back-off, or fail once the attempts are spent. */
+  /**
+   * Transient trouble: wait with back-off, or fail once the attempts are spent. A delivery recorded
+   * as `sending` counted its attempt then; one that failed before sending counts it now.
+   */
   async #retry(d: ClaimedDelivery, cause: string, details?: Record<string, unknown>): Promise<void> {
-    if (d.attempts >= MAX_SEND_ATTEMPTS) {
-      return this.#settle(d, 'failed', REASONS.attemptsExhausted(cause), {}, details);
+    const attempts = d.state === 'sending' ? d.attempts : d.attempts + 1;
+    if (attempts >= MAX_SEND_ATTEMPTS) {
+      return this.#settle(d, 'failed', REASONS.attemptsExhausted(cause), { attempts }, details);
     }
     const next = new Date(
-      this.#o.clock.now().getTime() + retryDelayMs(Math.max(1, d.attempts), this.#o.random),
+      this.#o.clock.now().getTime() + retryDelayMs(Math.max(1, attempts), this.#o.random),
     );
-    await this.#settle(d, 'waiting', REASONS.retry(cause), { nextAttemptAt: next }, details);
+    await this.#settle(d, 'waiting', REASONS.retry(cause), { nextAttemptAt: next, attempts }, details);
   }
 
   /** Back to the queue unsent, untouched by attempts: its campaign is paused and will resume it. */
@@ -369,16 +508,24 @@ export class DeliveryWorker {
     if (d.state === 'sending') {
       await this.#move(d, 'queued', null, { release: true, attempts: Math.max(0, d.attempts - 1) });
     } else {
-      await releaseDeliveries(this.#o.sql, [d.id], this.workerId);
+      await releaseDeliveries(this.#o.sql, [d], this.workerId);
     }
   }
 
+  /** Pauses the campaign for the quota or the token; a failure to do so is logged and counted. */
   async #pauseCampaign(d: ClaimedDelivery, reason: string): Promise<void> {
     try {
-      await changeCampaignStatus(this.#o.sql, d.campaignId, 'paused', { reason, now: this.#o.clock.now() });
+      await changeCampaignStatus(this.#o.sql, d.campaignId, 'paused', {
+        reason,
+        now: this.#o.clock.now(),
+        from: ['scheduled', 'running'],
+      });
       this.#logger.warn({ campaignId: d.campaignId, reason }, 'campaign paused');
-    } catch {
-      // Already paused (or cancelled) by another worker or a person: nothing to add.
+    } catch (error) {
+      // Already paused or cancelled (by another worker or a person): nothing to add.
+      if (error instanceof InvalidCampaignTransitionError) return;
+      this.failures.campaignPause++;
+      this.#logger.error({ err: error, campaignId: d.campaignId, reason }, 'could not pause the campaign');
     }
   }
 
@@ -415,6 +562,7 @@ export class DeliveryWorker {
       reason,
       now: this.#o.clock.now(),
       workerId: this.workerId,
+      leaseToken: d.leaseToken,
       changes,
       ...(details ? { details } : {}),
     });
@@ -433,17 +581,27 @@ export class DeliveryWorker {
 
   #campaignLimiter(d: ClaimedDelivery): SharedRateLimiter | undefined {
     if (!d.rateLimitPerSecond) return undefined;
-    const name = `campaign:${d.campaignId}`;
-    let limiter = this.#campaignLimiters.get(name);
+    // Keyed by the rate too: a stored rate is fixed once a campaign runs, but a new instance may read another.
+    const key = `${d.campaignId}:${d.rateLimitPerSecond}`;
+    let limiter = this.#campaignLimiters.get(key);
     if (!limiter) {
       limiter = new SharedRateLimiter({
         sql: this.#o.sql,
-        name,
+        name: campaignLimiterName(d.campaignId),
         perSecond: d.rateLimitPerSecond,
+        safetyMarginMs: this.#o.rateMarginMs,
         longestRequestMs: this.#o.client.longestRequestMs,
+        now: this.#o.realTime,
       });
-      this.#campaignLimiters.set(name, limiter);
+      this.#campaignLimiters.set(key, limiter);
     }
     return limiter;
   }
+}
+
+/** What a delivery needs once admitted: its text, its client, and the rate-limit permit it holds. */
+interface ReadyToSend {
+  text: string;
+  clientId: string;
+  permit: RatePermit;
 }

@@ -291,6 +291,26 @@ describe('SharedRateLimiter', () => {
     expect(time.ms).toBe(Date.UTC(2026, 10, 24, 12));
   });
 
+  it('answers "not before" instead of waiting when no slot comes within the horizon, reserving nothing', async () => {
+    const time = virtualTime(Date.UTC(2026, 10, 24, 12));
+    const slow = onVirtualTime(time, { sql: db.sql, name: 'horizon', perSecond: 0.1, safetyMarginMs: 0 });
+    const start = time.ms;
+    const first = await slow.tryAcquire(1000);
+    // The first slot of an idle limiter is now, however slow its pace.
+    expect('release' in first && time.ms).toBe(start);
+    await (first as { release(): Promise<void> }).release();
+    expect(await slow.tryAcquire(1000)).toEqual({ notBefore: start + 10_000 });
+    expect(await slow.tryAcquire(1000)).toEqual({ notBefore: start + 10_000 });
+    expect(await storedArrival('horizon')).toBe(start + 10_000);
+    time.ms = start + 9_500;
+    const second = await slow.tryAcquire(1000);
+    // Its slot, then its seat: free again a second (here: ten, at 0.1/s) after the first answer.
+    expect('release' in second).toBe(true);
+    expect(time.ms - start).toBeGreaterThanOrEqual(10_000);
+    expect(time.ms - start).toBeLessThanOrEqual(10_010);
+    expect(slow.reservedCount).toBe(2);
+  });
+
   it('never waits and never touches the database when perSecond is 0', async () => {
     const closed = postgres(db.url, { onnotice: () => {} });
     await closed.end();
@@ -310,13 +330,15 @@ describe('SharedRateLimiter', () => {
     expect(limiter.reservedCount).toBe(0);
   });
 
-  it('refuses a rate it cannot space in whole milliseconds, naming the field', () => {
-    expect(() => new SharedRateLimiter({ sql: db.sql, name: 'x', perSecond: 5000 })).toThrow(
-      expect.objectContaining({
-        code: 'rate_limit_invalid',
-        details: expect.objectContaining({ field: 'perSecond' }),
-      }),
-    );
+  it('refuses a rate above 1,000/s or below one a day, naming the field', () => {
+    for (const perSecond of [5000, 1e308, 1e-300, Number.NaN]) {
+      expect(() => new SharedRateLimiter({ sql: db.sql, name: 'x', perSecond })).toThrow(
+        expect.objectContaining({
+          code: 'rate_limit_invalid',
+          details: expect.objectContaining({ field: 'perSecond' }),
+        }),
+      );
+    }
     expect(() => new SharedRateLimiter({ sql: db.sql, name: 'x', perSecond: 5, safetyMarginMs: -1 })).toThrow(
       expect.objectContaining({ details: expect.objectContaining({ field: 'safetyMarginMs' }) }),
     );

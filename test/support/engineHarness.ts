@@ -135,3 +135,18 @@ export async function deliveryStates(sql: Sql, campaignId: number): Promise<Reco
     select state, count(*)::int as n from deliveries where campaign_id = ${campaignId} group by state`;
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
+
+/** Polls `check` every `intervalMs` until it holds; fails with `what` once `timeoutMs` has passed. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what = 'the condition',
+  intervalMs = 25,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

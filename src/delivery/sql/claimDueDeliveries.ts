@@ -9,6 +9,8 @@ export interface ClaimedDelivery {
   contactId: number;
   state: 'queued' | 'waiting' | 'sending';
   reason: string | null;
+  /** This claim's fencing token: the worker's moves of this delivery require it. */
+  leaseToken: string;
   attempts: number;
   dueAt: Date;
   transport: string;
@@ -50,6 +52,7 @@ export interface ClaimedAppointment {
 
 const CLAIMED_COLUMNS = (sql: Sql) => sql`
   d.id, d.run_id as "runId", d.campaign_id as "campaignId", d.contact_id as "contactId", d.state, d.reason,
+  d.lease_token::text as "leaseToken",
   d.attempts, d.due_at as "dueAt", d.transport, d.channel_id as "channelId", d.reminder_key as "reminderKey",
   d.appointment_id as "appointmentId", d.sending_at as "sendingAt", d.rendered_text as "renderedText",
   d.chat2desk_client_id as "chat2deskClientId",
@@ -64,17 +67,37 @@ const CLAIMED_COLUMNS = (sql: Sql) => sql`
     'externalId', a.external_id, 'startsAt', a.starts_at, 'timezone', a.timezone, 'status', a.status,
     'attributes', a.attributes) end as appointment`;
 
-type ClaimOptions = { workerId: string; now: Date; limit: number; leaseMs: number };
+/** How claims respect each campaign's own pace (rateLimit.perSecond). */
+export interface ClaimPacing {
+  /** Real time, epoch ms: campaign limiters count real seconds (see SharedRateLimiter). */
+  realNowMs: number;
+  /** A campaign gets no more deliveries than its limiter has slots for within this horizon. */
+  horizonMs: number;
+  /** The limiters' spacing margin (CHAT2DESK_RATE_MARGIN_MS). */
+  marginMs: number;
+}
+
+type ClaimOptions = { workerId: string; now: Date; limit: number; leaseMs: number; pacing?: ClaimPacing };
+
+/** The name of a campaign's own limiter in rate_limiters. */
+export const campaignLimiterName = (campaignId: number) => `campaign:${campaignId}`;
 
 /**
  * Takes up to `limit` due deliveries of running campaigns for this worker. The lease (`locked_by`,
- * `locked_at`) keeps other workers off them; one that outlives `leaseMs` (a crashed worker) is taken
- * over. SKIP LOCKED lets many workers claim side by side without waiting on each other.
+ * `locked_at`, and a new `lease_token` that the worker's moves must present) keeps other workers
+ * off them; one that outlives `leaseMs` (a crashed worker) is taken over. SKIP LOCKED lets many
+ * workers claim side by side without waiting on each other.
  *
- * The claim must walk the claim index in due order and stop after `limit` rows. With statistics that
- * underestimate the due rows (a large run just inserted, a campaigns table never analyzed) the
- * planner preferred reading every due delivery and sorting them, for each claim of a hundred: so the
- * claim runs with sorting disabled for its planner (`enable_sort = off`, this transaction only).
+ * Fair between campaigns: the claim walks the running campaigns that have due work and takes from
+ * each at most its share of `limit`, and from a campaign with its own pace no more than its limiter
+ * has slots for within the pacing horizon. So one big broadcast never holds back a reminder due now,
+ * a slow campaign never fills the workers, and a paused campaign's deliveries are never read.
+ *
+ * Each campaign's part walks the claim index (campaign_id, next_attempt_at, id) in due order and
+ * stops after its share. With statistics that underestimate the due rows (a large run just
+ * inserted, a table never analyzed) the planner preferred reading every due delivery and sorting
+ * them, for each claim of a hundred: so the claim runs with sorting disabled for its planner
+ * (`enable_sort = off`, this transaction only).
  */
 export async function claimDueDeliveries(sql: Sql, options: ClaimOptions): Promise<ClaimedDelivery[]> {
   return withAppointmentDates(await withoutSorting(sql, (tx) => claimStatement(tx, options)));
@@ -99,21 +122,45 @@ async function withoutSorting<T>(sql: Sql, statement: (tx: Sql) => Promise<T>): 
 }
 
 function claimStatement(sql: Sql, options: ClaimOptions) {
-  const leaseExpired = new Date(options.now.getTime() - options.leaseMs);
+  const { now, limit } = options;
+  const leaseExpired = new Date(now.getTime() - options.leaseMs);
+  const pacing = options.pacing ?? { realNowMs: Date.now(), horizonMs: 1000, marginMs: 10 };
+  const realNow = Math.floor(pacing.realNowMs);
+  const claimable = (alias: string) => sql`
+    ${sql(alias)}.state in ('queued', 'waiting') and ${sql(alias)}.next_attempt_at <= ${now}
+    and (${sql(alias)}.locked_at is null or ${sql(alias)}.locked_at < ${leaseExpired})`;
   return sql<ClaimedDelivery[]>`
-    with due as (
-      select d.id, d.appointment_id from deliveries d
-      join campaigns k on k.id = d.campaign_id
-      where d.state in ('queued', 'waiting')
-        and d.next_attempt_at <= ${options.now}
-        and (d.locked_at is null or d.locked_at < ${leaseExpired})
-        and k.status = 'running'
-      order by d.next_attempt_at, d.id
-      limit ${options.limit}
-      for update of d skip locked
-    )
-    update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}
-    from due left join appointments a on a.id = due.appointment_id, contacts c, campaigns k
+    with running as (
+      select k.id, k.rate_limit_per_second as rate, coalesce(rl.theoretical_arrival_ms, 0) as next_slot_ms
+      from campaigns k
+      left join rate_limiters rl on rl.name = 'campaign:' || k.id
+      where k.status = 'running'
+        and exists (select 1 from deliveries x where x.campaign_id = k.id and ${claimable('x')})
+    ),
+    shares as (
+      select r.id, least(
+        ceil(${limit}::numeric / greatest(1, (select count(*) from running)))::int,
+        case when r.rate is null or r.rate <= 0 then ${limit}::int
+             else least(${limit}::numeric, greatest(0, floor(
+               (${realNow + Math.ceil(pacing.horizonMs)}::numeric - greatest(r.next_slot_ms::numeric, ${realNow}::numeric))
+               * r.rate::numeric / (1000 + ${pacing.marginMs}::numeric)) + 1))::int
+        end) as take
+      from running r
+    ),
+    due as (
+      select picked.id, picked.appointment_id from shares s
+      cross join lateral (
+        select d.id, d.appointment_id from deliveries d
+        where d.campaign_id = s.id and ${claimable('d')}
+        order by d.next_attempt_at, d.id
+        limit s.take
+        for update of d skip locked
+      ) picked
+      where s.take > 0
+    ),
+    token as (select nextval('delivery_lease_tokens') as value)
+    update deliveries d set locked_by = ${options.workerId}, locked_at = ${now}, lease_token = token.value
+    from due left join appointments a on a.id = due.appointment_id, contacts c, campaigns k, token
     where d.id = due.id and c.id = d.contact_id and k.id = d.campaign_id
     returning ${CLAIMED_COLUMNS(sql)}`;
 }
@@ -134,9 +181,10 @@ export async function claimStaleSending(
       order by d.locked_at
       limit ${options.limit}
       for update skip locked
-    )
-    update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}
-    from stale left join appointments a on a.id = stale.appointment_id, contacts c, campaigns k
+    ),
+    token as (select nextval('delivery_lease_tokens') as value)
+    update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}, lease_token = token.value
+    from stale left join appointments a on a.id = stale.appointment_id, contacts c, campaigns k, token
     where d.id = stale.id and c.id = d.contact_id and k.id = d.campaign_id
     returning ${CLAIMED_COLUMNS(sql)}`.then(withAppointmentDates);
 }
@@ -173,10 +221,42 @@ function withAppointmentDates(rows: readonly ClaimedDelivery[]): ClaimedDelivery
   );
 }
 
+/** A delivery a worker holds: its id and the token of its claim. */
+export interface HeldClaim {
+  id: string;
+  leaseToken: string;
+}
+
 /** Gives deliveries back without changing their state (their campaign was paused meanwhile, say). */
-export async function releaseDeliveries(sql: Sql, ids: string[], workerId: string): Promise<void> {
-  if (ids.length === 0) return;
+export async function releaseDeliveries(
+  sql: Sql,
+  claims: readonly HeldClaim[],
+  workerId: string,
+): Promise<void> {
+  if (claims.length === 0) return;
   await sql`
-    update deliveries set locked_by = null, locked_at = null
-    where id = any(${ids}::bigint[]) and locked_by = ${workerId} and state in ('queued', 'waiting')`;
+    update deliveries d set locked_by = null, locked_at = null
+    from unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.leaseToken)}::bigint[]) as h(id, token)
+    where d.id = h.id and d.lease_token = h.token and d.locked_by = ${workerId}
+      and d.state in ('queued', 'waiting')`;
+}
+
+/**
+ * Renews the leases a live worker still holds (claimed and not yet settled, `sending` ones too), so
+ * no wait of its own — for a rate-limit slot, a reply check, an answer — lets another worker take a
+ * delivery over. Returns the ids still held; a claim taken over meanwhile is not renewed.
+ */
+export async function renewLeases(
+  sql: Sql,
+  claims: readonly HeldClaim[],
+  options: { workerId: string; now: Date },
+): Promise<Set<string>> {
+  if (claims.length === 0) return new Set();
+  const rows = await sql<{ id: string }[]>`
+    update deliveries d set locked_at = ${options.now}
+    from unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.leaseToken)}::bigint[]) as h(id, token)
+    where d.id = h.id and d.lease_token = h.token and d.locked_by = ${options.workerId}
+      and d.state in ('queued', 'waiting', 'sending')
+    returning d.id::text`;
+  return new Set(rows.map((r) => r.id));
 }

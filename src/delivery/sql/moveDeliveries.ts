@@ -19,8 +19,9 @@ const SETS = {
 /**
  * The delivery writer: many single-delivery moves (see moveDelivery) to the same state in one
  * statement. Each delivery moves only from a state leading there in the transition table (narrowed
- * to `from` when given, each of whose edges is asserted), and only if it is its worker's; each gets
- * its own reason, columns and event-log row. Returns the ids that moved; the others were moved by
+ * to `from` when given, each of whose edges is asserted), and only if it is its worker's (the claim's
+ * lease token, when given); each gets its own reason, columns and event-log row. A move to `sending`
+ * also requires the campaign to be `running` at that moment. Returns the ids that moved; the others were moved by
  * someone else first. (The bulk skips of opt-outs and cancels: skipPendingDeliveries.)
  */
 export async function moveDeliveriesTo(
@@ -55,6 +56,7 @@ export async function moveDeliveriesTo(
         ${column((m) => m.id)}::bigint[],
         ${column((m) => m.reason)}::text[],
         ${column((m) => m.workerId)}::text[],
+        ${column((m) => m.leaseToken)}::bigint[],
         ${column((m) => m.now.toISOString())}::timestamptz[],
         ${column((m) => m.changes?.nextAttemptAt?.toISOString())}::timestamptz[],
         ${column((m) => m.changes?.renderedText)}::text[],
@@ -65,16 +67,20 @@ export async function moveDeliveriesTo(
         ${column((m) => m.changes?.reminderKey)}::text[],
         ${column((m) => m.changes?.contactId)}::int[],
         ${flags as never}::int[]
-      ) with ordinality as i(id, reason, worker_id, at, next_attempt_at, rendered_text,
+      ) with ordinality as i(id, reason, worker_id, lease_token, at, next_attempt_at, rendered_text,
                              chat2desk_client_id, chat2desk_message_id, attempts, due_at, reminder_key,
                              contact_id, flags, n)
     ),
     before as (
       select d.id, d.state from deliveries d join input i on i.id = d.id
+      ${to === 'sending' ? sql`join campaigns k on k.id = d.campaign_id and k.status = 'running'` : sql``}
       where d.state = any(${allowedFrom}::delivery_state[])
-        and (i.worker_id is null or d.locked_by = i.worker_id)
+        and (i.worker_id is null
+             or d.locked_by = i.worker_id and (i.lease_token is null or d.lease_token = i.lease_token))
       order by d.id
-      for update of d
+      -- A message goes out only while its campaign runs: the share lock waits for a pause or cancel
+      -- being committed, and re-reads the campaign after it, so none committed before this is missed.
+      for update of d ${to === 'sending' ? sql`for share of k` : sql``}
     ),
     moved as (
       update deliveries d set

@@ -22,8 +22,10 @@ export interface MoveDelivery {
   to: DeliveryState;
   reason: string | null;
   now: Date;
-  /** Only this worker's delivery moves (a worker whose lease was taken over must not). */
+  /** Only this worker's delivery moves (a worker whose lease was taken over must not)… */
   workerId?: string;
+  /** …under this claim: a later claim of the same delivery (even by this worker) has a new token. */
+  leaseToken?: string;
   changes?: DeliveryChanges;
   details?: Record<string, unknown>;
 }
