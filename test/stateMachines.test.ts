@@ -171,6 +171,28 @@ describe('the delivery state machine', () => {
     await expectDeliveryMove(d, 'queued', 'skipped', false, 'x');
   });
 
+  it('moveDeliveriesTo for a worker: a claim taken again (a new lease token) fences the older one, even of the same worker', async () => {
+    const d = await insertDelivery('queued');
+    await db.sql`update deliveries set locked_by = 'w1', locked_at = ${now}, lease_token = 7 where id = ${d.id}`;
+    const stale = await moveDeliveriesTo(db.sql, 'sending', [
+      { id: d.id, to: 'sending', reason: null, now, workerId: 'w1', leaseToken: '6' },
+    ]);
+    expect(stale.size).toBe(0);
+    const current = await moveDeliveriesTo(db.sql, 'sending', [
+      { id: d.id, to: 'sending', reason: null, now, workerId: 'w1', leaseToken: '7' },
+    ]);
+    expect(current.size).toBe(1);
+  });
+
+  it('moveDeliveriesTo `sending`: only while the campaign runs', async () => {
+    for (const status of CAMPAIGN_STATUSES) {
+      const campaignId = await insertCampaign(status);
+      const d = await insertDelivery('queued', { campaignId });
+      await moveDeliveriesTo(db.sql, 'sending', [{ id: d.id, to: 'sending', reason: null, now }]);
+      await expectDeliveryMove(d, 'queued', 'sending', status === 'running', null);
+    }
+  });
+
   const pendingCallers: Array<{
     name: string;
     reason: string;
