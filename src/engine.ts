@@ -11,6 +11,7 @@ import { retryDelayMs } from './delivery/backoff.js';
 import { Chat2DeskGate } from './delivery/chat2deskGate.js';
 import { QuotaGuard } from './delivery/quotaGuard.js';
 import { SharedRateLimiter } from './delivery/rateLimiter.js';
+import { ReplyWatcher } from './delivery/replyWatcher.js';
 import { StatusPoller } from './delivery/statusPoller.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { buildHttpServer, webhookSecretFor } from './http/server.js';
@@ -21,6 +22,7 @@ import {
   registerRateLimiterCounts,
   timedRateLimiter,
 } from './metrics/rateLimiterWaits.js';
+import { registerWorkerCounts } from './metrics/workerCounts.js';
 import { Timekeeper } from './scheduler/timekeeper.js';
 
 export const ROLES = ['all', 'api', 'scheduler', 'worker'] as const;
@@ -46,6 +48,8 @@ export interface Engine {
   worker: DeliveryWorker | undefined;
   timekeeper: Timekeeper | undefined;
   statusPoller: StatusPoller | undefined;
+  /** Reads client replies (STOP) when no web hook brings them; undefined when one does. */
+  replyWatcher: ReplyWatcher | undefined;
   http: FastifyInstance | undefined;
   /** Whether client replies and statuses reach this engine by web hook (else they are polled). */
   receivesWebhooks: boolean;
@@ -154,6 +158,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       worker: undefined,
       timekeeper: undefined,
       statusPoller: undefined,
+      replyWatcher: undefined,
       http: undefined,
       receivesWebhooks: false,
       httpUrl: undefined,
@@ -175,6 +180,21 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         hook: info.hook,
         logger,
       });
+      if (!engine.receivesWebhooks) {
+        engine.replyWatcher = new ReplyWatcher({
+          sql: db.sql,
+          client,
+          gate,
+          clock,
+          logger,
+          monthlyQuota: async () => {
+            const usage = await quota.usage();
+            return usage.mode === 'unlimited' ? null : (usage.quota ?? 0);
+          },
+        });
+        engine.replyWatcher.start();
+        stops.push(() => engine.replyWatcher!.stop());
+      }
       engine.worker = new DeliveryWorker({
         sql: db.sql,
         client,
@@ -183,18 +203,14 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         whatsappDelayMs: config.whatsappNewClientDelayMs,
         defaultTimezone: config.defaultTimezone,
         leaseMs: config.deliveryLeaseMs,
+        rateMarginMs: config.chat2desk.rateMarginMs,
         logger,
+        ...(engine.replyWatcher ? { replies: engine.replyWatcher } : {}),
       });
       engine.worker.start();
       stops.push(() => engine.worker!.stop());
-      engine.statusPoller = new StatusPoller({
-        sql: db.sql,
-        client,
-        gate,
-        clock,
-        logger,
-        pollInbound: !engine.receivesWebhooks,
-      });
+      registerWorkerCounts(registry, engine.worker, engine.replyWatcher);
+      engine.statusPoller = new StatusPoller({ sql: db.sql, client, gate, clock, logger });
       const timer = setInterval(() => {
         engine
           .statusPoller!.pollOnce()
@@ -254,7 +270,8 @@ async function registerWebhook(options: {
   const { config, logger } = options;
   if (!config.publicUrl) {
     logger.info(
-      'PUBLIC_URL is not set: client replies and statuses are polled within a small request budget',
+      'PUBLIC_URL is not set: client replies (STOP) are polled every 5 s while sending and every minute ' +
+        'otherwise (at most 10 % of a limited monthly quota); delivery statuses within a small request budget',
     );
     return false;
   }

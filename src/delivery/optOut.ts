@@ -57,31 +57,38 @@ export async function optOutContact(
   who: OptOutTarget,
   options: { reason: string; now: Date },
 ): Promise<{ contactIds: number[]; deliveriesSkipped: number }> {
-  return sql.begin(async (tx) => {
-    const optOut = async (condition: postgres.PendingQuery<postgres.Row[]>) => {
-      const rows = await tx<{ id: number }[]>`
-        update contacts set
-          opted_out_at = coalesce(opted_out_at, ${options.now}),
-          opt_out_reason = coalesce(opt_out_reason, ${options.reason}),
-          updated_at = ${options.now}
-        where ${condition}
-        returning id`;
-      return rows.map((c) => c.id);
-    };
-    let ids: number[] = [];
-    if (who.contactId !== undefined) ids = await optOut(tx`id = ${who.contactId}`);
-    else if (who.chat2deskClientId !== undefined) {
-      ids = await optOut(tx`chat2desk_client_id = ${String(who.chat2deskClientId)}`);
-    }
-    const phone = normalisePhone(who.phone);
-    if (ids.length === 0 && who.contactId === undefined && phone.ok)
-      ids = await optOut(tx`phone = ${phone.digits}`);
-    if (ids.length === 0) return { contactIds: [], deliveriesSkipped: 0 };
-    const skipped = await skipPendingDeliveries(
-      tx,
-      { contactIds: ids },
-      { reason: REASONS.optedOut, now: options.now },
-    );
-    return { contactIds: ids, deliveriesSkipped: skipped };
-  });
+  return sql.begin((tx) => optOutWithin(tx, who, options));
+}
+
+/** optOutContact inside the caller's transaction (a web hook event is recorded in the same one). */
+export async function optOutWithin(
+  tx: postgres.TransactionSql,
+  who: OptOutTarget,
+  options: { reason: string; now: Date },
+): Promise<{ contactIds: number[]; deliveriesSkipped: number }> {
+  const optOut = async (condition: postgres.PendingQuery<postgres.Row[]>) => {
+    const rows = await tx<{ id: number }[]>`
+      update contacts set
+        opted_out_at = coalesce(opted_out_at, ${options.now}),
+        opt_out_reason = coalesce(opt_out_reason, ${options.reason}),
+        updated_at = ${options.now}
+      where ${condition}
+      returning id`;
+    return rows.map((c) => c.id);
+  };
+  let ids: number[] = [];
+  if (who.contactId !== undefined) ids = await optOut(tx`id = ${who.contactId}`);
+  else if (who.chat2deskClientId !== undefined) {
+    ids = await optOut(tx`chat2desk_client_id = ${String(who.chat2deskClientId)}`);
+  }
+  const phone = normalisePhone(who.phone);
+  if (ids.length === 0 && who.contactId === undefined && phone.ok)
+    ids = await optOut(tx`phone = ${phone.digits}`);
+  if (ids.length === 0) return { contactIds: [], deliveriesSkipped: 0 };
+  const skipped = await skipPendingDeliveries(
+    tx,
+    { contactIds: ids },
+    { reason: REASONS.optedOut, now: options.now },
+  );
+  return { contactIds: ids, deliveriesSkipped: skipped };
 }

@@ -1,3 +1,4 @@
+import type postgres from 'postgres';
 import type { Sql } from '../db/database.js';
 import { moveDeliveriesTo } from './sql/moveDeliveries.js';
 import { canTransition, type DeliveryState, REASONS, SENT_STATES } from './states.js';
@@ -17,7 +18,7 @@ const STATUS_TO_STATE: Record<string, DeliveryState | undefined> = {
  * delivery forward: a late "delivered" after "read" changes nothing. Returns whether it moved.
  */
 export async function applyRecipientStatus(
-  sql: Sql,
+  sql: Sql | postgres.TransactionSql,
   report: { chat2deskMessageId: number | string; status: string | null | undefined; now: Date },
 ): Promise<boolean> {
   const to = report.status ? STATUS_TO_STATE[report.status.toLowerCase()] : undefined;

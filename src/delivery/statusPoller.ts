@@ -22,20 +22,19 @@ export interface StatusPollerOptions {
   logger?: Logger;
   /** Polls allowed per request the engine made otherwise: polling costs quota. */
   budgetRatio?: number;
-  /** Read client replies (STOP) by polling: only when no web hook of ours receives them. */
-  pollInbound: boolean;
 }
 
 /**
- * Where no web hook brings them, collects delivery statuses and client replies by reading
- * `GET /v1/messages` a page (200) at a time, within a budget that is a small fraction of the requests
- * the engine makes for sending, so polling never eats the monthly quota.
+ * Where no web hook brings them, collects delivery statuses by reading `GET /v1/messages` a page
+ * (200) at a time, within a budget that is a small fraction of the requests the engine makes for
+ * sending, so polling never eats the monthly quota. (Client replies have a clock of their own:
+ * ReplyWatcher.) A poll asked for while one is under way joins it: polls never overlap.
  */
 export class StatusPoller {
   readonly #o: Required<Omit<StatusPollerOptions, 'logger'>>;
   readonly #logger: Logger;
   #polls = 0;
-  #lastInboundId: number | undefined;
+  #inFlight: Promise<{ polled: number; statusesApplied: number }> | undefined;
 
   constructor(options: StatusPollerOptions) {
     this.#o = { budgetRatio: 0.05, ...options };
@@ -52,45 +51,24 @@ export class StatusPoller {
     return Math.floor(1 + otherRequests * this.#o.budgetRatio) - this.#polls;
   }
 
-  async pollOnce(): Promise<{ polled: number; statusesApplied: number; optOuts: number }> {
-    let polled = 0;
-    let statusesApplied = 0;
-    let optOuts = 0;
-    if (this.#o.pollInbound && this.#budgetLeft() > 0) {
-      polled++;
-      optOuts += await this.#pollInbound();
+  pollOnce(): Promise<{ polled: number; statusesApplied: number }> {
+    this.#inFlight ??= this.#poll().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  async #poll(): Promise<{ polled: number; statusesApplied: number }> {
+    if (this.#budgetLeft() <= 0 || !(await this.#hasUnsettledReportingDeliveries())) {
+      return { polled: 0, statusesApplied: 0 };
     }
-    if (this.#budgetLeft() > 0 && (await this.#hasUnsettledReportingDeliveries())) {
-      polled++;
-      statusesApplied += await this.#pollStatuses();
-    }
-    return { polled, statusesApplied, optOuts };
+    return { polled: 1, statusesApplied: await this.#pollStatuses() };
   }
 
   async #list(filters: Parameters<Chat2DeskClient['listMessages']>[0]): Promise<Message[]> {
     this.#polls++;
     const page = await this.#o.gate.call(() => this.#o.client.listMessages(filters));
     return page.data;
-  }
-
-  async #pollInbound(): Promise<number> {
-    const messages = await this.#list({ type: 'from_client', order: 'desc', limit: 200 });
-    const fresh = messages.filter((m) => this.#lastInboundId === undefined || m.id > this.#lastInboundId);
-    let optOuts = 0;
-    for (const m of fresh.reverse()) {
-      const outcome = await receiveWebhookEvent(
-        this.#o.sql,
-        { ...m, hook_type: 'inbox' },
-        JSON.stringify(m),
-        {
-          now: this.#o.clock.now(),
-        },
-      );
-      if (outcome.optedOut) optOuts++;
-    }
-    const newest = messages.reduce((max, m) => Math.max(max, m.id), this.#lastInboundId ?? 0);
-    if (newest > 0) this.#lastInboundId = newest;
-    return optOuts;
   }
 
   async #hasUnsettledReportingDeliveries(): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import type postgres from 'postgres';
 import type { Sql } from '../db/database.js';
-import { isStopMessage, optOutContact } from './optOut.js';
+import { isStopMessage, optOutWithin } from './optOut.js';
 import { applyRecipientStatus } from './recipientStatus.js';
 
 /**
@@ -30,8 +31,11 @@ export interface WebhookOutcome {
 }
 
 /**
- * Records a web hook call and acts on it once: a replayed call (Chat2Desk retries failed deliveries
- * after 10 s, 5 min and 2 h) finds its dedupe key taken and does nothing more.
+ * Records a web hook call and acts on it once, in one transaction: the event row and what it does
+ * (an opt-out, a status) commit together. A replayed call (Chat2Desk retries failed deliveries after
+ * 10 s, 5 min and 2 h) finds its event processed and does nothing more; a call whose processing
+ * failed left no processed event (only its error), so its retry is applied, never taken for a
+ * duplicate. Two deliveries of one event at once: the second waits for the first's row lock.
  */
 export async function receiveWebhookEvent(
   sql: Sql,
@@ -47,38 +51,45 @@ export async function receiveWebhookEvent(
       ? `${kind}:${messageId}:${status ?? ''}`
       : `body:${createHash('sha256').update(rawBody).digest('hex')}`;
   const clientId = payload.client?.id ?? payload.client_id;
-
-  const inserted = await sql<{ id: string }[]>`
+  const record = (tx: Sql | postgres.TransactionSql, error: string | null) => tx<{ id: string }[]>`
     insert into webhook_events (dedupe_key, hook_type, message_type, chat2desk_client_id, chat2desk_message_id,
-                                payload, received_at)
+                                payload, received_at, error)
     values (${dedupeKey}, ${payload.hook_type ?? null}, ${payload.type ?? null},
             ${clientId !== undefined ? String(clientId) : null}, ${messageId !== undefined ? String(messageId) : null},
-            ${sql.json(payload as never)}, ${options.now})
-    on conflict (dedupe_key) do nothing
+            ${sql.json(payload as never)}, ${options.now}, ${error})
+    on conflict (dedupe_key) do update set received_at = excluded.received_at, error = excluded.error
+      where webhook_events.processed_at is null
     returning id`;
-  if (inserted.length === 0) return { duplicate: true, optedOut: false, statusApplied: false };
 
-  let optedOut = false;
-  let statusApplied = false;
   try {
-    if ((payload.type === 'from_client' || payload.hook_type === 'inbox') && isStopMessage(payload.text)) {
-      const phone = payload.client?.phone ?? payload.client?.client_phone ?? undefined;
-      const who = clientId !== undefined ? { chat2deskClientId: clientId } : phone ? { phone } : undefined;
-      if (who) {
-        const result = await optOutContact(sql, who, { reason: 'stop_reply', now: options.now });
-        optedOut = result.contactIds.length > 0;
+    return await sql.begin(async (tx) => {
+      const [event] = await record(tx, null);
+      if (!event) return { duplicate: true, optedOut: false, statusApplied: false };
+      let optedOut = false;
+      let statusApplied = false;
+      if ((payload.type === 'from_client' || payload.hook_type === 'inbox') && isStopMessage(payload.text)) {
+        const phone = payload.client?.phone ?? payload.client?.client_phone ?? null;
+        if (clientId !== undefined || phone) {
+          const result = await optOutWithin(
+            tx,
+            { ...(clientId !== undefined ? { chat2deskClientId: clientId } : {}), phone },
+            { reason: 'stop_reply', now: options.now },
+          );
+          optedOut = result.contactIds.length > 0;
+        }
+      } else if (messageId !== undefined && status) {
+        statusApplied = await applyRecipientStatus(tx, {
+          chat2deskMessageId: messageId,
+          status,
+          now: options.now,
+        });
       }
-    } else if (messageId !== undefined && status) {
-      statusApplied = await applyRecipientStatus(sql, {
-        chat2deskMessageId: messageId,
-        status,
-        now: options.now,
-      });
-    }
-    await sql`update webhook_events set processed_at = ${options.now} where id = ${inserted[0]!.id}`;
+      await tx`update webhook_events set processed_at = ${options.now}, error = null where id = ${event.id}`;
+      return { duplicate: false, optedOut, statusApplied };
+    });
   } catch (error) {
-    await sql`update webhook_events set error = ${(error as Error).message} where id = ${inserted[0]!.id}`;
+    // Nothing of it was applied: the event is kept unprocessed, with why, for its retry to apply it.
+    await record(sql, (error as Error).message.slice(0, 1000)).catch(() => undefined);
     throw error;
   }
-  return { duplicate: false, optedOut, statusApplied };
 }

@@ -1,6 +1,6 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Histogram, type Registry } from 'prom-client';
 import type { SharedRateLimiter } from '../delivery/rateLimiter.js';
-import { metricOnce } from './registry.js';
+import { countedOnScrape, metricOnce } from './registry.js';
 
 export type RateLimiterWaitObserver = (waitedMs: number) => void;
 
@@ -48,20 +48,7 @@ export function registerRateLimiterCounts(
   limiter: Pick<SharedRateLimiter, 'seatlessCount' | 'unreleasedCount'>,
 ): void {
   const counter = (name: string, help: string, read: () => number) =>
-    metricOnce(
-      registry,
-      name,
-      () =>
-        new Counter({
-          name,
-          help,
-          registers: [registry],
-          collect() {
-            this.reset();
-            this.inc(read());
-          },
-        }),
-    );
+    countedOnScrape(registry, { name, help }, read);
   counter(
     'broadcaster_rate_limiter_seatless_slots_total',
     'Rate-limit slots given up because every seat was still held by a recent request',

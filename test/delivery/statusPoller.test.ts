@@ -54,7 +54,7 @@ describe('StatusPoller', () => {
     });
     const { campaign, client, gate } = await sendBroadcast(h, 'viber', 40);
     expect(await deliveryStates(h.db.sql, campaign.id)).toEqual({ sent: 40 });
-    const poller = new StatusPoller({ sql: h.db.sql, client, gate, clock: h.clock, pollInbound: false });
+    const poller = new StatusPoller({ sql: h.db.sql, client, gate, clock: h.clock });
 
     h.clock.advance(2_000);
     await poller.pollOnce();
@@ -73,25 +73,24 @@ describe('StatusPoller', () => {
   it('does not poll when its budget is spent, however often it is asked', async () => {
     h = await createEngineHarness();
     const { client, gate } = await sendBroadcast(h, 'viber', 4); // 9 requests: budget 1 + 0.45
-    const poller = new StatusPoller({ sql: h.db.sql, client, gate, clock: h.clock, pollInbound: true });
+    const poller = new StatusPoller({ sql: h.db.sql, client, gate, clock: h.clock });
 
     for (let i = 0; i < 10; i++) await poller.pollOnce();
 
     expect(poller.polls).toBe(1);
   });
 
-  it('opts out a contact whose STOP reply it finds when polling (no web hook)', async () => {
-    h = await createEngineHarness();
-    const { client, gate } = await sendBroadcast(h, 'sms', 30);
-    const stopper = h.sandbox.state.clientByPhone('79000000005')!;
-    await h.sandbox.clientReply(stopper.id, 'Stop');
-    const poller = new StatusPoller({ sql: h.db.sql, client, gate, clock: h.clock, pollInbound: true });
+  it('never overlaps itself: a poll asked for while one is under way joins it', async () => {
+    h = await createEngineHarness({
+      sandbox: { statusTimings: { deliveredAfterMs: 1000, readAfterMs: 5000 } },
+    });
+    const { client, gate } = await sendBroadcast(h, 'viber', 10);
+    const poller = new StatusPoller({ sql: h.db.sql, client, gate, clock: h.clock, budgetRatio: 1 });
+    h.clock.advance(2_000);
 
-    const result = await poller.pollOnce();
+    const [first, second] = await Promise.all([poller.pollOnce(), poller.pollOnce()]);
 
-    expect(result.optOuts).toBe(1);
-    const [contact] = await h.db
-      .sql`select opted_out_at, opt_out_reason from contacts where phone = '79000000005'`;
-    expect(contact).toEqual({ opted_out_at: h.clock.now(), opt_out_reason: 'stop_reply' });
+    expect(second).toBe(first);
+    expect(poller.polls).toBe(1);
   });
 });

@@ -77,6 +77,70 @@ describe('the Chat2Desk web hook receiver', () => {
     expect(count?.n).toBe(1);
   });
 
+  it('opts out by phone a STOP whose Chat2Desk client id no contact knows', async () => {
+    const [contact] = await db.sql<{ id: number }[]>`
+      insert into contacts (phone, opted_in_at) values ('79005550022', ${clock.now()}) returning id`;
+    const payload = JSON.stringify({
+      hook_type: 'inbox',
+      message_id: 4401,
+      type: 'from_client',
+      text: 'Стоп',
+      client_id: 777_001,
+      client: { id: 777_001, phone: '+7 900 555-00-22' },
+    });
+    const answer = await post(`/webhooks/chat2desk/${secret}`, payload);
+
+    expect(answer.body).toMatchObject({ duplicate: false, optedOut: true });
+    const [row] = await db.sql`select opt_out_reason from contacts where id = ${contact!.id}`;
+    expect(row?.opt_out_reason).toBe('stop_reply');
+  });
+
+  it('applies on its retry a call whose processing failed, instead of taking the retry for a duplicate', async () => {
+    const [contact] = await db.sql<{ id: number }[]>`
+      insert into contacts (phone, opted_in_at, chat2desk_client_id)
+      values ('79005550033', ${clock.now()}, 777002) returning id`;
+    // The database refuses the opt-out once, as a failing disk or a lock time-out would (a sequence
+    // counts the attempts: it is not rolled back with the failed transaction).
+    await db.sql.unsafe(`
+      create sequence opt_out_attempts;
+      create function refuse_opt_out_once() returns trigger language plpgsql as $$
+      begin
+        if new.opted_out_at is not null and old.opted_out_at is null and nextval('opt_out_attempts') = 1 then
+          raise exception 'the database refused the write';
+        end if;
+        return new;
+      end $$;
+      create trigger refuse_opt_out before update on contacts
+        for each row execute function refuse_opt_out_once();`);
+    const payload = JSON.stringify({
+      hook_type: 'inbox',
+      message_id: 4402,
+      type: 'from_client',
+      text: 'STOP',
+      client_id: 777_002,
+    });
+
+    const failed = await post(`/webhooks/chat2desk/${secret}`, payload);
+    expect(failed.status).toBe(500);
+    const [recorded] = await db.sql`
+      select processed_at, error from webhook_events where chat2desk_message_id = 4402`;
+    expect(recorded).toEqual({ processed_at: null, error: 'the database refused the write' });
+    expect(
+      (await db.sql`select opted_out_at from contacts where id = ${contact!.id}`)[0]?.opted_out_at,
+    ).toBeNull();
+
+    // Chat2Desk tries again (10 s later): the database takes it this time, and the STOP is applied.
+    const retried = await post(`/webhooks/chat2desk/${secret}`, payload);
+    expect(retried.body).toMatchObject({ duplicate: false, optedOut: true });
+    const [after] = await db.sql`select opt_out_reason from contacts where id = ${contact!.id}`;
+    expect(after?.opt_out_reason).toBe('stop_reply');
+    const [event] = await db.sql`
+      select processed_at, error from webhook_events where chat2desk_message_id = 4402`;
+    expect(event).toEqual({ processed_at: clock.now(), error: null });
+    // …and a third delivery of it is a duplicate.
+    expect((await post(`/webhooks/chat2desk/${secret}`, payload)).body).toMatchObject({ duplicate: true });
+  });
+
   it('answers a wrong secret with 404 and stores nothing', async () => {
     const before = await db.sql`select count(*)::int as n from webhook_events`;
     const res = await post(

@@ -96,6 +96,7 @@ beforeAll(async () => {
     await engine.timekeeper!.tick();
     await settled();
     await engine.statusPoller!.pollOnce();
+    await engine.replyWatcher!.tick();
     await readApi();
     if (minute % SAMPLE_EVERY === 0) samples.push(await sample(minute));
   }

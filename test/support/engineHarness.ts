@@ -6,6 +6,7 @@ import { reconnectBackoffSeconds, type Sql } from '../../src/db/database.js';
 import { Chat2DeskGate } from '../../src/delivery/chat2deskGate.js';
 import { QuotaGuard } from '../../src/delivery/quotaGuard.js';
 import { SharedRateLimiter } from '../../src/delivery/rateLimiter.js';
+import { ReplyWatcher, type ReplyWatcherOptions } from '../../src/delivery/replyWatcher.js';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../../src/delivery/worker.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -23,12 +24,15 @@ export interface EngineHarness {
       safetyMarginMs?: number;
       /** The worker's own connection goes here instead of the test database (a proxy, say). */
       databaseUrl?: string;
+      /** Replies read by polling, as an engine without a web hook reads them, with these options. */
+      replyWatcher?: Partial<ReplyWatcherOptions>;
     },
   ): Promise<{
     worker: DeliveryWorker;
     gate: Chat2DeskGate;
     client: Chat2DeskClient;
     sql: Sql;
+    replies: ReplyWatcher | undefined;
   }>;
   close(): Promise<void>;
 }
@@ -77,13 +81,32 @@ export async function createEngineHarness(
       const gate = new Chat2DeskGate(limiter, quota);
       // As the engine does at start: learn the API mode (and so the quota) from api_info.
       await quota.syncFromApiInfo(await gate.callBeforeQuotaIsKnown(() => client.getApiInfo()));
-      const worker = new DeliveryWorker({ sql, client, gate, clock, whatsappDelayMs, ...workerOptions });
+      const replies = workerOptions.replyWatcher
+        ? new ReplyWatcher({
+            sql,
+            client,
+            gate,
+            clock,
+            monthlyQuota: async () => null,
+            ...workerOptions.replyWatcher,
+          })
+        : undefined;
+      const worker = new DeliveryWorker({
+        sql,
+        client,
+        gate,
+        clock,
+        whatsappDelayMs,
+        ...workerOptions,
+        ...(replies ? { replies } : {}),
+      });
       closers.push(async () => {
         await worker.stop();
+        await replies?.stop();
         await client.close();
         await sql.end({ timeout: 5 });
       });
-      return { worker, gate, client, sql };
+      return { worker, gate, client, sql, replies };
     },
     async close() {
       for (const close of closers.reverse()) await close();
