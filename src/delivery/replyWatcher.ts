@@ -125,7 +125,9 @@ export class ReplyWatcher {
    * every reply Chat2Desk held at `at` is then applied. Polls at once if none covers `at`; gives up
    * after checkWaitMs of real time (counted, logged) rather than hold a message for ever.
    */
-  async checkedSince(at: Date): Promise<void> {
+  async checkedSince(due: Date): Promise<void> {
+    // A poll can only cover what has happened: an instant ahead of the engine clock is covered by now.
+    const at = new Date(Math.min(due.getTime(), this.#o.clock.now().getTime()));
     if (this.#coveredUntil >= at.getTime()) return;
     const deadline = Date.now() + this.#o.checkWaitMs;
     for (;;) {

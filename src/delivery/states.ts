@@ -28,8 +28,9 @@ export const TRANSITIONS: Readonly<Record<DeliveryState, readonly DeliveryState[
   // waiting: for the WhatsApp new-client delay, a send window, the rate limit or a retry back-off.
   queued: ['waiting', 'sending', 'skipped', 'failed'],
   waiting: ['queued', 'waiting', 'sending', 'skipped', 'failed'],
-  // sending -> queued/waiting: recovery found that Chat2Desk has no such message, so it may go again.
-  sending: ['sent', 'waiting', 'queued', 'failed'],
+  // sending -> queued/waiting: recovery found that Chat2Desk has no such message, so it may go again;
+  // -> skipped: … but its campaign was cancelled meanwhile, so it may not.
+  sending: ['sent', 'waiting', 'queued', 'failed', 'skipped'],
   // failed after sent: the messenger reported it undeliverable (recipient_status).
   sent: ['delivered', 'read', 'failed'],
   delivered: ['read'],

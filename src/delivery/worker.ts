@@ -493,6 +493,11 @@ export class DeliveryWorker {
    * as `sending` counted its attempt then; one that failed before sending counts it now.
    */
   async #retry(d: ClaimedDelivery, cause: string, details?: Record<string, unknown>): Promise<void> {
+    // A send found not to have gone out, of a campaign cancelled meanwhile: no second try. (A pending
+    // delivery of a cancelled campaign was skipped by the cancel itself.)
+    if (d.state === 'sending' && (await campaignStatusOf(this.#o.sql, d.campaignId)) === 'cancelled') {
+      return this.#settle(d, 'skipped', REASONS.cancelled, {}, details);
+    }
     const attempts = d.state === 'sending' ? d.attempts : d.attempts + 1;
     if (attempts >= MAX_SEND_ATTEMPTS) {
       return this.#settle(d, 'failed', REASONS.attemptsExhausted(cause), { attempts }, details);
@@ -597,6 +602,11 @@ export class DeliveryWorker {
     }
     return limiter;
   }
+}
+
+async function campaignStatusOf(sql: Sql, campaignId: number): Promise<string | undefined> {
+  const [row] = await sql<{ status: string }[]>`select status from campaigns where id = ${campaignId}`;
+  return row?.status;
 }
 
 /** What a delivery needs once admitted: its text, its client, and the rate-limit permit it holds. */

@@ -238,6 +238,33 @@ describe('cancel and pause while messages wait for their pace', () => {
   });
 });
 
+describe('a send left in flight when its campaign is cancelled', () => {
+  it('is skipped as cancelled once Chat2Desk is found not to hold it, never sent again or left waiting', async () => {
+    h = await createEngineHarness();
+    await seedContacts(h.db.sql, { count: 2, list: 'vip' });
+    await knownToChat2Desk(h);
+    const cancelled = await campaign(h, 'vip');
+    await dueNow(h);
+    // A worker recorded `sending` and died before its request; then the campaign was cancelled.
+    await h.db.sql`
+      update deliveries d set state = 'sending', sending_at = ${h.clock.now()}, attempts = 1,
+        rendered_text = 'Hi there', chat2desk_client_id = c.chat2desk_client_id,
+        locked_by = 'dead-worker', locked_at = ${h.clock.now()}, lease_token = 1
+      from contacts c where c.id = d.contact_id and d.campaign_id = ${cancelled.id}`;
+    await cancelCampaign(h.db.sql, cancelled.id, { now: h.clock.now() });
+    h.clock.advance(10 * MINUTE);
+
+    const { worker } = await h.addWorker();
+    await worker.drain();
+
+    expect(await deliveryStates(h.db.sql, cancelled.id)).toEqual({ skipped: 2 });
+    const reasons = await h.db
+      .sql`select distinct reason from deliveries where campaign_id = ${cancelled.id}`;
+    expect(reasons).toEqual([{ reason: 'cancelled' }]);
+    expect(h.sandbox.state.messages.filter((m) => m.type === 'to_client')).toEqual([]);
+  });
+});
+
 describe('a delivery whose processing throws', () => {
   it('is retried with back-off and then failed with its reason, never left to be claimed for ever', async () => {
     h = await createEngineHarness();
