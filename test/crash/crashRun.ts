@@ -370,7 +370,7 @@ const control = (base: string, path: string, body: unknown) => controlSandbox(ba
 const getJson = (base: string, path: string) => readSandbox(base, TOKEN, path);
 
 /** The engine processes: workers in slots that are killed and restarted, and one scheduler left alone. */
-class Fleet {
+export class Fleet {
   kills = 0;
   starts = 0;
   readonly unexpected: CrashRunResult['unexpectedExits'] = [];
