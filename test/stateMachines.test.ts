@@ -134,7 +134,9 @@ describe('the delivery state machine', () => {
       for (const to of DELIVERY_STATES) {
         const d = await insertDelivery(from);
         const reason = to === 'failed' || to === 'skipped' ? 'because' : null;
-        const moved = await moveDeliveriesTo(db.sql, to, [{ id: d.id, to, reason, now }]);
+        const moved = await moveDeliveriesTo(db.sql, to, [
+          { id: d.id, to, reason, now, campaignId: d.campaignId },
+        ]);
         const allowed = TRANSITIONS[from].includes(to);
         expect(moved.has(d.id), `${from} -> ${to}`).toBe(allowed);
         await expectDeliveryMove(d, from, to, allowed, reason);
@@ -175,11 +177,27 @@ describe('the delivery state machine', () => {
     const d = await insertDelivery('queued');
     await db.sql`update deliveries set locked_by = 'w1', locked_at = ${now}, lease_token = 7 where id = ${d.id}`;
     const stale = await moveDeliveriesTo(db.sql, 'sending', [
-      { id: d.id, to: 'sending', reason: null, now, workerId: 'w1', leaseToken: '6' },
+      {
+        id: d.id,
+        to: 'sending',
+        reason: null,
+        now,
+        workerId: 'w1',
+        leaseToken: '6',
+        campaignId: d.campaignId,
+      },
     ]);
     expect(stale.size).toBe(0);
     const current = await moveDeliveriesTo(db.sql, 'sending', [
-      { id: d.id, to: 'sending', reason: null, now, workerId: 'w1', leaseToken: '7' },
+      {
+        id: d.id,
+        to: 'sending',
+        reason: null,
+        now,
+        workerId: 'w1',
+        leaseToken: '7',
+        campaignId: d.campaignId,
+      },
     ]);
     expect(current.size).toBe(1);
   });
@@ -188,7 +206,7 @@ describe('the delivery state machine', () => {
     for (const status of CAMPAIGN_STATUSES) {
       const campaignId = await insertCampaign(status);
       const d = await insertDelivery('queued', { campaignId });
-      await moveDeliveriesTo(db.sql, 'sending', [{ id: d.id, to: 'sending', reason: null, now }]);
+      await moveDeliveriesTo(db.sql, 'sending', [{ id: d.id, to: 'sending', reason: null, now, campaignId }]);
       await expectDeliveryMove(d, 'queued', 'sending', status === 'running', null);
     }
   });

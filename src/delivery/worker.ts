@@ -310,6 +310,7 @@ export class DeliveryWorker {
         now: sendingAt,
         workerId: this.workerId,
         leaseToken: d.leaseToken,
+        campaignId: d.campaignId,
         changes: { renderedText: text, chat2deskClientId: clientId, attempts: d.attempts + 1 },
       });
     } catch (error) {

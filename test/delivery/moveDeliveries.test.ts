@@ -9,6 +9,9 @@ afterEach(async () => {
   db = undefined;
 });
 
+/** The one campaign of a fresh test database: the deliveries' (a move to sending names it). */
+const CAMPAIGN = 1;
+
 /** n queued deliveries of one broadcast run, claimed by worker w1; returns their ids in order. */
 async function claimedDeliveries(sql: TestDatabase['sql'], n: number): Promise<string[]> {
   await sql`
@@ -39,12 +42,21 @@ describe('moveDeliveriesTo', () => {
         reason: null,
         now,
         workerId: 'w1',
+        campaignId: CAMPAIGN,
         changes: { renderedText: 'Hi one', chat2deskClientId: 101, attempts: 1 },
         details: { note: 'first' },
       },
-      { id: d2!, to: 'sending', reason: null, now, workerId: 'w1', changes: { attempts: 1 } },
-      { id: d3!, to: 'sending', reason: null, now, workerId: 'w2' }, // not w2's: refused
-      { id: d4!, to: 'sending', reason: null, now, workerId: 'w1' }, // skipped is final: refused
+      {
+        id: d2!,
+        to: 'sending',
+        reason: null,
+        now,
+        workerId: 'w1',
+        campaignId: CAMPAIGN,
+        changes: { attempts: 1 },
+      },
+      { id: d3!, to: 'sending', reason: null, now, workerId: 'w2', campaignId: CAMPAIGN }, // not w2's: refused
+      { id: d4!, to: 'sending', reason: null, now, workerId: 'w1', campaignId: CAMPAIGN }, // skipped is final: refused
     ]);
     expect([...moved].sort()).toEqual([d1, d2].sort());
 
@@ -138,7 +150,14 @@ describe('MoveBatcher', () => {
             ? { id, to: 'skipped', reason: 'opted_out', now, workerId: 'w1', changes: { release: true } }
             : i % 3 === 1
               ? { id, to: 'waiting', reason: 'retry:x', now, workerId: 'w1', changes: { nextAttemptAt: now } }
-              : { id, to: 'sending', reason: null, now, workerId: i === 59 ? 'other' : 'w1' },
+              : {
+                  id,
+                  to: 'sending',
+                  reason: null,
+                  now,
+                  workerId: i === 59 ? 'other' : 'w1',
+                  campaignId: CAMPAIGN,
+                },
         ),
       ),
     );

@@ -32,6 +32,11 @@ export async function moveDeliveriesTo(
 ): Promise<Set<string>> {
   if (moves.length === 0) return new Set();
   for (const from of options.from ?? []) assertTransition(from, to);
+  if (to === 'sending' && moves.some((m) => m.campaignId === undefined)) {
+    throw new TypeError(
+      'a move to sending names its campaign (campaignId): it goes out only while that one runs',
+    );
+  }
   const allowedFrom = options.from ? [...options.from] : statesLeadingTo(to);
   // One array parameter per column, unnested together (postgres.js types parameters loosely: `never`).
   const column = (pick: (m: MoveDelivery) => unknown) => moves.map((m) => pick(m) ?? null) as never;
@@ -71,16 +76,28 @@ export async function moveDeliveriesTo(
                              chat2desk_client_id, chat2desk_message_id, attempts, due_at, reminder_key,
                              contact_id, flags, n)
     ),
+    ${
+      to === 'sending'
+        ? sql`
+    -- A message goes out only while its campaign runs: the share lock waits for a pause or cancel
+    -- being committed, and re-reads the campaign after it, so none committed before this is missed.
+    running as (
+      select k.id from campaigns k
+      where k.id = any(${[...new Set(moves.map((m) => m.campaignId))] as never}::int[]) and k.status = 'running'
+      for share of k
+    ),`
+        : sql``
+    }
     before as (
       select d.id, d.state from deliveries d join input i on i.id = d.id
-      ${to === 'sending' ? sql`join campaigns k on k.id = d.campaign_id and k.status = 'running'` : sql``}
       where d.state = any(${allowedFrom}::delivery_state[])
         and (i.worker_id is null
              or d.locked_by = i.worker_id and (i.lease_token is null or d.lease_token = i.lease_token))
+        -- A scalar subquery, not a join: the rows are found by id, and only then checked (as a join,
+        -- with fresh statistics, it was planned as a walk of every pending delivery of the campaign).
+        ${to === 'sending' ? sql`and coalesce((select true from running r where r.id = d.campaign_id), false)` : sql``}
       order by d.id
-      -- A message goes out only while its campaign runs: the share lock waits for a pause or cancel
-      -- being committed, and re-reads the campaign after it, so none committed before this is missed.
-      for update of d ${to === 'sending' ? sql`for share of k` : sql``}
+      for update of d
     ),
     moved as (
       update deliveries d set

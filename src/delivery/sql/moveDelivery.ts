@@ -26,6 +26,8 @@ export interface MoveDelivery {
   workerId?: string;
   /** …under this claim: a later claim of the same delivery (even by this worker) has a new token. */
   leaseToken?: string;
+  /** The delivery's campaign: required for a move to `sending`, which needs it running. */
+  campaignId?: number;
   changes?: DeliveryChanges;
   details?: Record<string, unknown>;
 }
