@@ -31,8 +31,10 @@ export interface ReplyWatcherOptions {
   activeIntervalMs?: number;
   /** Engine time between polls otherwise. Default 60 s. */
   idleIntervalMs?: number;
-  /** The share of the monthly quota reply polls may spend. Default 0.1. */
+  /** The share of the monthly quota reply polls may spend, spread over the month. Default 0.1. */
   quotaShare?: number;
+  /** …plus this share of the requests the engine makes otherwise (sending earns polls). Default 0.05. */
+  sendShare?: number;
   /** The month's request quota; null when there is none (unlimited mode). */
   monthlyQuota: () => Promise<number | null>;
   /** Real time between looks at the cadence while started. Default 1 s. */
@@ -60,9 +62,9 @@ export interface ReplyWatcherCounts {
  * minute when idle, and right before a message whose due time no poll has covered yet (so a run's
  * first message waits for replies written before it was due). Polls are shared by every instance
  * through reply_polls (one polls per interval, the cursor survives restarts), go through the gate
- * (counted in the rate limit and the quota), and spend at most `quotaShare` of a finite monthly
- * quota: a token bucket refilled at that share over a month, idle polls keeping half of it for busy
- * times. A STOP is matched by Chat2Desk client id, else by the client's phone.
+ * (counted in the rate limit and the quota), and on a finite monthly quota spend a token bucket
+ * refilled with `quotaShare` of it over the month plus `sendShare` of the requests made for sending,
+ * idle polls keeping half of it for busy times. A STOP is matched by Chat2Desk client id, else by the client's phone.
  */
 export class ReplyWatcher {
   readonly counts: ReplyWatcherCounts = {
@@ -80,12 +82,15 @@ export class ReplyWatcher {
   #ticking: Promise<unknown> | undefined;
   /** The latest poll start known to have completed: replies up to it are applied. */
   #coveredUntil = 0;
+  /** The gate's requests (other than ours) already turned into tokens. */
+  #requestsCounted = 0;
 
   constructor(options: ReplyWatcherOptions) {
     this.#o = {
       activeIntervalMs: 5_000,
       idleIntervalMs: 60_000,
       quotaShare: 0.1,
+      sendShare: 0.05,
       tickMs: 1_000,
       checkWaitMs: 15_000,
       ...options,
@@ -264,14 +269,18 @@ export class ReplyWatcher {
   }
 
   /**
-   * The bucket for a finite quota: refilled at quotaShare of it over a month, holding a day's worth
-   * (at least 20 polls); idle polls keep half of it for the times messages are being sent.
+   * The bucket for a finite quota: refilled at quotaShare of it over a month and by sendShare of the
+   * other requests this instance made, holding a day's worth (at least 20 polls); idle polls keep half
+   * of it for the times messages are being sent.
    */
   async #budget(reason: PollReason): Promise<ReplyPollBudget | null> {
     const quota = await this.#o.monthlyQuota();
     if (quota === null) return null;
+    const others = this.#o.gate.requests - this.counts.requests;
+    const earned = Math.max(0, others - this.#requestsCounted) * this.#o.sendShare;
+    this.#requestsCounted = Math.max(this.#requestsCounted, others);
     const perMonth = quota * this.#o.quotaShare;
     const capacity = Math.max(20, perMonth / 30);
-    return { perMs: perMonth / MONTH_MS, capacity, keep: reason === 'idle' ? capacity / 2 : 0 };
+    return { perMs: perMonth / MONTH_MS, earned, capacity, keep: reason === 'idle' ? capacity / 2 : 0 };
   }
 }

@@ -194,10 +194,8 @@ describe('ReplyWatcher', () => {
     await seedContacts(h.db.sql, { count: 3, list: 'vip' });
     await knownToChat2Desk(h);
     // 1,000 requests a month: reply polls may take 100, 20 at most in the bucket, idle ones 10 of them.
-    const { replies } = await h.addWorker({
-      monthlyQuota: 1000,
-      replyWatcher: { monthlyQuota: async () => 1000 },
-    });
+    const parts = await h.addWorker({ monthlyQuota: 1000, replyWatcher: { monthlyQuota: async () => 1000 } });
+    const { replies } = parts;
     for (let i = 0; i < 20; i++) {
       await replies!.tick();
       h.clock.advance(MINUTE);
@@ -215,5 +213,13 @@ describe('ReplyWatcher', () => {
     }
     expect(replies!.counts.polls.active).toBe(10);
     expect(replies!.counts.requests).toBe(20);
+
+    // Sending earns polls: 5 % of the other requests, here 200 of them, are 10 more.
+    for (let i = 0; i < 200; i++) await parts.gate.call(() => parts.client.getApiInfo());
+    for (let i = 0; i < 15; i++) {
+      h.clock.advance(5 * SECOND);
+      await replies!.tick();
+    }
+    expect(replies!.counts.polls.active).toBe(20);
   });
 });

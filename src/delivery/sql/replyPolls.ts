@@ -12,6 +12,8 @@ export interface ReplyPollState {
 export interface ReplyPollBudget {
   /** Tokens added per millisecond of engine time. */
   perMs: number;
+  /** Tokens earned by this instance's other requests since it last added its share. */
+  earned: number;
   capacity: number;
   /** Tokens that must remain after this poll (idle polls keep half the bucket for busy times). */
   keep: number;
@@ -59,14 +61,23 @@ export async function beginReplyPoll(
       polledAt === undefined ||
       polledAt <= now.getTime() - options.intervalMs ||
       (options.coverSince !== undefined && polledAt < options.coverSince.getTime());
-    if (!due) return undefined;
-    // The bucket as it stands now: refilled for the engine time since it was last touched, capped.
+    // The bucket as it stands now: refilled for the engine time since it was last touched and by
+    // what this instance's sending earned, capped; written back whatever is decided.
     const elapsedMs = Math.max(0, now.getTime() - (row.refilled_at?.getTime() ?? now.getTime()));
-    const level = budget ? Math.min(budget.capacity, row.tokens + elapsedMs * budget.perMs) : row.tokens;
-    if (budget && level < budget.keep + 1) return 'budget' as const;
-    await tx`
-      update reply_polls set polled_at = ${now}, tokens = ${budget ? level - 1 : row.tokens}, refilled_at = ${now}
-      where name = ${name}`;
+    const level = budget
+      ? Math.min(budget.capacity, row.tokens + elapsedMs * budget.perMs + budget.earned)
+      : row.tokens;
+    const begins = due && (!budget || level >= budget.keep + 1);
+    if (budget || begins) {
+      await tx`
+        update reply_polls set
+          polled_at = ${begins ? now : row.polled_at},
+          tokens = ${begins && budget ? level - 1 : level},
+          refilled_at = ${now}
+        where name = ${name}`;
+    }
+    if (!due) return undefined;
+    if (!begins) return 'budget' as const;
     return { lastMessageId: row.last === null ? null : Number(row.last) };
   });
 }
