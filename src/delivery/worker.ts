@@ -1,39 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
-import { InvalidCampaignTransitionError } from '../campaigns/errors.js';
-import { changeCampaignStatus } from '../campaigns/lifecycle.js';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
-import { Chat2DeskAuthError, Chat2DeskError, Chat2DeskQuotaExhaustedError } from '../chat2desk/errors.js';
-import type { Transport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
-import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGate.js';
-import { ensureChat2DeskClient, type ResolvedChat2DeskClient } from './ensureChat2DeskClient.js';
-import { findAcceptedMessage } from './findAcceptedMessage.js';
+import type { Chat2DeskGate } from './chat2deskGate.js';
+import { DeliverySender } from './deliverySender.js';
 import { LeaseKeeper } from './leaseKeeper.js';
-import { DEFAULT_SAFETY_MARGIN_MS, type RatePermit, SharedRateLimiter } from './rateLimiter.js';
-import { renderDeliveryText } from './renderDeliveryText.js';
-import {
-  recipientTimeZone,
-  type SendTiming,
-  timingAfterWhatsAppDelay,
-  timingBeforeSend,
-} from './sendTiming.js';
+import { DEFAULT_SAFETY_MARGIN_MS } from './rateLimiter.js';
 import {
   type ClaimedDelivery,
-  campaignLimiterName,
   claimDueDeliveries,
   claimStaleSending,
   reclaimOwnDeliveries,
-  releaseDeliveries,
 } from './sql/claimDueDeliveries.js';
 import { MoveBatcher } from './sql/moveDeliveries.js';
-import type { MoveDelivery } from './sql/moveDelivery.js';
-import { REASONS } from './states.js';
 
 export interface DeliveryWorkerOptions {
   sql: Sql;
@@ -84,11 +67,9 @@ export interface WorkerFailureCounts {
 }
 
 /**
- * Claims due deliveries and takes each to a final or waiting state: consent re-checked, a reminder's
- * appointment and the campaign's send window checked (see sendTiming.ts), template rendered, Chat2Desk
- * client found or created, the WhatsApp new-client delay honoured, then the send
- * recorded as `sending` BEFORE the request and as `sent` after it. A delivery found in `sending`
- * later (a crash, a lost answer) is reconciled with Chat2Desk before it may be sent again.
+ * Claims due deliveries — fairly between campaigns, each claim with its own lease token — keeps their
+ * leases while it holds them, and hands each to its DeliverySender, which takes it to a final or
+ * waiting state. The running loop pipelines: it claims again as soon as half a batch is done.
  */
 export class DeliveryWorker {
   readonly workerId: string;
@@ -97,12 +78,11 @@ export class DeliveryWorker {
   > & {
     defaultTimezone: string;
   };
-  readonly #replies: DeliveryWorkerOptions['replies'];
+  readonly #sender: DeliverySender;
   readonly failures: WorkerFailureCounts = { campaignPause: 0, leaseRenewal: 0, processing: 0, claim: 0 };
   readonly #leases: LeaseKeeper;
   readonly #logger: Logger;
   readonly #limit: ReturnType<typeof pLimit>;
-  readonly #campaignLimiters = new Map<string, SharedRateLimiter>();
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
@@ -134,9 +114,15 @@ export class DeliveryWorker {
       realTime: options.realTime ?? Date.now,
       random: options.random ?? Math.random,
     };
-    this.#replies = options.replies;
     this.#limit = pLimit(this.#o.concurrency);
     this.#moves = new MoveBatcher(this.#o.sql);
+    this.#sender = new DeliverySender(this.#o, {
+      workerId: this.workerId,
+      logger: this.#logger,
+      moves: this.#moves,
+      replies: options.replies,
+      failures: this.failures,
+    });
     this.#leases = new LeaseKeeper({
       sql: this.#o.sql,
       clock: this.#o.clock,
@@ -218,7 +204,7 @@ export class DeliveryWorker {
   /** Processes one claimed delivery within the concurrency limit; never rejects. */
   #dispatch(d: ClaimedDelivery): Promise<void> {
     const done = this.#limit(() =>
-      this.#process(d).catch((error: unknown) => {
+      this.#sender.process(d).catch((error: unknown) => {
         this.failures.processing++;
         this.#logger.error({ err: error, deliveryId: d.id }, 'delivery processing failed');
         // The database went away mid-way: this worker takes the claim up again once it answers.
@@ -282,337 +268,4 @@ export class DeliveryWorker {
     });
     this.#wake = undefined;
   }
-
-  /**
-   * Everything up to the send, then the send: no wait happens in `sending`. The delivery takes its
-   * admission (its campaign's pace, within a short horizon, the quota and the account's rate limit)
-   * while still queued or waiting; then one statement records `sending`, if this claim still holds
-   * and the campaign still runs; only after that commit does the request start.
-   */
-  async #process(d: ClaimedDelivery): Promise<void> {
-    if (d.state === 'sending') return this.#reconcile(d, 'recovered');
-    let ready: ReadyToSend | undefined;
-    try {
-      ready = await this.#prepare(d);
-    } catch (error) {
-      return this.#handleFailure(d, error, 'prepare');
-    }
-    if (!ready) return;
-    const { text, clientId, permit } = ready;
-
-    const sendingAt = this.#o.clock.now();
-    let recorded: boolean;
-    try {
-      recorded = await this.#moves.move({
-        id: d.id,
-        to: 'sending',
-        reason: null,
-        now: sendingAt,
-        workerId: this.workerId,
-        leaseToken: d.leaseToken,
-        campaignId: d.campaignId,
-        changes: { renderedText: text, chat2deskClientId: clientId, attempts: d.attempts + 1 },
-      });
-    } catch (error) {
-      await permit.release();
-      throw error;
-    }
-    if (!recorded) {
-      // Cancelled, opted out, paused or taken over meanwhile: no request. A claim still ours (its
-      // campaign paused) is let go; the others were moved by whoever took them.
-      await permit.release();
-      await releaseDeliveries(this.#o.sql, [d], this.workerId);
-      return;
-    }
-    this.#logStateChange(d, 'sending', null);
-    const sending: ClaimedDelivery = {
-      ...d,
-      state: 'sending',
-      attempts: d.attempts + 1,
-      sendingAt,
-      renderedText: text,
-      chat2deskClientId: clientId,
-    };
-
-    let messageId: number | null;
-    try {
-      const answer = await whileHolding(permit, () =>
-        this.#o.client.sendMessage({
-          clientId: Number(clientId),
-          text,
-          transport: d.transport as Transport,
-          ...(d.channelId !== null ? { channelId: d.channelId } : {}),
-        }),
-      );
-      messageId = answer.message_id ?? null;
-    } catch (error) {
-      // Ambiguous (no answer), or not a Chat2Desk answer at all: only reconciliation may decide.
-      if (!(error instanceof Chat2DeskError) || error.ambiguous) {
-        return this.#reconcile(sending, error instanceof Chat2DeskError ? error.code : 'unexpected_error');
-      }
-      return this.#handleFailure(sending, error, 'send');
-    }
-    await this.#move(sending, 'sent', null, { chat2deskMessageId: messageId, release: true });
-  }
-
-  /**
-   * The checks and waits before a send, each settling the delivery when it says "not now": consent,
-   * timing, the template, the Chat2Desk client and the WhatsApp delay, replies read since it was due,
-   * then admission. Returns what the send needs, or undefined when the delivery was settled.
-   */
-  async #prepare(d: ClaimedDelivery): Promise<ReadyToSend | undefined> {
-    const now = this.#o.clock.now();
-    if (d.optedOutAt) return void (await this.#settle(d, 'skipped', REASONS.optedOut));
-    if (d.requireOptIn && !d.optedInAt) return void (await this.#settle(d, 'skipped', REASONS.noConsent));
-
-    const timezone = recipientTimeZone(d, this.#o.defaultTimezone);
-    const timing = timingBeforeSend(d, now, timezone);
-    if (timing.action !== 'send') return void (await this.#holdBack(d, timing));
-
-    const rendered = renderDeliveryText(d, timezone);
-    if (!rendered.ok) {
-      return void (await this.#settle(d, 'skipped', REASONS.missingVariable(rendered.missingVariable)));
-    }
-
-    let client: ResolvedChat2DeskClient;
-    try {
-      const resolved = await ensureChat2DeskClient(
-        {
-          sql: this.#o.sql,
-          client: this.#o.client,
-          gate: this.#o.gate,
-          logger: this.#logger,
-          clock: this.#o.clock,
-        },
-        d,
-        now,
-      );
-      if (!resolved) {
-        return void (await this.#settle(d, 'failed', REASONS.rejectedByChat2Desk('client_not_found')));
-      }
-      client = resolved;
-    } catch (error) {
-      return void (await this.#handleFailure(d, error, 'create_client'));
-    }
-
-    if (d.transport === 'whatsapp' && client.whatsappAddedAt) {
-      const allowedAt = new Date(client.whatsappAddedAt.getTime() + this.#o.whatsappDelayMs);
-      const delayed = timingAfterWhatsAppDelay(d, allowedAt, this.#o.clock.now());
-      if (delayed.action !== 'send') {
-        return void (await this.#holdBack(d, delayed, { chat2deskClientId: client.clientId }));
-      }
-    }
-
-    // A STOP that reached Chat2Desk before this message was due is applied first (and skips it).
-    await this.#replies?.checkedSince(d.dueAt);
-
-    let admission: Awaited<ReturnType<Chat2DeskGate['admitMessage']>>;
-    try {
-      admission = await this.#o.gate.admitMessage(this.#campaignLimiter(d), this.#o.admissionHorizonMs);
-    } catch (error) {
-      return void (await this.#handleFailure(d, error, 'admit'));
-    }
-    if ('notBefore' in admission) {
-      // The campaign's pace has no slot soon: back to waiting for it, the worker free for others.
-      const waitMs = Math.max(0, admission.notBefore - this.#o.realTime());
-      const nextAttemptAt = new Date(this.#o.clock.now().getTime() + waitMs);
-      return void (await this.#settle(d, 'waiting', REASONS.rateLimited, {
-        nextAttemptAt,
-        chat2deskClientId: client.clientId,
-      }));
-    }
-    return { text: rendered.text, clientId: client.clientId, permit: admission.permit };
-  }
-
-  /** A send whose outcome is unknown: did Chat2Desk accept it? Only a clear "no" allows sending again. */
-  async #reconcile(d: ClaimedDelivery, cause: string): Promise<void> {
-    if (!d.chat2deskClientId || d.renderedText === null || !d.sendingAt) {
-      // Recorded as sending without the means to have sent: nothing can have gone out.
-      return this.#retry(d, cause);
-    }
-    let found: Awaited<ReturnType<typeof findAcceptedMessage>>;
-    try {
-      found = await findAcceptedMessage(
-        { client: this.#o.client, gate: this.#o.gate, sql: this.#o.sql },
-        {
-          id: d.id,
-          chat2deskClientId: d.chat2deskClientId,
-          renderedText: d.renderedText,
-          sendingAt: d.sendingAt,
-        },
-      );
-    } catch (error) {
-      // Still unknown: the lease runs out and reconciliation is tried again; never a blind resend.
-      this.#logger.warn({ err: error, deliveryId: d.id }, 'could not reconcile a send; will try again');
-      return;
-    }
-    if (found) {
-      await this.#move(
-        d,
-        'sent',
-        null,
-        { chat2deskMessageId: found.id, release: true },
-        { reconciled: cause },
-      );
-    } else {
-      await this.#retry(d, cause, { reconciled: 'not_found' });
-    }
-  }
-
-  async #handleFailure(d: ClaimedDelivery, error: unknown, step: string): Promise<void> {
-    if (error instanceof QuotaGuardError || error instanceof Chat2DeskQuotaExhaustedError) {
-      await this.#pauseCampaign(d, 'quota_guard');
-      return this.#putBack(d);
-    }
-    if (error instanceof Chat2DeskAuthError) {
-      await this.#pauseCampaign(d, 'chat2desk_auth');
-      return this.#putBack(d);
-    }
-    if (error instanceof Chat2DeskError && error.retryable) return this.#retry(d, error.code);
-    if (error instanceof Chat2DeskError) {
-      return this.#settle(
-        d,
-        'failed',
-        REASONS.rejectedByChat2Desk(error.apiMessage ?? error.code),
-        {},
-        { step },
-      );
-    }
-    // The database: the claim is taken up again once it answers (see #dispatch).
-    if (isDatabaseUnavailable(error)) throw error;
-    // Anything else is our own fault: recorded with its message, retried with back-off, then failed,
-    // never left to be claimed again and again without an outcome.
-    this.failures.processing++;
-    this.#logger.error({ err: error, deliveryId: d.id, step }, 'delivery failed unexpectedly');
-    const message = error instanceof Error ? error.message : String(error);
-    if (d.state === 'sending') return this.#reconcile(d, 'unexpected_error');
-    return this.#retry(d, 'internal_error', { step, error: message.slice(0, 500) });
-  }
-
-  /**
-   * Transient trouble: wait with back-off, or fail once the attempts are spent. A delivery recorded
-   * as `sending` counted its attempt then; one that failed before sending counts it now.
-   */
-  async #retry(d: ClaimedDelivery, cause: string, details?: Record<string, unknown>): Promise<void> {
-    // A send found not to have gone out, of a campaign cancelled meanwhile: no second try. (A pending
-    // delivery of a cancelled campaign was skipped by the cancel itself.)
-    if (d.state === 'sending' && (await campaignStatusOf(this.#o.sql, d.campaignId)) === 'cancelled') {
-      return this.#settle(d, 'skipped', REASONS.cancelled, {}, details);
-    }
-    const attempts = d.state === 'sending' ? d.attempts : d.attempts + 1;
-    if (attempts >= MAX_SEND_ATTEMPTS) {
-      return this.#settle(d, 'failed', REASONS.attemptsExhausted(cause), { attempts }, details);
-    }
-    const next = new Date(
-      this.#o.clock.now().getTime() + retryDelayMs(Math.max(1, attempts), this.#o.random),
-    );
-    await this.#settle(d, 'waiting', REASONS.retry(cause), { nextAttemptAt: next, attempts }, details);
-  }
-
-  /** Back to the queue unsent, untouched by attempts: its campaign is paused and will resume it. */
-  async #putBack(d: ClaimedDelivery): Promise<void> {
-    if (d.state === 'sending') {
-      await this.#move(d, 'queued', null, { release: true, attempts: Math.max(0, d.attempts - 1) });
-    } else {
-      await releaseDeliveries(this.#o.sql, [d], this.workerId);
-    }
-  }
-
-  /** Pauses the campaign for the quota or the token; a failure to do so is logged and counted. */
-  async #pauseCampaign(d: ClaimedDelivery, reason: string): Promise<void> {
-    try {
-      await changeCampaignStatus(this.#o.sql, d.campaignId, 'paused', {
-        reason,
-        now: this.#o.clock.now(),
-        from: ['scheduled', 'running'],
-      });
-      this.#logger.warn({ campaignId: d.campaignId, reason }, 'campaign paused');
-    } catch (error) {
-      // Already paused or cancelled (by another worker or a person): nothing to add.
-      if (error instanceof InvalidCampaignTransitionError) return;
-      this.failures.campaignPause++;
-      this.#logger.error({ err: error, campaignId: d.campaignId, reason }, 'could not pause the campaign');
-    }
-  }
-
-  /** Not now: skipped for good, or waiting (with the claim let go) until the given instant. */
-  #holdBack(
-    d: ClaimedDelivery,
-    timing: Exclude<SendTiming, { action: 'send' }>,
-    changes: MoveDelivery['changes'] = {},
-  ): Promise<void> {
-    if (timing.action === 'skip') return this.#settle(d, 'skipped', timing.reason, changes);
-    return this.#settle(d, 'waiting', timing.reason, { ...changes, nextAttemptAt: timing.until });
-  }
-
-  #settle(
-    d: ClaimedDelivery,
-    to: 'waiting' | 'skipped' | 'failed',
-    reason: string,
-    changes: MoveDelivery['changes'] = {},
-    details?: Record<string, unknown>,
-  ): Promise<void> {
-    return this.#move(d, to, reason, { ...changes, release: true }, details);
-  }
-
-  async #move(
-    d: ClaimedDelivery,
-    to: MoveDelivery['to'],
-    reason: string | null,
-    changes: MoveDelivery['changes'],
-    details?: Record<string, unknown>,
-  ): Promise<void> {
-    const moved = await this.#moves.move({
-      id: d.id,
-      to,
-      reason,
-      now: this.#o.clock.now(),
-      workerId: this.workerId,
-      leaseToken: d.leaseToken,
-      changes,
-      ...(details ? { details } : {}),
-    });
-    if (!moved) this.#logger.warn({ deliveryId: d.id, to }, 'delivery moved by someone else first');
-    else this.#logStateChange(d, to, reason);
-  }
-
-  /** One debug line per state change: enough to follow a delivery, cheap when debug is off. */
-  #logStateChange(d: ClaimedDelivery, to: MoveDelivery['to'], reason: string | null): void {
-    if (!this.#logger.isLevelEnabled('debug')) return;
-    this.#logger.debug(
-      { deliveryId: d.id, campaignId: d.campaignId, from: d.state, to, reason },
-      'delivery state',
-    );
-  }
-
-  #campaignLimiter(d: ClaimedDelivery): SharedRateLimiter | undefined {
-    if (!d.rateLimitPerSecond) return undefined;
-    // Keyed by the rate too: a stored rate is fixed once a campaign runs, but a new instance may read another.
-    const key = `${d.campaignId}:${d.rateLimitPerSecond}`;
-    let limiter = this.#campaignLimiters.get(key);
-    if (!limiter) {
-      limiter = new SharedRateLimiter({
-        sql: this.#o.sql,
-        name: campaignLimiterName(d.campaignId),
-        perSecond: d.rateLimitPerSecond,
-        safetyMarginMs: this.#o.rateMarginMs,
-        longestRequestMs: this.#o.client.longestRequestMs,
-        now: this.#o.realTime,
-      });
-      this.#campaignLimiters.set(key, limiter);
-    }
-    return limiter;
-  }
-}
-
-async function campaignStatusOf(sql: Sql, campaignId: number): Promise<string | undefined> {
-  const [row] = await sql<{ status: string }[]>`select status from campaigns where id = ${campaignId}`;
-  return row?.status;
-}
-
-/** What a delivery needs once admitted: its text, its client, and the rate-limit permit it holds. */
-interface ReadyToSend {
-  text: string;
-  clientId: string;
-  permit: RatePermit;
 }
