@@ -215,9 +215,9 @@ describe('schema.prisma and the migrations', () => {
     await p.webhookEvent.update({ where: { dedupeKey: 'message:1' }, data: { processedAt: at } });
     const limiter = await p.rateLimiter.update({
       where: { name: 'chat2desk' },
-      data: { theoreticalArrivalMs: 1_795_000_000_000n },
+      data: { theoreticalArrivalMs: 1_795_000_000_000.5 },
     });
-    expect(limiter.theoreticalArrivalMs).toBe(1_795_000_000_000n);
+    expect(limiter.theoreticalArrivalMs).toBe(1_795_000_000_000.5);
 
     // read back across relations
     const full = await p.delivery.findUniqueOrThrow({
