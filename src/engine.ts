@@ -271,7 +271,7 @@ async function registerWebhook(options: {
   if (!config.publicUrl) {
     logger.info(
       'PUBLIC_URL is not set: client replies (STOP) are polled every 5 s while sending and every minute ' +
-        'otherwise (at most 10 % of a limited monthly quota); delivery statuses within a small request budget',
+        'otherwise (on a limited quota, within a budget of its own); delivery statuses within a small request budget',
     );
     return false;
   }

@@ -181,30 +181,42 @@ describe('a slow campaign beside a fast one', () => {
   });
 });
 
+/** A campaign paced at 4/s to `count` known contacts, a worker's loop on it, `sent` of them out. */
+async function pacedCampaignUnderWay(harness: EngineHarness, count: number, sent: number) {
+  await seedContacts(harness.db.sql, { count, list: 'vip' });
+  await knownToChat2Desk(harness);
+  const paced = await campaign(harness, 'vip', { rateLimit: { perSecond: 4 } });
+  await dueNow(harness);
+  const { worker } = await harness.addWorker({ idlePollMs: 20 });
+  followRealTime(harness.clock, 1);
+  worker.start();
+  await eventually(async () => (await deliveryStates(harness.db.sql, paced.id)).sent! >= sent, 30_000);
+  return paced;
+}
+
+/** Deliveries of the campaign in `sending` right now. */
+async function sendingNow(harness: EngineHarness, campaignId: number): Promise<number> {
+  const [row] = await harness.db.sql<{ n: number }[]>`
+    select count(*)::int as n from deliveries where campaign_id = ${campaignId} and state = 'sending'`;
+  return row!.n;
+}
+
 describe('cancel and pause while messages wait for their pace', () => {
   it('starts no request of a campaign once its cancel has committed, and reports what went out', async () => {
     h = await createEngineHarness();
-    await seedContacts(h.db.sql, { count: 20, list: 'vip' });
-    await knownToChat2Desk(h);
-    const paced = await campaign(h, 'vip', { rateLimit: { perSecond: 4 } });
-    await dueNow(h);
-    const { worker } = await h.addWorker({ idlePollMs: 20 });
-    followRealTime(h.clock, 1);
-    worker.start();
-    await eventually(async () => (await deliveryStates(h!.db.sql, paced.id)).sent! >= 3, 30_000);
+    const paced = await pacedCampaignUnderWay(h, 20, 3);
 
     await cancelCampaign(h.db.sql, paced.id, { now: h.clock.now() });
     const afterCancel = messagesTo(h).size;
-    const [inFlight] = await h.db.sql<{ n: number }[]>`
-      select count(*)::int as n from deliveries where campaign_id = ${paced.id} and state = 'sending'`;
+    const inFlight = await sendingNow(h, paced.id);
     // Longer than any admission may wait (the 1 s horizon), so a late send would have shown.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     await eventually(async () => (await openDeliveries(h!, paced.id)) === 0, 30_000);
 
     const sent = messagesTo(h).size;
     // Nothing waits in `sending`: only requests under way (one per seat of the pace, 4) can be there.
-    expect(inFlight!.n).toBeLessThanOrEqual(4);
-    expect(sent - afterCancel).toBeLessThanOrEqual(inFlight!.n);
+    expect(inFlight).toBeLessThanOrEqual(4);
+    expect(sent - afterCancel).toBeLessThanOrEqual(inFlight);
     const states = await deliveryStates(h.db.sql, paced.id);
     expect(states.sent).toBe(sent);
     expect(states.skipped).toBe(20 - sent);
@@ -212,22 +224,14 @@ describe('cancel and pause while messages wait for their pace', () => {
 
   it('starts no request while paused, and sends each recipient once after the resume', async () => {
     h = await createEngineHarness();
-    await seedContacts(h.db.sql, { count: 12, list: 'vip' });
-    await knownToChat2Desk(h);
-    const paced = await campaign(h, 'vip', { rateLimit: { perSecond: 4 } });
-    await dueNow(h);
-    const { worker } = await h.addWorker({ idlePollMs: 20 });
-    followRealTime(h.clock, 1);
-    worker.start();
-    await eventually(async () => (await deliveryStates(h!.db.sql, paced.id)).sent! >= 2, 30_000);
+    const paced = await pacedCampaignUnderWay(h, 12, 2);
 
     await pauseCampaign(h.db.sql, paced.id, { now: h.clock.now() });
     const atPause = messagesTo(h).size;
-    const [inFlight] = await h.db.sql<{ n: number }[]>`
-      select count(*)::int as n from deliveries where campaign_id = ${paced.id} and state = 'sending'`;
+    const inFlight = await sendingNow(h, paced.id);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(inFlight!.n).toBeLessThanOrEqual(4);
-    expect(messagesTo(h).size - atPause).toBeLessThanOrEqual(inFlight!.n);
+    expect(inFlight).toBeLessThanOrEqual(4);
+    expect(messagesTo(h).size - atPause).toBeLessThanOrEqual(inFlight);
     const whilePaused = await deliveryStates(h.db.sql, paced.id);
     expect(whilePaused.sending ?? 0).toBe(0);
 
