@@ -18,8 +18,9 @@ export type Admission = { permit: RatePermit } | { notBefore: number };
 
 /**
  * Every request to Chat2Desk passes here first: it waits for a seat of the account's shared rate
- * limit (and of the campaign's own, if it has one) and takes one request of the monthly quota, so no
- * caller can forget either. The seats are held until the request is over: `call` does both.
+ * limit and takes one request of the monthly quota, so no caller can forget either (a message also
+ * keeps to its campaign's pace: admitMessage). The seats are held until the request is over: `call`
+ * does both.
  */
 export class Chat2DeskGate {
   #requests = 0;
@@ -37,32 +38,30 @@ export class Chat2DeskGate {
    * Waits until one request may go out now; throws QuotaGuardError when the quota says no. Release
    * the permit once the request's answer, or its failure, has come back.
    */
-  async admit(extraLimiter?: Limiter): Promise<RatePermit> {
+  async admit(): Promise<RatePermit> {
     if (!(await this.quota.tryReserve())) throw new QuotaGuardError();
-    return this.#acquire(extraLimiter);
+    return this.#acquire();
   }
 
   /**
    * Admission for a message: the campaign's own pace first, waiting at most `withinMs` for it (else
-   * `notBefore`, and nothing is spent), then one request of the quota (QuotaGuardError when it says
-   * no), then the account's shared rate limit. The caller records `sending` only once it holds the
-   * permit, and sends only once that is recorded.
+   * `notBefore`, and nothing is spent), then admit(): the quota and the account's rate limit. The
+   * caller records `sending` only once it holds the permit, and sends only once that is recorded.
    */
   async admitMessage(campaign: PacingLimiter | undefined, withinMs: number): Promise<Admission> {
     const paced = campaign ? await campaign.tryAcquire(withinMs) : undefined;
     if (paced && 'notBefore' in paced) return paced;
+    let account: RatePermit;
     try {
-      if (!(await this.quota.tryReserve())) throw new QuotaGuardError();
-      const account = await this.limiter.acquire();
-      this.#requests++;
-      if (!paced) return { permit: account };
-      return {
-        permit: { release: async () => void (await Promise.all([account.release(), paced.release()])) },
-      };
+      account = await this.admit();
     } catch (error) {
       await paced?.release();
       throw error;
     }
+    if (!paced) return { permit: account };
+    return {
+      permit: { release: async () => void (await Promise.all([account.release(), paced.release()])) },
+    };
   }
 
   /**
@@ -73,22 +72,14 @@ export class Chat2DeskGate {
     return whileHolding(await this.#acquire(), request);
   }
 
-  async call<T>(request: () => Promise<T>, extraLimiter?: Limiter): Promise<T> {
-    return whileHolding(await this.admit(extraLimiter), request);
+  async call<T>(request: () => Promise<T>): Promise<T> {
+    return whileHolding(await this.admit(), request);
   }
 
-  async #acquire(extraLimiter?: Limiter): Promise<RatePermit> {
-    const extra = extraLimiter ? await extraLimiter.acquire() : undefined;
-    let account: RatePermit;
-    try {
-      account = await this.limiter.acquire();
-    } catch (error) {
-      await extra?.release();
-      throw error;
-    }
+  async #acquire(): Promise<RatePermit> {
+    const account = await this.limiter.acquire();
     this.#requests++;
-    if (!extra) return account;
-    return { release: async () => void (await Promise.all([account.release(), extra.release()])) };
+    return account;
   }
 }
 

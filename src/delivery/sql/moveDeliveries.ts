@@ -17,7 +17,7 @@ const SETS = {
 } as const;
 
 /**
- * The delivery writer: many single-delivery moves (see moveDelivery) to the same state in one
+ * The delivery writer: many single-delivery moves (MoveDelivery) to the same state in one
  * statement. Each delivery moves only from a state leading there in the transition table (narrowed
  * to `from` when given, each of whose edges is asserted), and only if it is its worker's (the claim's
  * lease token, when given); each gets its own reason, columns and event-log row. A move to `sending`

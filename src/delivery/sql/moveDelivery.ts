@@ -1,6 +1,4 @@
-import type { Sql } from '../../db/database.js';
 import type { DeliveryState } from '../states.js';
-import { moveDeliveriesTo } from './moveDeliveries.js';
 
 /** Columns a state change may set besides state, reason and the state's timestamp. */
 export interface DeliveryChanges {
@@ -30,13 +28,4 @@ export interface MoveDelivery {
   campaignId?: number;
   changes?: DeliveryChanges;
   details?: Record<string, unknown>;
-}
-
-/**
- * Moves one delivery along an edge of the state machine and appends the change to the event log, in
- * one statement. Returns false when the delivery was not in a state leading to `to` (or not this
- * worker's): someone else moved it first, and the caller must not act as if it had.
- */
-export async function moveDelivery(sql: Sql, move: MoveDelivery): Promise<boolean> {
-  return (await moveDeliveriesTo(sql, move.to, [move])).has(move.id);
 }
