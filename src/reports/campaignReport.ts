@@ -49,6 +49,11 @@ export interface CampaignReport {
     accepted: number;
     delivered: number;
     read: number;
+    /**
+     * Accepted and still `sent`: no delivered, read or failed status yet. Null where the transport
+     * does not report delivery (there `sent` is final, not awaiting).
+     */
+    awaitingStatus: number | null;
     failed: number;
     skipped: number;
   };
@@ -56,10 +61,15 @@ export interface CampaignReport {
   byChannel: Array<StateBreakdown & { channelId: number | null }>;
   /** Sent per minute (by `sent_at`), minutes without a send left out. */
   sendRate: MinuteSends[];
-  /** delivered-or-read / accepted; null where the transport does not report delivery or nothing was sent. */
+  /**
+   * delivered-or-read / accepted; null where the transport does not report delivery, nothing was sent,
+   * or no accepted message has a status yet. A lower bound while some still await one (see ratesFinal).
+   */
   deliveryRate: number | null;
   /** read / accepted; null as deliveryRate. */
   readRate: number | null;
+  /** True when no accepted message awaits a status, or the rates do not apply: false means "so far". */
+  ratesFinal: boolean;
   /** Due → sent, in milliseconds (for reminders: how late they went out); null when nothing was sent. */
   latencyMs: { p50: number; p95: number; max: number } | null;
   /** The first REPORT_FAILURE_LIMIT failed or skipped deliveries, earliest first. */
@@ -146,7 +156,9 @@ export async function campaignReport(
 
   const { byTransport, byChannel } = breakdowns(breakdownRows);
   const transportReportsDelivery = TRANSPORTS_REPORTING_DELIVERY.includes(campaign.transport);
-  const rated = transportReportsDelivery && outcomes.accepted > 0;
+  const awaitingStatus = transportReportsDelivery ? outcomes.awaitingStatus : null;
+  // With no status fetched yet every message is still `sent`: a rate of 0 would read "nobody got it".
+  const rated = transportReportsDelivery && outcomes.accepted > outcomes.awaitingStatus;
   return {
     campaignId,
     runId: options.runId ?? null,
@@ -165,6 +177,7 @@ export async function campaignReport(
       accepted: outcomes.accepted,
       delivered: outcomes.delivered,
       read: outcomes.read,
+      awaitingStatus,
       failed: counts.failed ?? 0,
       skipped: counts.skipped ?? 0,
     },
@@ -173,6 +186,7 @@ export async function campaignReport(
     sendRate,
     deliveryRate: rated ? ratio(outcomes.delivered, outcomes.accepted) : null,
     readRate: rated ? ratio(outcomes.read, outcomes.accepted) : null,
+    ratesFinal: (awaitingStatus ?? 0) === 0,
     latencyMs:
       outcomes.latencyP50 === null
         ? null

@@ -40,16 +40,24 @@ export function formatCampaignReport(report: CampaignReport): string {
   return lines.join('\n');
 }
 
+/** Delivery and read rates on a transport that reports delivery: unknown, so far, or final. */
+function formatRates(report: CampaignReport): string {
+  const rates = `delivery rate ${formatPercent(report.deliveryRate)}, read rate ${formatPercent(report.readRate)}`;
+  if (report.ratesFinal) return rates;
+  const awaiting = `(${report.totals.awaitingStatus} of ${report.totals.accepted} awaiting a status)`;
+  if (report.deliveryRate === null) return `delivery rate unknown / pending ${awaiting}`;
+  return (
+    `delivery rate ${formatPercent(report.deliveryRate)} so far, ` +
+    `read rate ${formatPercent(report.readRate)} so far ${awaiting}`
+  );
+}
+
 function formatOutcomes(report: CampaignReport): string[] {
   const lines = [
     `  accepted by Chat2Desk ${report.totals.accepted}, pending ${report.totals.pending}, ` +
       `failed ${report.totals.failed}, skipped ${report.totals.skipped}`,
   ];
-  if (report.transportReportsDelivery) {
-    lines.push(
-      `  delivery rate ${formatPercent(report.deliveryRate)}, read rate ${formatPercent(report.readRate)}`,
-    );
-  }
+  if (report.transportReportsDelivery) lines.push(`  ${formatRates(report)}`);
   if (report.latencyMs) {
     const { p50, p95, max } = report.latencyMs;
     const label = report.kind === 'reminder' ? 'late by (due → sent)' : 'due → sent';

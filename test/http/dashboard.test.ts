@@ -78,6 +78,22 @@ async function sentCampaign(name: string, transport = 'viber'): Promise<number> 
   return id;
 }
 
+/** A viber campaign with one delivery per state given, each accepted by Chat2Desk. */
+async function acceptedCampaign(name: string, states: string[]): Promise<number> {
+  const id = await insertCampaign(db.sql, { name, transport: 'viber' });
+  const run = await insertRun(db.sql, id, DUE);
+  for (const [i, state] of states.entries()) {
+    await insertDelivery(db.sql, id, run, {
+      phone: `7902${String(id).padStart(3, '0')}${String(i).padStart(4, '0')}`,
+      state,
+      reason: state === 'failed' ? 'undeliverable' : null,
+      dueAt: DUE,
+      sentAt: '2026-11-27T10:00:20Z',
+    });
+  }
+  return id;
+}
+
 describe('the campaign list at /', () => {
   it('lists campaigns with their state and a progress bar', async () => {
     const id = await sentCampaign('Autumn sale');
@@ -165,6 +181,44 @@ describe('the campaign page', () => {
 
     expect(page).toContain('data-notice="no-delivery-reports"');
     expect(page).toContain('data-total="deliveryRate">n/a<');
+    expect(page).not.toContain('data-total="awaitingStatus"');
+  });
+
+  it('shows the rates as unknown / pending, with the count awaiting, before any status was fetched', async () => {
+    const id = await acceptedCampaign('Not fetched', ['sent', 'sent', 'sent']);
+
+    const page = await (await get(`/campaigns/${id}`)).text();
+
+    expect(page).toContain(
+      'data-total="deliveryRate">unknown / pending</div><div class="note">3 awaiting a status<',
+    );
+    expect(page).toContain(
+      'data-total="readRate">unknown / pending</div><div class="note">3 awaiting a status<',
+    );
+    expect(page).toContain('data-total="awaitingStatus">3<');
+    expect(page).not.toMatch(/data-total="(deliveryRate|readRate)">0\.0%</);
+  });
+
+  it('marks the rates "so far" while some messages await a status', async () => {
+    const id = await sentCampaign('So far');
+
+    const page = await (await get(`/campaigns/${id}`)).text();
+
+    expect(page).toContain(
+      'data-total="deliveryRate">50.0%</div><div class="note">so far · 1 awaiting a status<',
+    );
+    expect(page).toContain('data-total="awaitingStatus">1<');
+  });
+
+  it('shows the plain rates once every accepted message has a status', async () => {
+    const id = await acceptedCampaign('All fetched', ['delivered', 'read', 'read', 'failed']);
+
+    const page = await (await get(`/campaigns/${id}`)).text();
+
+    expect(page).toContain('data-total="deliveryRate">75.0%</div></div>');
+    expect(page).toContain('data-total="readRate">50.0%</div></div>');
+    expect(page).toContain('data-total="awaitingStatus">0<');
+    expect(page).not.toContain('awaiting a status');
   });
 
   it('shows one run on its own with ?run=', async () => {

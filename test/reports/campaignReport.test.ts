@@ -106,6 +106,7 @@ describe('campaignReport for a whole campaign', () => {
       accepted: 6,
       delivered: 3,
       read: 2,
+      awaitingStatus: 2,
       failed: 2,
       skipped: 2,
     });
@@ -203,7 +204,13 @@ describe('campaignReport for one run', () => {
     expect(report.runId).toBe(firstRun);
     expect(report.total).toBe(10);
     expect(report.counts).toMatchObject({ sent: 1, sending: 0, read: 2 });
-    expect(report.totals).toMatchObject({ accepted: 5, delivered: 3, read: 2, pending: 2 });
+    expect(report.totals).toMatchObject({
+      accepted: 5,
+      delivered: 3,
+      read: 2,
+      awaitingStatus: 1,
+      pending: 2,
+    });
     expect(report.deliveryRate).toBe(0.6);
     expect(report.readRate).toBe(0.4);
     // 30, 60, 70, 120, 150 s: p95 four fifths of the way from 120 to 150.
@@ -238,8 +245,75 @@ describe('campaignReport where the transport does not report delivery', () => {
     expect(report.transportReportsDelivery).toBe(false);
     expect(report.deliveryRate).toBeNull();
     expect(report.readRate).toBeNull();
+    expect(report.totals.awaitingStatus).toBeNull();
+    expect(report.ratesFinal).toBe(true);
     expect(report.latencyMs).toEqual({ p50: 2000, p95: 2000, max: 2000 });
     expect(formatCampaignReport(report)).toContain('does not report delivery on whatsapp');
+    expect(formatCampaignReport(report)).not.toContain('awaiting a status');
+  });
+});
+
+/** A viber campaign whose one run holds a delivery per state given, each accepted by Chat2Desk. */
+async function acceptedCampaign(name: string, states: string[]): Promise<number> {
+  const id = await insertCampaign(db.sql, { name, transport: 'viber' });
+  const run = await insertRun(db.sql, id, DAY1);
+  for (const [i, state] of states.entries()) {
+    await insertDelivery(db.sql, id, run, {
+      phone: `7904${String(id).padStart(3, '0')}${String(i).padStart(4, '0')}`,
+      state,
+      reason: state === 'failed' ? 'undeliverable' : null,
+      dueAt: DAY1,
+      sentAt: at(DAY1, '10:00:05'),
+    });
+  }
+  return id;
+}
+
+describe('campaignReport while delivery statuses are still awaited', () => {
+  it('gives no rate, rather than 0 %, when no accepted message has a status yet', async () => {
+    const id = await acceptedCampaign('Not fetched yet', ['sent', 'sent', 'sent']);
+
+    const report = await campaignReport(db.sql, id);
+
+    expect(report.totals).toMatchObject({ accepted: 3, delivered: 0, awaitingStatus: 3 });
+    expect(report.deliveryRate).toBeNull();
+    expect(report.readRate).toBeNull();
+    expect(report.ratesFinal).toBe(false);
+  });
+
+  it('gives the rates over every accepted message, as a lower bound, while some still await a status', async () => {
+    // 3 delivered, 1 read, 1 reported undeliverable (a status too), 5 still sent.
+    const states = [
+      'delivered',
+      'delivered',
+      'delivered',
+      'read',
+      'failed',
+      'sent',
+      'sent',
+      'sent',
+      'sent',
+      'sent',
+    ];
+    const id = await acceptedCampaign('Partly fetched', states);
+
+    const report = await campaignReport(db.sql, id);
+
+    expect(report.totals).toMatchObject({ accepted: 10, delivered: 4, read: 1, awaitingStatus: 5 });
+    expect(report.deliveryRate).toBe(0.4);
+    expect(report.readRate).toBe(0.1);
+    expect(report.ratesFinal).toBe(false);
+  });
+
+  it('calls the rates final once every accepted message has a status', async () => {
+    const id = await acceptedCampaign('All fetched', ['delivered', 'read', 'failed']);
+
+    const report = await campaignReport(db.sql, id);
+
+    expect(report.totals.awaitingStatus).toBe(0);
+    expect(report.deliveryRate).toBeCloseTo(2 / 3, 10);
+    expect(report.readRate).toBeCloseTo(1 / 3, 10);
+    expect(report.ratesFinal).toBe(true);
   });
 });
 
@@ -253,6 +327,7 @@ describe('campaignReport edge cases', () => {
       latencyMs: null,
       deliveryRate: null,
       readRate: null,
+      ratesFinal: true,
       sendRate: [],
       failures: [],
     });
@@ -290,9 +365,50 @@ describe('formatCampaignReport', () => {
     const text = formatCampaignReport(await campaignReport(db.sql, viber));
     expect(text).toMatch(/^Campaign \d+ "Viber promo" \(viber\): running/);
     expect(text).toContain('accepted by Chat2Desk 6, pending 3, failed 2, skipped 2');
-    expect(text).toContain('delivery rate 50.0%, read rate 33.3%');
+    expect(text).toContain('delivery rate 50.0% so far, read rate 33.3% so far (2 of 6 awaiting a status)');
     expect(text).toContain('due → sent: p50 1m 5s, p95 2m 22.5s, max 2m 30s');
     expect(text).toContain('at most 2 a minute');
     expect(text).toContain('79001110006     failed   attempts_exhausted:timeout');
+  });
+
+  it('says the rates are unknown, with the count awaiting, when no status was fetched yet', async () => {
+    const text = formatCampaignReport(
+      await campaignReport(db.sql, await acceptedCampaign('Printed unknown', ['sent', 'sent'])),
+    );
+    expect(text).toContain('  delivery rate unknown / pending (2 of 2 awaiting a status)\n');
+    expect(text).not.toContain('0.0%');
+  });
+
+  it('marks the rates "so far" while some messages await a status', async () => {
+    const states = [
+      'delivered',
+      'delivered',
+      'delivered',
+      'read',
+      'failed',
+      'sent',
+      'sent',
+      'sent',
+      'sent',
+      'sent',
+    ];
+    const text = formatCampaignReport(
+      await campaignReport(db.sql, await acceptedCampaign('Printed so far', states)),
+    );
+    expect(text).toContain(
+      '  delivery rate 40.0% so far, read rate 10.0% so far (5 of 10 awaiting a status)\n',
+    );
+  });
+
+  it('prints the plain rates once none awaits a status', async () => {
+    const text = formatCampaignReport(
+      await campaignReport(
+        db.sql,
+        await acceptedCampaign('Printed final', ['delivered', 'read', 'failed', 'read']),
+      ),
+    );
+    expect(text).toContain('  delivery rate 75.0%, read rate 50.0%\n');
+    expect(text).not.toContain('so far');
+    expect(text).not.toContain('awaiting');
   });
 });

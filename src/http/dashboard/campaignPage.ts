@@ -11,6 +11,17 @@ function stat(label: string, value: string | number, field: string, note?: strin
   }</div>`;
 }
 
+/** A rate tile that says "unknown / pending" rather than 0 % while statuses have not been fetched. */
+function rateStat(label: string, rate: number | null, field: string, report: CampaignReport): SafeHtml {
+  if (!report.transportReportsDelivery) {
+    return stat(label, formatPercent(rate), field, `${report.transport} does not report it`);
+  }
+  if (report.ratesFinal) return stat(label, formatPercent(rate), field);
+  const awaiting = `${report.totals.awaitingStatus} awaiting a status`;
+  if (rate === null) return stat(label, 'unknown / pending', field, awaiting);
+  return stat(label, formatPercent(rate), field, `so far · ${awaiting}`);
+}
+
 function actionButton(
   campaignId: number,
   action: string,
@@ -100,7 +111,6 @@ ${more > 0 ? html`<p class="muted" style="margin:10px 0 0">The first ${report.fa
 export function campaignPage(report: CampaignReport, csrf: string): SafeHtml {
   const csvHref = `/campaigns/${report.campaignId}/recipients.csv${report.runId === null ? '' : `?run=${report.runId}`}`;
   const latency = report.latencyMs;
-  const rateNote = report.transportReportsDelivery ? undefined : `${report.transport} does not report it`;
   return html`<p class="sub" style="margin-bottom:6px"><a href="/">Campaigns</a> / #${report.campaignId}${
     report.runId === null ? '' : html` / run #${report.runId}`
   }</p>
@@ -118,8 +128,13 @@ ${stat('Sent', report.totals.accepted, 'accepted', 'accepted by Chat2Desk')}
 ${stat('Pending', report.totals.pending, 'pending', 'queued, waiting or sending')}
 ${stat('Failed', report.totals.failed, 'failed')}
 ${stat('Skipped', report.totals.skipped, 'skipped')}
-${stat('Delivery rate', formatPercent(report.deliveryRate), 'deliveryRate', rateNote)}
-${stat('Read rate', formatPercent(report.readRate), 'readRate', rateNote)}
+${rateStat('Delivery rate', report.deliveryRate, 'deliveryRate', report)}
+${rateStat('Read rate', report.readRate, 'readRate', report)}
+${
+  report.totals.awaitingStatus === null
+    ? ''
+    : stat('Awaiting status', report.totals.awaitingStatus, 'awaitingStatus', 'accepted, no status yet')
+}
 ${stat(
   report.kind === 'reminder' ? 'Late by (p50)' : 'Due → sent (p50)',
   latency ? formatDuration(latency.p50) : '—',
