@@ -187,6 +187,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
           gate,
           clock,
           logger,
+          phoneRegion: config.phoneRegion,
           monthlyQuota: async () => {
             const usage = await quota.usage();
             return usage.mode === 'unlimited' ? null : (usage.quota ?? 0);
@@ -233,6 +234,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         db,
         apiToken: config.http.apiToken,
         defaultTimezone: config.defaultTimezone,
+        phoneRegion: config.phoneRegion,
         chat2desk: { client, gate, whatsappDelayMs: config.whatsappNewClientDelayMs },
         metrics: { registry },
         dashboard: true,

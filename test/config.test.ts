@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       http: { port: 3000, apiToken: undefined },
       publicUrl: undefined,
       defaultTimezone: 'UTC',
+      phoneRegion: 'RU',
       logLevel: undefined,
     });
   });
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
       API_TOKEN: 'api-secret',
       PUBLIC_URL: 'https://broadcaster.example.com',
       DEFAULT_TIMEZONE: 'Europe/Moscow',
+      DEFAULT_PHONE_REGION: 'kz',
       LOG_LEVEL: 'debug',
     });
     expect(config).toMatchObject({
@@ -66,6 +68,7 @@ describe('loadConfig', () => {
       http: { port: 8080, apiToken: 'api-secret' },
       publicUrl: 'https://broadcaster.example.com',
       defaultTimezone: 'Europe/Moscow',
+      phoneRegion: 'KZ',
       logLevel: 'debug',
     });
   });
@@ -83,6 +86,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://localhost/db', /postgres/],
     ['DEFAULT_TIMEZONE', 'Mars/Olympus', /IANA/],
     ['LOG_LEVEL', 'loud', /one of/],
+    ['DEFAULT_PHONE_REGION', 'Russia', /two-letter country code/],
+    ['DEFAULT_PHONE_REGION', 'XX', /two-letter country code/],
     ['CHAT2DESK_RATE_MARGIN_MS', '1500', /at most 1000/],
     ['DELIVERY_LEASE_MS', '59999', /at least 4 × CHAT2DESK_TIMEOUT_MS \(60000\), got 59999/],
   ])('refuses %s=%s, naming the variable', (variable, value, reason) => {

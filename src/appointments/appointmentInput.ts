@@ -1,5 +1,5 @@
-import { isIanaTimeZone } from '../campaigns/timeZones.js';
 import { BroadcasterError } from '../errors.js';
+import { isIanaTimeZone } from '../time/timeZones.js';
 
 export const APPOINTMENT_STATUSES = ['booked', 'cancelled', 'rescheduled'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];

@@ -35,6 +35,14 @@ export interface UpsertedAppointment {
   contactId: number;
   /** False: an appointment with this external id existed and was updated (or was already so). */
   created: boolean;
+  /** The line of the same import that wrote this appointment before (an external id repeated in a file). */
+  earlierLine?: number;
+}
+
+/** Which import wrote a batch, and from which line each input (parallel to the inputs) came. */
+export interface ImportProvenance {
+  importId: number;
+  lines: readonly number[];
 }
 
 /**
@@ -43,20 +51,26 @@ export interface UpsertedAppointment {
  * A phone no contact has yet makes a contact, without consent. What an input leaves out (timezone,
  * status, attributes) keeps its stored value; an active appointment whose time changes without a
  * status given becomes `rescheduled`. Within one batch a repeated external id counts once, its last
- * occurrence winning; the result has one entry per external id, in order of first appearance.
+ * occurrence winning; the result has one entry per external id, in order of first appearance. With
+ * `provenance` (a CSV import), each appointment records the import and line that wrote it, and one
+ * the same import wrote before says at which line.
  */
 export async function upsertAppointments(
   sql: Sql,
   inputs: AppointmentInput[],
-  options: { now: Date },
+  options: { now: Date; provenance?: ImportProvenance },
 ): Promise<UpsertedAppointment[]> {
   const issues = appointmentInputIssues(inputs);
   if (issues.length > 0) throw new AppointmentInputError(issues);
-  const byExternalId = new Map<string, AppointmentInput>();
-  for (const input of inputs) byExternalId.set(input.externalId, input);
+  const byExternalId = new Map<string, { input: AppointmentInput; line: number | null }>();
+  inputs.forEach((input, index) => {
+    byExternalId.set(input.externalId, { input, line: options.provenance?.lines[index] ?? null });
+  });
   if (byExternalId.size === 0) return [];
   const { now } = options;
-  const rows = [...byExternalId.values()].map((input) => ({
+  const importId = options.provenance?.importId ?? null;
+  const rows = [...byExternalId.values()].map(({ input, line }) => ({
+    import_line: line,
     external_id: input.externalId,
     phone: input.phone,
     starts_at: input.startsAt.toISOString(),
@@ -76,6 +90,12 @@ export async function upsertAppointments(
       order by i.phone, i.contact_name nulls last
       on conflict (phone) do update set name = excluded.name, updated_at = excluded.updated_at
         where contacts.name is null and excluded.name is not null`;
+    const earlier =
+      importId === null
+        ? []
+        : await tx<{ external_id: string; import_line: number }[]>`
+            select external_id, import_line from appointments
+            where import_id = ${importId} and external_id = any(${rows.map((r) => r.external_id)}::text[])`;
     const changed = await tx<{ external_id: string; created: boolean }[]>`
       with input as (
         select i.external_id, c.id as contact_id, i.starts_at,
@@ -84,22 +104,29 @@ export async function upsertAppointments(
                  when a.id is null then 'booked'
                  when a.status <> 'cancelled' and a.starts_at <> i.starts_at then 'rescheduled'
                  else a.status end) as status,
-               coalesce(i.attributes, a.attributes, '{}'::jsonb) as attributes
+               coalesce(i.attributes, a.attributes, '{}'::jsonb) as attributes, i.import_line
         from jsonb_to_recordset(${batch}) as i(external_id text, phone text, starts_at timestamptz,
-               timezone_given boolean, timezone text, status appointment_status, attributes jsonb)
+               timezone_given boolean, timezone text, status appointment_status, attributes jsonb,
+               import_line int)
         join contacts c on c.phone = i.phone
         left join appointments a on a.external_id = i.external_id
       )
-      insert into appointments (external_id, contact_id, starts_at, timezone, status, attributes, created_at, updated_at)
-      select external_id, contact_id, starts_at, timezone, status, attributes, ${now}, ${now}
+      insert into appointments (external_id, contact_id, starts_at, timezone, status, attributes,
+                                import_id, import_line, created_at, updated_at)
+      select external_id, contact_id, starts_at, timezone, status, attributes,
+             ${importId}::int, import_line, ${now}, ${now}
       from input order by external_id
       on conflict (external_id) do update set
         contact_id = excluded.contact_id, starts_at = excluded.starts_at, timezone = excluded.timezone,
-        status = excluded.status, attributes = excluded.attributes, updated_at = excluded.updated_at
-      where (appointments.contact_id, appointments.starts_at, appointments.timezone, appointments.status,
-             appointments.attributes)
-        is distinct from (excluded.contact_id, excluded.starts_at, excluded.timezone, excluded.status,
-                          excluded.attributes)
+        status = excluded.status, attributes = excluded.attributes,
+        import_id = excluded.import_id, import_line = excluded.import_line,
+        -- What was written last is always recorded; the time of the last change only when something changed.
+        updated_at = case
+          when (appointments.contact_id, appointments.starts_at, appointments.timezone, appointments.status,
+                appointments.attributes)
+            is distinct from (excluded.contact_id, excluded.starts_at, excluded.timezone, excluded.status,
+                              excluded.attributes)
+          then excluded.updated_at else appointments.updated_at end
       returning external_id, (xmax = 0) as created`;
     const stored = await tx<{ external_id: string; id: number; contact_id: number }[]>`
       select external_id, id, contact_id from appointments
@@ -112,14 +139,17 @@ export async function upsertAppointments(
     );
     const created = new Set(changed.filter((c) => c.created).map((c) => c.external_id));
     const ids = new Map(stored.map((a) => [a.external_id, a]));
+    const earlierLines = new Map(earlier.map((e) => [e.external_id, e.import_line]));
     return rows.map((row) => {
       const appointment = ids.get(row.external_id);
       if (!appointment) throw new Error(`appointment ${row.external_id} vanished while being stored`);
+      const earlierLine = earlierLines.get(row.external_id);
       return {
         externalId: row.external_id,
         id: appointment.id,
         contactId: appointment.contact_id,
         created: created.has(row.external_id),
+        ...(earlierLine === undefined ? {} : { earlierLine }),
       };
     });
   });

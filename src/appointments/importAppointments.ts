@@ -1,10 +1,11 @@
-import { isIanaTimeZone, parseIsoWithOffset } from '../campaigns/timeZones.js';
 import { attributeCells, type CsvColumnSpec, type CsvColumns } from '../contacts/csvHeader.js';
 import { type ImportProgress, type RowResult, runCsvImport } from '../contacts/csvImport.js';
 import type { CsvInput } from '../contacts/csvReader.js';
 import type { ImportReport, ImportRowError } from '../contacts/importReport.js';
-import { normalisePhone } from '../contacts/phone.js';
+import { normalisePhone, type PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
+import { parseIsoWithOffset } from '../time/timeZones.js';
+import { readTimeZone } from '../time/zoneNames.js';
 import { appointmentInputIssues } from './appointmentInput.js';
 import {
   APPOINTMENT_STATUSES,
@@ -33,6 +34,10 @@ const COLUMN_OF_FIELD: Record<keyof AppointmentInput, AppointmentColumn | undefi
 
 export interface ImportAppointmentsOptions {
   now: Date;
+  /** DEFAULT_PHONE_REGION: where a phone without its country code is read. */
+  phoneRegion: PhoneRegion;
+  /** The file's name, or "api", for the import's record. */
+  source?: string;
   /** Called after every batch (and once at the end) with the rows and bytes read so far. */
   onProgress?: (progress: ImportProgress) => void;
   /** Rows per upsertAppointments call (default IMPORT_BATCH_SIZE). */
@@ -45,8 +50,9 @@ export interface ImportAppointmentsOptions {
  * other column as an appointment attribute), streaming, through upsertAppointments a batch at a time:
  * contacts are created for unknown phones (without consent) and reminders are scheduled or moved.
  * An empty status, timezone or attribute set keeps what is stored (a new appointment is `booked`).
- * A bad row is reported with its line and column and never stops the others. An external id
- * repeated in the file: the later row wins, taking the earlier row's values for what it leaves out.
+ * A bad row is reported with its line and column and never stops the others; a time zone that cannot
+ * be read is left out with a warning. An external id repeated in the file: the later row wins, taking
+ * the earlier row's values for what it leaves out, and is reported with both lines.
  *
  * Throws CsvImportError (nothing imported) when the file is empty, its header is unreadable, names a
  * column twice or lacks external_id, phone or starts_at.
@@ -56,45 +62,72 @@ export async function importAppointmentsCsv(
   input: CsvInput,
   options: ImportAppointmentsOptions,
 ): Promise<ImportReport> {
-  const { now } = options;
+  const { now, phoneRegion } = options;
   return runCsvImport(
+    sql,
     input,
     {
+      kind: 'appointments',
       columns: APPOINTMENT_COLUMNS,
-      readRow: readAppointmentRow,
+      keyColumn: 'external_id',
+      readRow: (row, columns) => readAppointmentRow(row, columns, phoneRegion),
       key: (row) => row.externalId,
       applyInOrder: (earlier, later) => ({ ...earlier, ...definedFields(later) }),
-      writeBatch: async (rows) => {
-        const stored = await upsertAppointments(sql, rows, { now });
+      repeatRule: APPOINTMENT_REPEAT_RULE,
+      writeBatch: async (rows, importId) => {
+        const stored = await upsertAppointments(
+          sql,
+          rows.map((r) => r.row),
+          { now, provenance: { importId, lines: rows.map((r) => r.line) } },
+        );
         const inserted = stored.filter((appointment) => appointment.created).length;
-        return { inserted, updated: stored.length - inserted };
+        const lines = new Map(rows.map((r) => [r.row.externalId, r.line]));
+        const repeats = stored.flatMap((a) =>
+          a.earlierLine === undefined
+            ? []
+            : [{ line: lines.get(a.externalId) ?? 0, key: a.externalId, earlierLine: a.earlierLine }],
+        );
+        return { inserted, updated: stored.length - inserted, repeats };
       },
     },
-    options,
+    {
+      now,
+      ...(options.source === undefined ? {} : { source: options.source }),
+      ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    },
   );
 }
+
+/** What an external id repeated in a file does, as the report says it. */
+export const APPOINTMENT_REPEAT_RULE =
+  "the later row wins; what it leaves empty keeps the earlier row's value";
 
 function readAppointmentRow(
   row: { line: number; cells: string[] },
   columns: CsvColumns<AppointmentColumn>,
+  phoneRegion: PhoneRegion,
 ): RowResult<AppointmentInput> {
   const { line, cells } = row;
   const errors: ImportRowError[] = [];
+  const warnings: ImportRowError[] = [];
   const cell = (column: AppointmentColumn) => {
     const index = columns.known[column];
     return index === undefined ? '' : (cells[index] ?? '');
   };
-  const fail = (column: AppointmentColumn, reason: string) => {
+  const problem = (column: AppointmentColumn, reason: string): ImportRowError => {
     const value = cell(column);
     const name = columns.names[columns.known[column]!] ?? column;
-    errors.push(value === '' ? { line, column: name, reason } : { line, column: name, value, reason });
+    return value === '' ? { line, column: name, reason } : { line, column: name, value, reason };
   };
+  const fail = (column: AppointmentColumn, reason: string) => errors.push(problem(column, reason));
 
   const externalId = cell('external_id');
   if (externalId === '') fail('external_id', 'the external id is empty');
 
-  const phone = normalisePhone(cell('phone'));
+  const phone = normalisePhone(cell('phone'), { region: phoneRegion });
   if (!phone.ok) fail('phone', phone.message);
+  else if (phone.note) warnings.push(problem('phone', phone.note));
 
   const startsAt = readStartsAt(cell('starts_at'));
   if (!(startsAt instanceof Date)) fail('starts_at', startsAt);
@@ -104,9 +137,11 @@ function readAppointmentRow(
     fail('status', `expected one of ${APPOINTMENT_STATUSES.join(', ')}`);
   }
 
-  const timezone = cell('timezone');
-  if (timezone !== '' && !isIanaTimeZone(timezone)) {
-    fail('timezone', 'not an IANA time zone name such as Europe/Moscow');
+  let timezone = '';
+  if (cell('timezone') !== '') {
+    const zone = readTimeZone(cell('timezone'));
+    if (zone.ok) timezone = zone.zone;
+    else warnings.push(problem('timezone', `${zone.reason}: the cell was left out`));
   }
 
   if (!phone.ok || !(startsAt instanceof Date) || errors.length > 0) return { ok: false, errors };
@@ -126,7 +161,7 @@ function readAppointmentRow(
     if (column) fail(column, `${issue.field} ${issue.message}`);
     else errors.push({ line, reason: `${issue.field} ${issue.message}` });
   }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: input };
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: input, warnings };
 }
 
 function readStartsAt(text: string): Date | string {

@@ -1,5 +1,5 @@
 import { parse, validateDetailed } from 'node-cron';
-import { daysInMonth } from './timeZones.js';
+import { daysInMonth } from '../time/timeZones.js';
 
 /**
  * A cron expression in node-cron's grammar (5 fields, or 6 with seconds first; names such as MON and

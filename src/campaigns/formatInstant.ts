@@ -1,4 +1,4 @@
-import { wallClockAt } from './timeZones.js';
+import { wallClockAt } from '../time/timeZones.js';
 
 /**
  * Formats an instant in a time zone and locale with a small CLDR-style pattern:

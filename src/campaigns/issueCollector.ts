@@ -1,5 +1,5 @@
+import { isIanaTimeZone } from '../time/timeZones.js';
 import type { CampaignDefinitionIssue } from './errors.js';
-import { isIanaTimeZone } from './timeZones.js';
 
 /** Gathers every problem in a definition instead of stopping at the first, with typed readers. */
 export class IssueCollector {

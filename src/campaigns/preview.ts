@@ -1,4 +1,5 @@
 import { ContactNotFoundError, phoneDigits } from '../contacts/contacts.js';
+import type { PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { CampaignNotFoundError } from './errors.js';
 import { buildTemplateContext, compileTemplate } from './template.js';
@@ -25,6 +26,8 @@ export interface PreviewOptions {
   /** The contact's phone as people write it; absent: a sample contact of the audience. */
   phone?: string;
   now: Date;
+  /** DEFAULT_PHONE_REGION: where `phone` is read when written without its country code. */
+  phoneRegion: PhoneRegion;
   /** DEFAULT_TIMEZONE: for contacts and campaigns without a zone. */
   defaultTimezone?: string;
 }
@@ -76,7 +79,7 @@ export async function previewCampaign(
   const campaign = await loadCampaign(sql, campaignId);
   let contact: PreviewContact | undefined;
   if (options.phone !== undefined) {
-    const phone = phoneDigits(options.phone);
+    const phone = phoneDigits(options.phone, options.phoneRegion);
     contact = await findContactByPhone(sql, phone);
     if (!contact) throw new ContactNotFoundError({ phone });
   } else {

@@ -1,6 +1,6 @@
 import type Handlebars from 'handlebars';
+import { isIanaTimeZone } from '../time/timeZones.js';
 import { formatInstant } from './formatInstant.js';
-import { isIanaTimeZone } from './timeZones.js';
 
 /**
  * A value a template needs is absent (or unusable, e.g. not a date) for this contact. Helper

@@ -1,9 +1,9 @@
+import { parseIsoWithOffset } from '../time/timeZones.js';
 import { cronProblem } from './cron.js';
 import type { CampaignKind, SendWindow, ValidateOptions } from './definition.js';
 import { parseDuration } from './durations.js';
 import type { IssueCollector } from './issueCollector.js';
 import { type CampaignSchedule, nextRunAfter } from './schedule.js';
-import { parseIsoWithOffset } from './timeZones.js';
 
 // The fields that say when a campaign sends: its schedule, reminder offsets and send window.
 

@@ -41,7 +41,7 @@ const COMMANDS: Record<string, Command> = {
     run: sandboxCommand,
   },
   contacts: {
-    summary: 'import contacts from a CSV file',
+    summary: 'import contacts from a CSV file; normalize stored phones',
     help: contactsHelp,
     logLevel: 'warn',
     run: contactsCommand,

@@ -13,6 +13,8 @@ export interface ProgressOptions {
   mode: 'auto' | 'off';
   /** How `done` and `total` read: a count, or bytes (shown as KB, MB…). Default count. */
   unit?: 'count' | 'bytes';
+  /** What `items` of an update counts (e.g. "rows"): shown with how many a second since the start. */
+  itemName?: string;
   /** Plain (non-terminal) output: at most one line this often. Default 2000 ms. */
   plainEveryMs?: number;
   /** Real time in ms, for throttling only. Default Date.now. */
@@ -23,8 +25,10 @@ export interface ProgressUpdate {
   done: number;
   /** Unknown (null) while it cannot be told: the bar then shows only the count. */
   total: number | null;
-  /** Shown after the numbers, e.g. "12,000 rows" or "paused". */
+  /** Shown after the numbers, e.g. "paused". */
   detail?: string;
+  /** Things done so far, when they are not what `done` measures (rows of a file read by bytes). */
+  items?: number;
 }
 
 export interface Progress {
@@ -53,8 +57,18 @@ export function createProgress(options: ProgressOptions): Progress {
   let last: ProgressUpdate | undefined;
   let drawn = false;
   let lastPlain = '';
+  const startedAt = now();
+  const withRate = (update: ProgressUpdate): ProgressUpdate => {
+    if (options.itemName === undefined || update.items === undefined) return update;
+    const seconds = (now() - startedAt) / 1000;
+    const rate =
+      seconds > 0 ? ` (${formatCount(Math.round(update.items / seconds))} ${options.itemName}/s)` : '';
+    const items = `${formatCount(update.items)} ${options.itemName}${rate}`;
+    return { ...update, detail: update.detail ? `${items}  ${update.detail}` : items };
+  };
 
-  const draw = (update: ProgressUpdate) => {
+  const draw = (latest: ProgressUpdate) => {
+    const update = withRate(latest);
     if (tty) {
       const width = Math.max(20, (stream.columns ?? 80) - 1);
       stream.write(`\r${progressLine(label, update, { unit }).slice(0, width).padEnd(width)}`);

@@ -1,3 +1,4 @@
+import { DEFAULT_PHONE_REGION, type PhoneRegion, phoneRegion } from '../contacts/phone.js';
 import { ConfigError } from '../errors.js';
 
 /** The engine's configuration, parsed and validated once at start-up. Nothing else reads process.env. */
@@ -22,6 +23,8 @@ export interface EngineConfig {
   http: { port: number; apiToken: string | undefined };
   publicUrl: string | undefined;
   defaultTimezone: string;
+  /** DEFAULT_PHONE_REGION: where a phone written without its country code is read (`9161234567` in RU). */
+  phoneRegion: PhoneRegion;
   /** Undefined when LOG_LEVEL is not set: each command picks its own default. */
   logLevel: LogLevel | undefined;
 }
@@ -59,6 +62,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     },
     publicUrl: read.url('PUBLIC_URL', ['http:', 'https:']),
     defaultTimezone: read.timezone('DEFAULT_TIMEZONE') ?? 'UTC',
+    phoneRegion: read.phoneRegion('DEFAULT_PHONE_REGION') ?? DEFAULT_PHONE_REGION,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS),
   };
 }
@@ -131,6 +135,17 @@ class EnvReader {
       throw new ConfigError(name, `"${raw}" is not an IANA time zone (e.g. Europe/Moscow)`);
     }
     return raw;
+  }
+
+  /** A country code (ISO 3166 alpha-2) whose numbering plan libphonenumber-js has. */
+  phoneRegion(name: string): PhoneRegion | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const region = phoneRegion(raw);
+    if (region === null) {
+      throw new ConfigError(name, `expected a two-letter country code such as RU or KZ, got "${raw}"`);
+    }
+    return region;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {

@@ -1,7 +1,7 @@
-import { isIanaTimeZone } from '../campaigns/timeZones.js';
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
-import { normalisePhone } from './phone.js';
+import { isIanaTimeZone } from '../time/timeZones.js';
+import { normalisePhone, type PhoneRegion } from './phone.js';
 
 /**
  * Contacts, one by one: the CRUD behind the HTTP API and the command line. Bulk intake is the CSV
@@ -54,8 +54,13 @@ export interface ContactFilter {
   /** Only members of the list with this name. */
   list?: string;
   consent?: Consent;
-  /** Digits match the start of the phone; anything else a part of the name (case-insensitive). */
+  /**
+   * A whole phone (as people write it) matches that contact; other digits match the start of the
+   * stored phone; anything else a part of the name (case-insensitive).
+   */
   search?: string;
+  /** Where a phone searched for without its country code is read. */
+  phoneRegion: PhoneRegion;
 }
 
 export class ContactNotFoundError extends BroadcasterError {
@@ -115,9 +120,9 @@ function withConsent(row: ContactRow): Contact {
   return { ...row, consent };
 }
 
-/** A phone as the user wrote it, as stored; a ContactInputError at `path` when it cannot be. */
-export function phoneDigits(raw: string, path = 'phone'): string {
-  const phone = normalisePhone(raw);
+/** A phone as the user wrote it, as stored (E.164 digits); a ContactInputError at `path` when it cannot be. */
+export function phoneDigits(raw: string, region: PhoneRegion, path = 'phone'): string {
+  const phone = normalisePhone(raw, { region });
   if (!phone.ok) throw new ContactInputError([{ path, message: phone.message }]);
   return phone.digits;
 }
@@ -146,7 +151,7 @@ export async function listContacts(
             ? sql`and c.opted_out_at is null and c.opted_in_at is null`
             : sql``
     }
-    ${searchCondition(sql, filter.search)}`;
+    ${searchCondition(sql, filter.search, filter.phoneRegion)}`;
   const [counted] = await sql<{ total: number }[]>`select count(*)::int as total from contacts c ${where}`;
   const rows = await sql<ContactRow[]>`
     select ${contactColumns(sql)} from contacts c ${where}
@@ -154,9 +159,11 @@ export async function listContacts(
   return { items: rows.map(withConsent), total: counted?.total ?? 0 };
 }
 
-function searchCondition(sql: Sql, search: string | undefined) {
+function searchCondition(sql: Sql, search: string | undefined, region: PhoneRegion) {
   const text = search?.trim();
   if (!text) return sql``;
+  const phone = normalisePhone(text, { region });
+  if (phone.ok) return sql`and c.phone = ${phone.digits}`;
   const digits = text.replace(/[\s\-()+.]/g, '');
   if (/^\d+$/.test(digits)) return sql`and c.phone like ${`${digits}%`}`;
   return sql`and c.name ilike ${`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`}`;
@@ -178,8 +185,12 @@ export async function getContactByPhone(sql: Sql, phone: string): Promise<Contac
 }
 
 /** Creates a contact; a phone already known is a ContactExistsError naming the existing contact. */
-export async function createContact(sql: Sql, input: ContactInput, options: { now: Date }): Promise<Contact> {
-  const phone = phoneDigits(input.phone);
+export async function createContact(
+  sql: Sql,
+  input: ContactInput,
+  options: { now: Date; phoneRegion: PhoneRegion },
+): Promise<Contact> {
+  const phone = phoneDigits(input.phone, options.phoneRegion);
   checkTimezone(input.timezone);
   const optedInAt = input.optIn
     ? checkConsentTime(input.optIn.at ?? options.now, options.now, 'optIn.at')
@@ -202,9 +213,9 @@ export async function updateContact(
   sql: Sql,
   contactId: number,
   patch: ContactPatch,
-  options: { now: Date },
+  options: { now: Date; phoneRegion: PhoneRegion },
 ): Promise<Contact> {
-  const phone = patch.phone === undefined ? undefined : phoneDigits(patch.phone);
+  const phone = patch.phone === undefined ? undefined : phoneDigits(patch.phone, options.phoneRegion);
   checkTimezone(patch.timezone);
   const attributes = patch.attributes ?? {};
   const set = Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== null));

@@ -1,8 +1,9 @@
-import { isIanaTimeZone, parseIsoWithOffset } from '../campaigns/timeZones.js';
+import { instantOf, readDateText } from '../time/dateText.js';
+import { readTimeZone } from '../time/zoneNames.js';
 import { attributeCells, type CsvColumnSpec, type CsvColumns } from './csvHeader.js';
 import type { RowResult } from './csvImport.js';
 import type { ImportRowError } from './importReport.js';
-import { normalisePhone } from './phone.js';
+import { normalisePhone, type PhoneRegion } from './phone.js';
 
 export type ContactColumn = 'phone' | 'name' | 'timezone' | 'opted_in' | 'opt_in_source';
 
@@ -16,82 +17,97 @@ export const DEFAULT_OPT_IN_SOURCE = 'csv_import';
 
 /** One valid contact row. `null` means the file says nothing about that field: the stored value stays. */
 export interface ContactImportRow {
-  line: number;
   phone: string;
   name: string | null;
   timezone: string | null;
-  /** Consent the row records; null when it records none (empty cell, false, no, 0). */
+  /** Consent the row records; null when it records none (empty cell, false, no, 0, or unreadable). */
   optedInAt: Date | null;
   /** Set exactly when optedInAt is. */
   optInSource: string | null;
   attributes: Record<string, string>;
 }
 
-/** Validates one data row against the contacts CSV format, collecting every problem it has. */
+export interface ContactRowContext {
+  now: Date;
+  /** DEFAULT_PHONE_REGION: where a phone without its country code is read. */
+  phoneRegion: PhoneRegion;
+  /** DEFAULT_TIMEZONE: where a consent date without an offset is read when the row names no zone. */
+  defaultTimezone: string;
+}
+
+/**
+ * Reads one data row of the contacts CSV format. Only the phone can reject the row; a time zone or a
+ * consent that cannot be read is left out with a warning, and the contact kept (without that zone,
+ * and without consent: consent is never assumed).
+ */
 export function readContactRow(
   row: { line: number; cells: readonly string[] },
   columns: CsvColumns<ContactColumn>,
-  now: Date,
+  context: ContactRowContext,
 ): RowResult<ContactImportRow> {
   const { line, cells } = row;
-  const errors: ImportRowError[] = [];
+  const warnings: ImportRowError[] = [];
   const cell = (column: ContactColumn) => {
     const index = columns.known[column];
     return index === undefined ? '' : (cells[index] ?? '');
   };
-  const fail = (column: ContactColumn, value: string, reason: string) => {
+  const problem = (column: ContactColumn, reason: string): ImportRowError => {
     const name = columns.names[columns.known[column]!] ?? column;
-    errors.push(value === '' ? { line, column: name, reason } : { line, column: name, value, reason });
+    const value = cell(column);
+    return value === '' ? { line, column: name, reason } : { line, column: name, value, reason };
   };
 
-  const phone = normalisePhone(cell('phone'));
-  if (!phone.ok) fail('phone', cell('phone'), phone.message);
+  const phone = normalisePhone(cell('phone'), { region: context.phoneRegion });
+  if (!phone.ok) return { ok: false, errors: [problem('phone', phone.message)] };
+  if (phone.note) warnings.push(problem('phone', phone.note));
 
-  const timezone = cell('timezone');
-  if (timezone !== '' && !isIanaTimeZone(timezone)) {
-    fail('timezone', timezone, 'not an IANA time zone name such as Europe/Moscow');
+  let timezone: string | null = null;
+  if (cell('timezone') !== '') {
+    const zone = readTimeZone(cell('timezone'));
+    if (zone.ok) timezone = zone.zone;
+    else warnings.push(problem('timezone', `${zone.reason}: the cell was left out`));
   }
 
-  const consent = readConsent(cell('opted_in'), now);
-  if (!consent.ok) fail('opted_in', cell('opted_in'), consent.reason);
-
-  if (!phone.ok || !consent.ok || errors.length > 0) return { ok: false, errors };
-  const optedInAt = consent.at;
+  const consent = readConsent(cell('opted_in'), context.now, timezone ?? context.defaultTimezone);
+  if (!consent.ok) warnings.push(problem('opted_in', `${consent.reason}: no consent recorded`));
+  const optedInAt = consent.ok ? consent.at : null;
   return {
     ok: true,
     value: {
-      line,
       phone: phone.digits,
       name: cell('name') || null,
-      timezone: timezone || null,
+      timezone,
       optedInAt,
       optInSource: optedInAt === null ? null : cell('opt_in_source') || DEFAULT_OPT_IN_SOURCE,
       attributes: attributeCells(cells, columns),
     },
+    warnings,
   };
 }
 
-const YES = new Set(['true', 'yes', '1']);
-const NO = new Set(['false', 'no', '0']);
+/** Consent given, in the words and marks spreadsheets use (`да`, `Yes`, `1`, `+`). */
+const YES = new Set(['true', 'yes', 'y', '1', '+', 'on', 'да', 'д', '✓', '✔']);
+const NO = new Set(['false', 'no', 'n', '0', '-', 'off', 'нет', 'н']);
 
 /**
- * The `opted_in` cell: yes-words mean consent given now; an ISO time with an offset is when it was
- * given (not in the future); no-words and an empty cell record no consent.
+ * The `opted_in` cell: yes-words mean consent given now; a date or time (ISO, or day.month.year) is
+ * when it was given, read in `timeZone` when it has no offset, and not in the future; no-words and an
+ * empty cell record no consent. Anything else cannot be read, which also records no consent.
  */
 export function readConsent(
   text: string,
   now: Date,
+  timeZone: string,
 ): { ok: true; at: Date | null } | { ok: false; reason: string } {
   const word = text.trim().toLowerCase();
   if (word === '' || NO.has(word)) return { ok: true, at: null };
   if (YES.has(word)) return { ok: true, at: now };
-  const at = parseIsoWithOffset(text);
-  if (at === 'no_offset') {
-    return { ok: false, reason: 'a consent time needs its UTC offset, e.g. 2026-03-01T10:00:00+03:00' };
+  const reading = readDateText(text);
+  if (!reading.ok) {
+    const expected = 'expected да/нет, yes/no, true/false, 1/0 or the date consent was given';
+    return { ok: false, reason: /\d/.test(word) ? reading.reason : expected };
   }
-  if (at === null) {
-    return { ok: false, reason: 'expected true/false, yes/no, 1/0 or the ISO time consent was given' };
-  }
+  const at = instantOf(reading.value, timeZone);
   if (at.getTime() > now.getTime()) return { ok: false, reason: 'the consent time is in the future' };
   return { ok: true, at };
 }

@@ -16,9 +16,16 @@ export interface CsvColumns<K extends string> {
 }
 
 /**
+ * Columns of a rejected-rows file (importQueries.ts) that an import reads past, so that the file,
+ * fixed, imports again as it is.
+ */
+const READ_PAST = new Set(['rejected_line', 'rejected_reason']);
+
+/**
  * Maps a header row onto the understood columns by name: trimmed, case-insensitive, with spaces and
  * dashes read as underscores (`Opted In` is `opted_in`). Columns with an empty name (a trailing comma
- * in the header) are ignored. A missing required column or a name given twice refuses the file.
+ * in the header) and those of a rejected-rows file are ignored. A missing required column or a name
+ * given twice refuses the file.
  */
 export function mapCsvHeader<K extends string>(
   names: readonly string[],
@@ -41,6 +48,7 @@ export function mapCsvHeader<K extends string>(
       );
     }
     seen.set(key, index);
+    if (READ_PAST.has(key)) return;
     if (understood.has(key)) known[key as K] = index;
     else attributes.push({ index, key: name });
   });

@@ -21,10 +21,16 @@ export type CsvInput = NodeJS.ReadableStream | Readable | AsyncIterable<Uint8Arr
 export type CsvItem =
   /** The first non-blank line: the column names, trimmed. */
   | { kind: 'header'; line: number; names: string[] }
-  /** A data row: one trimmed cell per header column. */
-  | { kind: 'row'; line: number; cells: string[] }
-  /** A data row that cannot be read; `errors` holds one entry per problem (at least one). */
-  | { kind: 'problem'; line: number; errors: ImportRowError[] };
+  /**
+   * A data row: one trimmed cell per header column. `tooLong`: cells over MAX_CELL_CHARS, by column
+   * index, each with its problem; the import drops such a cell, or the row when the column is required.
+   */
+  | { kind: 'row'; line: number; cells: string[]; tooLong: Array<{ index: number; error: ImportRowError }> }
+  /**
+   * A data row that cannot be read; `errors` holds one entry per problem (at least one). `cells`: the
+   * row's cells where they could be read (a row with more or fewer cells than the header).
+   */
+  | { kind: 'problem'; line: number; errors: ImportRowError[]; cells?: string[] };
 
 /**
  * Streams a CSV file as a header, then rows and problems in line order, in bounded memory: bytes →
@@ -181,14 +187,14 @@ function rowItem(line: number, rawCells: string[], names: string[]): CsvItem | u
   while (cells.length > names.length && cells[cells.length - 1] === '') cells.pop();
   if (cells.length !== names.length) {
     const reason = `the row has ${cells.length} cells but the header has ${names.length}`;
-    return { kind: 'problem', line, errors: [{ line, reason }] };
+    return { kind: 'problem', line, errors: [{ line, reason }], cells };
   }
-  const errors: ImportRowError[] = [];
+  const tooLong: Array<{ index: number; error: ImportRowError }> = [];
   cells.forEach((cell, index) => {
     if (cell.length > MAX_CELL_CHARS) {
       const reason = `the cell has ${cell.length} characters; at most ${MAX_CELL_CHARS} are allowed`;
-      errors.push({ line, column: names[index] || `#${index + 1}`, value: cell, reason });
+      tooLong.push({ index, error: { line, column: names[index] || `#${index + 1}`, value: cell, reason } });
     }
   });
-  return errors.length > 0 ? { kind: 'problem', line, errors } : { kind: 'row', line, cells };
+  return { kind: 'row', line, cells, tooLong };
 }

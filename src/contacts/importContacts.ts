@@ -5,10 +5,17 @@ import {
   type ContactImportRow,
   readContactRow,
 } from './csvContactRow.js';
-import { type CsvImportKind, type ImportProgress, runCsvImport } from './csvImport.js';
+import {
+  type BatchWritten,
+  type CsvImportKind,
+  type ImportProgress,
+  type LinedRow,
+  runCsvImport,
+} from './csvImport.js';
 import { CsvImportError } from './csvImportError.js';
 import type { CsvInput } from './csvReader.js';
-import type { ImportReport } from './importReport.js';
+import type { ImportRepeat, ImportReport } from './importReport.js';
+import type { PhoneRegion } from './phone.js';
 
 export { IMPORT_BATCH_SIZE, type ImportProgress } from './csvImport.js';
 
@@ -16,17 +23,29 @@ export interface ImportContactsOptions {
   /** Every imported contact becomes a member of this list (created when missing). */
   list?: string;
   now: Date;
+  /** DEFAULT_PHONE_REGION: where a phone without its country code is read. */
+  phoneRegion: PhoneRegion;
+  /** DEFAULT_TIMEZONE: where a consent date without an offset is read when the row names no zone. */
+  defaultTimezone?: string;
+  /** The file's name, or "api", for the import's record. */
+  source?: string;
   /** Called after every batch (and once at the end) with the rows and bytes read so far. */
   onProgress?: (progress: ImportProgress) => void;
   /** Rows per upsert statement (default IMPORT_BATCH_SIZE). */
   batchSize?: number;
 }
 
+/** What a phone repeated in a file does, as the report says it. */
+export const CONTACT_REPEAT_RULE =
+  'rows apply in file order: a later non-empty name, time zone or attribute replaces the earlier one; ' +
+  'the first recorded consent stands';
+
 /**
  * Imports a contacts CSV (see PRODUCT.md: phone, name, timezone, opted_in, opt_in_source, any other
- * column a template attribute), streaming: rows are validated one by one and upserted by phone in
- * batches, one statement per batch, each committed on its own. A bad row is reported (line, column,
- * value, reason) and never stops the others.
+ * column a template attribute), streaming: rows are read one by one and upserted by phone in
+ * batches, one statement per batch, each committed on its own. A row with a bad phone is rejected
+ * (line, column, value, reason) and never stops the others; a time zone or consent that cannot be
+ * read is left out with a warning and the contact kept (see readContactRow).
  *
  * What a re-import changes: name and timezone when the cell is not empty (an empty cell never clears
  * stored data); attributes are merged (the file's keys win, other stored keys stay). Consent: a row's
@@ -34,7 +53,7 @@ export interface ImportContactsOptions {
  * kept) and never on an opted-out contact; `opted_in=false` records nothing and withdraws nothing —
  * withdrawing consent is an opt-out, which has its own path (optOutContact) and is not inferred from
  * a spreadsheet cell. A phone repeated in the file: the rows apply in file order, as if imported one
- * after the other; the later one counts as an update.
+ * after the other; the later one counts as an update and is reported as a repeat with both lines.
  *
  * Throws CsvImportError (nothing imported) when the file is empty, its header is unreadable, names a
  * column twice or has no phone column.
@@ -47,25 +66,38 @@ export async function importContactsCsv(
   const { now } = options;
   const listName = options.list?.trim();
   if (listName === '') throw new CsvImportError('csv_invalid_option', 'the list name is empty');
+  const context = {
+    now,
+    phoneRegion: options.phoneRegion,
+    defaultTimezone: options.defaultTimezone ?? 'UTC',
+  };
   let listId: number | undefined;
   const contacts: CsvImportKind<ContactColumn, ContactImportRow> = {
+    kind: 'contacts',
     columns: CONTACT_COLUMNS,
-    readRow: (row, columns) => readContactRow(row, columns, now),
+    keyColumn: 'phone',
+    readRow: (row, columns) => readContactRow(row, columns, context),
     key: (row) => row.phone,
     applyInOrder,
-    writeBatch: async (rows) => {
+    repeatRule: CONTACT_REPEAT_RULE,
+    writeBatch: async (rows, importId) => {
       if (listName !== undefined) listId ??= await ensureList(sql, listName, now);
-      return upsertContacts(sql, rows, { now, listId });
+      return upsertContacts(sql, rows, { now, listId, importId });
     },
   };
-  return runCsvImport(input, contacts, options);
+  return runCsvImport(sql, input, contacts, {
+    now,
+    ...(options.source === undefined ? {} : { source: options.source }),
+    ...(listName === undefined ? {} : { listName }),
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
 }
 
 /** Two rows for one phone combined the way the upsert applies them one after the other. */
 function applyInOrder(earlier: ContactImportRow, later: ContactImportRow): ContactImportRow {
   const firstConsent = earlier.optedInAt !== null ? earlier : later;
   return {
-    line: later.line,
     phone: later.phone,
     name: later.name ?? earlier.name,
     timezone: later.timezone ?? earlier.timezone,
@@ -86,17 +118,20 @@ async function ensureList(sql: Sql, name: string, now: Date): Promise<number> {
 
 /**
  * One statement for a whole batch: the rows travel as one JSON parameter, are upserted by phone
- * (see importContactsCsv for what an update changes) and, with a list, added to it. `xmax = 0` tells
- * a freshly inserted row from an updated one.
+ * (see importContactsCsv for what an update changes), stamped with the import and line that wrote
+ * them and, with a list, added to it. `xmax = 0` tells a freshly inserted row from an updated one; a
+ * contact this import already wrote (an earlier batch had its phone) is a repeat, read from the
+ * statement's snapshot, i.e. before this batch's own writes.
  */
 async function upsertContacts(
   sql: Sql,
-  contacts: ContactImportRow[],
-  options: { now: Date; listId: number | undefined },
-): Promise<{ inserted: number; updated: number }> {
-  const { now, listId } = options;
+  contacts: LinedRow<ContactImportRow>[],
+  options: { now: Date; listId: number | undefined; importId: number },
+): Promise<BatchWritten> {
+  const { now, listId, importId } = options;
   const payload = JSON.stringify(
-    contacts.map((c) => ({
+    contacts.map(({ line, row: c }) => ({
+      line,
       phone: c.phone,
       name: c.name,
       timezone: c.timezone,
@@ -113,14 +148,22 @@ async function upsertContacts(
           select ${listId}::int, id, ${now}::timestamptz from upserted
           on conflict (list_id, contact_id) do nothing
         )`;
-  const [counts] = await sql<{ inserted: number; updated: number }[]>`
+  const [written] = await sql<{ inserted: number; updated: number; repeats: ImportRepeat[] }[]>`
     with input as (
       select * from json_to_recordset(${payload}::text::json)
-        as r(phone text, name text, timezone text, attributes jsonb, opted_in_at timestamptz, opt_in_source text)
+        as r(line int, phone text, name text, timezone text, attributes jsonb, opted_in_at timestamptz,
+             opt_in_source text)
+    ),
+    earlier as (
+      select i.line, i.phone as key, c.import_line as "earlierLine"
+      from input i join contacts c on c.phone = i.phone
+      where c.import_id = ${importId}
     ),
     upserted as (
-      insert into contacts as c (phone, name, timezone, attributes, opted_in_at, opt_in_source, created_at, updated_at)
-      select phone, name, timezone, attributes, opted_in_at, opt_in_source, ${now}::timestamptz, ${now}::timestamptz
+      insert into contacts as c (phone, name, timezone, attributes, opted_in_at, opt_in_source,
+                                 import_id, import_line, created_at, updated_at)
+      select phone, name, timezone, attributes, opted_in_at, opt_in_source,
+             ${importId}::int, line, ${now}::timestamptz, ${now}::timestamptz
       from input
       order by phone
       on conflict (phone) do update set
@@ -132,12 +175,15 @@ async function upsertContacts(
                            else c.opted_in_at end,
         opt_in_source = case when c.opted_out_at is null and c.opted_in_at is null and excluded.opted_in_at is not null
                              then excluded.opt_in_source else c.opt_in_source end,
+        import_id = excluded.import_id,
+        import_line = excluded.import_line,
         updated_at = excluded.updated_at
       returning c.id, (c.xmax = 0) as inserted
     )
     ${membership}
     select count(*) filter (where inserted)::int as inserted,
-           count(*) filter (where not inserted)::int as updated
+           count(*) filter (where not inserted)::int as updated,
+           coalesce((select json_agg(earlier order by line) from earlier), '[]'::json) as repeats
     from upserted`;
-  return counts!;
+  return written!;
 }

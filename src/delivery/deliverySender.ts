@@ -4,6 +4,7 @@ import type { Chat2DeskClient } from '../chat2desk/client.js';
 import { Chat2DeskAuthError, Chat2DeskError, Chat2DeskQuotaExhaustedError } from '../chat2desk/errors.js';
 import type { Transport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
+import { isValidE164Digits } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
@@ -154,6 +155,8 @@ export class DeliverySender {
     const now = this.#o.clock.now();
     if (d.optedOutAt) return void (await this.#settle(d, 'skipped', REASONS.optedOut));
     if (d.requireOptIn && !d.optedInAt) return void (await this.#settle(d, 'skipped', REASONS.noConsent));
+    // A number stored by an older version without its country code would reach another country.
+    if (!isValidE164Digits(d.phone)) return void (await this.#settle(d, 'skipped', REASONS.invalidPhone));
 
     const timezone = recipientTimeZone(d, this.#o.defaultTimezone);
     const timing = timingBeforeSend(d, now, timezone);

@@ -1,5 +1,5 @@
 import type postgres from 'postgres';
-import { normalisePhone } from '../contacts/phone.js';
+import { isValidE164Digits, normalisePhone, type PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { skipPendingDeliveries } from './sql/skipPendingDeliveries.js';
 import { REASONS } from './states.js';
@@ -42,8 +42,15 @@ export function isStopMessage(text: string | null | undefined): boolean {
 export interface OptOutTarget {
   contactId?: number;
   chat2deskClientId?: number | string;
-  /** As Chat2Desk gives it; normalised before it is matched. */
+  /** As Chat2Desk gives it (digits with the country code); normalised before it is matched. */
   phone?: string | null;
+}
+
+/** How a reply's phone is read: with its country code, else (when given) in DEFAULT_PHONE_REGION. */
+export interface OptOutOptions {
+  reason: string;
+  now: Date;
+  phoneRegion?: PhoneRegion;
 }
 
 /**
@@ -55,7 +62,7 @@ export interface OptOutTarget {
 export async function optOutContact(
   sql: Sql,
   who: OptOutTarget,
-  options: { reason: string; now: Date },
+  options: OptOutOptions,
 ): Promise<{ contactIds: number[]; deliveriesSkipped: number }> {
   return sql.begin((tx) => optOutWithin(tx, who, options));
 }
@@ -64,7 +71,7 @@ export async function optOutContact(
 export async function optOutWithin(
   tx: postgres.TransactionSql,
   who: OptOutTarget,
-  options: { reason: string; now: Date },
+  options: OptOutOptions,
 ): Promise<{ contactIds: number[]; deliveriesSkipped: number }> {
   const optOut = async (condition: postgres.PendingQuery<postgres.Row[]>) => {
     const rows = await tx<{ id: number }[]>`
@@ -81,9 +88,9 @@ export async function optOutWithin(
   else if (who.chat2deskClientId !== undefined) {
     ids = await optOut(tx`chat2desk_client_id = ${String(who.chat2deskClientId)}`);
   }
-  const phone = normalisePhone(who.phone);
-  if (ids.length === 0 && who.contactId === undefined && phone.ok)
-    ids = await optOut(tx`phone = ${phone.digits}`);
+  const phone = replyPhone(who.phone, options.phoneRegion);
+  if (ids.length === 0 && who.contactId === undefined && phone !== null)
+    ids = await optOut(tx`phone = ${phone}`);
   if (ids.length === 0) return { contactIds: [], deliveriesSkipped: 0 };
   const skipped = await skipPendingDeliveries(
     tx,
@@ -91,4 +98,15 @@ export async function optOutWithin(
     { reason: REASONS.optedOut, now: options.now },
   );
   return { contactIds: ids, deliveriesSkipped: skipped };
+}
+
+/** The E.164 digits of a phone Chat2Desk gave, read as every other phone is (or null). */
+function replyPhone(raw: string | null | undefined, region: PhoneRegion | undefined): string | null {
+  if (!raw) return null;
+  if (region !== undefined) {
+    const phone = normalisePhone(raw, { region, international: true });
+    return phone.ok ? phone.digits : null;
+  }
+  const digits = raw.replace(/\D/g, '').replace(/^00/, '');
+  return isValidE164Digits(digits) ? digits : null;
 }

@@ -1,6 +1,7 @@
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import type { Message } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
+import type { PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
@@ -41,6 +42,8 @@ export interface ReplyWatcherOptions {
   tickMs?: number;
   /** Real time a message waits at most for a reply check before it goes without one. Default 15 s. */
   checkWaitMs?: number;
+  /** DEFAULT_PHONE_REGION: a STOP is matched by phone, read as every other phone is. */
+  phoneRegion?: PhoneRegion;
 }
 
 export type PollReason = 'active' | 'idle' | 'before_send';
@@ -75,7 +78,8 @@ export class ReplyWatcher {
     optOuts: 0,
     uncheckedSends: 0,
   };
-  readonly #o: Required<Omit<ReplyWatcherOptions, 'logger'>>;
+  readonly #o: Required<Omit<ReplyWatcherOptions, 'logger' | 'phoneRegion'>> &
+    Pick<ReplyWatcherOptions, 'phoneRegion'>;
   readonly #logger: Logger;
   #timer: ReturnType<typeof setInterval> | undefined;
   #polling: Promise<void> | undefined;
@@ -241,7 +245,7 @@ export class ReplyWatcher {
         this.#o.sql,
         { ...m, hook_type: 'inbox', ...(phone ? { client: { id: m.client_id, phone } } : {}) },
         JSON.stringify(m),
-        { now: this.#o.clock.now() },
+        { now: this.#o.clock.now(), ...(this.#o.phoneRegion ? { phoneRegion: this.#o.phoneRegion } : {}) },
       );
       if (outcome.optedOut) this.counts.optOuts++;
     }

@@ -1,4 +1,4 @@
-import { isIanaTimeZone } from '../campaigns/timeZones.js';
+import { isIanaTimeZone } from '../time/timeZones.js';
 import { nextSendInstant } from './sendWindow.js';
 import type { ClaimedDelivery } from './sql/claimDueDeliveries.js';
 import { REASONS } from './states.js';

@@ -1,5 +1,5 @@
 import type { SendWindow } from '../campaigns/definition.js';
-import { instantsAtWallClock, wallClockAt, zoneOffsetMs } from '../campaigns/timeZones.js';
+import { instantsAtWallClock, wallClockAt, zoneOffsetMs } from '../time/timeZones.js';
 
 /*
  * Send windows are read on the wall clock of the recipient's zone, one opening per calendar day:

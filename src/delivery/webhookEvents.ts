@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type postgres from 'postgres';
+import type { PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { isStopMessage, optOutWithin } from './optOut.js';
 import { applyRecipientStatus } from './recipientStatus.js';
@@ -41,7 +42,8 @@ export async function receiveWebhookEvent(
   sql: Sql,
   payload: WebhookPayload,
   rawBody: string,
-  options: { now: Date },
+  /** phoneRegion: DEFAULT_PHONE_REGION, for a STOP matched by a phone Chat2Desk gave without its country code. */
+  options: { now: Date; phoneRegion?: PhoneRegion },
 ): Promise<WebhookOutcome> {
   const messageId = payload.message_id ?? payload.id;
   const kind = payload.hook_type ?? payload.type ?? 'unknown';
@@ -73,7 +75,11 @@ export async function receiveWebhookEvent(
           const result = await optOutWithin(
             tx,
             { ...(clientId !== undefined ? { chat2deskClientId: clientId } : {}), phone },
-            { reason: 'stop_reply', now: options.now },
+            {
+              reason: 'stop_reply',
+              now: options.now,
+              ...(options.phoneRegion ? { phoneRegion: options.phoneRegion } : {}),
+            },
           );
           optedOut = result.contactIds.length > 0;
         }

@@ -46,6 +46,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   list_member_not_found: 404,
   appointment_not_found: 404,
   run_not_found: 404,
+  import_not_found: 404,
   campaign_transition_invalid: 409,
   campaign_not_draft: 409,
   contact_exists: 409,

@@ -10,6 +10,7 @@ import Fastify, {
 import type { Registry } from 'prom-client';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import type { Clock } from '../clock.js';
+import { DEFAULT_PHONE_REGION, type PhoneRegion } from '../contacts/phone.js';
 import type { Database, Sql } from '../db/database.js';
 import type { Chat2DeskGate } from '../delivery/chat2deskGate.js';
 import { receiveWebhookEvent, type WebhookPayload } from '../delivery/webhookEvents.js';
@@ -37,6 +38,8 @@ export interface HttpServerOptions {
   /** Where `{"file": "name.hbs"}` templates live; default: templates/ of the package. */
   templatesDir?: string;
   defaultTimezone?: string;
+  /** DEFAULT_PHONE_REGION (default RU). */
+  phoneRegion?: PhoneRegion;
   /** What test-send sends with; without it the route answers 503. */
   chat2desk?: { client: Chat2DeskClient; gate: Chat2DeskGate; whatsappDelayMs: number };
   /** The largest CSV an import accepts, streamed (default 200 MB). */
@@ -184,6 +187,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       apiToken: options.apiToken,
       templatesDir: options.templatesDir ?? DEFAULT_TEMPLATES_DIR,
       defaultTimezone: options.defaultTimezone,
+      phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
       chat2desk: options.chat2desk,
       importBodyLimitBytes: options.importBodyLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES,
     });
@@ -239,6 +243,7 @@ function registerWebhookReceiver(app: FastifyInstance, options: HttpServerOption
       }
       const outcome = await receiveWebhookEvent(options.sql, payload as WebhookPayload, raw, {
         now: options.clock.now(),
+        phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
       });
       return { status: 'success', ...outcome };
     },

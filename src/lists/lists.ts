@@ -1,4 +1,4 @@
-import { normalisePhone } from '../contacts/phone.js';
+import { normalisePhone, type PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
 
@@ -155,12 +155,12 @@ export async function addListMembers(
   sql: Sql,
   listId: number,
   who: { contactIds?: number[]; phones?: string[] },
-  options: { now: Date },
+  options: { now: Date; phoneRegion: PhoneRegion },
 ): Promise<MembersAdded> {
   const invalidPhones: MembersAdded['invalidPhones'] = [];
   const phones = new Set<string>();
   for (const value of who.phones ?? []) {
-    const phone = normalisePhone(value);
+    const phone = normalisePhone(value, { region: options.phoneRegion });
     if (phone.ok) phones.add(phone.digits);
     else invalidPhones.push({ value, reason: phone.message });
   }

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
+import { csvLine } from '../csv/csvCell.js';
 import type { Sql } from '../db/database.js';
-import { csvLine } from './csvCell.js';
 import { findReportCampaign } from './sql/findReportCampaign.js';
 import { deliveriesInScope } from './sql/reportScope.js';
 

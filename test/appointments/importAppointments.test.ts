@@ -27,15 +27,21 @@ describe('importAppointmentsCsv', () => {
     order by a.external_id`;
 
   it('stores appointments with their time, status, zone and attribute columns, creating contacts without consent', async () => {
-    const report = await importAppointmentsCsv(db.sql, fixture('appointments.csv'), { now: NOW });
+    const report = await importAppointmentsCsv(db.sql, fixture('appointments.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
-    expect(report).toEqual({
+    expect(report).toMatchObject({
       rows: 3,
       inserted: 3,
       updated: 0,
       rejected: 0,
+      warned: 0,
+      repeated: 0,
       errors: [],
-      errorsTruncated: false,
+      warnings: [],
+      repeats: [],
     });
     expect(await appointments()).toEqual([
       {
@@ -72,13 +78,19 @@ describe('importAppointmentsCsv', () => {
   });
 
   it('reports each bad row with its line and column, and a repeated external id takes the later row', async () => {
-    const report = await importAppointmentsCsv(db.sql, fixture('appointments-bad.csv'), { now: NOW });
+    const report = await importAppointmentsCsv(db.sql, fixture('appointments-bad.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
-    expect(report).toEqual({
+    expect(report).toMatchObject({
       rows: 8,
       inserted: 1,
       updated: 1,
       rejected: 6,
+      repeated: 1,
+      repeats: [{ line: 9, key: 'B-1', earlierLine: 2 }],
+      repeatRule: "the later row wins; what it leaves empty keeps the earlier row's value",
       errorsTruncated: false,
       errors: [
         { line: 3, column: 'external_id', reason: 'the external id is empty' },
@@ -86,7 +98,7 @@ describe('importAppointmentsCsv', () => {
           line: 4,
           column: 'phone',
           value: '123',
-          reason: 'the phone has 3 digits; at least 10 with the country code',
+          reason: 'not a phone number: as a number of Russia (+7) it has too few digits (+7 123)',
         },
         {
           line: 5,
@@ -120,14 +132,14 @@ describe('importAppointmentsCsv', () => {
   });
 
   it('keeps the stored status, zone and attributes when a re-import leaves them empty', async () => {
-    await importAppointmentsCsv(db.sql, fixture('appointments.csv'), { now: NOW });
+    await importAppointmentsCsv(db.sql, fixture('appointments.csv'), { now: NOW, phoneRegion: 'RU' });
 
     const report = await importAppointmentsCsv(
       db.sql,
       csv(
         'external_id,phone,starts_at,status,timezone,doctor\nA-3,79990010003,2026-12-03T09:00:00+05:00,,,\n',
       ),
-      { now: NOW },
+      { now: NOW, phoneRegion: 'RU' },
     );
 
     expect(report).toMatchObject({ rows: 1, inserted: 0, updated: 1 });
@@ -141,7 +153,7 @@ describe('importAppointmentsCsv', () => {
   it('rejects a value upsertAppointments would refuse on its row alone, not the batch', async () => {
     const text = `external_id,phone,starts_at\n${'X'.repeat(201)},79990010001,2026-12-01T10:00:00Z\nOK,79990010002,2026-12-01T10:00:00Z\n`;
 
-    const report = await importAppointmentsCsv(db.sql, csv(text), { now: NOW });
+    const report = await importAppointmentsCsv(db.sql, csv(text), { now: NOW, phoneRegion: 'RU' });
 
     expect(report).toMatchObject({ rows: 2, inserted: 1, rejected: 1 });
     expect(report.errors).toEqual([
@@ -163,6 +175,7 @@ describe('importAppointmentsCsv', () => {
       csv(`external_id,phone,starts_at\n${rows.join('\n')}\n`),
       {
         now: NOW,
+        phoneRegion: 'RU',
         batchSize: 2,
         onProgress: (p) => progress.push(p.rows),
       },
@@ -176,6 +189,7 @@ describe('importAppointmentsCsv', () => {
   it('refuses a file without a starts_at column, naming it', async () => {
     const error = await importAppointmentsCsv(db.sql, fixture('appointments-no-starts-at.csv'), {
       now: NOW,
+      phoneRegion: 'RU',
     }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(CsvImportError);

@@ -47,7 +47,11 @@ async function campaign(overrides: Record<string, unknown> = {}): Promise<number
 describe('previewCampaign', () => {
   it('renders for the contact with the given phone, written as people write it', async () => {
     const id = await campaign();
-    const preview = await previewCampaign(db.sql, id, { phone: '+7 (900) 200-00-02', now: NOW });
+    const preview = await previewCampaign(db.sql, id, {
+      phone: '+7 (900) 200-00-02',
+      now: NOW,
+      phoneRegion: 'RU',
+    });
     expect(preview).toEqual({
       campaignId: id,
       contact: { id: expect.any(Number), phone: '79002000002', name: 'Vera Volkova' },
@@ -59,7 +63,7 @@ describe('previewCampaign', () => {
 
   it('takes a consenting member of the audience as the sample when no phone is given', async () => {
     const id = await campaign();
-    const preview = await previewCampaign(db.sql, id, { now: NOW });
+    const preview = await previewCampaign(db.sql, id, { now: NOW, phoneRegion: 'RU' });
     expect(preview).toMatchObject({
       sample: true,
       contact: { phone: '79002000002' },
@@ -69,13 +73,13 @@ describe('previewCampaign', () => {
 
   it('invents a sample contact when the audience is empty', async () => {
     const id = await campaign({ audience: { list: 'empty' }, template: 'Dear {{name}}' });
-    const preview = await previewCampaign(db.sql, id, { now: NOW });
+    const preview = await previewCampaign(db.sql, id, { now: NOW, phoneRegion: 'RU' });
     expect(preview).toMatchObject({ sample: true, contact: null, ok: true, text: 'Dear Sample Contact' });
   });
 
   it('names the variable a contact lacks instead of rendering a hole', async () => {
     const id = await campaign();
-    const preview = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW });
+    const preview = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW, phoneRegion: 'RU' });
     expect(preview).toMatchObject({ ok: false, missingVariable: 'discount' });
     expect(preview.text).toBeUndefined();
   });
@@ -86,8 +90,12 @@ describe('previewCampaign', () => {
       timezone: 'Europe/Moscow',
     });
     await db.sql`update contacts set attributes = attributes || '{"campaignStart": "2026-12-01T10:00:00Z"}'`;
-    const inVladivostok = await previewCampaign(db.sql, id, { phone: '79002000002', now: NOW });
-    const inMoscow = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW });
+    const inVladivostok = await previewCampaign(db.sql, id, {
+      phone: '79002000002',
+      now: NOW,
+      phoneRegion: 'RU',
+    });
+    const inMoscow = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW, phoneRegion: 'RU' });
     expect(inVladivostok.text).toBe('20:00');
     expect(inMoscow.text).toBe('13:00');
   });
@@ -110,18 +118,20 @@ describe('previewCampaign', () => {
         ('later', '2026-12-20T09:00:00Z', '{"doctor": "Dr. Later"}', 'booked')
       ) as x(external_id, starts_at, attributes, status)
       where c.phone = '79002000003'`;
-    const preview = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW });
+    const preview = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW, phoneRegion: 'RU' });
     expect(preview).toMatchObject({ ok: true, text: 'Dr. Next on 30 ноября' });
   });
 
   it('refuses a campaign that does not exist, a phone no contact has, and text that is no phone', async () => {
     const id = await campaign();
-    await expect(previewCampaign(db.sql, 999_999, { now: NOW })).rejects.toThrow(CampaignNotFoundError);
-    await expect(previewCampaign(db.sql, id, { phone: '79009999999', now: NOW })).rejects.toThrow(
-      ContactNotFoundError,
+    await expect(previewCampaign(db.sql, 999_999, { now: NOW, phoneRegion: 'RU' })).rejects.toThrow(
+      CampaignNotFoundError,
     );
-    await expect(previewCampaign(db.sql, id, { phone: 'ring me', now: NOW })).rejects.toThrow(
-      ContactInputError,
-    );
+    await expect(
+      previewCampaign(db.sql, id, { phone: '79009999999', now: NOW, phoneRegion: 'RU' }),
+    ).rejects.toThrow(ContactNotFoundError);
+    await expect(
+      previewCampaign(db.sql, id, { phone: 'ring me', now: NOW, phoneRegion: 'RU' }),
+    ).rejects.toThrow(ContactInputError);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,10 @@ async function csvFile(name: string, content: string | Buffer): Promise<string> 
   const path = join(dir, name);
   await writeFile(path, content);
   return path;
+}
+
+function regexpText(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function cli(...args: string[]): Promise<CliResult> {
@@ -56,7 +60,9 @@ describe('broadcaster contacts import', () => {
 
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(`${file}: 3 rows; 3 inserted, 0 updated, 0 rejected.\n`);
+    expect(result.stdout).toMatch(
+      new RegExp(`^${regexpText(file)}: 3 rows; 3 inserted, 0 updated, 0 rejected\\. \\(import \\d+\\)\\n$`),
+    );
     expect(await contact('79010000001')).toMatchObject({
       name: 'Anna',
       timezone: 'Europe/Moscow',
@@ -79,7 +85,7 @@ describe('broadcaster contacts import', () => {
     expect((await contact('79010000001'))?.name).toBe('Anna K.');
   });
 
-  it('rejects bad rows with their line numbers and columns, imports the good ones, and exits 0', async () => {
+  it('rejects bad rows with their line numbers and columns, keeps rows with a bad optional cell, and exits 0', async () => {
     const file = await csvFile(
       'mixed.csv',
       'phone,name,timezone\n' +
@@ -87,21 +93,79 @@ describe('broadcaster contacts import', () => {
         'not a phone,Bad Phone,\n' +
         '79010000011,Bad Zone,Mars/Olympus\n' +
         '79010000012,"Broken "quote,\n' +
-        '79010000013,Good Two,Asia/Tokyo\n',
+        '79010000013,Good Two,Asia/Tokyo\n' +
+        '79010000014,Also Bad Zone,Venus/Maxwell\n',
     );
     const result = await cli('contacts', 'import', file);
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('5 rows; 2 inserted, 0 updated, 3 rejected.');
+    expect(result.stdout).toContain('6 rows; 4 inserted, 0 updated, 2 rejected.');
+    expect(result.stdout).toContain('Imported with warnings: 2 rows');
+    expect(result.stdout).toMatch(/timezone: not a time zone.*the cell was left out — 2 \(lines 4, 7\)/);
     const table = result.stdout.split('Rejected rows:\n')[1]!.trim().split('\n');
     expect(table[0]).toMatch(/^LINE\s+COLUMN\s+VALUE\s+REASON$/);
     expect(table[1]).toMatch(/^\s*3\s+phone\s+not a phone\s+\S/);
-    expect(table[2]).toMatch(/^\s*4\s+timezone\s+Mars\/Olympus\s+not an IANA time zone/);
-    expect(table[3]).toMatch(/^\s*5\s/);
+    expect(table[2]).toMatch(/^\s*5\s/);
+    expect(result.stdout).toContain('Every rejected row, to fix and import again: add --rejects FILE.csv.');
     expect(await contact('79010000010')).toBeDefined();
     expect(await contact('79010000013')).toMatchObject({ timezone: 'Asia/Tokyo' });
-    expect(await contact('79010000011')).toBeUndefined();
+    expect(await contact('79010000011')).toMatchObject({ name: 'Bad Zone', timezone: null });
+  });
+
+  it('writes every rejected row to --rejects, with its line and reason, and that file fixed imports as it is', async () => {
+    const file = await csvFile(
+      'to-fix.csv',
+      'phone;name;city\r\n' +
+        '79010000050;Fine;Omsk\r\n' +
+        '7901000005;One digit short;Tver\r\n' +
+        '+7 901 000-00-52;"Ivanov, Ivan";Kazan\r\n' +
+        '12;Short;"Nizhny; Novgorod"\r\n',
+    );
+    const rejects = join(dir, 'rejects.csv');
+    const result = await cli('contacts', 'import', file, '--rejects', rejects);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`2 rejected rows written to ${rejects}, each with its line and reason`);
+    const written = await readFile(rejects, 'utf8');
+    const lines = written.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('rejected_line,rejected_reason,phone,name,city');
+    const reason = '("phone: not a phone number: [^"]*"|phone: not a phone number: [^,]*)';
+    expect(lines[1]).toMatch(new RegExp(`^3,${reason},7901000005,One digit short,Tver$`));
+    expect(lines[2]).toMatch(new RegExp(`^5,${reason},12,Short,Nizhny; Novgorod$`));
+    expect(lines).toHaveLength(3);
+
+    // The user fixes the phones in the rejects file and imports it as it is.
+    await writeFile(
+      rejects,
+      written.replace(',7901000005,', ',79010000051,').replace(',12,', ',+7 901 000 00 53,'),
+    );
+    const again = await cli('contacts', 'import', rejects, '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ rows: 2, inserted: 2, rejected: 0, warned: 0 });
+    expect(await contact('79010000051')).toMatchObject({
+      name: 'One digit short',
+      attributes: { city: 'Tver' },
+    });
+    expect(await contact('79010000053')).toMatchObject({
+      name: 'Short',
+      attributes: { city: 'Nizhny; Novgorod' },
+    });
+  });
+
+  it('reports a phone repeated in the file with both lines and the rule applied', async () => {
+    const file = await csvFile(
+      'repeats.csv',
+      'phone,name\n9010000060,First\n+7 901 000-00-60,Second\n8 901 000 00 60,Third\n',
+    );
+    const result = await cli('contacts', 'import', file);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('3 rows; 1 inserted, 2 updated, 0 rejected.');
+    expect(result.stdout).toContain('Repeated in the file: 2 rows (rows apply in file order');
+    expect(result.stdout).toContain('line 3 repeats line 2 (79010000060)');
+    expect(result.stdout).toContain('line 4 repeats line 3 (79010000060)');
+    expect((await contact('79010000060'))?.name).toBe('Third');
   });
 
   it('prints the import report as JSON with --json, and no progress', async () => {
@@ -111,7 +175,14 @@ describe('broadcaster contacts import', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ rows: 2, inserted: 1, updated: 0, rejected: 1, errorsTruncated: false });
+    expect(report).toMatchObject({
+      importId: expect.any(Number),
+      rows: 2,
+      inserted: 1,
+      updated: 0,
+      rejected: 1,
+      errorsTruncated: false,
+    });
     expect(report.errors).toEqual([expect.objectContaining({ line: 3, column: 'phone', value: '12' })]);
   });
 
@@ -151,7 +222,7 @@ describe('broadcaster contacts import', () => {
   });
 
   it('refuses wrong arguments with exit code 2, naming them', async () => {
-    expect(failure(await cli('contacts'), 2)).toContain('contacts needs a subcommand: import');
+    expect(failure(await cli('contacts'), 2)).toContain('contacts needs a subcommand: import, normalize');
     expect(failure(await cli('contacts', 'export'), 2)).toContain('unknown subcommand "export"');
     expect(failure(await cli('contacts', 'import'), 2)).toContain('contacts import: missing FILE.csv');
     expect(failure(await cli('contacts', 'import', 'a.csv', 'b.csv'), 2)).toContain(
@@ -166,9 +237,66 @@ describe('broadcaster contacts import', () => {
   it('explains the CSV format and the exit codes with --help', async () => {
     const result = await cli('contacts', '--help');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: broadcaster contacts import FILE.csv [--list NAME] [--json]');
+    expect(result.stdout).toContain(
+      'Usage: broadcaster contacts import FILE.csv [--list NAME] [--rejects FILE.csv] [--json]',
+    );
+    expect(result.stdout).toContain('broadcaster contacts normalize [--dry-run] [--json]');
     expect(result.stdout).toContain('opted_in');
-    expect(result.stdout).toContain('1 when nothing could be imported');
+    expect(result.stdout).toContain('1 when nothing could be');
+  });
+});
+
+describe('broadcaster contacts normalize', () => {
+  it('fixes phones stored without their country code, reports what it cannot fix, and changes nothing on --dry-run', async () => {
+    await db.sql`truncate contacts cascade`;
+    await db.sql`
+      insert into contacts (phone, name, chat2desk_client_id, chat2desk_transports) values
+        ('9161234567', 'Stored national', 42, '{whatsapp}'),
+        ('79261234567', 'Already right', null, '{}'),
+        ('9031112233', 'Taken', null, '{}'),
+        ('79031112233', 'Owner', null, '{}'),
+        ('4951234567', 'Moscow or Germany', null, '{}'),
+        ('70000000000', 'Impossible', null, '{}')`;
+    const ids = Object.fromEntries(
+      (await db.sql<{ id: number; name: string }[]>`select id, name from contacts`).map((c) => [
+        c.name,
+        c.id,
+      ]),
+    );
+
+    const dry = await cli('contacts', 'normalize', '--dry-run');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain(
+      '6 phones checked: 2 already right, 1 would be fixed, 1 conflicting, 1 ambiguous, 1 invalid. (dry run: nothing was changed)',
+    );
+    expect(dry.stdout).toContain(`contact ${ids['Stored national']}: 9161234567 → 79161234567`);
+    expect(dry.stdout).toContain(
+      `contact ${ids.Taken}: 9031112233 → 79031112233, which contact ${ids.Owner} has`,
+    );
+    expect(dry.stdout).toContain(
+      `contact ${ids['Moscow or Germany']}: stored as +4951234567; read in RU it would be +74951234567`,
+    );
+    expect(await db.sql`select phone from contacts where id = ${ids['Stored national']!}`).toEqual([
+      { phone: '9161234567' },
+    ]);
+
+    const result = await cli('contacts', 'normalize', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      dryRun: false,
+      checked: 6,
+      changed: 1,
+      conflicts: 1,
+      ambiguous: 1,
+      invalid: 1,
+      changes: [{ contactId: ids['Stored national'], from: '9161234567', to: '79161234567' }],
+    });
+    // The Chat2Desk client found for the old number is forgotten: it is looked up again for the new one.
+    expect(
+      await db.sql`select phone, chat2desk_client_id, chat2desk_transports from contacts where id = ${ids['Stored national']!}`,
+    ).toEqual([{ phone: '79161234567', chat2desk_client_id: null, chat2desk_transports: [] }]);
+    const again = await cli('contacts', 'normalize');
+    expect(again.stdout).toContain('3 already right, 0 fixed, 1 conflicting');
   });
 });
 
@@ -224,6 +352,22 @@ describe('the progress display', () => {
     progress.update({ done: 1, total: 2 });
     progress.finish();
     expect(out.writes).toEqual([]);
+  });
+
+  it('shows the rows read and how many a second since the start', () => {
+    const out = stream(false);
+    let now = 0;
+    const progress = createProgress({
+      stream: out,
+      label: 'Importing',
+      mode: 'auto',
+      unit: 'bytes',
+      itemName: 'rows',
+      now: () => now,
+    });
+    now = 2000;
+    progress.update({ done: 1024, total: 2048, items: 9_000 });
+    expect(out.writes).toEqual(['Importing   50%  1.0 KB/2.0 KB  9,000 rows (4,500 rows/s)\n']);
   });
 
   it('shows only the count while the total is unknown, and sizes in bytes', () => {

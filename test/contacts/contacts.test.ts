@@ -28,7 +28,11 @@ afterAll(async () => {
 
 describe('createContact', () => {
   it('stores the phone as digits with the country code, and no consent unless given', async () => {
-    const contact = await createContact(db.sql, { phone: '8 (999) 300-00-01', name: 'Ira' }, { now: NOW });
+    const contact = await createContact(
+      db.sql,
+      { phone: '8 (999) 300-00-01', name: 'Ira' },
+      { now: NOW, phoneRegion: 'RU' },
+    );
     expect(contact).toMatchObject({
       phone: '79993000001',
       name: 'Ira',
@@ -46,31 +50,37 @@ describe('createContact', () => {
     const dated = await createContact(
       db.sql,
       { phone: '79993000002', optIn: { source: 'form', at } },
-      { now: NOW },
+      { now: NOW, phoneRegion: 'RU' },
     );
     expect(dated).toMatchObject({ consent: 'opted_in', optedInAt: at, optInSource: 'form' });
     const undated = await createContact(
       db.sql,
       { phone: '79993000003', optIn: { source: 'kiosk' } },
-      { now: NOW },
+      { now: NOW, phoneRegion: 'RU' },
     );
     expect(undated.optedInAt).toEqual(NOW);
   });
 
   it('refuses a known phone, naming the contact that has it', async () => {
-    const first = await createContact(db.sql, { phone: '79993000004' }, { now: NOW });
-    const again = createContact(db.sql, { phone: '+7 999 300 00 04' }, { now: NOW });
+    const first = await createContact(db.sql, { phone: '79993000004' }, { now: NOW, phoneRegion: 'RU' });
+    const again = createContact(db.sql, { phone: '+7 999 300 00 04' }, { now: NOW, phoneRegion: 'RU' });
     await expect(again).rejects.toThrow(ContactExistsError);
     await expect(again).rejects.toMatchObject({ details: { contactId: first.id, phone: '79993000004' } });
   });
 
   it('refuses a malformed phone and an unknown time zone, naming the field', async () => {
-    await expect(createContact(db.sql, { phone: '0123' }, { now: NOW })).rejects.toMatchObject({
+    await expect(
+      createContact(db.sql, { phone: '0123' }, { now: NOW, phoneRegion: 'RU' }),
+    ).rejects.toMatchObject({
       code: 'contact_invalid',
       details: { issues: [{ path: 'phone' }] },
     });
     await expect(
-      createContact(db.sql, { phone: '79993000005', timezone: 'Europe/Atlantis' }, { now: NOW }),
+      createContact(
+        db.sql,
+        { phone: '79993000005', timezone: 'Europe/Atlantis' },
+        { now: NOW, phoneRegion: 'RU' },
+      ),
     ).rejects.toThrow(ContactInputError);
   });
 });
@@ -80,13 +90,13 @@ describe('updateContact', () => {
     const contact = await createContact(
       db.sql,
       { phone: '79993000010', name: 'Old', timezone: 'Europe/Moscow', attributes: { a: 1, b: 2 } },
-      { now: NOW },
+      { now: NOW, phoneRegion: 'RU' },
     );
     const updated = await updateContact(
       db.sql,
       contact.id,
       { name: null, attributes: { b: null, c: { nested: true } } },
-      { now: LATER },
+      { now: LATER, phoneRegion: 'RU' },
     );
     expect(updated).toMatchObject({
       name: null,
@@ -98,25 +108,30 @@ describe('updateContact', () => {
   });
 
   it('moves a contact to a new phone unless another contact has it', async () => {
-    const contact = await createContact(db.sql, { phone: '79993000011' }, { now: NOW });
-    const moved = await updateContact(db.sql, contact.id, { phone: '+7 999 300-00-12' }, { now: NOW });
-    expect(moved.phone).toBe('79993000012');
-    await createContact(db.sql, { phone: '79993000013' }, { now: NOW });
-    await expect(updateContact(db.sql, contact.id, { phone: '79993000013' }, { now: NOW })).rejects.toThrow(
-      ContactExistsError,
+    const contact = await createContact(db.sql, { phone: '79993000011' }, { now: NOW, phoneRegion: 'RU' });
+    const moved = await updateContact(
+      db.sql,
+      contact.id,
+      { phone: '+7 999 300-00-12' },
+      { now: NOW, phoneRegion: 'RU' },
     );
+    expect(moved.phone).toBe('79993000012');
+    await createContact(db.sql, { phone: '79993000013' }, { now: NOW, phoneRegion: 'RU' });
+    await expect(
+      updateContact(db.sql, contact.id, { phone: '79993000013' }, { now: NOW, phoneRegion: 'RU' }),
+    ).rejects.toThrow(ContactExistsError);
   });
 
   it('refuses a contact that does not exist', async () => {
-    await expect(updateContact(db.sql, 999_999, { name: 'x' }, { now: NOW })).rejects.toThrow(
-      ContactNotFoundError,
-    );
+    await expect(
+      updateContact(db.sql, 999_999, { name: 'x' }, { now: NOW, phoneRegion: 'RU' }),
+    ).rejects.toThrow(ContactNotFoundError);
   });
 });
 
 describe('setConsent', () => {
   it('records an opt-in that lifts an earlier opt-out, and withdraws one without opting out', async () => {
-    const contact = await createContact(db.sql, { phone: '79993000020' }, { now: NOW });
+    const contact = await createContact(db.sql, { phone: '79993000020' }, { now: NOW, phoneRegion: 'RU' });
     await db.sql`update contacts set opted_out_at = ${NOW}, opt_out_reason = 'stop_reply' where id = ${contact.id}`;
     const optedIn = await setConsent(
       db.sql,
@@ -136,7 +151,7 @@ describe('setConsent', () => {
   });
 
   it('refuses consent dated after now, and a contact that does not exist', async () => {
-    const contact = await createContact(db.sql, { phone: '79993000021' }, { now: NOW });
+    const contact = await createContact(db.sql, { phone: '79993000021' }, { now: NOW, phoneRegion: 'RU' });
     await expect(
       setConsent(db.sql, contact.id, { optedIn: true, source: 'x', at: LATER }, { now: NOW }),
     ).rejects.toThrow(ContactInputError);
@@ -151,36 +166,55 @@ describe('listContacts', () => {
     const a = await createContact(
       db.sql,
       { phone: '79994100001', name: 'Zoya Listed', optIn: { source: 'x' } },
-      { now: NOW },
+      { now: NOW, phoneRegion: 'RU' },
     );
-    const b = await createContact(db.sql, { phone: '79994100002', name: 'Zahar Listed' }, { now: NOW });
-    await createContact(db.sql, { phone: '79994100003', name: 'Zinaida Outside' }, { now: NOW });
+    const b = await createContact(
+      db.sql,
+      { phone: '79994100002', name: 'Zahar Listed' },
+      { now: NOW, phoneRegion: 'RU' },
+    );
+    await createContact(
+      db.sql,
+      { phone: '79994100003', name: 'Zinaida Outside' },
+      { now: NOW, phoneRegion: 'RU' },
+    );
     await db.sql`insert into lists (name) values ('club')`;
     await db.sql`
       insert into list_members (list_id, contact_id)
       select l.id, c.id from lists l, contacts c where l.name = 'club' and c.id in (${a.id}, ${b.id})`;
 
-    const club = await listContacts(db.sql, { list: 'club', limit: 1, offset: 0 });
+    const club = await listContacts(db.sql, { list: 'club', limit: 1, offset: 0, phoneRegion: 'RU' });
     expect(club.total).toBe(2);
     expect(club.items).toEqual([expect.objectContaining({ id: a.id, lists: ['club'] })]);
-    const optedIn = await listContacts(db.sql, { list: 'club', consent: 'opted_in', limit: 10, offset: 0 });
+    const optedIn = await listContacts(db.sql, {
+      list: 'club',
+      consent: 'opted_in',
+      limit: 10,
+      offset: 0,
+      phoneRegion: 'RU',
+    });
     expect(optedIn.items.map((c) => c.id)).toEqual([a.id]);
-    const byPhone = await listContacts(db.sql, { search: '+7 999 41', limit: 10, offset: 0 });
+    const byPhone = await listContacts(db.sql, {
+      search: '+7 999 41',
+      limit: 10,
+      offset: 0,
+      phoneRegion: 'RU',
+    });
     expect(byPhone.total).toBe(3);
-    const byName = await listContacts(db.sql, { search: 'listed', limit: 10, offset: 0 });
+    const byName = await listContacts(db.sql, { search: 'listed', limit: 10, offset: 0, phoneRegion: 'RU' });
     expect(byName.items.map((c) => c.id)).toEqual([a.id, b.id]);
-    const literal = await listContacts(db.sql, { search: '%', limit: 10, offset: 0 });
+    const literal = await listContacts(db.sql, { search: '%', limit: 10, offset: 0, phoneRegion: 'RU' });
     expect(literal.total).toBe(0);
   });
 });
 
 describe('deleteContact', () => {
   it('deletes a contact with its memberships, but refuses one with deliveries', async () => {
-    const contact = await createContact(db.sql, { phone: '79993000030' }, { now: NOW });
+    const contact = await createContact(db.sql, { phone: '79993000030' }, { now: NOW, phoneRegion: 'RU' });
     await deleteContact(db.sql, contact.id);
     expect(await getContact(db.sql, contact.id)).toBeUndefined();
 
-    const reached = await createContact(db.sql, { phone: '79993000031' }, { now: NOW });
+    const reached = await createContact(db.sql, { phone: '79993000031' }, { now: NOW, phoneRegion: 'RU' });
     const [run] = await db.sql`
       with c as (
         insert into campaigns (name, kind, transport, definition, template_source)

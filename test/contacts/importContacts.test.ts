@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CsvImportError } from '../../src/contacts/csvImportError.js';
-import { importContactsCsv } from '../../src/contacts/importContacts.js';
-import { MAX_REPORTED_ERRORS } from '../../src/contacts/importReport.js';
+import { CONTACT_REPEAT_RULE, importContactsCsv } from '../../src/contacts/importContacts.js';
+import { MAX_REPORTED_ISSUES } from '../../src/contacts/importReport.js';
 import { optOutContact } from '../../src/delivery/optOut.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -42,15 +42,23 @@ describe('importContactsCsv', () => {
   const contact = async (phone: string) => (await contacts()).find((c) => c.phone === phone);
 
   it('stores every column of the fixed format: normalised phones, consent, attributes without empty cells', async () => {
-    const report = await importContactsCsv(db.sql, fixture('contacts.csv'), { now: NOW });
+    const report = await importContactsCsv(db.sql, fixture('contacts.csv'), { now: NOW, phoneRegion: 'RU' });
 
     expect(report).toEqual({
+      importId: expect.any(Number),
       rows: 4,
       inserted: 4,
       updated: 0,
       rejected: 0,
+      warned: 0,
+      repeated: 0,
+      repeatRule: CONTACT_REPEAT_RULE,
       errors: [],
       errorsTruncated: false,
+      warnings: [],
+      warningsTruncated: false,
+      repeats: [],
+      repeatsTruncated: false,
     });
     expect(await contacts()).toEqual([
       {
@@ -98,13 +106,14 @@ describe('importContactsCsv', () => {
       csv('phone,name,timezone,tier,city\n79990001101,Anna,Europe/Moscow,gold,Moscow\n'),
       {
         now: NOW,
+        phoneRegion: 'RU',
       },
     );
 
     const report = await importContactsCsv(
       db.sql,
       csv('phone,name,timezone,tier,vip\n+7 999 000 11 01,Anna P.,,silver,yes\n79990001199,New,,,\n'),
-      { now: LATER },
+      { now: LATER, phoneRegion: 'RU' },
     );
 
     expect(report).toMatchObject({ rows: 2, inserted: 1, updated: 1, rejected: 0 });
@@ -120,22 +129,24 @@ describe('importContactsCsv', () => {
   it('keeps the first recorded consent when a later file gives consent again', async () => {
     await importContactsCsv(db.sql, csv('phone,opted_in,opt_in_source\n79990001101,yes,website\n'), {
       now: NOW,
+      phoneRegion: 'RU',
     });
     await importContactsCsv(db.sql, csv('phone,opted_in,opt_in_source\n79990001101,true,shop\n'), {
       now: LATER,
+      phoneRegion: 'RU',
     });
 
     expect(await contact('79990001101')).toMatchObject({ opted_in_at: NOW, opt_in_source: 'website' });
   });
 
   it('never lifts an opt-out, whatever the file says', async () => {
-    await importContactsCsv(db.sql, csv('phone\n79990001101\n'), { now: NOW });
+    await importContactsCsv(db.sql, csv('phone\n79990001101\n'), { now: NOW, phoneRegion: 'RU' });
     await optOutContact(db.sql, { phone: '79990001101' }, { reason: 'stop_reply', now: NOW });
 
     const report = await importContactsCsv(
       db.sql,
       csv('phone,name,opted_in,opt_in_source\n79990001101,Anna,2026-11-01T10:00:00Z,website\n'),
-      { now: LATER },
+      { now: LATER, phoneRegion: 'RU' },
     );
 
     expect(report).toMatchObject({ updated: 1, rejected: 0 });
@@ -148,13 +159,17 @@ describe('importContactsCsv', () => {
   });
 
   it('records nothing for opted_in=false: it neither grants nor withdraws consent', async () => {
-    await importContactsCsv(db.sql, csv('phone,opted_in\n79990001101,true\n'), { now: NOW });
+    await importContactsCsv(db.sql, csv('phone,opted_in\n79990001101,true\n'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
     await importContactsCsv(
       db.sql,
       csv('phone,opted_in\n79990001101,false\n79990001102,no\n79990001103,0\n'),
       {
         now: LATER,
+        phoneRegion: 'RU',
       },
     );
 
@@ -165,76 +180,74 @@ describe('importContactsCsv', () => {
     ]);
   });
 
-  it('reports each bad row with its line, column, value and reason, and imports the good ones', async () => {
-    const report = await importContactsCsv(db.sql, fixture('contacts-bad-rows.csv'), { now: NOW });
-
-    expect(report).toEqual({
-      rows: 11,
-      inserted: 2,
-      updated: 0,
-      rejected: 9,
-      errorsTruncated: false,
-      errors: [
-        {
-          line: 3,
-          column: 'phone',
-          value: '12345',
-          reason: 'the phone has 5 digits; at least 10 with the country code',
-        },
-        {
-          line: 4,
-          column: 'phone',
-          value: '+7 999 OOO 20 03',
-          reason: 'a phone may hold only digits, spaces, dashes, dots, brackets and a leading +',
-        },
-        {
-          line: 5,
-          column: 'timezone',
-          value: 'Mars/Olympus',
-          reason: 'not an IANA time zone name such as Europe/Moscow',
-        },
-        {
-          line: 6,
-          column: 'opted_in',
-          value: '2026-11-01T09:30:00',
-          reason: 'a consent time needs its UTC offset, e.g. 2026-03-01T10:00:00+03:00',
-        },
-        {
-          line: 7,
-          column: 'timezone',
-          value: '+03:00',
-          reason: 'not an IANA time zone name such as Europe/Moscow',
-        },
-        {
-          line: 7,
-          column: 'opted_in',
-          value: 'maybe',
-          reason: 'expected true/false, yes/no, 1/0 or the ISO time consent was given',
-        },
-        {
-          line: 8,
-          column: 'phone',
-          value: '030 1234567',
-          reason: 'the phone needs its country code (e.g. +7…)',
-        },
-        {
-          line: 9,
-          column: 'opted_in',
-          value: '2030-01-01T00:00:00Z',
-          reason: 'the consent time is in the future',
-        },
-        { line: 11, reason: 'the row has 5 cells but the header has 4' },
-        { line: 12, reason: 'the row has 1 cells but the header has 4' },
-      ],
+  it('rejects rows with a bad phone or broken shape; a bad zone or consent is left out with a warning', async () => {
+    const report = await importContactsCsv(db.sql, fixture('contacts-bad-rows.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+      defaultTimezone: 'Europe/Moscow',
     });
-    expect((await contacts()).map((c) => [c.phone, c.name, c.opted_in_at])).toEqual([
-      ['79990002001', 'Good One', NOW],
-      ['79990002009', 'Good Two', null],
+
+    expect(report).toMatchObject({ rows: 11, inserted: 6, updated: 0, rejected: 5, warned: 3, repeated: 0 });
+    expect(report.errors).toEqual([
+      {
+        line: 3,
+        column: 'phone',
+        value: '12345',
+        reason: 'not a phone number: as a number of Russia (+7) it has too few digits (+7 12345)',
+      },
+      {
+        line: 4,
+        column: 'phone',
+        value: '+7 999 OOO 20 03',
+        reason: 'a phone may hold only digits, spaces, dashes, dots, brackets and a leading +',
+      },
+      {
+        line: 8,
+        column: 'phone',
+        value: '030 1234567',
+        reason: 'not a phone number: as a number of Russia (+7) it is +7 0301234567, which is not in use',
+      },
+      { line: 11, reason: 'the row has 5 cells but the header has 4' },
+      { line: 12, reason: 'the row has 1 cells but the header has 4' },
+    ]);
+    expect(report.warnings).toEqual([
+      {
+        line: 5,
+        column: 'timezone',
+        value: 'Mars/Olympus',
+        reason:
+          'not a time zone: expected an IANA name such as Europe/Moscow, MSK/МСК+N, a city or UTC+3: the cell was left out',
+      },
+      {
+        line: 7,
+        column: 'opted_in',
+        value: 'maybe',
+        reason: 'expected да/нет, yes/no, true/false, 1/0 or the date consent was given: no consent recorded',
+      },
+      {
+        line: 9,
+        column: 'opted_in',
+        value: '2030-01-01T00:00:00Z',
+        reason: 'the consent time is in the future: no consent recorded',
+      },
+    ]);
+    expect((await contacts()).map((c) => [c.phone, c.name, c.timezone, c.opted_in_at])).toEqual([
+      ['79990002001', 'Good One', 'Europe/Moscow', NOW],
+      ['79990002004', 'Bad Zone', null, null],
+      // A consent time without an offset is read in DEFAULT_TIMEZONE (the row names no zone).
+      ['79990002005', 'Naive Time', null, new Date('2026-11-01T06:30:00Z')],
+      // +03:00 is a zone of its own: three hours ahead of UTC, all year.
+      ['79990002006', 'Two Problems', 'Etc/GMT-3', null],
+      ['79990002008', 'Future Consent', null, null],
+      ['79990002009', 'Good Two', null, null],
     ]);
   });
 
   it('imports the rows around broken quoting and reports the broken lines', async () => {
-    const report = await importContactsCsv(db.sql, fixture('contacts-broken-quotes.csv'), { now: NOW });
+    const report = await importContactsCsv(db.sql, fixture('contacts-broken-quotes.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
     expect(report).toMatchObject({ rows: 8, inserted: 5, rejected: 3 });
     expect(report.errors.map((e) => [e.line, e.value])).toEqual([
@@ -252,7 +265,10 @@ describe('importContactsCsv', () => {
   });
 
   it('rejects the lines of a Windows-1251 file that are not UTF-8 rather than storing mojibake', async () => {
-    const report = await importContactsCsv(db.sql, fixture('contacts-windows-1251.csv'), { now: NOW });
+    const report = await importContactsCsv(db.sql, fixture('contacts-windows-1251.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
     expect(report).toMatchObject({ rows: 3, inserted: 2, rejected: 1 });
     expect(report.errors).toEqual([{ line: 3, reason: expect.stringContaining('not valid UTF-8') }]);
@@ -263,7 +279,10 @@ describe('importContactsCsv', () => {
   });
 
   it('reads a file with a BOM, CRLF line endings and a multi-line cell', async () => {
-    const report = await importContactsCsv(db.sql, fixture('contacts-bom-crlf.csv'), { now: NOW });
+    const report = await importContactsCsv(db.sql, fixture('contacts-bom-crlf.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
     expect(report).toMatchObject({ rows: 3, inserted: 3, rejected: 0 });
     expect((await contacts()).map((c) => [c.phone, c.name, c.attributes.note])).toEqual([
@@ -274,7 +293,10 @@ describe('importContactsCsv', () => {
   });
 
   it('reads a semicolon-separated file with header names in any case and spacing', async () => {
-    const report = await importContactsCsv(db.sql, fixture('contacts-semicolon.csv'), { now: NOW });
+    const report = await importContactsCsv(db.sql, fixture('contacts-semicolon.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
     expect(report).toMatchObject({ rows: 2, inserted: 2, rejected: 0 });
     expect((await contacts()).map((c) => [c.phone, c.name, c.opted_in_at, c.attributes])).toEqual([
@@ -284,7 +306,10 @@ describe('importContactsCsv', () => {
   });
 
   it('stores 99 attribute columns of a 100-column file', async () => {
-    const report = await importContactsCsv(db.sql, fixture('contacts-100-columns.csv'), { now: NOW });
+    const report = await importContactsCsv(db.sql, fixture('contacts-100-columns.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
     expect(report).toMatchObject({ rows: 3, inserted: 3 });
     const stored = await contact('79990009002');
@@ -292,28 +317,43 @@ describe('importContactsCsv', () => {
     expect(stored!.attributes).toMatchObject({ attr01: 'v2-01', attr99: 'v2-99' });
   });
 
-  it('rejects a 1 MB cell with a shortened value and imports the next row', async () => {
+  it('leaves out a 1 MB attribute cell with a warning, keeping the contact; a 1 MB phone rejects its row', async () => {
     const report = await importContactsCsv(
       db.sql,
-      csv(`phone,name,bio\n79990001101,Anna,"${'z'.repeat(1_000_000)}"\n79990001102,Boris,short\n`),
-      { now: NOW },
+      csv(
+        `phone,name,bio\n79990001101,Anna,"${'z'.repeat(1_000_000)}"\n79990001102,Boris,short\n` +
+          `"${'7'.repeat(20_000)}",Huge phone,x\n`,
+      ),
+      { now: NOW, phoneRegion: 'RU' },
     );
 
-    expect(report).toMatchObject({ rows: 2, inserted: 1, rejected: 1 });
-    expect(report.errors).toEqual([
+    expect(report).toMatchObject({ rows: 3, inserted: 2, rejected: 1, warned: 1 });
+    expect(report.warnings).toEqual([
       {
         line: 2,
         column: 'bio',
         value: `${'z'.repeat(99)}…`,
-        reason: 'the cell has 1000000 characters; at most 10000 are allowed',
+        reason: 'the cell has 1000000 characters; at most 10000 are allowed: the cell was left out',
       },
     ]);
-    expect((await contacts()).map((c) => c.phone)).toEqual(['79990001102']);
+    expect(report.errors).toEqual([
+      {
+        line: 4,
+        column: 'phone',
+        value: `${'7'.repeat(99)}…`,
+        reason: 'the cell has 20000 characters; at most 10000 are allowed',
+      },
+    ]);
+    expect((await contacts()).map((c) => [c.phone, c.attributes])).toEqual([
+      ['79990001101', {}],
+      ['79990001102', { bio: 'short' }],
+    ]);
   });
 
   it('refuses a file without a phone column, naming it, and imports nothing', async () => {
     const error = await importContactsCsv(db.sql, fixture('contacts-no-phone.csv'), {
       now: NOW,
+      phoneRegion: 'RU',
       list: 'vip',
     }).catch((e: unknown) => e);
 
@@ -330,7 +370,7 @@ describe('importContactsCsv', () => {
 
   it('refuses an empty file, a UTF-16 file and a header naming a column twice', async () => {
     const failure = (input: Readable) =>
-      importContactsCsv(db.sql, input, { now: NOW }).catch((e: CsvImportError) => e.code);
+      importContactsCsv(db.sql, input, { now: NOW, phoneRegion: 'RU' }).catch((e: CsvImportError) => e.code);
 
     expect(await failure(fixture('empty.csv'))).toBe('csv_empty');
     expect(await failure(fixture('contacts-utf16.csv'))).toBe('csv_encoding');
@@ -339,15 +379,21 @@ describe('importContactsCsv', () => {
   });
 
   it('reports nothing for a header-only file', async () => {
-    const report = await importContactsCsv(db.sql, fixture('header-only.csv'), { now: NOW });
+    const report = await importContactsCsv(db.sql, fixture('header-only.csv'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    });
 
-    expect(report).toEqual({
+    expect(report).toMatchObject({
       rows: 0,
       inserted: 0,
       updated: 0,
       rejected: 0,
+      warned: 0,
+      repeated: 0,
       errors: [],
-      errorsTruncated: false,
+      warnings: [],
+      repeats: [],
     });
   });
 
@@ -363,9 +409,41 @@ describe('importContactsCsv', () => {
 
     for (const batchSize of [1000, 2]) {
       await db.sql`truncate contacts cascade`;
-      const report = await importContactsCsv(db.sql, csv(text), { now: NOW, batchSize });
+      const report = await importContactsCsv(db.sql, csv(text), { now: NOW, phoneRegion: 'RU', batchSize });
 
-      expect(report).toMatchObject({ rows: 5, inserted: 2, updated: 3, rejected: 0 });
+      expect(report).toMatchObject({ rows: 5, inserted: 2, updated: 3, rejected: 0, repeated: 3 });
+      // The same repeats whether both rows were in one batch or the earlier one was written before.
+      expect(report.repeats).toEqual([
+        { line: 3, key: '79990001101', earlierLine: 2 },
+        { line: 5, key: '79990001101', earlierLine: 3 },
+        { line: 6, key: '79990001102', earlierLine: 4 },
+      ]);
+      const issues = await db.sql`
+        select line, kind, column_name, value, reason from import_issues
+        where import_id = ${report.importId} order by line`;
+      expect(issues).toEqual([
+        {
+          line: 3,
+          kind: 'repeated',
+          column_name: 'phone',
+          value: '79990001101',
+          reason: `repeats line 2: ${CONTACT_REPEAT_RULE}`,
+        },
+        {
+          line: 5,
+          kind: 'repeated',
+          column_name: 'phone',
+          value: '79990001101',
+          reason: `repeats line 3: ${CONTACT_REPEAT_RULE}`,
+        },
+        {
+          line: 6,
+          kind: 'repeated',
+          column_name: 'phone',
+          value: '79990001102',
+          reason: `repeats line 4: ${CONTACT_REPEAT_RULE}`,
+        },
+      ]);
       expect(await contacts()).toMatchObject([
         {
           phone: '79990001101',
@@ -383,10 +461,12 @@ describe('importContactsCsv', () => {
     await db.sql`insert into contacts (phone) values ('79990001199')`;
     const first = await importContactsCsv(db.sql, csv('phone\n79990001101\n79990001199\nbad\n'), {
       now: NOW,
+      phoneRegion: 'RU',
       list: 'vip',
     });
     const again = await importContactsCsv(db.sql, csv('phone\n79990001101\n79990001102\n'), {
       now: LATER,
+      phoneRegion: 'RU',
       list: ' vip ',
       batchSize: 1,
     });
@@ -417,6 +497,7 @@ describe('importContactsCsv', () => {
       const rows = Array.from({ length: 10 }, (_, i) => `7999000${String(i).padStart(4, '0')}`);
       const report = await importContactsCsv(sql, csv(`phone\n${rows.join('\n')}\n`), {
         now: NOW,
+        phoneRegion: 'RU',
         list: 'vip',
         batchSize: 4,
       });
@@ -424,7 +505,9 @@ describe('importContactsCsv', () => {
       expect(report).toMatchObject({ rows: 10, inserted: 10 });
       expect(statements.filter((q) => /insert into contacts/.test(q))).toHaveLength(3);
       expect(statements.filter((q) => /insert into lists/.test(q))).toHaveLength(1);
-      expect(statements).toHaveLength(4);
+      // The import's record: started, its header, each batch's problems and counts, finished.
+      expect(statements.filter((q) => /insert into import_issues/.test(q))).toHaveLength(3);
+      expect(statements).toHaveLength(4 + 3 + 3);
     } finally {
       await sql.end({ timeout: 5 });
     }
@@ -442,9 +525,11 @@ describe('importContactsCsv', () => {
     try {
       const text = `phone\n${Array.from({ length: 6 }, (_, i) => `7999000110${i + 1}`).join('\n')}\n`;
 
-      const error = await importContactsCsv(db.sql, csv(text), { now: NOW, batchSize: 2 }).catch(
-        (e: Error) => e,
-      );
+      const error = await importContactsCsv(db.sql, csv(text), {
+        now: NOW,
+        phoneRegion: 'RU',
+        batchSize: 2,
+      }).catch((e: Error) => e);
 
       expect(error).toMatchObject({ message: 'refused by the test' });
       expect((await contacts()).map((c) => c.phone)).toEqual(['79990001101', '79990001102']);
@@ -459,6 +544,7 @@ describe('importContactsCsv', () => {
 
     await importContactsCsv(db.sql, csv(text), {
       now: NOW,
+      phoneRegion: 'RU',
       batchSize: 2,
       onProgress: (p) => progress.push(p),
     });
@@ -471,11 +557,12 @@ describe('importContactsCsv', () => {
     ]);
   });
 
-  it(`keeps the first ${MAX_REPORTED_ERRORS} errors of a file full of bad rows and counts them all`, async () => {
-    const bad = Array.from({ length: MAX_REPORTED_ERRORS + 5 }, (_, i) => `bad-${i}`);
+  it(`keeps the first ${MAX_REPORTED_ISSUES} errors of a file full of bad rows and counts them all`, async () => {
+    const bad = Array.from({ length: MAX_REPORTED_ISSUES + 5 }, (_, i) => `bad-${i}`);
 
     const report = await importContactsCsv(db.sql, csv(`phone\n79990001101\n${bad.join('\n')}\n`), {
       now: NOW,
+      phoneRegion: 'RU',
     });
 
     expect(report).toMatchObject({
@@ -484,10 +571,10 @@ describe('importContactsCsv', () => {
       rejected: bad.length,
       errorsTruncated: true,
     });
-    expect(report.errors).toHaveLength(MAX_REPORTED_ERRORS);
+    expect(report.errors).toHaveLength(MAX_REPORTED_ISSUES);
     expect(report.errors.at(-1)).toMatchObject({
-      line: MAX_REPORTED_ERRORS + 2,
-      value: `bad-${MAX_REPORTED_ERRORS - 1}`,
+      line: MAX_REPORTED_ISSUES + 2,
+      value: `bad-${MAX_REPORTED_ISSUES - 1}`,
     });
   });
 });

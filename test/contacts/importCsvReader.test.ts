@@ -160,16 +160,23 @@ describe('CsvReader', () => {
     ]);
   });
 
-  it(`refuses a cell over ${MAX_CELL_CHARS} characters (a 1 MB cell) and carries on`, async () => {
+  it(`marks a cell over ${MAX_CELL_CHARS} characters (a 1 MB cell) on its row, for the import to drop, and carries on`, async () => {
     const huge = 'x'.repeat(1_000_000);
     const items = await readAll(`phone,note\n1,"${huge}"\n2,fine\n`, 4096);
-    expect(summary(items)).toEqual([
-      '1: header phone|note',
-      '2! the cell has 1000000 characters; at most 10000 are allowed',
-      '3: 2|fine',
+    expect(summary(items)).toEqual(['1: header phone|note', `2: 1|${huge}`, '3: 2|fine']);
+    const row = items[1] as Extract<CsvItem, { kind: 'row' }>;
+    expect(row.tooLong).toEqual([
+      {
+        index: 1,
+        error: {
+          line: 2,
+          column: 'note',
+          value: huge,
+          reason: 'the cell has 1000000 characters; at most 10000 are allowed',
+        },
+      },
     ]);
-    const problem = items[1] as Extract<CsvItem, { kind: 'problem' }>;
-    expect(problem.errors[0]).toMatchObject({ line: 2, column: 'note' });
+    expect((items[2] as Extract<CsvItem, { kind: 'row' }>).tooLong).toEqual([]);
   });
 
   it('skips a line longer than the record limit without buffering it, then carries on', async () => {

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { importContactsCsv } from '../../src/contacts/importContacts.js';
-import { csvCell } from '../../src/reports/csvCell.js';
+import { csvCell } from '../../src/csv/csvCell.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { HOSTILE_DIR, loadCorpus } from './corpus.js';
 
@@ -35,6 +35,7 @@ describe('hostile contact CSV files', () => {
       const report = await importContactsCsv(db.sql, createReadStream(join(HOSTILE_DIR, 'csv', file)), {
         list: 'hostile',
         now,
+        phoneRegion: 'RU',
       });
       expect(report).toMatchObject({
         rows: expected.rows,
@@ -60,6 +61,7 @@ describe('hostile contact CSV files', () => {
       createReadStream(join(HOSTILE_DIR, 'csv', 'contacts-formula-injection.csv')),
       {
         now,
+        phoneRegion: 'RU',
       },
     );
     const rows = await db.sql<{ name: string; attributes: { note: string } }[]>`

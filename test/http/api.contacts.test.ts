@@ -250,6 +250,81 @@ describe('importing contacts from CSV', () => {
     });
   });
 
+  it("keeps every problem in the import's record: the issues page by page, the rejected rows as a CSV to fix", async () => {
+    const rows = ['phone,name,timezone'];
+    for (let i = 0; i < 1_005; i++) rows.push(`12${i},Bad ${i},`);
+    rows.push('+7 999 400-00-10,Kept,Mars/Olympus', '9994000010,Repeated,');
+    const answer = await server.call<{
+      importId: number;
+      rejected: number;
+      errors: unknown[];
+      errorsTruncated: boolean;
+      warned: number;
+      repeats: unknown[];
+      links: Record<string, string>;
+    }>('POST', '/api/v1/contacts/import', { body: rows.join('\n'), contentType: 'text/csv' });
+
+    expect(answer.status).toBe(200);
+    const { importId } = answer.body;
+    expect(answer.body).toMatchObject({ rejected: 1_005, warned: 1, errorsTruncated: true });
+    expect(answer.body.errors).toHaveLength(1_000);
+    expect(answer.body.repeats).toEqual([{ line: 1_008, key: '79994000010', earlierLine: 1_007 }]);
+    expect(answer.body.links).toEqual({
+      import: `/api/v1/imports/${importId}`,
+      issues: `/api/v1/imports/${importId}/issues`,
+      rejectedRows: `/api/v1/imports/${importId}/rejects.csv`,
+    });
+
+    const record = await server.call('GET', `/api/v1/imports/${importId}`);
+    expect(record.body).toMatchObject({
+      id: importId,
+      kind: 'contacts',
+      source: 'api',
+      status: 'completed',
+      header: ['phone', 'name', 'timezone'],
+      rows: 1_007,
+      inserted: 1,
+      updated: 1,
+      rejected: 1_005,
+      warned: 1,
+      repeated: 1,
+    });
+    const rejected = await server.call<{ total: number; items: Array<{ line: number }> }>(
+      'GET',
+      `/api/v1/imports/${importId}/issues?kind=rejected&limit=200&offset=1000`,
+    );
+    expect(rejected.body.total).toBe(1_005);
+    expect(rejected.body.items.map((i) => i.line)).toEqual([1_002, 1_003, 1_004, 1_005, 1_006]);
+    const warnings = await server.call<{ items: unknown[] }>(
+      'GET',
+      `/api/v1/imports/${importId}/issues?kind=warning`,
+    );
+    expect(warnings.body.items).toEqual([
+      expect.objectContaining({ line: 1_007, kind: 'warning', column: 'timezone', value: 'Mars/Olympus' }),
+    ]);
+
+    const csv = await fetch(`${server.url}/api/v1/imports/${importId}/rejects.csv`, {
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(1 + 1_005);
+    expect(lines[0]).toBe('rejected_line,rejected_reason,phone,name,timezone');
+    expect(lines[1]).toMatch(/^2,.*,120,Bad 0,$/);
+    expect(lines.at(-1)).toMatch(/^1006,.*,121004,Bad 1004,$/);
+
+    const listed = await server.call<{ items: Array<{ id: number }> }>(
+      'GET',
+      '/api/v1/imports?kind=contacts',
+    );
+    expect(listed.body.items[0]?.id).toBe(importId);
+    expect((await server.call('DELETE', `/api/v1/imports/${importId}`)).status).toBe(204);
+    expect((await server.call<ErrorAnswer>('GET', `/api/v1/imports/${importId}`)).body.error.code).toBe(
+      'import_not_found',
+    );
+    expect((await server.call('GET', `/api/v1/imports/${importId}/rejects.csv`)).status).toBe(404);
+  });
+
   it('streams a body sent in chunks without a length, and refuses one without a phone column', async () => {
     const chunks = ['phone,name\n', '79995000001,Chunked\n', '79995000002,Too\n'];
     const response = await fetch(`${server.url}/api/v1/contacts/import`, {

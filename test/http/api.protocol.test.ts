@@ -300,6 +300,11 @@ describe('the OpenAPI document', () => {
       'GET /api/v1/appointments/{id}',
       'PATCH /api/v1/appointments/{id}',
       'POST /api/v1/appointments/import',
+      'GET /api/v1/imports',
+      'GET /api/v1/imports/{id}',
+      'DELETE /api/v1/imports/{id}',
+      'GET /api/v1/imports/{id}/issues',
+      'GET /api/v1/imports/{id}/rejects.csv',
       'GET /api/v1/openapi.json',
       'GET /healthz',
     ];

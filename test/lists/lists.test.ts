@@ -64,7 +64,7 @@ describe('lists', () => {
         contactIds: [contactIds[0]!, contactIds[0]!, 424242],
         phones: ['+7 900 500-00-02', '79990000000', 'x'],
       },
-      { now: NOW },
+      { now: NOW, phoneRegion: 'RU' },
     );
     expect(added).toEqual({
       added: 2,
@@ -73,7 +73,12 @@ describe('lists', () => {
       unknownPhones: ['79990000000'],
       invalidPhones: [{ value: 'x', reason: expect.any(String) }],
     });
-    const again = await addListMembers(db.sql, list.id, { contactIds: contactIds.slice(0, 3) }, { now: NOW });
+    const again = await addListMembers(
+      db.sql,
+      list.id,
+      { contactIds: contactIds.slice(0, 3) },
+      { now: NOW, phoneRegion: 'RU' },
+    );
     expect(again).toMatchObject({ added: 1, alreadyMembers: 2 });
 
     const members = await listMembers(db.sql, list.id, { limit: 10, offset: 0 });
@@ -88,7 +93,7 @@ describe('lists', () => {
 
   it('removes a member and says when the contact was not one', async () => {
     const list = await createList(db.sql, { name: 'removal' }, { now: NOW });
-    await addListMembers(db.sql, list.id, { contactIds: [contactIds[3]!] }, { now: NOW });
+    await addListMembers(db.sql, list.id, { contactIds: [contactIds[3]!] }, { now: NOW, phoneRegion: 'RU' });
     await removeListMember(db.sql, list.id, contactIds[3]!);
     await expect(removeListMember(db.sql, list.id, contactIds[3]!)).rejects.toThrow(ListMemberNotFoundError);
     await expect(removeListMember(db.sql, 999_999, contactIds[3]!)).rejects.toThrow(ListNotFoundError);
@@ -96,7 +101,7 @@ describe('lists', () => {
 
   it('deletes a list with its memberships but not its contacts, unless a campaign names it', async () => {
     const list = await createList(db.sql, { name: 'gone' }, { now: NOW });
-    await addListMembers(db.sql, list.id, { contactIds }, { now: NOW });
+    await addListMembers(db.sql, list.id, { contactIds }, { now: NOW, phoneRegion: 'RU' });
     await deleteList(db.sql, list.id);
     expect(await getList(db.sql, list.id)).toBeUndefined();
     const [contacts] = await db.sql`select count(*)::int as n from contacts`;
@@ -112,8 +117,8 @@ describe('lists', () => {
     });
     await expect(deleteList(db.sql, 999_999)).rejects.toThrow(ListNotFoundError);
     await expect(listMembers(db.sql, 999_999, { limit: 1, offset: 0 })).rejects.toThrow(ListNotFoundError);
-    await expect(addListMembers(db.sql, 999_999, { contactIds: [1] }, { now: NOW })).rejects.toThrow(
-      ListNotFoundError,
-    );
+    await expect(
+      addListMembers(db.sql, 999_999, { contactIds: [1] }, { now: NOW, phoneRegion: 'RU' }),
+    ).rejects.toThrow(ListNotFoundError);
   });
 });

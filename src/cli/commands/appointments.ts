@@ -4,31 +4,36 @@ import type { CommandContext } from '../context.js';
 import { importCsvFile } from '../csvImport.js';
 import { exactPositionals, splitSubcommand } from '../positionals.js';
 
-export const appointmentsHelp = `Usage: broadcaster appointments import FILE.csv [--json]
+export const appointmentsHelp = `Usage: broadcaster appointments import FILE.csv [--rejects FILE.csv] [--json]
 
 Imports appointments from a CSV file with a header row, adding new ones and updating known ones
 by external_id; reminder campaigns then schedule (or move, or drop) their reminders to match:
   external_id  required; your system's id of the appointment
-  phone        required; the client's phone with the country code (an unknown phone becomes a
-               contact, without consent)
+  phone        required; the client's phone (without its country code it is read in
+               DEFAULT_PHONE_REGION); an unknown phone becomes a contact, without consent —
+               reminders are transactional and need none
   starts_at    required; ISO time with an offset, e.g. 2026-12-01T15:30:00+03:00
   status       booked (default), cancelled or rescheduled
+  timezone     the appointment's time zone (Europe/Moscow, MSK, UTC+3); one that cannot be read is
+               left out with a warning
   any other column becomes an attribute of the appointment, for reminder templates.
 
 Options:
-  --json       print the import report as JSON (no progress bar)
+  --rejects FILE.csv  write every rejected row there, with its line and reason, to fix and import again
+  --json              print the import report as JSON (no progress bar)
 
 Rows that cannot be imported are rejected one by one, with their line numbers. Exit code 0 when
 anything was imported; 1 when nothing could be or the file cannot be read; 2 for wrong arguments.`;
 
 export async function appointmentsCommand(argv: string[], ctx: CommandContext): Promise<void> {
   const { rest } = splitSubcommand('appointments', argv, ['import'] as const);
-  const { values, positionals } = parseCommandArgs(rest, {});
+  const { values, positionals } = parseCommandArgs(rest, { rejects: { type: 'string' } });
   const [file] = exactPositionals('appointments import', positionals, ['FILE.csv']);
   await importCsvFile(ctx, {
     file: file!,
     json: values.json === true,
     noun: 'appointments',
+    rejects: values.rejects,
     importer: importAppointmentsCsv,
   });
 }

@@ -13,7 +13,7 @@ import {
 import { previewCampaign } from '../../campaigns/preview.js';
 import { type CampaignDetails, getCampaign, listCampaigns } from '../../campaigns/queries.js';
 import { systemClock } from '../../clock.js';
-import { normalisePhone } from '../../contacts/phone.js';
+import { normalisePhone, type PhoneRegion } from '../../contacts/phone.js';
 import type { Database } from '../../db/database.js';
 import { BroadcasterError } from '../../errors.js';
 import { campaignReport, formatCampaignReport } from '../../reports/campaignReport.js';
@@ -102,7 +102,7 @@ export async function campaignCommand(argv: string[], ctx: CommandContext): Prom
   }
   const [rawId] = exactPositionals(usage, positionals, ['ID']);
   const id = idArgument('ID', rawId!);
-  const phone = name === 'preview' ? contactOption(values.contact) : undefined;
+  const phone = name === 'preview' ? contactOption(values.contact, ctx.config.phoneRegion) : undefined;
   const db = await openDatabase(ctx);
   switch (name) {
     case 'show':
@@ -215,11 +215,12 @@ async function watch(ctx: CommandContext, db: Database, id: number, values: Opti
   }
 }
 
-function contactOption(raw: string | undefined): string | undefined {
+/** --contact as E.164 with its +, so reading it again cannot take it for a national number. */
+function contactOption(raw: string | undefined, region: PhoneRegion): string | undefined {
   if (raw === undefined) return undefined;
-  const phone = normalisePhone(raw);
+  const phone = normalisePhone(raw, { region });
   if (!phone.ok) throw new UsageError(`--contact: ${phone.message}`);
-  return phone.digits;
+  return `+${phone.digits}`;
 }
 
 /** The template cannot be rendered for this contact: preview fails, naming the missing variable. */
@@ -249,6 +250,7 @@ async function preview(
   const result = await previewCampaign(db.sql, id, {
     ...(phone ? { phone } : {}),
     now: systemClock.now(),
+    phoneRegion: ctx.config.phoneRegion,
     defaultTimezone: ctx.config.defaultTimezone,
   });
   const who = result.contact

@@ -1,39 +1,115 @@
+import { systemClock } from '../../clock.js';
 import { importContactsCsv } from '../../contacts/importContacts.js';
+import { normalizeStoredPhones, type PhoneNormalization } from '../../contacts/normalizeStoredPhones.js';
 import { parseCommandArgs, UsageError } from '../args.js';
-import type { CommandContext } from '../context.js';
+import { type CommandContext, printJson } from '../context.js';
 import { importCsvFile } from '../csvImport.js';
+import { openDatabase } from '../database.js';
 import { exactPositionals, splitSubcommand } from '../positionals.js';
+import { formatCount } from '../progress.js';
 
-export const contactsHelp = `Usage: broadcaster contacts import FILE.csv [--list NAME] [--json]
+export const contactsHelp = `Usage: broadcaster contacts import FILE.csv [--list NAME] [--rejects FILE.csv] [--json]
+       broadcaster contacts normalize [--dry-run] [--json]
 
-Imports contacts from a CSV file with a header row, adding new phones and updating known ones:
-  phone          required; digits with the country code (+, spaces, dashes and brackets are fine)
+import: contacts from a CSV file with a header row (comma or semicolon, UTF-8), adding new phones
+and updating known ones:
+  phone          required; as people write it: +7 916 123-45-67, 8 (916) 123-45-67, 9161234567
+                 (a number without its country code is read in DEFAULT_PHONE_REGION, default RU)
   name           the contact's name
-  timezone       IANA time zone (e.g. Europe/Moscow), for send windows
-  opted_in       true/false, or the ISO time consent was given
+  timezone       the time zone for send windows: Europe/Moscow, MSK, МСК+2, Москва, UTC+3
+  opted_in       consent: да/нет, yes/no, true/false, 1/0, or the date it was given
+                 (2025-03-01, 01.03.2025, or an ISO time)
   opt_in_source  where the consent came from
   any other column becomes a template attribute of the contact ({{column}}).
 
-Options:
-  --list NAME    also add every imported contact to this list (made if it does not exist)
-  --json         print the import report as JSON (no progress bar)
+  --list NAME         also add every imported contact to this list (made if it does not exist)
+  --rejects FILE.csv  write every rejected row there, with its line and reason: fix them and import
+                      that file as it is
+  --json              print the import report as JSON (no progress bar)
 
-Rows that cannot be imported (a bad phone, a bad time zone, broken quoting) are rejected one by
-one, with their line numbers, and never hold up the good rows. Exit code 0 when anything was
-imported (rejected rows are listed, and are in the report); 1 when nothing could be imported
-(e.g. no phone column) or the file cannot be read; 2 for wrong arguments.`;
+A bad phone rejects its row; a time zone or a consent that cannot be read is left out with a
+warning and the contact imported (without consent: consent is never assumed). A phone repeated in
+the file is reported with both lines; the rows apply in file order. Exit code 0 when anything was
+imported; 1 when nothing could be (e.g. no phone column) or the file cannot be read; 2 for wrong
+arguments.
+
+normalize: reads every stored phone again as imports read phones now, and fixes those stored by
+earlier versions without their country code (9161234567 → 79161234567). A number another contact
+already has, or one that reads as two different valid numbers, is reported and left alone.
+  --dry-run     report what would change, change nothing`;
 
 export async function contactsCommand(argv: string[], ctx: CommandContext): Promise<void> {
-  const { rest } = splitSubcommand('contacts', argv, ['import'] as const);
-  const { values, positionals } = parseCommandArgs(rest, { list: { type: 'string' } });
+  const { name, rest } = splitSubcommand('contacts', argv, ['import', 'normalize'] as const);
+  if (name === 'normalize') return normalize(rest, ctx);
+  const { values, positionals } = parseCommandArgs(rest, {
+    list: { type: 'string' },
+    rejects: { type: 'string' },
+  });
   const [file] = exactPositionals('contacts import', positionals, ['FILE.csv']);
   const list = values.list?.trim();
   if (list === '') throw new UsageError('--list needs a list name');
+  if (values.rejects?.trim() === '') throw new UsageError('--rejects needs a file name');
   await importCsvFile(ctx, {
     file: file!,
     json: values.json === true,
     noun: 'contacts',
+    rejects: values.rejects,
     importer: (sql, input, options) =>
       importContactsCsv(sql, input, { ...options, ...(list === undefined ? {} : { list }) }),
   });
+}
+
+async function normalize(argv: string[], ctx: CommandContext): Promise<void> {
+  const { values, positionals } = parseCommandArgs(argv, { 'dry-run': { type: 'boolean' } });
+  exactPositionals('contacts normalize', positionals, []);
+  const db = await openDatabase(ctx);
+  const result = await normalizeStoredPhones(db.sql, {
+    phoneRegion: ctx.config.phoneRegion,
+    dryRun: values['dry-run'] === true,
+    now: systemClock.now(),
+  });
+  if (values.json) printJson(ctx.stdout, result);
+  else ctx.stdout.write(`${formatNormalization(result)}\n`);
+}
+
+const LISTED = 20;
+
+export function formatNormalization(result: PhoneNormalization): string {
+  const verb = result.dryRun ? 'would be fixed' : 'fixed';
+  const lines = [
+    `${formatCount(result.checked)} phones checked: ${formatCount(result.unchanged)} already right, ` +
+      `${formatCount(result.changed)} ${verb}, ${formatCount(result.conflicts)} conflicting, ` +
+      `${formatCount(result.ambiguous)} ambiguous, ${formatCount(result.invalid)} invalid.` +
+      (result.dryRun ? ' (dry run: nothing was changed)' : ''),
+  ];
+  const section = <T>(title: string, items: T[], total: number, line: (item: T) => string) => {
+    if (total === 0) return;
+    lines.push('', `${title}:`, ...items.slice(0, LISTED).map((item) => `  ${line(item)}`));
+    if (total > LISTED) lines.push(`  … ${formatCount(total - LISTED)} more (--json lists up to 1,000)`);
+  };
+  section(
+    result.dryRun ? 'Would fix' : 'Fixed',
+    result.changes,
+    result.changed,
+    (f) => `contact ${f.contactId}: ${f.from} → ${f.to}`,
+  );
+  section(
+    'Conflicts (another contact has the number; merge them by hand)',
+    result.conflicting,
+    result.conflicts,
+    (c) => `contact ${c.contactId}: ${c.from} → ${c.to}, which contact ${c.takenBy} has`,
+  );
+  section(
+    'Ambiguous (left as stored)',
+    result.ambiguities,
+    result.ambiguous,
+    (a) => `contact ${a.contactId}: ${a.note}`,
+  );
+  section(
+    'Invalid (never sent to: skipped as invalid_phone)',
+    result.invalidPhones,
+    result.invalid,
+    (i) => `contact ${i.contactId}: ${i.phone}: ${i.reason}`,
+  );
+  return lines.join('\n');
 }

@@ -14,6 +14,7 @@ import { phoneDigits } from '../../contacts/contacts.js';
 import { HttpError, RequestValidationError } from '../errors.js';
 import { csvBodyDocumentation, importCsvBody } from './csvUpload.js';
 import type { ApiDeps } from './deps.js';
+import { withImportLinks } from './imports.js';
 import {
   documentedBody,
   type IdParams,
@@ -141,7 +142,7 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
       const { phone, startsAt, ...fields } = request.body;
       const { appointment, created } = await upsertOne(deps, {
         ...fields,
-        phone: phoneDigits(phone),
+        phone: phoneDigits(phone, deps.phoneRegion),
         startsAt: new Date(startsAt),
       });
       if (created) void reply.status(201).header('location', `/api/v1/appointments/${appointment.id}`);
@@ -204,8 +205,14 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
       config: documentedBody(csvBodyDocumentation, 'The appointments CSV'),
     },
     async (request) =>
-      importCsvBody(request, deps.importBodyLimitBytes, (input) =>
-        importAppointmentsCsv(db.sql, input, { now: deps.clock.now() }),
+      withImportLinks(
+        await importCsvBody(request, deps.importBodyLimitBytes, (input) =>
+          importAppointmentsCsv(db.sql, input, {
+            now: deps.clock.now(),
+            phoneRegion: deps.phoneRegion,
+            source: 'api',
+          }),
+        ),
       ),
   );
 }

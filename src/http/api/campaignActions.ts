@@ -79,6 +79,7 @@ export function registerCampaignActionRoutes(api: FastifyInstance, deps: ApiDeps
     async (request) =>
       previewCampaign(db.sql, request.params.id, {
         now: clock.now(),
+        phoneRegion: deps.phoneRegion,
         ...(request.query.phone !== undefined ? { phone: request.query.phone } : {}),
         ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}),
       }),
@@ -115,6 +116,7 @@ export function registerCampaignActionRoutes(api: FastifyInstance, deps: ApiDeps
           sql: db.sql,
           clock,
           ...deps.chat2desk,
+          phoneRegion: deps.phoneRegion,
           ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}),
         },
         request.params.id,

@@ -88,14 +88,14 @@ interface CreateBody {
 
 /** Contacts: CRUD, and consent (opt-in with source and time; opt-out with a reason). */
 export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void {
-  const { db, clock } = deps;
+  const { db, clock, phoneRegion } = deps;
 
   api.get<{ Querystring: Paging & { list?: string; consent?: Consent; search?: string } }>(
     '/contacts',
     { schema: { tags: TAGS, summary: 'List contacts', querystring: listQuery } },
     async (request) => {
       const { limit, offset, ...filters } = request.query;
-      return page(await listContacts(db.sql, { limit, offset, ...filters }), { limit, offset });
+      return page(await listContacts(db.sql, { limit, offset, ...filters, phoneRegion }), { limit, offset });
     },
   );
 
@@ -119,7 +119,7 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
             ? { optIn: { source: optIn.source, ...(optIn.at ? { at: new Date(optIn.at) } : {}) } }
             : {}),
         },
-        { now: clock.now() },
+        { now: clock.now(), phoneRegion },
       );
       return reply.status(201).header('location', `/api/v1/contacts/${contact.id}`).send(contact);
     },
@@ -138,7 +138,8 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
   api.patch<{ Params: IdParams; Body: ContactPatch }>(
     '/contacts/:id',
     { schema: { tags: TAGS, summary: 'Change some fields of a contact', params: idParams, body: patchBody } },
-    async (request) => updateContact(db.sql, request.params.id, request.body, { now: clock.now() }),
+    async (request) =>
+      updateContact(db.sql, request.params.id, request.body, { now: clock.now(), phoneRegion }),
   );
 
   api.delete<{ Params: IdParams }>(

@@ -1,5 +1,6 @@
 import type { Chat2DeskClient } from '../../chat2desk/client.js';
 import type { Clock } from '../../clock.js';
+import type { PhoneRegion } from '../../contacts/phone.js';
 import type { Database } from '../../db/database.js';
 import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
 import type { Logger } from '../../logger.js';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   templatesDir: string;
   /** DEFAULT_TIMEZONE, for rendering previews as the worker would. */
   defaultTimezone: string | undefined;
+  /** DEFAULT_PHONE_REGION: every phone the API takes is read in it when written without a country code. */
+  phoneRegion: PhoneRegion;
   /** For test-send: absent, the route answers 503. */
   chat2desk: { client: Chat2DeskClient; gate: Chat2DeskGate; whatsappDelayMs: number } | undefined;
   /** The largest CSV an import route accepts, streamed. */

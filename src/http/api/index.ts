@@ -7,6 +7,7 @@ import { registerContactImportRoute } from './contactImport.js';
 import { registerContactRoutes } from './contacts.js';
 import { registerCsvBodyParser } from './csvUpload.js';
 import type { ApiDeps } from './deps.js';
+import { registerImportRoutes } from './imports.js';
 import { registerListRoutes } from './lists.js';
 import { registerReportRoutes } from './reports.js';
 
@@ -42,6 +43,7 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
       registerContactImportRoute(api, deps);
       registerListRoutes(api, deps);
       registerAppointmentRoutes(api, deps);
+      registerImportRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -112,7 +112,11 @@ export function registerListRoutes(api: FastifyInstance, deps: ApiDeps): void {
         },
       },
     },
-    async (request) => addListMembers(db.sql, request.params.id, request.body, { now: clock.now() }),
+    async (request) =>
+      addListMembers(db.sql, request.params.id, request.body, {
+        now: clock.now(),
+        phoneRegion: deps.phoneRegion,
+      }),
   );
 
   api.delete<{ Params: IdParams & { contactId: number } }>(

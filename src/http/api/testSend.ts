@@ -3,6 +3,7 @@ import type { Chat2DeskClient } from '../../chat2desk/client.js';
 import type { Transport } from '../../chat2desk/types.js';
 import type { Clock } from '../../clock.js';
 import { ContactNotFoundError, phoneDigits } from '../../contacts/contacts.js';
+import type { PhoneRegion } from '../../contacts/phone.js';
 import type { Sql } from '../../db/database.js';
 import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
 import { ensureChat2DeskClient } from '../../delivery/ensureChat2DeskClient.js';
@@ -15,6 +16,7 @@ export interface TestSendDeps {
   clock: Clock;
   whatsappDelayMs: number;
   defaultTimezone?: string;
+  phoneRegion: PhoneRegion;
 }
 
 export interface TestSendResult {
@@ -44,7 +46,7 @@ export async function sendTestMessage(
   rawPhone: string,
 ): Promise<TestSendResult> {
   const campaign = await loadCampaign(deps.sql, campaignId);
-  const phone = phoneDigits(rawPhone);
+  const phone = phoneDigits(rawPhone, deps.phoneRegion);
   const contact = await findContactByPhone(deps.sql, phone);
   if (!contact) throw new ContactNotFoundError({ phone });
   const who = { campaignId, contactId: contact.id, phone };

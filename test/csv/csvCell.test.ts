@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvCell, csvLine } from '../../src/reports/csvCell.js';
+import { csvCell, csvLine } from '../../src/csv/csvCell.js';
 
 describe('csvCell', () => {
   it('leaves plain text and numbers as they are, and empty for null', () => {

@@ -4,7 +4,7 @@ import {
   isIanaTimeZone,
   parseIsoWithOffset,
   wallClockAt,
-} from '../../src/campaigns/timeZones.js';
+} from '../../src/time/timeZones.js';
 
 describe('isIanaTimeZone', () => {
   it('accepts zone names the tz database knows', () => {

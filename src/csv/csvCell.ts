@@ -9,10 +9,21 @@ const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  const text = FORMULA_START.test(value) ? `'${value}` : value;
-  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  return quotedCell(FORMULA_START.test(value) ? `'${value}` : value);
 }
 
 export function csvLine(values: ReadonlyArray<string | number | null | undefined>): string {
   return `${values.map(csvCell).join(',')}\r\n`;
+}
+
+/**
+ * A line of cells exactly as given (RFC 4180 quoting only, no formula guard): for giving a user their
+ * own rows back to fix and import again, where `+7 916…` must stay a phone and not become `'+7 916…`.
+ */
+export function csvRawLine(values: ReadonlyArray<string | number | null | undefined>): string {
+  return `${values.map((value) => (value === null || value === undefined ? '' : quotedCell(String(value)))).join(',')}\r\n`;
+}
+
+function quotedCell(text: string): string {
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
