@@ -29,7 +29,8 @@ export function campaignDocument(definition: CampaignDefinition): Record<string,
   if (definition.timezone !== null) document.timezone = definition.timezone;
   if (definition.rateLimitPerSecond !== null)
     document.rateLimit = { perSecond: definition.rateLimitPerSecond };
-  document.requireOptIn = definition.requireOptIn;
+  document.purpose = definition.purpose;
+  if (Object.keys(definition.variables).length > 0) document.variables = definition.variables;
   document.draft = definition.draft;
   return document;
 }

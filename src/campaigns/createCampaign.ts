@@ -62,7 +62,8 @@ export async function createCampaign(
         ? (definition.sendWindow as unknown as Prisma.InputJsonObject)
         : Prisma.DbNull,
       rateLimitPerSecond: definition.rateLimitPerSecond,
-      requireOptIn: definition.requireOptIn,
+      purpose: definition.purpose,
+      templateVariables: definition.variables,
       createdAt: options.now,
       updatedAt: options.now,
       // A live reminder campaign's one run (all its deliveries belong to it), made with it.

@@ -1,8 +1,9 @@
 import { type CampaignFormat, readCampaignSource } from './campaignSource.js';
+import { CAMPAIGN_PURPOSES, type CampaignPurpose, defaultPurpose } from './consent.js';
 import { CampaignDefinitionError, TemplateError } from './errors.js';
 import { IssueCollector } from './issueCollector.js';
 import type { CampaignSchedule } from './schedule.js';
-import { compileTemplate, templateFileNameProblem } from './template.js';
+import { compileTemplate, ENGINE_VARIABLES, templateFileNameProblem } from './template.js';
 import { readOffsets, readSchedule, readSendLateWithin, readSendWindow } from './timingFields.js';
 
 /**
@@ -41,7 +42,13 @@ export interface CampaignDefinition {
   /** The campaign's default IANA zone (for contacts without one); a cron schedule's zone when not given. */
   timezone: string | null;
   rateLimitPerSecond: number | null;
-  requireOptIn: boolean;
+  /**
+   * The consent rule (src/campaigns/consent.ts): marketing needs a recorded opt-in, transactional
+   * does not; an opt-out stops both. `requireOptIn` in a document is the older way to say it.
+   */
+  purpose: CampaignPurpose;
+  /** Template values of the campaign itself, the same for every recipient (`{{endsAt}}`). */
+  variables: CampaignVariables;
   draft: boolean;
   /** The object exactly as the user wrote it, kept in campaigns.definition. */
   raw?: Record<string, unknown>;
@@ -66,7 +73,9 @@ const FIELDS = [
   'sendWindow',
   'timezone',
   'rateLimit',
+  'purpose',
   'requireOptIn',
+  'variables',
   'draft',
 ] as const;
 
@@ -115,7 +124,8 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
   const sendLateWithinMs = readSendLateWithin(check, field('sendLateWithin'), kind);
   const sendWindow = readSendWindow(check, field('sendWindow'));
   const rateLimitPerSecond = readRateLimit(check, field('rateLimit'));
-  const requireOptIn = check.boolean('requireOptIn', field('requireOptIn'), true);
+  const purpose = readPurpose(check, field('purpose'), field('requireOptIn'), kind);
+  const variables = readVariables(check, field('variables'));
   const draft = check.boolean('draft', field('draft'), false);
 
   if (check.issues.length > 0 || !name || !kind || !transport || !template || timezone === false) {
@@ -134,7 +144,8 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
     sendWindow,
     timezone,
     rateLimitPerSecond,
-    requireOptIn,
+    purpose,
+    variables,
     draft,
     raw: JSON.parse(JSON.stringify(doc)) as Record<string, unknown>,
   };
@@ -239,4 +250,74 @@ function readRateLimit(check: IssueCollector, value: unknown): number | null {
     return null;
   }
   return perSecond;
+}
+
+/**
+ * `purpose`, or the older `requireOptIn` (true: marketing, false: transactional); both may be given
+ * when they agree. Neither: a broadcast is marketing, a reminder transactional.
+ */
+function readPurpose(
+  check: IssueCollector,
+  purposeValue: unknown,
+  requireOptInValue: unknown,
+  kind: CampaignKind | null,
+): CampaignPurpose {
+  const purpose =
+    purposeValue === undefined ? undefined : check.oneOf('purpose', purposeValue, CAMPAIGN_PURPOSES);
+  const requireOptIn =
+    requireOptInValue === undefined ? undefined : check.boolean('requireOptIn', requireOptInValue, true);
+  const implied = requireOptIn === undefined ? undefined : requireOptIn ? 'marketing' : 'transactional';
+  if (purpose && implied && purpose !== implied) {
+    check.add(
+      'requireOptIn',
+      `${requireOptIn} contradicts purpose "${purpose}" (marketing requires opt-in, transactional does not): leave requireOptIn out`,
+    );
+  }
+  return purpose ?? implied ?? defaultPurpose(kind ?? 'broadcast');
+}
+
+export type CampaignVariables = Record<string, string | number | boolean>;
+
+/** At most this many campaign variables, each value at most MAX_VARIABLE_CHARS characters. */
+export const MAX_VARIABLES = 100;
+export const MAX_VARIABLE_CHARS = 1000;
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `variables`: names a template can write plainly ({{endsAt}}), each a text, number or true/false. */
+function readVariables(check: IssueCollector, value: unknown): CampaignVariables {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    check.expected('variables', 'an object of names and values, e.g. {"endsAt": "2026-11-30"}', value);
+    return {};
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > MAX_VARIABLES) {
+    check.add('variables', `has ${entries.length} names; at most ${MAX_VARIABLES}`);
+    return {};
+  }
+  const variables: CampaignVariables = {};
+  for (const [name, item] of entries) {
+    const path = `variables.${name}`;
+    if (!VARIABLE_NAME.test(name)) {
+      check.add(path, 'a variable name is letters, digits and _, not starting with a digit');
+    } else if (ENGINE_VARIABLES.includes(name)) {
+      check.add(path, `"${name}" is given to every message by the engine; choose another name`);
+    } else if (typeof item === 'string' && item.length > MAX_VARIABLE_CHARS) {
+      check.add(path, `has ${item.length} characters; at most ${MAX_VARIABLE_CHARS}`);
+    } else if (
+      typeof item === 'string' ||
+      typeof item === 'boolean' ||
+      (typeof item === 'number' && Number.isFinite(item))
+    ) {
+      Object.defineProperty(variables, name, {
+        value: item,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      check.expected(path, 'a text, a number or true/false', item);
+    }
+  }
+  return variables;
 }

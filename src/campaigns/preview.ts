@@ -1,13 +1,24 @@
 import { ContactNotFoundError, phoneDigits } from '../contacts/contacts.js';
 import type { PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
+import {
+  type ComposedMessage,
+  composeMessage,
+  type MessageCampaign,
+  type MessageFailure,
+  type RecipientRefusal,
+  recipientRefusal,
+  recipientTimeZone,
+} from './composeMessage.js';
+import { type CampaignPurpose, CONSENT_RULES } from './consent.js';
 import { CampaignNotFoundError } from './errors.js';
-import { buildTemplateContext, compileTemplate } from './template.js';
+import type { MessageSize } from './messageLimits.js';
 
 /**
- * A campaign's message as one contact would get it, rendered as the worker renders it: the same
- * variables, the contact's time zone (else the campaign's, else the engine's default), and a
- * variable the contact lacks reported by name instead of leaving a hole.
+ * A campaign's message as one contact would get it, composed as the worker composes it
+ * (composeMessage: the same variables, the recipient's time zone, the transport's length limit),
+ * with what it comes to on the transport (characters, SMS segments) and the consent rule the
+ * campaign applies to this contact.
  */
 export interface CampaignPreview {
   campaignId: number;
@@ -15,11 +26,25 @@ export interface CampaignPreview {
   contact: { id: number; phone: string; name: string | null } | null;
   /** True when no phone was asked for and the first contact of the audience stood in. */
   sample: boolean;
+  /** The message could be composed for this contact: `text` is what would be sent. */
   ok: boolean;
   text?: string;
+  /** Characters and the transport's limit; for SMS the segments too. */
+  size?: MessageSize;
+  /** Why it could not be composed: a variable the contact lacks or cannot use, a limit. */
+  problem?: MessageFailure['problem'];
+  /** The variable of a missing_variable or invalid_variable problem. */
   missingVariable?: string;
-  /** Why a present value was unusable (e.g. not a date). */
+  /** Why a present value was unusable, or by how much a limit was passed. */
   detail?: string;
+  /** The zone dates were read in (the contact's, else the appointment's, else the campaign's). */
+  timezone: string;
+  /** The campaign's consent rule, and whether it would skip this contact. */
+  consent: {
+    purpose: CampaignPurpose;
+    rule: string;
+    skipped: { reason: RecipientRefusal['problem']; detail: string } | null;
+  };
 }
 
 export interface PreviewOptions {
@@ -32,17 +57,14 @@ export interface PreviewOptions {
   defaultTimezone?: string;
 }
 
-/** What rendering and sending a campaign's message needs to know of the campaign. */
-export interface PreviewCampaign {
+/** What composing and sending a campaign's message needs to know of the campaign. */
+export interface PreviewCampaign extends MessageCampaign {
   id: number;
-  name: string;
   kind: 'broadcast' | 'reminder';
-  templateSource: string;
   timezone: string | null;
   listId: number | null;
-  transport: string;
   channelId: number | null;
-  requireOptIn: boolean;
+  purpose: CampaignPurpose;
 }
 
 export interface PreviewContact {
@@ -85,42 +107,49 @@ export async function previewCampaign(
   } else {
     contact = await sampleContact(sql, campaign);
   }
-  const rendered = await renderFor(sql, campaign, contact ?? { id: 0, ...INVENTED_SAMPLE }, options);
+  const recipient = contact ?? { id: 0, ...INVENTED_SAMPLE };
+  const { message, timezone } = await composeFor(sql, campaign, recipient, options);
+  const refusal = contact ? recipientRefusal(campaign.purpose, contact) : null;
+  const consent = {
+    purpose: campaign.purpose,
+    rule: CONSENT_RULES[campaign.purpose],
+    skipped: refusal ? { reason: refusal.problem, detail: refusal.detail } : null,
+  };
+  const who = contact ? { id: contact.id, phone: contact.phone, name: contact.name } : null;
+  const base = { campaignId, contact: who, sample: options.phone === undefined, timezone, consent };
+  if (message.ok) return { ...base, ok: true, text: message.text, size: message.size };
   return {
-    campaignId,
-    contact: contact ? { id: contact.id, phone: contact.phone, name: contact.name } : null,
-    sample: options.phone === undefined,
-    ...rendered,
+    ...base,
+    ok: false,
+    problem: message.problem,
+    ...('variable' in message ? { missingVariable: message.variable } : {}),
+    ...('detail' in message ? { detail: message.detail } : {}),
+    ...('size' in message ? { size: message.size } : {}),
   };
 }
 
-/** The message text for one contact, or the variable it lacks. */
-export async function renderFor(
+/** The message for one contact as the worker would compose it, and the zone it was read in. */
+export async function composeFor(
   sql: Sql,
   campaign: PreviewCampaign,
   contact: PreviewContact,
   options: { now: Date; defaultTimezone?: string },
-): Promise<{ ok: true; text: string } | { ok: false; missingVariable: string; detail?: string }> {
+): Promise<{ message: ComposedMessage; timezone: string }> {
   const appointment =
     campaign.kind === 'reminder' && contact.id > 0
       ? await nextAppointmentOf(sql, contact.id, options.now)
       : undefined;
-  // The zone the worker reads the message in (src/delivery/sendTiming.ts, recipientTimeZone).
-  const timezone =
-    contact.timezone ?? appointment?.timezone ?? campaign.timezone ?? options.defaultTimezone ?? 'UTC';
-  return compileTemplate(campaign.templateSource).render(
-    buildTemplateContext(contact, {
-      campaign: { name: campaign.name },
-      timezone,
-      ...(appointment ? { appointment: appointmentValues(appointment) } : {}),
-    }),
+  const timezone = recipientTimeZone(
+    { contact: contact.timezone, appointment: appointment?.timezone, campaign: campaign.timezone },
+    options.defaultTimezone ?? 'UTC',
   );
+  return { message: composeMessage(campaign, contact, { timezone, appointment }), timezone };
 }
 
 export async function loadCampaign(sql: Sql, campaignId: number): Promise<PreviewCampaign> {
   const [campaign] = await sql<PreviewCampaign[]>`
-    select id, name, kind, template_source as "templateSource", timezone, list_id as "listId",
-           transport, channel_id as "channelId", require_opt_in as "requireOptIn"
+    select id, name, kind, template_source as "templateSource", template_variables as variables, timezone,
+           list_id as "listId", transport, channel_id as "channelId", purpose
     from campaigns where id = ${campaignId}`;
   if (!campaign) throw new CampaignNotFoundError(campaignId);
   return campaign;
@@ -174,14 +203,4 @@ async function nextAppointmentOf(
     order by starts_at < ${now}, abs(extract(epoch from starts_at - ${now}::timestamptz))
     limit 1`;
   return appointment;
-}
-
-/** As the worker shows an appointment to a template: its attributes, its start (ISO), id and zone. */
-function appointmentValues(appointment: NextAppointment): Record<string, unknown> {
-  return {
-    ...appointment.attributes,
-    startsAt: appointment.startsAt.toISOString(),
-    externalId: appointment.externalId,
-    timezone: appointment.timezone,
-  };
 }

@@ -161,7 +161,8 @@ export async function replaceDraftCampaign(
       reminder_offsets = ${definition.kind === 'reminder' ? definition.offsets : []}::int[],
       send_window = ${definition.sendWindow ? sql.json(definition.sendWindow as never) : null},
       rate_limit_per_second = ${definition.rateLimitPerSecond},
-      require_opt_in = ${definition.requireOptIn},
+      purpose = ${definition.purpose},
+      template_variables = ${sql.json(definition.variables as never)},
       updated_at = ${options.now}
     where id = ${campaignId} and status = 'draft'
     returning id`;

@@ -15,12 +15,26 @@ import { checkTemplateSyntax, locateParseError, type TemplateSyntax } from './te
  * Message templates: Handlebars in an environment of our own (no global helpers or partials), in
  * strict mode so that a variable a contact lacks stops that contact's message instead of leaving a
  * hole in the text, without HTML escaping (it is a chat message), and with prototype access left
- * forbidden as Handlebars defaults to.
+ * forbidden as Handlebars defaults to. Rendering is bounded: a template of at most
+ * MAX_TEMPLATE_CHARS, and at most RENDER_LIMITS of loop passes and looped text per message, so no
+ * template over no contact's data can hold the process.
  */
 export type RenderResult =
   | { ok: true; text: string }
-  /** `detail` says why a present value was unusable (e.g. `not a date: "tomorrow"`). */
-  | { ok: false; missingVariable: string; detail?: string };
+  /** The contact lacks a value the template needs. */
+  | { ok: false; problem: 'missing_variable'; variable: string }
+  /** The value is there but unusable, `detail` says why (e.g. `not a date: "tomorrow"`). */
+  | { ok: false; problem: 'invalid_variable'; variable: string; detail: string }
+  /** Rendering for this contact would take more work than a message may (a loop over a huge list). */
+  | { ok: false; problem: 'render_limit'; detail: string };
+
+export type RenderFailure = Exclude<RenderResult, { ok: true }>;
+
+/** The largest template source: ten times WhatsApp's longest message. */
+export const MAX_TEMPLATE_CHARS = 40_960;
+
+/** Work one message may take: passes through {{#each}} bodies, and the text they produce, in all. */
+export const RENDER_LIMITS = { loopPasses: 10_000, loopChars: 100_000 } as const;
 
 export interface CompiledTemplate {
   source: string;
@@ -29,6 +43,44 @@ export interface CompiledTemplate {
 
 const env = Handlebars.create();
 registerTemplateHelpers(env);
+
+/** Where a render's budget travels in Handlebars' data frames (copied into every nested frame). */
+const BUDGET = '__renderBudget';
+
+interface RenderBudget {
+  loopPasses: number;
+  loopChars: number;
+}
+
+class RenderLimitExceeded extends Error {}
+
+/**
+ * Handlebars' own {{#each}}, counting: four nested loops over a 100-item list are 10^8 passes, and a
+ * loop can repeat a 10,000-character value without end. Every pass of every loop of a message
+ * counts against RENDER_LIMITS; past it the message is refused for this contact, at once.
+ */
+const builtinEach = env.helpers.each as Handlebars.HelperDelegate;
+env.registerHelper('each', function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
+  const budget = (options.data as Record<string, RenderBudget> | undefined)?.[BUDGET];
+  if (!budget) return builtinEach.call(this, context, options);
+  const body = options.fn;
+  const counted = ((item: unknown, frame?: Handlebars.RuntimeOptions) => {
+    if (++budget.loopPasses > RENDER_LIMITS.loopPasses) {
+      throw new RenderLimitExceeded(
+        `more than ${RENDER_LIMITS.loopPasses} passes through {{#each}} in one message`,
+      );
+    }
+    const text = body(item, frame);
+    budget.loopChars += text.length;
+    if (budget.loopChars > RENDER_LIMITS.loopChars) {
+      throw new RenderLimitExceeded(
+        `{{#each}} wrote more than ${RENDER_LIMITS.loopChars} characters in one message`,
+      );
+    }
+    return text;
+  }) as Handlebars.TemplateDelegate;
+  return builtinEach.call(this, context, { ...options, fn: counted });
+});
 
 const COMPILE_OPTIONS = {
   noEscape: true,
@@ -42,8 +94,13 @@ const COMPILE_OPTIONS = {
 const CACHE_SIZE = 256;
 const cache = new Map<string, CompiledTemplate>();
 
-/** Throws TemplateError (with line and column) for a template that cannot be compiled. */
+/** Throws TemplateError (with line and column) for a template that cannot be compiled, or is too long. */
 export function compileTemplate(source: string): CompiledTemplate {
+  if (source.length > MAX_TEMPLATE_CHARS) {
+    throw new TemplateError(`the template has ${source.length} characters; at most ${MAX_TEMPLATE_CHARS}`, {
+      code: 'template_too_long',
+    });
+  }
   const cached = cache.get(source);
   if (cached) {
     cache.delete(source);
@@ -67,17 +124,30 @@ function compileUncached(source: string): CompiledTemplate {
     if (error instanceof TemplateError) throw error;
     throw syntaxError(error, source);
   }
-  const template = env.compile(syntax.program, COMPILE_OPTIONS);
+  const template = env.compile(startingWithText(syntax.program), COMPILE_OPTIONS);
   const lines = source.split('\n');
   return {
     source,
     render(context) {
       try {
-        const text = template(refusingText(context, ''));
+        const budget: RenderBudget = { loopPasses: 0, loopChars: 0 };
+        const text = template(refusingText(context, ''), { data: { [BUDGET]: budget } }).replaceAll(
+          TEXT_MARK,
+          '',
+        );
         const object = OBJECT_AS_TEXT.exec(text);
-        if (object) return { ok: false, missingVariable: object[1] || 'this', detail: 'an object, not text' };
+        if (object) {
+          return {
+            ok: false,
+            problem: 'invalid_variable',
+            variable: object[1] || 'this',
+            detail: 'an object, not text',
+          };
+        }
         return { ok: true, text };
       } catch (error) {
+        if (error instanceof RenderLimitExceeded)
+          return { ok: false, problem: 'render_limit', detail: error.message };
         const missing = missingVariableOf(error, lines, syntax.paths);
         if (missing) return missing;
         throw new TemplateError(
@@ -90,6 +160,32 @@ function compileUncached(source: string): CompiledTemplate {
       }
     },
   };
+}
+
+/** A noncharacter each compiled body starts with, removed from the output (see startingWithText). */
+const TEXT_MARK = '\uFDD1';
+
+/**
+ * With HTML escaping off, Handlebars joins a body's values with `+`, so a body that starts with two
+ * values adds them: `{{day}}{{month}}` of 5 and 10 gave "15". Every body (the template, each block
+ * and its else) is made to start with a piece of text, a mark removed after rendering, so the values
+ * are joined as text. Escaping, which would turn them into text, is off because a chat message is
+ * not HTML.
+ */
+function startingWithText(program: TemplateSyntax['program']): TemplateSyntax['program'] {
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    const record = node as { type?: string; body?: unknown[] };
+    if (record.type === 'Program' && Array.isArray(record.body)) {
+      record.body.unshift({ type: 'ContentStatement', original: TEXT_MARK, value: TEXT_MARK });
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) for (const item of value) visit(item);
+      else visit(value);
+    }
+  };
+  visit(program);
+  return program;
 }
 
 /** A noncharacter: never in a message, so its presence in the output means an object was printed. */
@@ -137,11 +233,15 @@ function syntaxError(error: unknown, source: string): TemplateError {
 }
 
 /** What strict mode or a helper reported missing, by the name the template uses for it. */
-function missingVariableOf(error: unknown, lines: string[], paths: readonly string[][]): RenderResult | null {
+function missingVariableOf(
+  error: unknown,
+  lines: string[],
+  paths: readonly string[][],
+): RenderFailure | null {
   if (error instanceof MissingTemplateValue) {
     return error.detail === null
-      ? { ok: false, missingVariable: error.variable }
-      : { ok: false, missingVariable: error.variable, detail: error.detail };
+      ? { ok: false, problem: 'missing_variable', variable: error.variable }
+      : { ok: false, problem: 'invalid_variable', variable: error.variable, detail: error.detail };
   }
   if (!(error instanceof Error)) return null;
   const strict = /^"(.+?)" not defined in /.exec(error.message);
@@ -153,7 +253,7 @@ function missingVariableOf(error: unknown, lines: string[], paths: readonly stri
       line !== undefined && e.endLineNumber === e.lineNumber && e.column !== undefined
         ? line.slice(e.column, e.endColumn).trim()
         : '';
-    return { ok: false, missingVariable: written.replace(/^this\./, '') || strict[1] };
+    return { ok: false, problem: 'missing_variable', variable: written.replace(/^this\./, '') || strict[1] };
   }
   // A helper argument through a missing object (`formatDate appointment.startsAt` without an
   // appointment) fails in JavaScript before the helper runs.
@@ -161,16 +261,27 @@ function missingVariableOf(error: unknown, lines: string[], paths: readonly stri
   if (error instanceof TypeError && through) {
     const property = through[1] ?? '';
     const path = paths.find((parts) => parts.indexOf(property) > 0);
-    return { ok: false, missingVariable: path ? path.join('.') : property };
+    return { ok: false, problem: 'missing_variable', variable: path ? path.join('.') : property };
   }
   return null;
 }
 
+/** Names every message has from the engine, which no campaign variable may take. */
+export const ENGINE_VARIABLES: readonly string[] = [
+  'name',
+  'phone',
+  'timezone',
+  'locale',
+  'campaign',
+  'appointment',
+];
+
 /**
  * The variables a template sees for one contact: the contact's attributes at the top level, then
- * `name`, `phone`, `firstName` (the attribute, else the first word of the name), `timezone`,
- * `locale`, `campaign` and `appointment`. Empty attributes (null or '') are left out, so strict
- * mode reports them instead of rendering a hole.
+ * the campaign's own `variables` (the same for every recipient, so they win over an attribute of the
+ * same name), then `name`, `phone`, `timezone`, `locale`, `campaign` and `appointment`. Nothing is
+ * made up: an empty attribute (null or '') is left out, so strict mode reports it instead of
+ * rendering a hole, and `firstName` is the contact's attribute or missing — never a guess from `name`.
  */
 export function buildTemplateContext(
   contact: {
@@ -181,18 +292,20 @@ export function buildTemplateContext(
   },
   extra: {
     campaign?: { name: string };
+    variables?: Record<string, unknown>;
     appointment?: Record<string, unknown>;
     timezone?: string;
     locale?: string;
   } = {},
 ): Record<string, unknown> {
-  const context: Record<string, unknown> = withoutEmpty(contact.attributes);
+  const context: Record<string, unknown> = {
+    ...withoutEmpty(contact.attributes),
+    ...withoutEmpty(extra.variables ?? {}),
+  };
   const name = contact.name?.trim();
   if (name) context.name = name;
+  else delete context.name;
   context.phone = contact.phone;
-  const firstName = context.firstName ?? name?.split(/\s+/)[0];
-  if (firstName) context.firstName = firstName;
-  else delete context.firstName;
   context.timezone = extra.timezone ?? contact.timezone ?? context.timezone ?? DEFAULT_TIME_ZONE;
   context.locale = extra.locale ?? context.locale ?? DEFAULT_LOCALE;
   if (extra.campaign) context.campaign = extra.campaign;

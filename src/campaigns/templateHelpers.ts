@@ -1,4 +1,5 @@
 import type Handlebars from 'handlebars';
+import { instantOf, readDateText } from '../time/dateText.js';
 import { isIanaTimeZone } from '../time/timeZones.js';
 import { formatInstant } from './formatInstant.js';
 
@@ -43,16 +44,6 @@ function requirePresent(call: HelperCall, index: number, helper: string): unknow
   return value;
 }
 
-function toInstant(value: unknown): Date | null {
-  const instant =
-    value instanceof Date
-      ? value
-      : typeof value === 'string' || typeof value === 'number'
-        ? new Date(value)
-        : null;
-  return instant && !Number.isNaN(instant.getTime()) ? instant : null;
-}
-
 function root(call: HelperCall): Record<string, unknown> {
   const data = call.options.data as { root?: unknown } | undefined;
   return data?.root && typeof data.root === 'object' ? (data.root as Record<string, unknown>) : {};
@@ -77,15 +68,32 @@ function localeOf(call: HelperCall): string {
   }
 }
 
-function dateHelper(name: string, defaultPattern: string) {
+/** Whether a pattern prints hours or minutes (quoted text aside). */
+function showsTime(pattern: string): boolean {
+  return /[Hm]/.test(pattern.replace(/'(?:[^']|'')*'/g, ''));
+}
+
+/**
+ * A date or time value read without guessing (src/time/dateText.ts): ISO or day.month.year, never a
+ * day and month swapped. A calendar date prints as that date in any zone; a time without an offset
+ * is read on the recipient's wall clock; formatTime of a date with no time of day is refused rather
+ * than printing a made-up midnight.
+ */
+function dateHelper(name: string, defaultPattern: string, needsTime: boolean) {
   return (...raw: unknown[]) => {
     const call = splitCall(raw);
     const value = requirePresent(call, 0, name);
-    const instant = toInstant(value);
-    if (!instant)
-      throw new MissingTemplateValue(argumentName(call, 0, name), `not a date: ${JSON.stringify(value)}`);
+    const reading = readDateText(value);
+    if (!reading.ok) throw new MissingTemplateValue(argumentName(call, 0, name), reading.reason);
     const pattern = call.args[1] === undefined ? defaultPattern : String(call.args[1]);
-    return formatInstant(instant, pattern, timeZoneOf(call), localeOf(call));
+    if ((needsTime || showsTime(pattern)) && reading.value.kind === 'date') {
+      throw new MissingTemplateValue(
+        argumentName(call, 0, name),
+        `${JSON.stringify(value)} has no time of day`,
+      );
+    }
+    const zone = timeZoneOf(call);
+    return formatInstant(instantOf(reading.value, zone, 'noon'), pattern, zone, localeOf(call));
   };
 }
 
@@ -111,9 +119,9 @@ export const BLOCK_HELPERS: ReadonlySet<string> = new Set(['if', 'unless', 'each
 export function registerTemplateHelpers(env: typeof Handlebars): void {
   // `log` writes to the console: no place for it in a message template.
   env.unregisterHelper('log');
-  env.registerHelper('formatDate', dateHelper('formatDate', 'dd.MM.yyyy'));
-  env.registerHelper('formatTime', dateHelper('formatTime', 'HH:mm'));
-  env.registerHelper('formatDateTime', dateHelper('formatDateTime', 'dd.MM.yyyy HH:mm'));
+  env.registerHelper('formatDate', dateHelper('formatDate', 'dd.MM.yyyy', false));
+  env.registerHelper('formatTime', dateHelper('formatTime', 'HH:mm', true));
+  env.registerHelper('formatDateTime', dateHelper('formatDateTime', 'dd.MM.yyyy HH:mm', true));
   env.registerHelper('upper', (...raw: unknown[]) => {
     const call = splitCall(raw);
     return String(requirePresent(call, 0, 'upper')).toLocaleUpperCase(localeOf(call));
@@ -122,9 +130,11 @@ export function registerTemplateHelpers(env: typeof Handlebars): void {
     const call = splitCall(raw);
     return String(requirePresent(call, 0, 'lower')).toLocaleLowerCase(localeOf(call));
   });
-  // The one helper meant for absent values: `{{default nickname "friend"}}`.
+  // The one helper meant for absent values: `{{default nickname "friend"}}`. Its fallback must be
+  // there: `{{default firstName name}}` without a name is that variable missing, never a hole.
   env.registerHelper('default', (...raw: unknown[]) => {
-    const [value, fallback] = splitCall(raw).args;
-    return value === undefined || value === null || value === '' ? fallback : value;
+    const call = splitCall(raw);
+    const value = call.args[0];
+    return value === undefined || value === null || value === '' ? requirePresent(call, 1, 'default') : value;
   });
 }

@@ -1,10 +1,15 @@
+import {
+  composeMessage,
+  type MessageFailure,
+  type RecipientRefusal,
+  recipientRefusal,
+} from '../campaigns/composeMessage.js';
 import { InvalidCampaignTransitionError } from '../campaigns/errors.js';
 import { changeCampaignStatus } from '../campaigns/lifecycle.js';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import { Chat2DeskAuthError, Chat2DeskError, Chat2DeskQuotaExhaustedError } from '../chat2desk/errors.js';
 import type { Transport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
-import { isValidE164Digits } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
@@ -13,9 +18,8 @@ import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGa
 import { ensureChat2DeskClient, type ResolvedChat2DeskClient } from './ensureChat2DeskClient.js';
 import { findAcceptedMessage } from './findAcceptedMessage.js';
 import { type RatePermit, SharedRateLimiter } from './rateLimiter.js';
-import { renderDeliveryText } from './renderDeliveryText.js';
 import {
-  recipientTimeZone,
+  deliveryTimeZone,
   type SendTiming,
   timingAfterWhatsAppDelay,
   timingBeforeSend,
@@ -153,18 +157,28 @@ export class DeliverySender {
    */
   async #prepare(d: ClaimedDelivery): Promise<ReadyToSend | undefined> {
     const now = this.#o.clock.now();
-    if (d.optedOutAt) return void (await this.#settle(d, 'skipped', REASONS.optedOut));
-    if (d.requireOptIn && !d.optedInAt) return void (await this.#settle(d, 'skipped', REASONS.noConsent));
-    // A number stored by an older version without its country code would reach another country.
-    if (!isValidE164Digits(d.phone)) return void (await this.#settle(d, 'skipped', REASONS.invalidPhone));
+    const refusal = recipientRefusal(d.purpose, d);
+    if (refusal)
+      return void (await this.#settle(d, 'skipped', skipReason(refusal), {}, { detail: refusal.detail }));
 
-    const timezone = recipientTimeZone(d, this.#o.defaultTimezone);
+    const timezone = deliveryTimeZone(d, this.#o.defaultTimezone);
     const timing = timingBeforeSend(d, now, timezone);
     if (timing.action !== 'send') return void (await this.#holdBack(d, timing));
 
-    const rendered = renderDeliveryText(d, timezone);
-    if (!rendered.ok) {
-      return void (await this.#settle(d, 'skipped', REASONS.missingVariable(rendered.missingVariable)));
+    const message = composeMessage(
+      {
+        name: d.campaignName,
+        transport: d.transport,
+        templateSource: d.templateSource,
+        variables: d.templateVariables,
+      },
+      { phone: d.phone, name: d.contactName, timezone: d.contactTimezone, attributes: d.attributes ?? {} },
+      { timezone, appointment: d.appointment },
+    );
+    if (!message.ok) {
+      // Why a present value could not be used, or how long the message came out: kept with the event.
+      const details = 'detail' in message ? { detail: message.detail } : undefined;
+      return void (await this.#settle(d, 'skipped', skipReason(message), {}, details));
     }
 
     let client: ResolvedChat2DeskClient;
@@ -214,7 +228,7 @@ export class DeliverySender {
         chat2deskClientId: client.clientId,
       }));
     }
-    return { text: rendered.text, clientId: client.clientId, permit: admission.permit };
+    return { text: message.text, clientId: client.clientId, permit: admission.permit };
   }
 
   /** A send whose outcome is unknown: did Chat2Desk accept it? Only a clear "no" allows sending again. */
@@ -408,4 +422,24 @@ interface ReadyToSend {
   text: string;
   clientId: string;
   permit: RatePermit;
+}
+
+/** The reason a delivery is skipped for, recorded in its state and grouped in reports. */
+function skipReason(failure: RecipientRefusal | MessageFailure): string {
+  switch (failure.problem) {
+    case 'opted_out':
+      return REASONS.optedOut;
+    case 'no_consent':
+      return REASONS.noConsent;
+    case 'invalid_phone':
+      return REASONS.invalidPhone;
+    case 'missing_variable':
+      return REASONS.missingVariable(failure.variable);
+    case 'invalid_variable':
+      return REASONS.invalidVariable(failure.variable);
+    case 'render_limit':
+      return REASONS.renderLimit;
+    case 'message_too_long':
+      return REASONS.messageTooLong;
+  }
 }

@@ -1,4 +1,4 @@
-import { isIanaTimeZone } from '../time/timeZones.js';
+import { recipientTimeZone } from '../campaigns/composeMessage.js';
 import { nextSendInstant } from './sendWindow.js';
 import type { ClaimedDelivery } from './sql/claimDueDeliveries.js';
 import { REASONS } from './states.js';
@@ -16,13 +16,12 @@ type TimedDelivery = Pick<
   'campaignKind' | 'appointment' | 'dueAt' | 'sendWindow' | 'contactTimezone' | 'campaignTimezone'
 >;
 
-/**
- * The zone the recipient lives by: the contact's, else the appointment's, else the campaign's, else
- * the engine's. A name Intl does not know (a hand-edited row) is passed over rather than failing the send.
- */
-export function recipientTimeZone(d: TimedDelivery, defaultTimeZone: string): string {
-  const candidates = [d.contactTimezone, d.appointment?.timezone, d.campaignTimezone];
-  return candidates.find((zone) => isIanaTimeZone(zone)) ?? defaultTimeZone;
+/** The zone the recipient lives by (src/campaigns/composeMessage.ts), for a claimed delivery. */
+export function deliveryTimeZone(d: TimedDelivery, defaultTimeZone: string): string {
+  return recipientTimeZone(
+    { contact: d.contactTimezone, appointment: d.appointment?.timezone, campaign: d.campaignTimezone },
+    defaultTimeZone,
+  );
 }
 
 /**

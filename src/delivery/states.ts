@@ -46,9 +46,16 @@ export const TRANSITIONS: Readonly<Record<DeliveryState, readonly DeliveryState[
 export const REASONS = {
   // skipped
   optedOut: 'opted_out',
+  // a marketing campaign and no recorded opt-in
   noConsent: 'no_consent',
   invalidPhone: 'invalid_phone',
   missingVariable: (name: string) => `missing_variable:${name}`,
+  // a value is there but cannot be used (a date read two ways, an object)
+  invalidVariable: (name: string) => `invalid_variable:${name}`,
+  // rendering for this contact would take more work than a message may (a loop over a huge list)
+  renderLimit: 'render_limit',
+  // longer than the transport takes (WhatsApp 4,096 characters, SMS 10 segments…)
+  messageTooLong: 'message_too_long',
   cancelled: 'cancelled',
   appointmentCancelled: 'appointment_cancelled',
   tooLate: 'too_late',

@@ -57,6 +57,10 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   no_consent: 409,
   whatsapp_delay: 409,
   missing_variable: 422,
+  invalid_variable: 422,
+  invalid_phone: 422,
+  render_limit: 422,
+  message_too_long: 422,
   chat2desk_client_not_found: 422,
   quota_guard: 503,
 };

@@ -1,3 +1,4 @@
+import { type CampaignPurpose, CONSENT_RULES } from '../campaigns/consent.js';
 import type { Sql } from '../db/database.js';
 import { DELIVERY_STATES, PENDING_STATES } from '../delivery/states.js';
 import { TRANSPORTS_REPORTING_DELIVERY } from '../delivery/statusPoller.js';
@@ -34,6 +35,8 @@ export interface CampaignReport {
   status: string;
   statusReason: string | null;
   transport: string;
+  /** The consent rule the campaign applies (src/campaigns/consent.ts): who no_consent skipped and why. */
+  consent: { purpose: CampaignPurpose; rule: string };
   /** Deliveries per state; every state is present, zeros included. */
   counts: Record<string, number>;
   /** Deliveries per reason (the part before the first colon), for the states that carry one. */
@@ -167,6 +170,7 @@ export async function campaignReport(
     status: campaign.status,
     statusReason: campaign.statusReason,
     transport: campaign.transport,
+    consent: { purpose: campaign.purpose, rule: CONSENT_RULES[campaign.purpose] },
     counts,
     reasons,
     total,

@@ -1,5 +1,27 @@
 import type { CampaignReport } from './campaignReport.js';
 
+/** What each reason a report groups by means, for a person reading it. */
+export const REASON_MEANINGS: Readonly<Record<string, string>> = {
+  opted_out: 'the contact opted out (STOP, or by hand)',
+  no_consent: 'no recorded opt-in, and the campaign is marketing',
+  invalid_phone: 'the phone is no number in use',
+  missing_variable: 'the contact lacks a value the template needs',
+  invalid_variable: 'a value the template needs cannot be used (e.g. a date read two ways)',
+  render_limit: 'the template would loop over too much of this contact’s data',
+  message_too_long: 'longer than the transport takes',
+  cancelled: 'the campaign was cancelled first',
+  appointment_cancelled: 'the appointment was cancelled',
+  too_late: 'its appointment had started by the time it could go',
+  rescheduled: 'its appointment moved; the reminder for the new time stands',
+  undeliverable: 'Chat2Desk reported it could not be delivered',
+  attempts_exhausted: 'failed on every attempt',
+  chat2desk: 'refused by Chat2Desk',
+  outside_send_window: 'waiting for the send window to open',
+  whatsapp_new_client_delay: 'waiting out WhatsApp’s delay for a new client',
+  rate_limited: 'waiting for a slot of the rate limit',
+  retry: 'waiting to try again',
+};
+
 /** Failures a terminal report lists; the rest are in the CSV export. */
 const FAILURES_SHOWN = 10;
 
@@ -26,12 +48,16 @@ export function formatCampaignReport(report: CampaignReport): string {
       (report.statusReason ? ` (${report.statusReason})` : '') +
       (report.runId === null ? '' : `, run ${report.runId}`),
     `  ${report.total} recipients`,
+    `  consent: ${report.consent.rule}`,
   ];
   for (const [state, n] of Object.entries(report.counts)) if (n > 0) lines.push(`  ${state.padEnd(10)} ${n}`);
   const reasons = Object.entries(report.reasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) {
     lines.push('  reasons:');
-    for (const [reason, n] of reasons) lines.push(`    ${reason.padEnd(28)} ${n}`);
+    for (const [reason, n] of reasons) {
+      const meaning = REASON_MEANINGS[reason];
+      lines.push(`    ${reason.padEnd(28)} ${String(n).padStart(6)}${meaning ? `  ${meaning}` : ''}`);
+    }
   }
   lines.push(...formatOutcomes(report));
   if (!report.transportReportsDelivery) {

@@ -1,3 +1,4 @@
+import type { CampaignPurpose } from '../campaigns/consent.js';
 import { moveRunsTo } from '../campaigns/runStates.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
@@ -37,7 +38,7 @@ interface LockedRun {
   campaign_id: number;
   scheduled_for: Date;
   list_id: number | null;
-  require_opt_in: boolean;
+  purpose: CampaignPurpose;
   transport: string;
   channel_id: number | null;
   /** Resume point: audience members with a higher contact id are still to be expanded. */
@@ -52,7 +53,7 @@ interface LockedRun {
  * makes re-expanding a no-op, even by two instances at once.
  *
  * A contact who must not get the message gets a `skipped` row with its reason, checked in this
- * order: opted_out, no_consent (campaign requires opt-in), invalid_phone. The initial state is NOT
+ * order: opted_out, no_consent (a marketing campaign; src/campaigns/consent.ts), invalid_phone. The initial state is NOT
  * written to delivery_events: creating a row is not a change of state, and the row's own
  * queued_at/skipped_at and reason already record it; the event log starts at the first transition.
  *
@@ -126,7 +127,7 @@ async function insertNextBatch(
 ): Promise<BatchResult | undefined> {
   return sql.begin(async (tx) => {
     const [run] = await tx<LockedRun[]>`
-      select r.id, r.campaign_id, r.scheduled_for, c.list_id, c.require_opt_in, c.transport, c.channel_id,
+      select r.id, r.campaign_id, r.scheduled_for, c.list_id, c.purpose, c.transport, c.channel_id,
              greatest(${cursor}::int,
                       coalesce((select max(d.contact_id) from deliveries d where d.run_id = r.id), 0)) as after_id
       from campaign_runs r
@@ -147,7 +148,7 @@ async function insertNextBatch(
         select ct.id as contact_id,
                case
                  when ct.opted_out_at is not null then ${REASONS.optedOut}::text
-                 when ${run.require_opt_in}::boolean and ct.opted_in_at is null then ${REASONS.noConsent}
+                 when ${run.purpose === 'marketing'}::boolean and ct.opted_in_at is null then ${REASONS.noConsent}
                  when ct.phone !~ ${DIALLABLE_PHONE_PATTERN} then ${REASONS.invalidPhone}
                end as reason
         from audience

@@ -95,7 +95,8 @@ describe('createCampaign', () => {
       reminder_offsets: [],
       send_window: { from: '09:00', to: '21:00' },
       rate_limit_per_second: 5,
-      require_opt_in: true,
+      purpose: 'marketing',
+      template_variables: {},
       created_at: now,
     });
   });
@@ -149,7 +150,7 @@ describe('createCampaign', () => {
       template_source: 'See you at {{formatTime appointment.startsAt}}, {{firstName}}',
       reminder_offsets: [-86_400, -7_200],
       timezone: 'Europe/Moscow',
-      require_opt_in: false,
+      purpose: 'transactional',
       next_run_at: null,
       send_window: null,
       rate_limit_per_second: null,

@@ -57,7 +57,8 @@ describe('validateCampaignDefinition', () => {
       sendWindow: { from: '09:00', to: '21:00' },
       timezone: null,
       rateLimitPerSecond: 5,
-      requireOptIn: true,
+      purpose: 'marketing',
+      variables: {},
       draft: false,
       raw: blackFriday,
     });
@@ -72,7 +73,7 @@ describe('validateCampaignDefinition', () => {
       offsets: [-86_400, -7_200, -5_400],
       sendLateWithinMs: 1_800_000,
       timezone: 'Europe/Moscow',
-      requireOptIn: true,
+      purpose: 'transactional',
       draft: false,
     });
   });
@@ -301,7 +302,7 @@ describe('validateCampaignDefinition', () => {
       sendWindow: null,
       rateLimitPerSecond: null,
       channelId: null,
-      requireOptIn: true,
+      purpose: 'marketing',
     });
   });
 
@@ -315,6 +316,93 @@ describe('validateCampaignDefinition', () => {
       const again = validateCampaignDefinition(campaignDocument(definition), { now });
       expect({ ...again, raw: undefined }).toEqual({ ...definition, raw: undefined });
     }
+  });
+});
+
+describe('purpose and consent', () => {
+  const { requireOptIn: _, ...broadcast } = blackFriday;
+  const visits = reminder;
+
+  it('makes a broadcast marketing and a reminder transactional unless the campaign says otherwise', () => {
+    expect(validateCampaignDefinition(broadcast, { now }).purpose).toBe('marketing');
+    expect(validateCampaignDefinition(visits, { now }).purpose).toBe('transactional');
+    expect(validateCampaignDefinition({ ...visits, purpose: 'marketing' }, { now }).purpose).toBe(
+      'marketing',
+    );
+    expect(validateCampaignDefinition({ ...broadcast, purpose: 'transactional' }, { now }).purpose).toBe(
+      'transactional',
+    );
+  });
+
+  it('reads the older requireOptIn as the purpose it means, and refuses the two when they disagree', () => {
+    expect(validateCampaignDefinition({ ...visits, requireOptIn: true }, { now }).purpose).toBe('marketing');
+    expect(validateCampaignDefinition({ ...broadcast, requireOptIn: false }, { now }).purpose).toBe(
+      'transactional',
+    );
+    expect(
+      validateCampaignDefinition({ ...broadcast, purpose: 'marketing', requireOptIn: true }, { now }).purpose,
+    ).toBe('marketing');
+    expect(issues({ ...broadcast, purpose: 'transactional', requireOptIn: true })).toEqual([
+      {
+        path: 'requireOptIn',
+        message:
+          'true contradicts purpose "transactional" (marketing requires opt-in, transactional does not): leave requireOptIn out',
+      },
+    ]);
+    expect(issues({ ...broadcast, purpose: 'promo' })).toEqual([
+      { path: 'purpose', message: 'expected one of marketing, transactional, got "promo"' },
+    ]);
+  });
+});
+
+describe('campaign variables', () => {
+  it('gives the template values of its own, so the README example renders', () => {
+    const definition = validateCampaignDefinition(
+      { ...blackFriday, variables: { endsAt: '2026-11-30', discount: 15, vip: true } },
+      { now },
+    );
+    expect(definition.variables).toEqual({ endsAt: '2026-11-30', discount: 15, vip: true });
+  });
+
+  it('refuses names a template cannot write, names the engine gives, and values that are not text, numbers or true/false', () => {
+    expect(
+      issues({
+        ...blackFriday,
+        variables: {
+          'ends at': 'x',
+          phone: '1',
+          nested: { a: 1 },
+          list: [1],
+          nothing: null,
+          huge: 'z'.repeat(1001),
+          infinite: Number.POSITIVE_INFINITY,
+        },
+      }),
+    ).toEqual([
+      {
+        path: 'variables.ends at',
+        message: 'a variable name is letters, digits and _, not starting with a digit',
+      },
+      {
+        path: 'variables.phone',
+        message: '"phone" is given to every message by the engine; choose another name',
+      },
+      { path: 'variables.nested', message: 'expected a text, a number or true/false, got an object' },
+      { path: 'variables.list', message: 'expected a text, a number or true/false, got an array' },
+      { path: 'variables.nothing', message: 'expected a text, a number or true/false, got null' },
+      { path: 'variables.huge', message: 'has 1001 characters; at most 1000' },
+      { path: 'variables.infinite', message: 'expected a text, a number or true/false, got Infinity' },
+    ]);
+    expect(issues({ ...blackFriday, variables: 'endsAt=1' })).toEqual([
+      {
+        path: 'variables',
+        message: 'expected an object of names and values, e.g. {"endsAt": "2026-11-30"}, got "endsAt=1"',
+      },
+    ]);
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`v${i}`, i]));
+    expect(issues({ ...blackFriday, variables: many })).toEqual([
+      { path: 'variables', message: 'has 101 names; at most 100' },
+    ]);
   });
 });
 
@@ -337,7 +425,7 @@ describe('parseCampaignText', () => {
     expect(parseCampaignText(yaml.replace('no', 'false'), 'yaml', { now })).toMatchObject({
       name: 'Black Friday',
       schedule: { cron: '0 10 * * MON', timezone: 'Europe/Moscow' },
-      requireOptIn: false,
+      purpose: 'transactional',
     });
   });
 

@@ -17,8 +17,8 @@ beforeAll(async () => {
   await db.sql`insert into lists (name) values ('vip'), ('empty')`;
   await db.sql`
     insert into contacts (phone, name, timezone, attributes, opted_in_at) values
-      ('79002000001', 'Boris Without Consent', null, '{"discount": 5}', null),
-      ('79002000002', 'Vera Volkova', 'Asia/Vladivostok', '{"discount": 30}', ${NOW}),
+      ('79002000001', 'Boris Without Consent', null, '{"discount": 5, "firstName": "Boris"}', null),
+      ('79002000002', 'Vera Volkova', 'Asia/Vladivostok', '{"discount": 30, "firstName": "Vera"}', ${NOW}),
       ('79002000003', 'Gleb', null, '{}', ${NOW})`;
   await db.sql`
     insert into list_members (list_id, contact_id)
@@ -58,6 +58,91 @@ describe('previewCampaign', () => {
       sample: false,
       ok: true,
       text: 'Hi Vera, 30% off',
+      size: { length: 16, limit: 10, sms: { encoding: 'GSM-7', segments: 1, characters: 16 } },
+      timezone: 'Asia/Vladivostok',
+      consent: {
+        purpose: 'marketing',
+        rule: 'marketing: only contacts with a recorded opt-in; an opt-out stops every message',
+        skipped: null,
+      },
+    });
+  });
+
+  it("says when the campaign's consent rule would skip the contact, and why", async () => {
+    const marketing = await campaign();
+    const boris = await previewCampaign(db.sql, marketing, {
+      phone: '79002000001',
+      now: NOW,
+      phoneRegion: 'RU',
+    });
+    expect(boris).toMatchObject({
+      ok: true,
+      text: 'Hi Boris, 5% off',
+      consent: {
+        purpose: 'marketing',
+        skipped: {
+          reason: 'no_consent',
+          detail: 'a marketing campaign needs a recorded opt-in, and the contact has none',
+        },
+      },
+    });
+    const transactional = await campaign({ purpose: 'transactional' });
+    const again = await previewCampaign(db.sql, transactional, {
+      phone: '79002000001',
+      now: NOW,
+      phoneRegion: 'RU',
+    });
+    expect(again.consent).toEqual({
+      purpose: 'transactional',
+      rule: 'transactional: no opt-in needed; an opt-out stops every message',
+      skipped: null,
+    });
+  });
+
+  it('counts SMS segments, and refuses a message longer than its transport takes', async () => {
+    const sms = await campaign({ template: `{{firstName}}: ${'Скидка '.repeat(20)}` });
+    const long = await previewCampaign(db.sql, sms, { phone: '79002000002', now: NOW, phoneRegion: 'RU' });
+    expect(long.size).toEqual({
+      length: 146,
+      limit: 10,
+      sms: { encoding: 'UCS-2', segments: 3, characters: 146 },
+    });
+    const whatsapp = await campaign({ transport: 'whatsapp', template: `{{firstName}} ${'x'.repeat(4096)}` });
+    const tooLong = await previewCampaign(db.sql, whatsapp, {
+      phone: '79002000002',
+      now: NOW,
+      phoneRegion: 'RU',
+    });
+    expect(tooLong).toMatchObject({
+      ok: false,
+      problem: 'message_too_long',
+      detail: '4101 characters; at most 4096',
+      size: { length: 4101, limit: 4096 },
+    });
+  });
+
+  it("uses the campaign's variables, and names a value that cannot be used", async () => {
+    const id = await campaign({
+      template: "{{firstName}}, until {{formatDate endsAt 'd MMMM'}}",
+      variables: { endsAt: '03.12.2026' },
+    });
+    expect(
+      await previewCampaign(db.sql, id, { phone: '79002000002', now: NOW, phoneRegion: 'RU' }),
+    ).toMatchObject({
+      ok: true,
+      text: 'Vera, until 3 декабря',
+    });
+    const slashed = await campaign({
+      template: "{{firstName}}, until {{formatDate endsAt 'd MMMM'}}",
+      variables: { endsAt: '03/12/2026' },
+    });
+    expect(
+      await previewCampaign(db.sql, slashed, { phone: '79002000002', now: NOW, phoneRegion: 'RU' }),
+    ).toMatchObject({
+      ok: false,
+      problem: 'invalid_variable',
+      missingVariable: 'endsAt',
+      detail: expect.stringContaining('3 December or March 12'),
     });
   });
 
@@ -80,7 +165,7 @@ describe('previewCampaign', () => {
   it('names the variable a contact lacks instead of rendering a hole', async () => {
     const id = await campaign();
     const preview = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW, phoneRegion: 'RU' });
-    expect(preview).toMatchObject({ ok: false, missingVariable: 'discount' });
+    expect(preview).toMatchObject({ ok: false, problem: 'missing_variable', missingVariable: 'firstName' });
     expect(preview.text).toBeUndefined();
   });
 

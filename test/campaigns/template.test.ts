@@ -7,6 +7,8 @@ import {
   buildTemplateContext,
   compileTemplate,
   loadTemplateFile,
+  MAX_TEMPLATE_CHARS,
+  RENDER_LIMITS,
   templateFileNameProblem,
 } from '../../src/campaigns/template.js';
 
@@ -37,44 +39,58 @@ describe('compileTemplate and render', () => {
   });
 
   it('reports a missing variable by name instead of leaving a hole', () => {
-    expect(render('Hi {{firstName}}!', {})).toEqual({ ok: false, missingVariable: 'firstName' });
+    expect(render('Hi {{firstName}}!', {})).toEqual({
+      ok: false,
+      problem: 'missing_variable',
+      variable: 'firstName',
+    });
   });
 
   it('reports a missing nested variable by its whole path', () => {
     expect(render('Doctor: {{appointment.doctor}}', { appointment: {} })).toEqual({
       ok: false,
-      missingVariable: 'appointment.doctor',
+      problem: 'missing_variable',
+      variable: 'appointment.doctor',
     });
     expect(render('Doctor: {{appointment.doctor}}', {})).toEqual({
       ok: false,
-      missingVariable: 'appointment.doctor',
+      problem: 'missing_variable',
+      variable: 'appointment.doctor',
     });
   });
 
   it('reports a variable missing inside a block by the name the template uses', () => {
     expect(render('{{#with appointment}}at {{room}}{{/with}}', { appointment: { doctor: 'X' } })).toEqual({
       ok: false,
-      missingVariable: 'room',
+      problem: 'missing_variable',
+      variable: 'room',
     });
   });
 
   it('reports a missing helper argument by its name', () => {
-    expect(render('{{upper city}}', {})).toEqual({ ok: false, missingVariable: 'city' });
+    expect(render('{{upper city}}', {})).toEqual({
+      ok: false,
+      problem: 'missing_variable',
+      variable: 'city',
+    });
     expect(render("{{formatDate appointment.startsAt 'd MMMM'}}", { appointment: {} })).toEqual({
       ok: false,
-      missingVariable: 'appointment.startsAt',
+      problem: 'missing_variable',
+      variable: 'appointment.startsAt',
     });
     expect(render("{{formatDate appointment.startsAt 'd MMMM'}}", {})).toEqual({
       ok: false,
-      missingVariable: 'appointment.startsAt',
+      problem: 'missing_variable',
+      variable: 'appointment.startsAt',
     });
   });
 
   it('treats a value that is not a date as unusable, naming it', () => {
     expect(render('{{formatDate endsAt}}', { endsAt: 'tomorrow' })).toEqual({
       ok: false,
-      missingVariable: 'endsAt',
-      detail: 'not a date: "tomorrow"',
+      problem: 'invalid_variable',
+      variable: 'endsAt',
+      detail: 'not a date: "tomorrow" (expected 2025-02-03 or 03.02.2025)',
     });
   });
 
@@ -82,6 +98,13 @@ describe('compileTemplate and render', () => {
     const template = compileTemplate('{{#if vip}}VIP {{/if}}{{name}}');
     expect(template.render({ name: 'Anna' })).toEqual({ ok: true, text: 'Anna' });
     expect(template.render({ name: 'Anna', vip: true })).toEqual({ ok: true, text: 'VIP Anna' });
+  });
+
+  it('never leaves a hole through default: a fallback that is itself missing is reported', () => {
+    const template = compileTemplate('{{default firstName name}}, hello');
+    expect(template.render({ name: 'Анна Петрова' })).toEqual({ ok: true, text: 'Анна Петрова, hello' });
+    expect(template.render({ firstName: 'Аня' })).toEqual({ ok: true, text: 'Аня, hello' });
+    expect(template.render({})).toEqual({ ok: false, problem: 'missing_variable', variable: 'name' });
   });
 
   it('falls back with default when a value is absent or empty', () => {
@@ -158,6 +181,99 @@ describe('date helpers', () => {
   });
 });
 
+describe('dates that cannot be misread', () => {
+  it('reads 03.02.2025 as 3 February and 25.12.2026 as 25 December, in any zone', () => {
+    for (const timezone of ['Europe/Moscow', 'America/Los_Angeles', 'Pacific/Kiritimati']) {
+      expect(render("{{formatDate birthday 'd MMMM'}}", { birthday: '03.02.2025', timezone })).toEqual({
+        ok: true,
+        text: '3 февраля',
+      });
+      expect(render("{{formatDate birthday 'd MMMM yyyy'}}", { birthday: '25.12.2026', timezone })).toEqual({
+        ok: true,
+        text: '25 декабря 2026',
+      });
+    }
+  });
+
+  it('prints an ISO date as that date wherever the recipient lives', () => {
+    expect(render('{{formatDate day}}', { day: '2025-02-03', timezone: 'America/Los_Angeles' })).toEqual({
+      ok: true,
+      text: '03.02.2025',
+    });
+  });
+
+  it("reads a time without an offset on the recipient's wall clock", () => {
+    expect(render('{{formatDateTime at}}', { at: '03.02.2025 10:30', timezone: 'Asia/Vladivostok' })).toEqual(
+      {
+        ok: true,
+        text: '03.02.2025 10:30',
+      },
+    );
+  });
+
+  it('refuses a date that programs read two ways, naming the variable, never swapping day and month', () => {
+    expect(render('{{formatDate birthday}}', { birthday: '03/02/2025' })).toEqual({
+      ok: false,
+      problem: 'invalid_variable',
+      variable: 'birthday',
+      detail:
+        '"03/02/2025" is read as day/month in some programs and month/day in others (3 February or March 2): write it as 2025-02-03 or 03.02.2025',
+    });
+  });
+
+  it('refuses to print a time of day for a date that has none', () => {
+    expect(render('{{formatTime day}}', { day: '03.02.2025' })).toMatchObject({
+      ok: false,
+      problem: 'invalid_variable',
+      variable: 'day',
+      detail: '"03.02.2025" has no time of day',
+    });
+    expect(render("{{formatDate day 'd MMMM HH:mm'}}", { day: '2025-02-03' })).toMatchObject({
+      problem: 'invalid_variable',
+    });
+  });
+});
+
+describe('bounded rendering', () => {
+  it('refuses a template longer than MAX_TEMPLATE_CHARS when it is compiled', () => {
+    const error = compileError('x'.repeat(MAX_TEMPLATE_CHARS + 1));
+    expect(error.code).toBe('template_too_long');
+    expect(error.reason).toBe(
+      `the template has ${MAX_TEMPLATE_CHARS + 1} characters; at most ${MAX_TEMPLATE_CHARS}`,
+    );
+  });
+
+  it('stops four nested loops over a 100-item list at once, for that contact only', () => {
+    const template = compileTemplate(
+      '{{#each @root.a}}{{#each @root.a}}{{#each @root.a}}{{#each @root.a}}x{{/each}}{{/each}}{{/each}}{{/each}}',
+    );
+    const a = Array.from({ length: 100 }, (_, i) => i);
+    expect(template.render({ a })).toEqual({
+      ok: false,
+      problem: 'render_limit',
+      detail: `more than ${RENDER_LIMITS.loopPasses} passes through {{#each}} in one message`,
+    });
+    expect(template.render({ a: [1, 2] })).toEqual({ ok: true, text: 'x'.repeat(16) });
+  });
+
+  it('stops a loop that repeats a long value past the text a message may loop out', () => {
+    const template = compileTemplate('{{#each items}}{{@root.big}}{{/each}}');
+    const result = template.render({ items: Array.from({ length: 50 }, () => 1), big: 'y'.repeat(10_000) });
+    expect(result).toEqual({
+      ok: false,
+      problem: 'render_limit',
+      detail: `{{#each}} wrote more than ${RENDER_LIMITS.loopChars} characters in one message`,
+    });
+  });
+
+  it('counts every message afresh', () => {
+    const template = compileTemplate('{{#each items}}.{{/each}}');
+    const items = Array.from({ length: RENDER_LIMITS.loopPasses }, () => 1);
+    expect(template.render({ items })).toMatchObject({ ok: true });
+    expect(template.render({ items })).toMatchObject({ ok: true });
+  });
+});
+
 describe('template compile errors', () => {
   it('points at the line and column of a syntax error', () => {
     const error = compileError('Hello\n  {{name');
@@ -205,21 +321,40 @@ describe('buildTemplateContext', () => {
     attributes: { discount: 20, city: 'Екатеринбург' },
   };
 
-  it('puts attributes at the top level next to name, phone and the first name', () => {
+  it('puts attributes at the top level next to name and phone, and makes nothing up', () => {
     expect(buildTemplateContext(contact, { campaign: { name: 'Black Friday' } })).toEqual({
       discount: 20,
       city: 'Екатеринбург',
       name: 'Анна Петрова',
       phone: '79990001122',
-      firstName: 'Анна',
       timezone: 'Asia/Yekaterinburg',
       locale: 'ru-RU',
       campaign: { name: 'Black Friday' },
     });
   });
 
-  it('prefers a firstName attribute to the first word of the name', () => {
+  it('takes firstName only from the attribute: "Смирнова, Дарья" is never cut into "Смирнова,"', () => {
     expect(buildTemplateContext({ ...contact, attributes: { firstName: 'Аня' } }).firstName).toBe('Аня');
+    const context = buildTemplateContext({ ...contact, name: 'Смирнова, Дарья', attributes: {} });
+    expect(context).not.toHaveProperty('firstName');
+    expect(compileTemplate('{{firstName}}, с наступающим!').render(context)).toEqual({
+      ok: false,
+      problem: 'missing_variable',
+      variable: 'firstName',
+    });
+  });
+
+  it("gives the campaign's variables to every recipient, over an attribute of the same name", () => {
+    const context = buildTemplateContext(
+      { ...contact, attributes: { discount: 5, city: 'Омск' } },
+      { variables: { discount: 15, endsAt: '2026-11-30', empty: '' } },
+    );
+    expect(context).toMatchObject({ discount: 15, endsAt: '2026-11-30', city: 'Омск' });
+    expect(context).not.toHaveProperty('empty');
+    expect(compileTemplate("{{discount}}% until {{formatDate endsAt 'd MMMM'}}").render(context)).toEqual({
+      ok: true,
+      text: '15% until 30 ноября',
+    });
   });
 
   it('leaves firstName out when nothing gives it, so the template reports it missing', () => {
@@ -227,13 +362,18 @@ describe('buildTemplateContext', () => {
     expect(context).not.toHaveProperty('firstName');
     expect(compileTemplate('Hi {{firstName}}').render(context)).toEqual({
       ok: false,
-      missingVariable: 'firstName',
+      problem: 'missing_variable',
+      variable: 'firstName',
     });
   });
 
   it('leaves out empty attributes so they count as missing', () => {
     const context = buildTemplateContext({ ...contact, attributes: { city: '', discount: null } });
-    expect(compileTemplate('{{city}}').render(context)).toEqual({ ok: false, missingVariable: 'city' });
+    expect(compileTemplate('{{city}}').render(context)).toEqual({
+      ok: false,
+      problem: 'missing_variable',
+      variable: 'city',
+    });
   });
 
   it('takes the zone and locale given by the caller over the contact', () => {
@@ -244,10 +384,10 @@ describe('buildTemplateContext', () => {
     });
     expect(context).toMatchObject({ timezone: 'Europe/Moscow', locale: 'en-GB' });
     const text =
-      "{{firstName}}, {{appointment.doctor}} at {{formatTime appointment.startsAt}} on {{formatDate appointment.startsAt 'd MMMM'}}";
+      "{{name}}, {{appointment.doctor}} at {{formatTime appointment.startsAt}} on {{formatDate appointment.startsAt 'd MMMM'}}";
     expect(compileTemplate(text).render(context)).toEqual({
       ok: true,
-      text: 'Анна, Dr. Ivanov at 10:00 on 27 November',
+      text: 'Анна Петрова, Dr. Ivanov at 10:00 on 27 November',
     });
   });
 });

@@ -31,7 +31,7 @@ async function reminderCampaign(harness: EngineHarness, overrides: Record<string
       transport: 'sms',
       channelId: 1,
       template:
-        "{{firstName}}, see you on {{formatDate appointment.startsAt 'd MMMM'}} at {{formatTime appointment.startsAt}}, {{appointment.doctor}}",
+        "{{name}}, see you on {{formatDate appointment.startsAt 'd MMMM'}} at {{formatTime appointment.startsAt}}, {{appointment.doctor}}",
       offsets: ['-24h', '-2h'],
       requireOptIn: false,
       ...overrides,
@@ -123,6 +123,70 @@ describe('500 appointments across five time zones, reminded 24 h and 2 h before'
     const due = rows.map((r) => r.due_at.getTime() - r.starts_at.getTime());
     expect(due.filter((d) => d === -24 * HOUR)).toHaveLength(500);
     expect(due.filter((d) => d === -2 * HOUR)).toHaveLength(500);
+  });
+});
+
+describe('consent for reminders', () => {
+  const withoutPurpose = (harness: EngineHarness) => {
+    const now = harness.clock.now();
+    const definition = validateCampaignDefinition(
+      {
+        name: 'Visit reminder, consent by default',
+        kind: 'reminder',
+        transport: 'sms',
+        channelId: 1,
+        template: '{{name}}, see you at {{formatTime appointment.startsAt}}',
+        offsets: ['-2h'],
+      },
+      { now },
+    );
+    return createCampaign(harness.db, definition, { now, templatesDir: TEMPLATES });
+  };
+
+  it('reaches a new patient whom the booking made a contact without opt-in: a reminder is transactional', async () => {
+    h = await createEngineHarness();
+    await withoutPurpose(h);
+    await book(h, [
+      { externalId: 'new', phone: '79990000071', startsAt: at(3 * HOUR), attributes: { doctor: 'X' } },
+    ]);
+    const [contact] = await h.db.sql`select opted_in_at from contacts where phone = '79990000071'`;
+    expect(contact).toEqual({ opted_in_at: null });
+    const { worker } = await h.addWorker();
+    await runUntil(h, worker, at(2 * HOUR));
+
+    expect((await reminderRows(h)).map((r) => [r.state, r.reason])).toEqual([['sent', null]]);
+    expect(outgoing(h).map((m) => m.text)).toEqual(['Anna Test, see you at 10:00']); // START + 3 h, in UTC
+  });
+
+  it('skips a new patient on a marketing reminder campaign, and an opted-out one on any', async () => {
+    h = await createEngineHarness();
+    await reminderCampaign(h, { purpose: 'marketing', requireOptIn: undefined, offsets: ['-2h'] });
+    await withoutPurpose(h);
+    await book(h, [
+      { externalId: 'new', phone: '79990000072', startsAt: at(3 * HOUR), attributes: { doctor: 'X' } },
+      { externalId: 'stopped', phone: '79990000073', startsAt: at(3 * HOUR), attributes: { doctor: 'X' } },
+    ]);
+    await h.db.sql`update contacts set opted_out_at = ${h.clock.now()} where phone = '79990000073'`;
+    const { worker } = await h.addWorker();
+    await runUntil(h, worker, at(2 * HOUR));
+
+    const rows = await h.db.sql<
+      { name: string; external_id: string; state: string; reason: string | null }[]
+    >`
+      select k.name, a.external_id, d.state, d.reason
+      from deliveries d join appointments a on a.id = d.appointment_id join campaigns k on k.id = d.campaign_id
+      order by k.id, a.external_id`;
+    expect(rows).toEqual([
+      { name: 'Visit reminder', external_id: 'new', state: 'skipped', reason: 'no_consent' },
+      { name: 'Visit reminder', external_id: 'stopped', state: 'skipped', reason: 'opted_out' },
+      { name: 'Visit reminder, consent by default', external_id: 'new', state: 'sent', reason: null },
+      {
+        name: 'Visit reminder, consent by default',
+        external_id: 'stopped',
+        state: 'skipped',
+        reason: 'opted_out',
+      },
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { composeMessage } from '../../src/campaigns/composeMessage.js';
 import { parseCampaignText, validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import { parseDuration } from '../../src/campaigns/durations.js';
 import { CampaignDefinitionError, TemplateError } from '../../src/campaigns/errors.js';
@@ -141,12 +142,53 @@ describe('templates, for templates from a small grammar and any context', () => 
           if (result.ok) {
             expect(result.text).not.toContain('[object Object]');
             expect(result.text).not.toContain('undefined');
-          } else {
-            expect(result.missingVariable).not.toBe('');
+          } else if (result.problem !== 'render_limit') {
+            expect(result.variable).not.toBe('');
           }
         });
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('never sends a message with an unrendered or empty variable: each one is the value, or the contact is refused naming it', () => {
+    const names = ['firstName', 'city', 'discount', 'endsAt', 'code'] as const;
+    const plain = (text: string) => !/[{}\\]/.test(text);
+    const piece = fc.oneof(
+      fc.record({ text: fc.string({ maxLength: 12 }).filter(plain) }),
+      fc.record({ variable: fc.constantFrom(...names) }),
+    );
+    const value = fc.oneof(
+      fc.constant(''),
+      fc.constant('   '),
+      fc.constant(null),
+      fc.string({ minLength: 1, maxLength: 10 }).filter(plain),
+      fc.integer(),
+    );
+    const values = fc.dictionary(fc.constantFrom(...names), value);
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 8 }), values, values, (pieces, attributes, variables) => {
+        const source = pieces.map((p) => ('text' in p ? p.text : `{{${p.variable}}}`)).join('') || 'x';
+        const message = composeMessage(
+          { name: 'c', transport: 'whatsapp', templateSource: source, variables: variables as never },
+          { phone: '79990001122', name: null, timezone: null, attributes },
+          { timezone: 'UTC' },
+        );
+        const given = (bag: Record<string, unknown>, key: string) => {
+          const v = bag[key];
+          return v === null || v === undefined || (typeof v === 'string' && v.trim() === '') ? undefined : v;
+        };
+        const rendered = (key: string) => given(variables, key) ?? given(attributes, key);
+        const missing = pieces.find((p) => 'variable' in p && rendered(p.variable) === undefined);
+        if (missing && 'variable' in missing) {
+          expect(message).toEqual({ ok: false, problem: 'missing_variable', variable: missing.variable });
+        } else {
+          const expected =
+            pieces.map((p) => ('text' in p ? p.text : String(rendered(p.variable)))).join('') || 'x';
+          expect(message).toMatchObject({ ok: true, text: expected });
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -371,6 +371,20 @@ describe('formatCampaignReport', () => {
     expect(text).toContain('79001110006     failed   attempts_exhausted:timeout');
   });
 
+  it('says which consent rule applied, and what each reason means', async () => {
+    const report = await campaignReport(db.sql, viber);
+    expect(report.consent).toEqual({
+      purpose: 'marketing',
+      rule: 'marketing: only contacts with a recorded opt-in; an opt-out stops every message',
+    });
+    const text = formatCampaignReport(report);
+    expect(text).toContain(
+      '  consent: marketing: only contacts with a recorded opt-in; an opt-out stops every message',
+    );
+    expect(text).toMatch(/ {4}opted_out +1 {2}the contact opted out \(STOP, or by hand\)/);
+    expect(text).toMatch(/ {4}missing_variable +1 {2}the contact lacks a value the template needs/);
+  });
+
   it('says the rates are unknown, with the count awaiting, when no status was fetched yet', async () => {
     const text = formatCampaignReport(
       await campaignReport(db.sql, await acceptedCampaign('Printed unknown', ['sent', 'sent'])),

@@ -125,7 +125,7 @@ describe('expandCampaignRun', () => {
   });
 
   it('queues contacts without consent when the campaign does not require opt-in', async () => {
-    const campaignId = await insertCampaign(db.sql, { status: 'running', requireOptIn: false });
+    const campaignId = await insertCampaign(db.sql, { status: 'running', purpose: 'transactional' });
     const runId = await insertRun(db.sql, campaignId, SCHEDULED_FOR);
 
     const result = await expandCampaignRun(db.sql, runId, { now: NOW, batchSize: 300 });

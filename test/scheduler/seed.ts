@@ -13,7 +13,7 @@ export interface CampaignSeed {
   scheduleCron?: string | null;
   timezone?: string | null;
   nextRunAt?: Date | null;
-  requireOptIn?: boolean;
+  purpose?: 'marketing' | 'transactional';
 }
 
 /** A campaign row as the campaigns module would store it; defaults: a scheduled WhatsApp broadcast. */
@@ -21,14 +21,14 @@ export async function insertCampaign(sql: Sql, seed: CampaignSeed = {}): Promise
   const [row] = await sql<{ id: number }[]>`
     insert into campaigns (
       name, kind, status, transport, channel_id, definition, template_source, list_id,
-      schedule_at, schedule_cron, timezone, next_run_at, require_opt_in)
+      schedule_at, schedule_cron, timezone, next_run_at, purpose)
     values (
       ${'test campaign'}, ${seed.kind ?? 'broadcast'}, ${seed.status ?? 'scheduled'},
       ${seed.transport ?? 'whatsapp'}, ${seed.channelId === undefined ? 7 : seed.channelId},
       ${sql.json({})}, ${'Hi {{name}}'}, ${seed.listId ?? null},
       ${seed.scheduleAt ?? null}, ${seed.scheduleCron ?? null}, ${seed.timezone ?? null},
       ${seed.nextRunAt === undefined ? (seed.scheduleAt ?? null) : seed.nextRunAt},
-      ${seed.requireOptIn ?? true})
+      ${seed.purpose ?? 'marketing'})
     returning id`;
   return row!.id;
 }

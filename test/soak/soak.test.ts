@@ -80,7 +80,7 @@ beforeAll(async () => {
       name: 'Visit reminder',
       kind: 'reminder',
       transport: 'sms',
-      template: '{{firstName}}, see you at {{formatTime appointment.startsAt}}',
+      template: '{{default firstName name}}, see you at {{formatTime appointment.startsAt}}',
       offsets: ['-30m', '-10m'],
       requireOptIn: false,
       audience: undefined,

@@ -10,7 +10,7 @@ import {
   resumeCampaign,
   type StatusChange,
 } from '../../campaigns/lifecycle.js';
-import { previewCampaign } from '../../campaigns/preview.js';
+import { type CampaignPreview, previewCampaign } from '../../campaigns/preview.js';
 import { type CampaignDetails, getCampaign, listCampaigns } from '../../campaigns/queries.js';
 import { systemClock } from '../../clock.js';
 import { normalisePhone, type PhoneRegion } from '../../contacts/phone.js';
@@ -223,21 +223,38 @@ function contactOption(raw: string | undefined, region: PhoneRegion): string | u
   return `+${phone.digits}`;
 }
 
-/** The template cannot be rendered for this contact: preview fails, naming the missing variable. */
+/** The message cannot be composed for this contact: preview fails, naming the variable or the limit. */
 export class PreviewFailedError extends BroadcasterError {
-  constructor(
-    campaignId: number,
-    who: string,
-    missingVariable: string | undefined,
-    detail: string | undefined,
-  ) {
-    super(
-      'preview_failed',
-      `campaign ${campaignId}: the template needs "${missingVariable ?? '?'}", ` +
-        (detail ? `unusable for ${who}: ${detail}` : `which ${who} does not have`),
-      { campaignId, missingVariable },
+  constructor(campaignId: number, who: string, preview: CampaignPreview) {
+    const { missingVariable, detail, problem } = preview;
+    const why =
+      problem === 'missing_variable'
+        ? `the template needs "${missingVariable}", which ${who} does not have`
+        : problem === 'invalid_variable'
+          ? `the template needs "${missingVariable}", unusable for ${who}: ${detail}`
+          : `for ${who} the message is ${problem === 'message_too_long' ? 'too long' : 'too much work'}: ${detail}`;
+    super('preview_failed', `campaign ${campaignId}: ${why}`, { campaignId, problem, missingVariable });
+  }
+}
+
+/** The preview as a person reads it: the text, what it comes to on its transport, and consent. */
+export function formatPreview(campaignId: number, who: string, preview: CampaignPreview): string {
+  const lines = [`Campaign ${campaignId}, as ${who} would get it:`, '', preview.text ?? ''];
+  const size = preview.size;
+  if (size?.sms) {
+    lines.push(
+      '',
+      `SMS: ${size.sms.segments} segment${size.sms.segments === 1 ? '' : 's'} (${size.sms.encoding}, ` +
+        `${size.sms.characters} characters; at most ${size.limit} segments)`,
+    );
+  } else if (size) lines.push('', `${size.length} of ${size.limit} characters`);
+  lines.push(`Dates read in ${preview.timezone}.`, `Consent: ${preview.consent.rule}.`);
+  if (preview.consent.skipped) {
+    lines.push(
+      `This contact would be skipped: ${preview.consent.skipped.reason} (${preview.consent.skipped.detail}).`,
     );
   }
+  return lines.join('\n');
 }
 
 async function preview(
@@ -258,6 +275,6 @@ async function preview(
       (result.contact.name ? ` (${result.contact.name})` : '')
     : 'an invented sample contact (the audience is empty)';
   if (values.json) printJson(ctx.stdout, result);
-  else if (result.ok) ctx.stdout.write(`Campaign ${id}, as ${who} would get it:\n\n${result.text ?? ''}\n`);
-  if (!result.ok) throw new PreviewFailedError(id, who, result.missingVariable, result.detail);
+  else if (result.ok) ctx.stdout.write(`${formatPreview(id, who, result)}\n`);
+  if (!result.ok) throw new PreviewFailedError(id, who, result);
 }

@@ -135,10 +135,10 @@ async function startDemoReminders(db: Database, say: (line: string) => void): Pr
       transport: 'whatsapp',
       channelId: 1,
       template:
-        "{{firstName}}, a reminder: {{appointment.doctor}} expects you on {{formatDate appointment.startsAt 'd MMMM'}} at {{formatTime appointment.startsAt}}.",
+        "{{default firstName name}}, a reminder: {{appointment.doctor}} expects you on {{formatDate appointment.startsAt 'd MMMM'}} at {{formatTime appointment.startsAt}}.",
       offsets: ['-24h', '-2h'],
       // Reminders of booked appointments are service messages, not marketing.
-      requireOptIn: false,
+      purpose: 'transactional',
     },
     { now },
   );

@@ -1,3 +1,4 @@
+import type { CampaignPurpose } from '../../campaigns/consent.js';
 import type { SendWindow } from '../../campaigns/definition.js';
 import type { Sql } from '../../db/database.js';
 
@@ -36,7 +37,10 @@ export interface ClaimedDelivery {
   /** null: the campaign sends at any hour. */
   sendWindow: SendWindow | null;
   templateSource: string;
-  requireOptIn: boolean;
+  /** The campaign's own template values. */
+  templateVariables: Record<string, unknown>;
+  /** marketing needs a recorded opt-in; transactional does not (src/campaigns/consent.ts). */
+  purpose: CampaignPurpose;
   rateLimitPerSecond: number | null;
   /** The appointment a reminder is for: null for broadcasts (and for a reminder whose appointment was deleted). */
   appointment: ClaimedAppointment | null;
@@ -61,7 +65,7 @@ const CLAIMED_COLUMNS = (sql: Sql) => sql`
   c.chat2desk_transports as "contactTransports", c.chat2desk_whatsapp_added_at as "whatsappAddedAt",
   k.name as "campaignName", k.kind as "campaignKind", k.status as "campaignStatus",
   k.timezone as "campaignTimezone", k.send_window as "sendWindow",
-  k.template_source as "templateSource", k.require_opt_in as "requireOptIn",
+  k.template_source as "templateSource", k.template_variables as "templateVariables", k.purpose,
   k.rate_limit_per_second as "rateLimitPerSecond",
   case when a.id is null then null else json_build_object(
     'externalId', a.external_id, 'startsAt', a.starts_at, 'timezone', a.timezone, 'status', a.status,

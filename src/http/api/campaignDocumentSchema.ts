@@ -68,7 +68,22 @@ export const campaignDocumentSchema = {
         perSecond: { type: 'number', minimum: CAMPAIGN_RATE_RANGE.min, maximum: CAMPAIGN_RATE_RANGE.max },
       },
     },
-    requireOptIn: { type: 'boolean', default: true },
+    purpose: {
+      type: 'string',
+      enum: ['marketing', 'transactional'],
+      description:
+        'marketing (default for broadcasts): only contacts with a recorded opt-in; transactional (default for ' +
+        'reminders): no opt-in needed. An opt-out stops both.',
+    },
+    requireOptIn: {
+      type: 'boolean',
+      description: 'The older way to say purpose: true = marketing, false = transactional',
+    },
+    variables: {
+      type: 'object',
+      description: 'Template values of the campaign, the same for every recipient: {"endsAt": "2026-11-30"}',
+      additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    },
     draft: { type: 'boolean', default: false },
   },
 } as const;

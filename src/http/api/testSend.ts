@@ -1,4 +1,7 @@
-import { findContactByPhone, loadCampaign, renderFor } from '../../campaigns/preview.js';
+import type { MessageFailure } from '../../campaigns/composeMessage.js';
+import { recipientRefusal } from '../../campaigns/composeMessage.js';
+import { CONSENT_RULES } from '../../campaigns/consent.js';
+import { composeFor, findContactByPhone, loadCampaign } from '../../campaigns/preview.js';
 import type { Chat2DeskClient } from '../../chat2desk/client.js';
 import type { Transport } from '../../chat2desk/types.js';
 import type { Clock } from '../../clock.js';
@@ -34,11 +37,12 @@ export interface TestSendResult {
 export class TestSendRefusedError extends BroadcasterError {}
 
 /**
- * Sends a campaign's message, rendered for one known contact, to that contact now: a check of the
- * template and the channel, not a delivery of the campaign (no run, no delivery record). The same
- * rules hold as for deliveries: an opted-out contact is refused, consent is required where the
- * campaign requires it, every request goes through the gate (rate limit and quota), and a client
- * just created on WhatsApp is not written to before the new-client delay.
+ * Sends a campaign's message, composed for one known contact as the worker composes it, to that
+ * contact now: a check of the template and the channel, not a delivery of the campaign (no run, no
+ * delivery record). The same rules hold as for deliveries: an opted-out contact is refused, a
+ * marketing campaign needs the contact's recorded opt-in, the message must fit its transport, every
+ * request goes through the gate (rate limit and quota), and a client just created on WhatsApp is not
+ * written to before the new-client delay.
  */
 export async function sendTestMessage(
   deps: TestSendDeps,
@@ -50,28 +54,21 @@ export async function sendTestMessage(
   const contact = await findContactByPhone(deps.sql, phone);
   if (!contact) throw new ContactNotFoundError({ phone });
   const who = { campaignId, contactId: contact.id, phone };
-  if (contact.optedOutAt) {
-    throw new TestSendRefusedError('contact_opted_out', `contact ${contact.id} has opted out`, who);
-  }
-  if (campaign.requireOptIn && !contact.optedInAt) {
-    throw new TestSendRefusedError(
-      'no_consent',
-      `contact ${contact.id} has no recorded opt-in and campaign ${campaignId} requires one`,
-      who,
-    );
+  // The same rules as for deliveries: consent for the campaign's purpose, a phone that is a number.
+  const refusal = recipientRefusal(campaign.purpose, contact);
+  if (refusal) {
+    const code = refusal.problem === 'opted_out' ? 'contact_opted_out' : refusal.problem;
+    throw new TestSendRefusedError(code, `contact ${contact.id}: ${refusal.detail}`, {
+      ...who,
+      rule: CONSENT_RULES[campaign.purpose],
+    });
   }
   const now = deps.clock.now();
-  const rendered = await renderFor(deps.sql, campaign, contact, {
+  const { message } = await composeFor(deps.sql, campaign, contact, {
     now,
     ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}),
   });
-  if (!rendered.ok) {
-    throw new TestSendRefusedError(
-      'missing_variable',
-      `the template needs "${rendered.missingVariable}", which contact ${contact.id} lacks`,
-      { ...who, variable: rendered.missingVariable, ...(rendered.detail ? { detail: rendered.detail } : {}) },
-    );
-  }
+  if (!message.ok) throw messageRefusal(message, contact.id, who);
 
   const transport = campaign.transport;
   const channel = campaign.channelId !== null ? { channelId: campaign.channelId } : {};
@@ -109,7 +106,7 @@ export async function sendTestMessage(
   const answer = await deps.gate.call(() =>
     deps.client.sendMessage({
       clientId: Number(clientId),
-      text: rendered.text,
+      text: message.text,
       transport: transport as Transport,
       ...channel,
     }),
@@ -121,6 +118,34 @@ export async function sendTestMessage(
     transport,
     chat2deskClientId: String(clientId),
     messageId: answer.message_id ?? null,
-    text: rendered.text,
+    text: message.text,
   };
+}
+
+/** Why the message could not be composed for the contact, as the refusal a test send answers. */
+function messageRefusal(
+  failure: MessageFailure,
+  contactId: number,
+  who: Record<string, unknown>,
+): TestSendRefusedError {
+  switch (failure.problem) {
+    case 'missing_variable':
+      return new TestSendRefusedError(
+        'missing_variable',
+        `the template needs "${failure.variable}", which contact ${contactId} lacks`,
+        { ...who, variable: failure.variable },
+      );
+    case 'invalid_variable':
+      return new TestSendRefusedError(
+        'invalid_variable',
+        `the template needs "${failure.variable}", which contact ${contactId} has but cannot be used: ${failure.detail}`,
+        { ...who, variable: failure.variable, detail: failure.detail },
+      );
+    case 'render_limit':
+    case 'message_too_long':
+      return new TestSendRefusedError(failure.problem, `for contact ${contactId}: ${failure.detail}`, {
+        ...who,
+        detail: failure.detail,
+      });
+  }
 }

@@ -1,6 +1,6 @@
 import { type CampaignStatus, canChangeCampaignStatus } from '../../campaigns/lifecycle.js';
 import type { CampaignReport } from '../../reports/campaignReport.js';
-import { formatDuration, formatPercent } from '../../reports/formatCampaignReport.js';
+import { formatDuration, formatPercent, REASON_MEANINGS } from '../../reports/formatCampaignReport.js';
 import { html, type SafeHtml } from './html.js';
 import { formatUtc, STATE_COLOURS, stateBar, statusBadge } from './layout.js';
 import { sendsChart } from './sendsChart.js';
@@ -63,10 +63,11 @@ function stateTable(report: CampaignReport): SafeHtml {
 
 function reasonTable(report: CampaignReport): SafeHtml {
   const reasons = Object.entries(report.reasons).sort((a, b) => b[1] - a[1]);
-  if (reasons.length === 0) return html`<p class="muted">No delivery carries a reason.</p>`;
-  return html`<table><thead><tr><th>Reason</th><th class="num">Deliveries</th></tr></thead><tbody>${reasons.map(
+  const rule = html`<p class="muted" data-field="consent">Consent: ${report.consent.rule}.</p>`;
+  if (reasons.length === 0) return html`${rule}<p class="muted">No delivery carries a reason.</p>`;
+  return html`${rule}<table><thead><tr><th>Reason</th><th class="num">Deliveries</th><th>Meaning</th></tr></thead><tbody>${reasons.map(
     ([reason, n]) =>
-      html`<tr><td class="mono">${reason}</td><td class="num" data-reason="${reason}">${n}</td></tr>`,
+      html`<tr><td class="mono">${reason}</td><td class="num" data-reason="${reason}">${n}</td><td class="muted">${REASON_MEANINGS[reason] ?? ''}</td></tr>`,
   )}</tbody></table>`;
 }
 
