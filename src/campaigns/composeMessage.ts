@@ -1,7 +1,7 @@
 import { isValidE164Digits } from '../contacts/phone.js';
 import { isIanaTimeZone } from '../time/timeZones.js';
 import { type CampaignPurpose, consentRefusal } from './consent.js';
-import { type MessageSize, messageSize, messageTooLong } from './messageLimits.js';
+import { type MessageSize, messageTooLong } from './messageLimits.js';
 import { buildTemplateContext, compileTemplate, type RenderFailure } from './template.js';
 
 /**
@@ -33,7 +33,7 @@ export interface MessageAppointment {
 }
 
 export type ComposedMessage =
-  | { ok: true; text: string; size: MessageSize }
+  | { ok: true; text: string }
   | RenderFailure
   | { ok: false; problem: 'message_too_long'; detail: string; size: MessageSize };
 
@@ -53,10 +53,9 @@ export function composeMessage(
     }),
   );
   if (!rendered.ok) return rendered;
-  const size = messageSize(rendered.text, campaign.transport);
-  const tooLong = messageTooLong(size);
-  if (tooLong) return { ok: false, problem: 'message_too_long', detail: tooLong, size };
-  return { ok: true, text: rendered.text, size };
+  const tooLong = messageTooLong(rendered.text, campaign.transport);
+  if (tooLong) return { ok: false, problem: 'message_too_long', detail: tooLong.reason, size: tooLong.size };
+  return { ok: true, text: rendered.text };
 }
 
 /** Why a contact is not messaged at all (consent, a phone that is no number), before any rendering. */

@@ -12,7 +12,7 @@ import {
 } from './composeMessage.js';
 import { type CampaignPurpose, CONSENT_RULES } from './consent.js';
 import { CampaignNotFoundError } from './errors.js';
-import type { MessageSize } from './messageLimits.js';
+import { type MessageSize, messageSize } from './messageLimits.js';
 
 /**
  * A campaign's message as one contact would get it, composed as the worker composes it
@@ -117,7 +117,9 @@ export async function previewCampaign(
   };
   const who = contact ? { id: contact.id, phone: contact.phone, name: contact.name } : null;
   const base = { campaignId, contact: who, sample: options.phone === undefined, timezone, consent };
-  if (message.ok) return { ...base, ok: true, text: message.text, size: message.size };
+  if (message.ok) {
+    return { ...base, ok: true, text: message.text, size: messageSize(message.text, campaign.transport) };
+  }
   return {
     ...base,
     ok: false,

@@ -107,7 +107,9 @@ function formatOutcomes(report: CampaignReport): string[] {
   if (report.failures.length) {
     lines.push(`  failures (${report.failuresTotal}):`);
     for (const f of report.failures.slice(0, FAILURES_SHOWN)) {
-      lines.push(`    ${f.at}  ${f.phone.padEnd(15)} ${f.state.padEnd(8)} ${f.reason}`);
+      lines.push(
+        `    ${f.at}  ${f.phone.padEnd(15)} ${f.state.padEnd(8)} ${f.reason}${f.detail ? ` (${f.detail})` : ''}`,
+      );
     }
     if (report.failuresTotal > FAILURES_SHOWN) {
       lines.push(`    … ${report.failuresTotal - FAILURES_SHOWN} more in the CSV export`);

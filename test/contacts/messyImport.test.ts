@@ -259,5 +259,8 @@ describe('the messy Russian export', () => {
     const campaignReportNow = await campaignReport(h.db.sql, campaign.id);
     expect(campaignReportNow.reasons).toEqual({ no_consent: 3, missing_variable: 3, invalid_variable: 1 });
     expect(campaignReportNow.consent.purpose).toBe('marketing');
+    expect(campaignReportNow.failures.find((f) => f.phone === '442079460958')?.detail).toContain(
+      '(3 February or March 2): write it as 2025-02-03 or 03.02.2025',
+    );
   });
 });

@@ -153,7 +153,11 @@ describe('campaignReport for a whole campaign', () => {
     expect(report.byChannel[1]!.counts).toMatchObject({ queued: 1, waiting: 1 });
   });
 
-  it('lists failed and skipped deliveries earliest first, with phone, name, full reason and time', async () => {
+  it('lists failed and skipped deliveries earliest first, with phone, name, full reason, its detail and time', async () => {
+    await db.sql`
+      insert into delivery_events (delivery_id, from_state, to_state, reason, details, at)
+      select d.id, 'queued', 'skipped', d.reason, ${db.sql.json({ detail: 'an object, not text' })}, d.skipped_at
+      from deliveries d join contacts c on c.id = d.contact_id where c.phone = '79001110008'`;
     const report = await campaignReport(db.sql, viber);
     expect(report.failuresTotal).toBe(4);
     expect(report.failures.map(({ deliveryId: _, ...f }) => f)).toEqual([
@@ -162,6 +166,7 @@ describe('campaignReport for a whole campaign', () => {
         name: 'Bob',
         state: 'skipped',
         reason: 'opted_out',
+        detail: null,
         at: '2026-11-27T10:00:00.000Z',
       },
       {
@@ -169,6 +174,7 @@ describe('campaignReport for a whole campaign', () => {
         name: null,
         state: 'skipped',
         reason: 'missing_variable:firstName',
+        detail: 'an object, not text',
         at: '2026-11-27T10:00:05.000Z',
       },
       {
@@ -176,6 +182,7 @@ describe('campaignReport for a whole campaign', () => {
         name: 'Ann',
         state: 'failed',
         reason: 'attempts_exhausted:timeout',
+        detail: null,
         at: '2026-11-27T10:03:00.000Z',
       },
       {
@@ -183,6 +190,7 @@ describe('campaignReport for a whole campaign', () => {
         name: null,
         state: 'failed',
         reason: 'undeliverable',
+        detail: null,
         at: '2026-11-27T10:05:00.000Z',
       },
     ]);

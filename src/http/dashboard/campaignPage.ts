@@ -103,7 +103,7 @@ ${report.failures.map(
   (
     f,
   ) => html`<tr data-failure="${f.deliveryId}"><td class="mono">${formatUtc(f.at)}</td><td class="mono">${f.phone}</td><td>${f.name ?? ''}</td>
-<td><span class="swatch" style="background:${STATE_COLOURS[f.state]!}"></span>${f.state}</td><td class="mono">${f.reason}</td></tr>`,
+<td><span class="swatch" style="background:${STATE_COLOURS[f.state]!}"></span>${f.state}</td><td class="mono">${f.reason}${f.detail ? html`<div class="muted">${f.detail}</div>` : ''}</td></tr>`,
 )}</tbody></table>
 ${more > 0 ? html`<p class="muted" style="margin:10px 0 0">The first ${report.failures.length} of ${report.failuresTotal}; the CSV export lists them all.</p>` : ''}`;
 }

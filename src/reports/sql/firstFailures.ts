@@ -7,6 +7,8 @@ export interface FailedDelivery {
   state: 'failed' | 'skipped';
   /** The full reason, detail included (`chat2desk:Invalid phone`). */
   reason: string;
+  /** Why, in words, where the engine said more than the reason (a value that cannot be used, a limit). */
+  detail: string | null;
   /** When it failed or was skipped, UTC ISO. */
   at: string;
 }
@@ -24,10 +26,14 @@ export async function firstFailures(
       name: string | null;
       state: 'failed' | 'skipped';
       reason: string;
+      detail: string | null;
       at: Date;
     }[]
   >`
     select d.id as "deliveryId", c.phone, c.name, d.state, d.reason,
+           -- The final move's event says why in words: one index probe for each of the few listed.
+           (select e.details->>'detail' from delivery_events e
+            where e.delivery_id = d.id order by e.id desc limit 1) as detail,
            coalesce(d.failed_at, d.skipped_at, d.updated_at) as at
     from deliveries d join contacts c on c.id = d.contact_id
     where ${deliveriesInScope(sql, scope)} and d.state in ('failed', 'skipped')
