@@ -50,6 +50,7 @@ try {
       const started = performance.now();
       const report = await importContactsCsv(sql, createReadStream(file), {
         now: new Date(),
+        phoneRegion: 'RU',
         list: 'bench',
         batchSize,
         onProgress: sample,
@@ -63,7 +64,7 @@ try {
         `file              ${rows.toLocaleString('en')} rows, ${mb(size)}, batch ${batchSize.toLocaleString('en')}`,
       );
       console.log(
-        `report            inserted ${report.inserted.toLocaleString('en')}, updated ${report.updated.toLocaleString('en')}, rejected ${report.rejected.toLocaleString('en')} (${stored.toLocaleString('en')} contacts stored)`,
+        `report            inserted ${report.inserted.toLocaleString('en')}, updated ${report.updated.toLocaleString('en')}, rejected ${report.rejected.toLocaleString('en')}, warned ${(report.warned ?? 0).toLocaleString('en')}, repeated ${(report.repeated ?? 0).toLocaleString('en')} (${stored.toLocaleString('en')} contacts stored)`,
       );
       console.log(`import time       ${seconds.toFixed(2)} s`);
       console.log(`throughput        ${Math.round(rows / seconds).toLocaleString('en')} rows/s`);
