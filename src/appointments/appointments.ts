@@ -94,8 +94,15 @@ export async function upsertAppointments(
       importId === null
         ? []
         : await tx<{ external_id: string; import_line: number }[]>`
-            select external_id, import_line from appointments
-            where import_id = ${importId} and external_id = any(${rows.map((r) => r.external_id)}::text[])`;
+            select i.external_id, a.import_line
+            from jsonb_to_recordset(${tx.json(rows.map((r) => ({ external_id: r.external_id })) as never)})
+              as i(external_id text)
+            -- One probe of the external id index per row, whatever the planner thinks of import_id.
+            cross join lateral (
+              select a.import_line from appointments a
+              where a.external_id = i.external_id and a.import_id = ${importId}
+              limit 1
+            ) a`;
     const changed = await tx<{ external_id: string; created: boolean }[]>`
       with input as (
         select i.external_id, c.id as contact_id, i.starts_at,

@@ -106,6 +106,7 @@ export async function runCsvImport<K extends string, R>(
   let keyColumnName: string = kind.keyColumn;
   // The previous batch's write: the next batch is read and validated while it runs.
   let writing: Promise<void> | undefined;
+  let countsRecordedAt = Number.NEGATIVE_INFINITY;
 
   const repeatIssue = (repeat: ImportRepeat): ImportIssueRow => ({
     line: repeat.line,
@@ -124,6 +125,12 @@ export async function runCsvImport<K extends string, R>(
     report.accept({ inserted: written.inserted, updated: written.updated + foldedInBatch });
     report.repeat(written.repeats);
     const issues = [...batchProblems.issues, ...written.repeats.map(repeatIssue)];
+    // A clean batch records nothing but progress, and that at most once a second: the record's
+    // counts are made final when the import ends.
+    const now = performance.now();
+    if (issues.length === 0 && batchProblems.rejectedRows.length === 0 && now - countsRecordedAt < 1000)
+      return;
+    countsRecordedAt = now;
     await recordImportBatch(sql, importId, { ...batchProblems, issues, counts: report.counts() });
   };
   let progressRows: number | undefined;

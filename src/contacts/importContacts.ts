@@ -154,10 +154,16 @@ async function upsertContacts(
         as r(line int, phone text, name text, timezone text, attributes jsonb, opted_in_at timestamptz,
              opt_in_source text)
     ),
+    -- One probe of the phone index per row (the lateral limit keeps the planner from reading
+    -- every contact for the import id instead: that made an import quadratic).
     earlier as (
       select i.line, i.phone as key, c.import_line as "earlierLine"
-      from input i join contacts c on c.phone = i.phone
-      where c.import_id = ${importId}
+      from input i
+      cross join lateral (
+        select c.import_line from contacts c
+        where c.phone = i.phone and c.import_id = ${importId}
+        limit 1
+      ) c
     ),
     upserted as (
       insert into contacts as c (phone, name, timezone, attributes, opted_in_at, opt_in_source,

@@ -77,7 +77,11 @@ export function normalisePhone(raw: string | null | undefined, reading: PhoneRea
   if (text.startsWith('+')) return onlyReading(international(digits));
   if (digits.startsWith('00')) return onlyReading(international(digits.slice(2)));
 
+  const startsWithCode = digits.startsWith(getCountryCallingCode(reading.region));
   const national = nationalReading(digits, reading.region);
+  // Digits that start with the region's own code and read as a number of it are that number either
+  // way (79161234567 is +7 916…): the second reading, a parse of its own, is spared.
+  if (national.valid && startsWithCode && national.digits === digits) return { ok: true, digits };
   const withCode = international(digits);
   const [first, second] = reading.international ? [withCode, national] : [national, withCode];
   if (first.valid) {
@@ -87,7 +91,6 @@ export function normalisePhone(raw: string | null | undefined, reading: PhoneRea
   if (second.valid) return { ok: true, digits: second.digits };
   // Explain the reading the writer most likely meant: with the country code when the digits start
   // with the region's, else nationally.
-  const startsWithCode = digits.startsWith(getCountryCallingCode(reading.region));
   return onlyReading(startsWithCode && withCode.problem !== 'invalid_country_code' ? withCode : national);
 }
 
@@ -110,7 +113,7 @@ interface Reading {
   valid: boolean;
   digits: string;
   /** How the reading came about, for a note or a refusal: "as a number of Russia (+7)". */
-  label: string;
+  label(): string;
   problem: PhoneProblem | undefined;
   explanation: string;
 }
@@ -118,21 +121,23 @@ interface Reading {
 function international(digits: string): Reading {
   const phone = parsePhoneNumberFromString(`+${digits}`);
   const code = phone?.countryCallingCode;
-  const label = code ? `with its country code (+${code}, ${countriesOf(code)})` : 'with a country code';
+  const label = () =>
+    code ? `with its country code (+${code}, ${countriesOf(code)})` : 'with a country code';
   return judge(phone, `+${digits}`, undefined, label);
 }
 
 function nationalReading(digits: string, region: PhoneRegion): Reading {
   const phone = parsePhoneNumberFromString(digits, region);
-  const label = `as a number of ${countryName(region)} (+${getCountryCallingCode(region)})`;
+  const label = () => `as a number of ${countryName(region)} (+${getCountryCallingCode(region)})`;
   return judge(phone, digits, region, label);
 }
 
+/** A reading's verdict; the words of a refusal are made only for a number that is refused. */
 function judge(
   phone: PhoneNumber | undefined,
   text: string,
   region: PhoneRegion | undefined,
-  label: string,
+  label: () => string,
 ): Reading {
   const digits = phone ? phone.number.slice(1) : '';
   if (phone?.isValid()) {
@@ -145,13 +150,13 @@ function judge(
     return invalid('invalid_country_code', `+${code}… does not start with a country code in use`);
   }
   if (length === 'TOO_SHORT' || length === 'NOT_A_NUMBER') {
-    return invalid('too_short', `${label} it has too few digits (${shown})`);
+    return invalid('too_short', `${label()} it has too few digits (${shown})`);
   }
-  if (length === 'TOO_LONG') return invalid('too_long', `${label} it has too many digits (${shown})`);
+  if (length === 'TOO_LONG') return invalid('too_long', `${label()} it has too many digits (${shown})`);
   if (length === 'INVALID_LENGTH') {
-    return invalid('invalid_number', `${label} it has a number of digits no phone there has (${shown})`);
+    return invalid('invalid_number', `${label()} it has a number of digits no phone there has (${shown})`);
   }
-  return invalid('invalid_number', `${label} it is ${shown}, which is not in use`);
+  return invalid('invalid_number', `${label()} it is ${shown}, which is not in use`);
 
   function invalid(problem: PhoneProblem, explanation: string): Reading {
     return { valid: false, digits, label, problem, explanation };
@@ -159,7 +164,7 @@ function judge(
 }
 
 function ambiguityNote(taken: Reading, other: Reading): string {
-  return `read ${taken.label} as +${taken.digits}; ${other.label} it would be +${other.digits}: write it with + to mean that`;
+  return `read ${taken.label()} as +${taken.digits}; ${other.label()} it would be +${other.digits}: write it with + to mean that`;
 }
 
 function onlyReading(reading: Reading): NormalisedPhone {

@@ -124,12 +124,23 @@ export function readTimeZone(text: string): ZoneReading {
   };
 }
 
+/** Names already looked up: a file names a handful of zones over and over. */
+const canonicalNames = new Map<string, string | null>();
+const MAX_REMEMBERED = 1000;
+
 /** An IANA name written in any case, as the platform spells it (`europe/moscow` → `Europe/Moscow`). */
 function canonicalZone(name: string): string | null {
-  if (!isIanaTimeZone(name)) return null;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-  } catch {
-    return null;
+  const remembered = canonicalNames.get(name);
+  if (remembered !== undefined) return remembered;
+  let canonical: string | null = null;
+  if (isIanaTimeZone(name)) {
+    try {
+      canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    } catch {
+      canonical = null;
+    }
   }
+  if (canonicalNames.size >= MAX_REMEMBERED) canonicalNames.clear();
+  canonicalNames.set(name, canonical);
+  return canonical;
 }
