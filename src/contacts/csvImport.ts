@@ -20,6 +20,8 @@ import {
 
 /** Rows per write: big enough to be fast, small enough to keep memory flat. */
 export const IMPORT_BATCH_SIZE = 1000;
+/** A running import's counts are recorded at least every this many batches (and with every problem). */
+const PROGRESS_EVERY = 10;
 
 export interface ImportProgress {
   rows: number;
@@ -106,7 +108,7 @@ export async function runCsvImport<K extends string, R>(
   let keyColumnName: string = kind.keyColumn;
   // The previous batch's write: the next batch is read and validated while it runs.
   let writing: Promise<void> | undefined;
-  let countsRecordedAt = Number.NEGATIVE_INFINITY;
+  let batchesWritten = 0;
 
   const repeatIssue = (repeat: ImportRepeat): ImportIssueRow => ({
     line: repeat.line,
@@ -125,12 +127,11 @@ export async function runCsvImport<K extends string, R>(
     report.accept({ inserted: written.inserted, updated: written.updated + foldedInBatch });
     report.repeat(written.repeats);
     const issues = [...batchProblems.issues, ...written.repeats.map(repeatIssue)];
-    // A clean batch records nothing but progress, and that at most once a second: the record's
-    // counts are made final when the import ends.
-    const now = performance.now();
-    if (issues.length === 0 && batchProblems.rejectedRows.length === 0 && now - countsRecordedAt < 1000)
-      return;
-    countsRecordedAt = now;
+    // A clean batch records nothing but progress, and that only every PROGRESS_EVERY batches: the
+    // record's counts are made final when the import ends.
+    batchesWritten++;
+    const clean = issues.length === 0 && batchProblems.rejectedRows.length === 0;
+    if (clean && batchesWritten % PROGRESS_EVERY !== 1) return;
     await recordImportBatch(sql, importId, { ...batchProblems, issues, counts: report.counts() });
   };
   let progressRows: number | undefined;

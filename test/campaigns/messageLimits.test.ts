@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SMS_SEGMENTS, messageSize, messageTooLong, smsSegments } from '../../src/campaigns/messageLimits.js';
+import {
+  MAX_SMS_SEGMENTS,
+  messageSize,
+  messageTooLong,
+  smsSegments,
+} from '../../src/campaigns/messageLimits.js';
 
 describe('messageSize and messageTooLong', () => {
   it('counts SMS segments as carriers do: 160 GSM-7 or 70 UCS-2 alone, 153 or 67 joined', () => {
