@@ -1,6 +1,6 @@
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
-import { isIanaTimeZone } from '../time/timeZones.js';
+import { readTimeZone } from '../time/zoneNames.js';
 import { normalisePhone, type PhoneRegion } from './phone.js';
 
 /**
@@ -127,12 +127,12 @@ export function phoneDigits(raw: string, region: PhoneRegion, path = 'phone'): s
   return phone.digits;
 }
 
-function checkTimezone(timezone: string | null | undefined): void {
-  if (timezone !== null && timezone !== undefined && !isIanaTimeZone(timezone)) {
-    throw new ContactInputError([
-      { path: 'timezone', message: `"${timezone}" is not an IANA time zone (e.g. Europe/Moscow)` },
-    ]);
-  }
+/** A zone as an import reads it (`MSK`, `europe/moscow`, `UTC+3`), stored as its IANA name. */
+function zoneOf<T extends string | null | undefined>(timezone: T): T | string {
+  if (timezone === null || timezone === undefined) return timezone;
+  const zone = readTimeZone(timezone);
+  if (!zone.ok) throw new ContactInputError([{ path: 'timezone', message: `"${timezone}": ${zone.reason}` }]);
+  return zone.zone;
 }
 
 export async function listContacts(
@@ -191,13 +191,13 @@ export async function createContact(
   options: { now: Date; phoneRegion: PhoneRegion },
 ): Promise<Contact> {
   const phone = phoneDigits(input.phone, options.phoneRegion);
-  checkTimezone(input.timezone);
+  const timezone = zoneOf(input.timezone);
   const optedInAt = input.optIn
     ? checkConsentTime(input.optIn.at ?? options.now, options.now, 'optIn.at')
     : null;
   const [created] = await sql<{ id: number }[]>`
     insert into contacts (phone, name, timezone, attributes, opted_in_at, opt_in_source, created_at, updated_at)
-    values (${phone}, ${input.name ?? null}, ${input.timezone ?? null}, ${sql.json((input.attributes ?? {}) as never)},
+    values (${phone}, ${input.name ?? null}, ${timezone ?? null}, ${sql.json((input.attributes ?? {}) as never)},
             ${optedInAt}, ${input.optIn?.source ?? null}, ${options.now}, ${options.now})
     on conflict (phone) do nothing
     returning id`;
@@ -216,7 +216,7 @@ export async function updateContact(
   options: { now: Date; phoneRegion: PhoneRegion },
 ): Promise<Contact> {
   const phone = patch.phone === undefined ? undefined : phoneDigits(patch.phone, options.phoneRegion);
-  checkTimezone(patch.timezone);
+  const timezone = zoneOf(patch.timezone);
   const attributes = patch.attributes ?? {};
   const set = Object.fromEntries(Object.entries(attributes).filter(([, value]) => value !== null));
   const removed = Object.keys(attributes).filter((key) => attributes[key] === null);
@@ -225,7 +225,7 @@ export async function updateContact(
       update contacts set
         phone = coalesce(${phone ?? null}, phone),
         name = ${patch.name === undefined ? sql`name` : sql`${patch.name}`},
-        timezone = ${patch.timezone === undefined ? sql`timezone` : sql`${patch.timezone}`},
+        timezone = ${timezone === undefined ? sql`timezone` : sql`${timezone}`},
         attributes = (attributes || ${sql.json(set as never)}::jsonb) - ${removed}::text[],
         updated_at = ${options.now}
       where id = ${contactId}

@@ -83,6 +83,22 @@ describe('createContact', () => {
       ),
     ).rejects.toThrow(ContactInputError);
   });
+
+  it('reads a time zone as an import does, storing its IANA name', async () => {
+    const contact = await createContact(
+      db.sql,
+      { phone: '+7 999 300-00-06', timezone: 'МСК+2' },
+      { now: NOW, phoneRegion: 'RU' },
+    );
+    expect(contact.timezone).toBe('Asia/Yekaterinburg');
+    const moved = await updateContact(
+      db.sql,
+      contact.id,
+      { timezone: 'europe/moscow' },
+      { now: NOW, phoneRegion: 'RU' },
+    );
+    expect(moved.timezone).toBe('Europe/Moscow');
+  });
 });
 
 describe('updateContact', () => {
