@@ -2,9 +2,10 @@ import { csvRawLine } from '../csv/csvCell.js';
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
 import type { ImportIssueKind, ImportKind } from './importRecord.js';
+import type { ImportCounts } from './importReport.js';
 
-/** An import as recorded: what it did, and where its problems and rejected rows are. */
-export interface ImportRecord {
+/** An import as recorded: what it did (its counts, final once it ended), and its header. */
+export interface ImportRecord extends ImportCounts {
   id: number;
   kind: ImportKind;
   source: string | null;
@@ -12,12 +13,6 @@ export interface ImportRecord {
   status: 'running' | 'completed' | 'failed';
   error: string | null;
   header: string[];
-  rows: number;
-  inserted: number;
-  updated: number;
-  rejected: number;
-  warned: number;
-  repeated: number;
   startedAt: Date;
   finishedAt: Date | null;
 }

@@ -74,6 +74,9 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** 3 delivered, 1 read, 1 reported undeliverable (a status too), 5 still sent: rates "so far". */
+const PARTLY_FETCHED = [...Array(3).fill('delivered'), 'read', 'failed', ...Array(5).fill('sent')];
+
 describe('campaignReport for a whole campaign', () => {
   it('counts deliveries per state (every state present) and per reason prefix', async () => {
     const report = await campaignReport(db.sql, viber);
@@ -290,20 +293,7 @@ describe('campaignReport while delivery statuses are still awaited', () => {
   });
 
   it('gives the rates over every accepted message, as a lower bound, while some still await a status', async () => {
-    // 3 delivered, 1 read, 1 reported undeliverable (a status too), 5 still sent.
-    const states = [
-      'delivered',
-      'delivered',
-      'delivered',
-      'read',
-      'failed',
-      'sent',
-      'sent',
-      'sent',
-      'sent',
-      'sent',
-    ];
-    const id = await acceptedCampaign('Partly fetched', states);
+    const id = await acceptedCampaign('Partly fetched', PARTLY_FETCHED);
 
     const report = await campaignReport(db.sql, id);
 
@@ -402,20 +392,8 @@ describe('formatCampaignReport', () => {
   });
 
   it('marks the rates "so far" while some messages await a status', async () => {
-    const states = [
-      'delivered',
-      'delivered',
-      'delivered',
-      'read',
-      'failed',
-      'sent',
-      'sent',
-      'sent',
-      'sent',
-      'sent',
-    ];
     const text = formatCampaignReport(
-      await campaignReport(db.sql, await acceptedCampaign('Printed so far', states)),
+      await campaignReport(db.sql, await acceptedCampaign('Printed so far', PARTLY_FETCHED)),
     );
     expect(text).toContain(
       '  delivery rate 40.0% so far, read rate 10.0% so far (5 of 10 awaiting a status)\n',
