@@ -2,6 +2,7 @@ import type { Sql } from '../db/database.js';
 import { DELIVERY_STATES } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
 import { campaignDocument } from './campaignDocument.js';
+import type { CampaignPurpose } from './consent.js';
 import { resolveList, resolveTemplate } from './createCampaign.js';
 import type { CampaignDefinition, CampaignKind } from './definition.js';
 import { CampaignNotFoundError } from './errors.js';
@@ -19,6 +20,8 @@ export interface CampaignSummary {
   statusReason: string | null;
   transport: string;
   channelId: number | null;
+  /** The consent rule: marketing (a recorded opt-in needed) or transactional. */
+  purpose: CampaignPurpose;
   nextRunAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -63,7 +66,7 @@ type SummaryRow = Omit<CampaignSummary, 'counts'>;
 function summaryColumns(sql: Sql) {
   return sql`
     c.id, c.name, c.kind, c.status, c.status_reason as "statusReason", c.transport,
-    c.channel_id as "channelId", c.next_run_at as "nextRunAt",
+    c.channel_id as "channelId", c.purpose, c.next_run_at as "nextRunAt",
     c.created_at as "createdAt", c.updated_at as "updatedAt"`;
 }
 

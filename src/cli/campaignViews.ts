@@ -1,3 +1,4 @@
+import { CONSENT_RULES } from '../campaigns/consent.js';
 import type { CampaignDetails, CampaignSummary } from '../campaigns/queries.js';
 import { formatFields, formatTable } from './table.js';
 
@@ -56,6 +57,7 @@ export function formatCampaignDetails(c: CampaignDetails): string {
       ['kind', c.kind],
       ['status', c.statusReason ? `${c.status} (${c.statusReason})` : c.status],
       ['transport', c.channelId === null ? c.transport : `${c.transport}, channel ${c.channelId}`],
+      ['consent', CONSENT_RULES[c.purpose]],
       ['next run', c.nextRunAt],
       ['created', c.createdAt],
       ['updated', c.updatedAt],

@@ -290,6 +290,7 @@ describe('broadcaster campaign list and show', () => {
     expect(result.stdout).toContain(`Campaign ${scheduledId} "Listed scheduled"`);
     expect(result.stdout).toMatch(/status:\s+scheduled/);
     expect(result.stdout).toMatch(/transport:\s+whatsapp, channel 1/);
+    expect(result.stdout).toMatch(/consent:\s+marketing: only contacts with a recorded opt-in/);
     expect(result.stdout).toMatch(/next run:\s+2099-11-27T07:00:00.000Z/);
     expect(result.stdout).toMatch(/deliveries:\s+none yet/);
     expect(result.stdout).toContain('  Hi {{firstName}}, {{discount}}% off');
@@ -298,6 +299,7 @@ describe('broadcaster campaign list and show', () => {
     expect(json).toMatchObject({
       id: scheduledId,
       status: 'scheduled',
+      purpose: 'marketing',
       templateSource: 'Hi {{firstName}}, {{discount}}% off',
     });
     expect(json.counts).toMatchObject({ queued: 0, sent: 0, skipped: 0 });
