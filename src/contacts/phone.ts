@@ -144,7 +144,8 @@ function judge(
     return { valid: true, digits, label, problem: undefined, explanation: '' };
   }
   const length = validatePhoneNumberLength(text, region);
-  const shown = phone ? phone.formatInternational() : text;
+  const written = phone ? phone.formatInternational() : text;
+  const shown = written.length > 24 ? `${written.slice(0, 23)}…` : written;
   if (length === 'INVALID_COUNTRY' || (!phone && region === undefined)) {
     const code = text.replace(/\D/g, '').slice(0, 3);
     return invalid('invalid_country_code', `+${code}… does not start with a country code in use`);
