@@ -53,7 +53,7 @@ export function readDateText(value: unknown): DateTextReading {
   if (TWO_DIGIT_YEAR.test(text)) {
     return {
       ok: false,
-      reason: `"${text}": write the year in full (e.g. 03.02.2025), its century is a guess`,
+      reason: `${quoted(text)}: write the year in full (e.g. 03.02.2025), its century is a guess`,
     };
   }
   const slashed = SLASHED.exec(text);
@@ -62,14 +62,14 @@ export function readDateText(value: unknown): DateTextReading {
     return {
       ok: false,
       reason:
-        `"${text}" is read as day/month in some programs and month/day in others` +
+        `${quoted(text)} is read as day/month in some programs and month/day in others` +
         `${Number(first) <= 12 && Number(second) <= 12 ? ` (${ordinalDate(first!, second!)})` : ''}: ` +
         'write it as 2025-02-03 or 03.02.2025',
     };
   }
   return {
     ok: false,
-    reason: `not a date: "${text.length > 40 ? `${text.slice(0, 39)}…` : text}" (expected 2025-02-03 or 03.02.2025)`,
+    reason: `not a date: ${quoted(text)} (expected 2025-02-03 or 03.02.2025)`,
   };
 }
 
@@ -96,13 +96,13 @@ function fieldsOf(
   offset: string | undefined,
 ): DateTextReading {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    return { ok: false, reason: `"${text}" is not a day of the calendar` };
+    return { ok: false, reason: `${quoted(text)} is not a day of the calendar` };
   }
   if (hour === undefined) return { ok: true, value: { kind: 'date', year, month, day } };
   const h = Number(hour);
   const mi = Number(minute);
   const s = Number(second ?? '0');
-  if (h > 23 || mi > 59 || s > 59) return { ok: false, reason: `"${text}" is not a time of day` };
+  if (h > 23 || mi > 59 || s > 59) return { ok: false, reason: `${quoted(text)} is not a time of day` };
   if (offset === undefined) {
     return { ok: true, value: { kind: 'local', year, month, day, hour: h, minute: mi, second: s } };
   }
@@ -111,7 +111,7 @@ function fieldsOf(
     const digits = offset.slice(1).replace(':', '');
     const hours = Number(digits.slice(0, 2));
     const extra = Number(digits.slice(2) || '0');
-    if (hours > 23 || extra > 59) return { ok: false, reason: `"${text}" has no valid UTC offset` };
+    if (hours > 23 || extra > 59) return { ok: false, reason: `${quoted(text)} has no valid UTC offset` };
     offsetMinutes = (offset.startsWith('-') ? -1 : 1) * (hours * 60 + extra);
   }
   const ms = Number((fraction ?? '0').padEnd(3, '0').slice(0, 3));
@@ -139,6 +139,11 @@ function ordinalDate(first: string, second: string): string {
   const a = Number(first);
   const b = Number(second);
   return `${a} ${MONTHS[b - 1]} or ${MONTHS[a - 1]} ${b}`;
+}
+
+/** A value in a reason, quoted, and cut to 40 characters: reasons are read, and stored, by the thousand. */
+function quoted(text: string): string {
+  return `"${text.length > 40 ? `${text.slice(0, 39)}…` : text}"`;
 }
 
 function describe(value: unknown): string {
