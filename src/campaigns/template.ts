@@ -44,13 +44,17 @@ export interface CompiledTemplate {
 const env = Handlebars.create();
 registerTemplateHelpers(env);
 
-/** Where a render's budget travels in Handlebars' data frames (copied into every nested frame). */
-const BUDGET = '__renderBudget';
-
 interface RenderBudget {
   loopPasses: number;
   loopChars: number;
 }
+
+/**
+ * The budget of the render under way. Rendering is synchronous and never nested, so the loops of
+ * one message count against it alone; it is kept out of the template's data, where `{{@…}}` could
+ * print it.
+ */
+let activeBudget: RenderBudget | undefined;
 
 class RenderLimitExceeded extends Error {}
 
@@ -61,7 +65,7 @@ class RenderLimitExceeded extends Error {}
  */
 const builtinEach = env.helpers.each as Handlebars.HelperDelegate;
 env.registerHelper('each', function (this: unknown, context: unknown, options: Handlebars.HelperOptions) {
-  const budget = (options.data as Record<string, RenderBudget> | undefined)?.[BUDGET];
+  const budget = activeBudget;
   if (!budget) return builtinEach.call(this, context, options);
   const body = options.fn;
   const counted = ((item: unknown, frame?: Handlebars.RuntimeOptions) => {
@@ -130,11 +134,8 @@ function compileUncached(source: string): CompiledTemplate {
     source,
     render(context) {
       try {
-        const budget: RenderBudget = { loopPasses: 0, loopChars: 0 };
-        const text = template(refusingText(context, ''), { data: { [BUDGET]: budget } }).replaceAll(
-          TEXT_MARK,
-          '',
-        );
+        activeBudget = { loopPasses: 0, loopChars: 0 };
+        const text = template(refusingText(context, '')).replaceAll(TEXT_MARK, '');
         const object = OBJECT_AS_TEXT.exec(text);
         if (object) {
           return {
@@ -157,6 +158,8 @@ function compileUncached(source: string): CompiledTemplate {
             cause: error,
           },
         );
+      } finally {
+        activeBudget = undefined;
       }
     },
   };
