@@ -19,7 +19,8 @@ export interface CsvColumns<K extends string> {
  * Columns of a rejected-rows file (importQueries.ts) that an import reads past, so that the file,
  * fixed, imports again as it is.
  */
-const READ_PAST = new Set(['rejected_line', 'rejected_reason']);
+export const REJECTED_ROW_COLUMNS = ['rejected_line', 'rejected_reason'] as const;
+const READ_PAST: ReadonlySet<string> = new Set(REJECTED_ROW_COLUMNS);
 
 /**
  * Maps a header row onto the understood columns by name: trimmed, case-insensitive, with spaces and

@@ -1,6 +1,8 @@
 import { csvRawLine } from '../csv/csvCell.js';
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
+// A file of rejected rows, fixed, imports again as it is: the import reads past these columns.
+import { REJECTED_ROW_COLUMNS } from './csvHeader.js';
 import type { ImportIssueKind, ImportKind } from './importRecord.js';
 import type { ImportCounts } from './importReport.js';
 
@@ -30,12 +32,6 @@ export class ImportNotFoundError extends BroadcasterError {
     super('import_not_found', `import ${importId} does not exist`, { importId });
   }
 }
-
-/**
- * The columns a rejected-rows file starts with. A file of rejected rows, fixed, imports again as it
- * is: the import reads past these two columns (see csvHeader.ts).
- */
-export const REJECTED_ROW_COLUMNS = ['rejected_line', 'rejected_reason'] as const;
 
 const RECORD_COLUMNS = (sql: Sql) => sql`
   id, kind, source, list_name as "listName", status, error, header, rows, inserted, updated, rejected,

@@ -103,12 +103,6 @@ export function isValidE164Digits(digits: string): boolean {
   return /^[1-9]\d{6,14}$/.test(digits) && international(digits).valid;
 }
 
-/** `+7 916 123-45-67`: a stored number as a person reads it. */
-export function formatPhone(digits: string): string {
-  const phone = parsePhoneNumberFromString(`+${digits}`);
-  return phone ? phone.formatInternational() : `+${digits}`;
-}
-
 interface Reading {
   valid: boolean;
   digits: string;

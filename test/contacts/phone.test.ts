@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPhone, isValidE164Digits, normalisePhone, phoneRegion } from '../../src/contacts/phone.js';
+import { isValidE164Digits, normalisePhone, phoneRegion } from '../../src/contacts/phone.js';
 
 const RU = { region: 'RU' } as const;
 
@@ -99,9 +99,5 @@ describe('isValidE164Digits', () => {
     expect(isValidE164Digits('9161234567')).toBe(false);
     expect(isValidE164Digits('70000000000')).toBe(false);
     expect(isValidE164Digits('+79161234567')).toBe(false);
-  });
-
-  it('formats stored numbers for people', () => {
-    expect(formatPhone('79161234567')).toBe('+7 916 123 45 67');
   });
 });
