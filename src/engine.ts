@@ -14,7 +14,8 @@ import { SharedRateLimiter } from './delivery/rateLimiter.js';
 import { ReplyWatcher } from './delivery/replyWatcher.js';
 import { StatusPoller } from './delivery/statusPoller.js';
 import { DeliveryWorker } from './delivery/worker.js';
-import { buildHttpServer, webhookSecretFor } from './http/server.js';
+import { buildHttpServer } from './http/server.js';
+import { installationWebhookSecret, legacyWebhookSecret } from './http/webhookSecret.js';
 import { type Logger, silentLogger } from './logger.js';
 import { chat2deskRequestObserver } from './metrics/chat2deskRequests.js';
 import {
@@ -103,6 +104,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     await migrate(server.url, { logger });
     const db = connectDatabase(server.url, { max: 10, applicationName: `broadcaster-${role}` });
     stops.push(db.close);
+    const webhookSecret = await installationWebhookSecret(db.sql);
 
     let sandbox: Sandbox | undefined;
     let apiUrl = config.chat2desk.apiUrl;
@@ -177,6 +179,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         client,
         gate,
         token,
+        webhookSecret,
         hook: info.hook,
         logger,
       });
@@ -229,8 +232,12 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         sql: db.sql,
         clock,
         logger,
-        webhookSecret: webhookSecretFor(token),
+        webhookSecret,
         chat2deskToken: token,
+        webhookSignatures: config.webhookSignatures,
+        publicUrl: config.publicUrl,
+        allowedHosts: config.http.allowedHosts,
+        trustProxy: config.http.trustProxy,
         db,
         apiToken: config.http.apiToken,
         defaultTimezone: config.defaultTimezone,
@@ -266,6 +273,7 @@ async function registerWebhook(options: {
   client: Chat2DeskClient;
   gate: Chat2DeskGate;
   token: string;
+  webhookSecret: string;
   hook: string | null | undefined;
   logger: Logger;
 }): Promise<boolean> {
@@ -277,9 +285,12 @@ async function registerWebhook(options: {
     );
     return false;
   }
-  const ours = `${config.publicUrl}/webhooks/chat2desk/${webhookSecretFor(options.token)}`;
+  const receiver = `${config.publicUrl}/webhooks/chat2desk/`;
+  const ours = `${receiver}${options.webhookSecret}`;
   if (options.hook === ours) return true;
-  if (options.hook) {
+  // Earlier versions derived the path from the Chat2Desk token: that hook is ours, and is replaced.
+  const legacy = options.hook === `${receiver}${legacyWebhookSecret(options.token)}`;
+  if (options.hook && !legacy) {
     logger.warn(
       'the company already has a different Chat2Desk web hook (another integration?); leaving it in place and ' +
         'polling for replies and statuses instead',
@@ -287,6 +298,10 @@ async function registerWebhook(options: {
     return false;
   }
   await options.gate.call(() => options.client.setWebHook(ours));
-  logger.info('registered the Chat2Desk web hook receiver');
+  logger.info(
+    legacy
+      ? "moved the Chat2Desk web hook receiver to this installation's random path"
+      : 'registered the Chat2Desk web hook receiver',
+  );
   return true;
 }

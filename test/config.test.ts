@@ -27,8 +27,9 @@ describe('loadConfig', () => {
       },
       whatsappNewClientDelayMs: 420_000,
       deliveryLeaseMs: 120_000,
-      http: { port: 3000, apiToken: undefined },
+      http: { port: 3000, apiToken: undefined, trustProxy: false, allowedHosts: [] },
       publicUrl: undefined,
+      webhookSignatures: 'optional',
       defaultTimezone: 'UTC',
       phoneRegion: 'RU',
       logLevel: undefined,
@@ -47,7 +48,10 @@ describe('loadConfig', () => {
       DELIVERY_LEASE_MS: '30000',
       WHATSAPP_NEW_CLIENT_DELAY_MS: '1000',
       PORT: '8080',
-      API_TOKEN: 'api-secret',
+      API_TOKEN: 'api-secret-0123456789',
+      TRUST_PROXY: '10.0.0.0/8, 192.168.1.10',
+      ALLOWED_HOSTS: 'Broadcaster.internal, 10.1.2.3:3000',
+      CHAT2DESK_WEBHOOK_SIGNATURES: 'required',
       PUBLIC_URL: 'https://broadcaster.example.com',
       DEFAULT_TIMEZONE: 'Europe/Moscow',
       DEFAULT_PHONE_REGION: 'kz',
@@ -65,8 +69,14 @@ describe('loadConfig', () => {
       },
       whatsappNewClientDelayMs: 1000,
       deliveryLeaseMs: 30_000,
-      http: { port: 8080, apiToken: 'api-secret' },
+      http: {
+        port: 8080,
+        apiToken: 'api-secret-0123456789',
+        trustProxy: ['10.0.0.0/8', '192.168.1.10'],
+        allowedHosts: ['broadcaster.internal', '10.1.2.3'],
+      },
       publicUrl: 'https://broadcaster.example.com',
+      webhookSignatures: 'required',
       defaultTimezone: 'Europe/Moscow',
       phoneRegion: 'KZ',
       logLevel: 'debug',
@@ -90,6 +100,12 @@ describe('loadConfig', () => {
     ['DEFAULT_PHONE_REGION', 'XX', /two-letter country code/],
     ['CHAT2DESK_RATE_MARGIN_MS', '1500', /at most 1000/],
     ['DELIVERY_LEASE_MS', '59999', /at least 4 × CHAT2DESK_TIMEOUT_MS \(60000\), got 59999/],
+    ['API_TOKEN', 'x', /at least 16 characters .*got 1;/],
+    ['API_TOKEN', 'fifteen-chars!!', /at least 16 characters/],
+    ['TRUST_PROXY', 'yes please', /true, false, a number of proxies/],
+    ['TRUST_PROXY', '10.0.0.0/33', /got "10.0.0.0\/33"/],
+    ['ALLOWED_HOSTS', 'https://broadcaster.example.com/', /host names/],
+    ['CHAT2DESK_WEBHOOK_SIGNATURES', 'always', /one of optional, required/],
   ])('refuses %s=%s, naming the variable', (variable, value, reason) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -102,6 +118,17 @@ describe('loadConfig', () => {
     expect(configError({ CHAT2DESK_TIMEOUT_MS: '60000', DELIVERY_LEASE_MS: '120000' }).variable).toBe(
       'DELIVERY_LEASE_MS',
     );
+  });
+
+  it('reads TRUST_PROXY as a switch or a number of proxies', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+  });
+
+  it('never echoes a short API token', () => {
+    const error = configError({ API_TOKEN: 'hunter2' });
+    expect(error.message).not.toContain('hunter2');
   });
 
   it('never echoes a URL, which may hold a password', () => {

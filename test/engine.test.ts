@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../src/chat2desk/sandbox/index.js';
 import { loadConfig } from '../src/config/config.js';
 import { type Engine, startEngine } from '../src/engine.js';
+import { legacyWebhookSecret } from '../src/http/webhookSecret.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -44,9 +45,30 @@ describe('startEngine', () => {
     const engine = await start('worker');
 
     expect(engine.receivesWebhooks).toBe(true);
-    expect(await hookOf(sandbox)).toMatch(
-      /^https:\/\/broadcaster\.example\.com\/webhooks\/chat2desk\/[0-9a-f]{32}$/,
-    );
+    const hook = await hookOf(sandbox);
+    expect(hook).toMatch(/^https:\/\/broadcaster\.example\.com\/webhooks\/chat2desk\/[0-9a-f]{48}$/);
+    // Random per installation, not derived from the Chat2Desk token (which the sandbox makes public).
+    expect(hook).not.toContain(legacyWebhookSecret('live-token'));
+    const second = await start('worker');
+    expect(second.receivesWebhooks).toBe(true);
+    expect(await hookOf(sandbox)).toBe(hook);
+  });
+
+  it('moves a hook an earlier version registered (its path derived from the token) to the random path', async () => {
+    const { sandbox, start } = await setUp({ PUBLIC_URL: 'https://broadcaster.example.com' });
+    const legacy = `https://broadcaster.example.com/webhooks/chat2desk/${legacyWebhookSecret('live-token')}`;
+    await fetch(`${sandbox.url}/v1/companies/web_hook`, {
+      method: 'POST',
+      headers: { authorization: 'live-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ url: legacy }),
+    });
+
+    const engine = await start('worker');
+
+    expect(engine.receivesWebhooks).toBe(true);
+    const hook = await hookOf(sandbox);
+    expect(hook).toMatch(/\/webhooks\/chat2desk\/[0-9a-f]{48}$/);
+    expect(hook).not.toBe(legacy);
   });
 
   it('never replaces a different web hook the company already has, and polls replies instead', async () => {

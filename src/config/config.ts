@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DEFAULT_PHONE_REGION, type PhoneRegion, phoneRegion } from '../contacts/phone.js';
 import { ConfigError } from '../errors.js';
 
@@ -20,14 +21,33 @@ export interface EngineConfig {
   whatsappNewClientDelayMs: number;
   /** How long a worker's claim on a delivery lasts before another worker may take it over. */
   deliveryLeaseMs: number;
-  http: { port: number; apiToken: string | undefined };
+  http: {
+    port: number;
+    /** API_TOKEN; set, the engine listens on every interface, so it must be hard to guess. */
+    apiToken: string | undefined;
+    /** TRUST_PROXY: whose X-Forwarded-* headers are believed (client address, https, host). */
+    trustProxy: TrustProxy;
+    /** ALLOWED_HOSTS: names besides loopback and PUBLIC_URL's host that requests may be addressed to. */
+    allowedHosts: string[];
+  };
   publicUrl: string | undefined;
+  /** CHAT2DESK_WEBHOOK_SIGNATURES: `required` refuses web hook deliveries without a valid X-Signature. */
+  webhookSignatures: WebhookSignatures;
   defaultTimezone: string;
   /** DEFAULT_PHONE_REGION: where a phone written without its country code is read (`9161234567` in RU). */
   phoneRegion: PhoneRegion;
   /** Undefined when LOG_LEVEL is not set: each command picks its own default. */
   logLevel: LogLevel | undefined;
 }
+
+/** false: no proxy; true: any; a number: that many proxies in front; else the proxies' addresses (CIDR). */
+export type TrustProxy = boolean | number | string[];
+
+export const WEBHOOK_SIGNATURE_MODES = ['optional', 'required'] as const;
+export type WebhookSignatures = (typeof WEBHOOK_SIGNATURE_MODES)[number];
+
+/** An API token opens the API to the network: it must resist guessing (16 random characters ≈ 95 bits). */
+export const MIN_API_TOKEN_LENGTH = 16;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -58,9 +78,12 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     deliveryLeaseMs: leaseMs(read.integer('DELIVERY_LEASE_MS', { min: 1 }), timeoutMs),
     http: {
       port: read.integer('PORT', { min: 0, max: 65535 }) ?? 3000,
-      apiToken: read.string('API_TOKEN'),
+      apiToken: read.secret('API_TOKEN', MIN_API_TOKEN_LENGTH),
+      trustProxy: read.trustProxy('TRUST_PROXY'),
+      allowedHosts: read.hostList('ALLOWED_HOSTS'),
     },
     publicUrl: read.url('PUBLIC_URL', ['http:', 'https:']),
+    webhookSignatures: read.oneOf('CHAT2DESK_WEBHOOK_SIGNATURES', WEBHOOK_SIGNATURE_MODES) ?? 'optional',
     defaultTimezone: read.timezone('DEFAULT_TIMEZONE') ?? 'UTC',
     phoneRegion: read.phoneRegion('DEFAULT_PHONE_REGION') ?? DEFAULT_PHONE_REGION,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS),
@@ -86,6 +109,52 @@ class EnvReader {
   string(name: string): string | undefined {
     const value = this.env[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
+  }
+
+  /** A secret of at least `minLength` characters; the error says how long it is, never what it is. */
+  secret(name: string, minLength: number): string | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    if (value.length < minLength) {
+      throw new ConfigError(
+        name,
+        `must be at least ${minLength} characters (it opens the engine to the network), got ${value.length}; ` +
+          'generate one with: openssl rand -hex 32',
+      );
+    }
+    return value;
+  }
+
+  trustProxy(name: string): TrustProxy {
+    const raw = this.string(name);
+    if (raw === undefined || raw === 'false') return false;
+    if (raw === 'true') return true;
+    if (/^\d+$/.test(raw)) return Number(raw);
+    const addresses = raw.split(',').map((part) => part.trim());
+    const bad = addresses.find((address) => !isIpOrCidr(address));
+    if (bad !== undefined) {
+      throw new ConfigError(
+        name,
+        `expected true, false, a number of proxies or their addresses (10.0.0.1, 10.0.0.0/8), got "${bad}"`,
+      );
+    }
+    return addresses;
+  }
+
+  /** Host names (no scheme, no path), comma-separated; a port is ignored. */
+  hostList(name: string): string[] {
+    const raw = this.string(name);
+    if (raw === undefined) return [];
+    return raw.split(',').map((part) => {
+      const host = part.trim().toLowerCase();
+      if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host)) {
+        throw new ConfigError(
+          name,
+          `expected host names such as broadcaster.example.com, got "${part.trim()}"`,
+        );
+      }
+      return host.replace(/:\d+$/, '');
+    });
   }
 
   number(name: string, range: { min?: number; max?: number } = {}): number | undefined {
@@ -156,4 +225,12 @@ class EnvReader {
     }
     return raw as T;
   }
+}
+
+function isIpOrCidr(text: string): boolean {
+  const [address = '', bits, ...rest] = text.split('/');
+  if (rest.length > 0 || isIP(address) === 0) return false;
+  if (bits === undefined) return true;
+  const max = isIP(address) === 4 ? 32 : 128;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= max;
 }

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthAttempts } from './authAttempts.js';
 import { errorBody } from './errors.js';
 
 /**
@@ -16,13 +17,16 @@ export function bearerTokenMatches(header: string | undefined, expected: string)
 /**
  * An onRequest hook (before the body is read, so an unauthenticated upload is refused at once) that
  * lets through only requests bearing API_TOKEN; with no token configured the API is open, and the
- * engine then listens on 127.0.0.1 only. The answer never repeats what the client sent.
+ * engine then listens on 127.0.0.1 only. Wrong tokens are counted per client address: past the limit
+ * every attempt is a 429. The answer never repeats what the client sent.
  */
-export function requireBearerToken(apiToken: string | undefined) {
+export function requireBearerToken(apiToken: string | undefined, attempts: AuthAttempts) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     if (apiToken === undefined) return;
+    if (await attempts.refuseIfBlocked(request, reply)) return;
     const header = request.headers.authorization;
     if (bearerTokenMatches(header, apiToken)) return;
+    if (header !== undefined) await attempts.recordFailure(request);
     // An upload refused before it is read: close rather than read it, or leave it for the next request.
     if (!request.raw.complete) reply.header('connection', 'close');
     await reply

@@ -1,5 +1,6 @@
 import { TemplateError } from '../campaigns/errors.js';
 import { Chat2DeskError } from '../chat2desk/errors.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { BroadcasterError } from '../errors.js';
 
 /** The one shape of every error answer: `{"error": {"code", "message", "details"}}`. */
@@ -133,6 +134,13 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return {
       status,
       body: errorBody(HTTP_CODES[error.code] ?? error.code, error.message, plainDetails(error.details)),
+    };
+  }
+  if (isDatabaseUnavailable(error)) {
+    // Not the request's fault and not a bug: the same request will work once the database is back.
+    return {
+      status: 503,
+      body: errorBody('database_unavailable', 'the database does not answer; try again in a moment'),
     };
   }
   const postgres = typeof e?.code === 'string' ? POSTGRES_ERRORS[e.code] : undefined;

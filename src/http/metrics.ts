@@ -5,6 +5,8 @@ import type { Sql } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { registerDatabaseMetrics } from '../metrics/databaseMetrics.js';
 import { collectProcessMetricsOnce } from '../metrics/registry.js';
+import { requireBearerToken } from './auth.js';
+import { type AuthFailureLimit, authAttempts, DEFAULT_AUTH_FAILURE_LIMIT } from './authAttempts.js';
 
 export interface MetricsDeps {
   sql: Sql;
@@ -16,10 +18,13 @@ export interface MetricsDeps {
   /** The engine clock, for the age of the oldest due delivery and the quota's month. Default: system. */
   clock?: Clock;
   logger?: Logger;
+  /** API_TOKEN: when set (the engine listens beyond loopback), scrapes must bear it too. */
+  apiToken?: string | undefined;
+  authFailureLimit?: AuthFailureLimit;
 }
 
 /** GET /metrics in the Prometheus text format: process, delivery, queue, Chat2Desk and quota metrics. */
-export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): void {
+export async function registerMetrics(app: FastifyInstance, deps: MetricsDeps): Promise<void> {
   const registry = deps.registry ?? new Registry();
   collectProcessMetricsOnce(registry);
   registerDatabaseMetrics(registry, {
@@ -27,6 +32,10 @@ export function registerMetrics(app: FastifyInstance, deps: MetricsDeps): void {
     clock: deps.clock ?? systemClock,
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
+  if (deps.apiToken !== undefined) {
+    const attempts = await authAttempts(app, deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+    app.addHook('onRequest', requireBearerToken(deps.apiToken, attempts));
+  }
   app.get('/metrics', async (_request, reply) => {
     const text = await registry.metrics();
     return reply.header('content-type', registry.contentType).send(text);

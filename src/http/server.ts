@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, {
   type FastifyBaseLogger,
@@ -10,15 +11,19 @@ import Fastify, {
 import type { Registry } from 'prom-client';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import type { Clock } from '../clock.js';
+import type { TrustProxy, WebhookSignatures } from '../config/config.js';
 import { DEFAULT_PHONE_REGION, type PhoneRegion } from '../contacts/phone.js';
 import type { Database, Sql } from '../db/database.js';
 import type { Chat2DeskGate } from '../delivery/chat2deskGate.js';
 import { receiveWebhookEvent, type WebhookPayload } from '../delivery/webhookEvents.js';
 import type { Logger } from '../logger.js';
 import { API_PREFIX, registerApi } from './api/index.js';
+import { type AuthFailureLimit, DEFAULT_AUTH_FAILURE_LIMIT } from './authAttempts.js';
 import { registerDashboard } from './dashboard/index.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { registerMetrics } from './metrics.js';
+import { nulTextPath } from './nulText.js';
+import { registerPerimeter } from './perimeter.js';
 import { verifyWebhookSignature } from './webhookSignature.js';
 
 export interface HttpServerOptions {
@@ -27,8 +32,18 @@ export interface HttpServerOptions {
   logger: Logger;
   /** The secret path segment of the web hook receiver: /webhooks/chat2desk/<secret>. */
   webhookSecret: string;
-  /** CHAT2DESK_TOKEN: checks the X-Signature of signed web hook deliveries; unsigned ones pass as before. */
+  /** CHAT2DESK_TOKEN: checks the X-Signature of signed web hook deliveries. */
   chat2deskToken?: string;
+  /** `required`: a web hook delivery without a valid X-Signature is refused (default `optional`). */
+  webhookSignatures?: WebhookSignatures;
+  /** PUBLIC_URL: its host is served and its origin may post (see registerPerimeter). */
+  publicUrl?: string | undefined;
+  /** ALLOWED_HOSTS: further host names the engine is reached by. */
+  allowedHosts?: readonly string[];
+  /** TRUST_PROXY: whose X-Forwarded-For/-Proto/-Host to believe (client address, https, host). */
+  trustProxy?: TrustProxy;
+  /** Wrong tokens one client address may try per window (login and Bearer together). */
+  authFailureLimit?: AuthFailureLimit;
   /** The largest JSON body accepted (default 1 MB); CSV imports have their own limit. */
   bodyLimitBytes?: number;
   /** With the database (Prisma too), the JSON API is served under /api/v1. */
@@ -55,15 +70,20 @@ const DEFAULT_IMPORT_LIMIT_BYTES = 200 * 1024 * 1024;
 /** Routes outside /api/v1 that scripts use, and so belong in the OpenAPI document. */
 const MACHINE_PATHS = ['/healthz', '/metrics'];
 
-/** The secret path of the web hook receiver, derived from the Chat2Desk token so every instance agrees. */
-export function webhookSecretFor(chat2deskToken: string): string {
-  return createHash('sha256').update(`broadcaster-webhook:${chat2deskToken}`).digest('hex').slice(0, 32);
-}
-
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+const WEBHOOK_PREFIX = '/webhooks/chat2desk/';
+
+/** PostgreSQL cannot store U+0000 in text: refused at the edge, naming where it was. */
+function nulTextError(where: string): Error {
+  return Object.assign(new Error(`${where}: contains a NUL character (U+0000), which text may not hold`), {
+    statusCode: 400,
+    code: 'invalid_text',
+  });
 }
 
 /** The text of each JSON body: a replayed web hook without a message id is recognised by its hash. */
@@ -92,6 +112,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     // Fastify logs every request at info; ours are quieter: warnings and errors only.
     loggerInstance: options.logger.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 1_048_576,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
     ajv: {
       // Unknown fields are an error, never silently dropped; a wrong type is an error, never coerced
       // (query and path parameters are converted by coerceParameters below); every problem at once.
@@ -102,12 +123,26 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     },
   });
 
+  // A text/plain body needs no CORS preflight, so any web page could send one: only the types a
+  // route declares are read (JSON, and the API's CSV and YAML), everything else is a 415.
+  app.removeContentTypeParser('text/plain');
+  registerPerimeter(app, {
+    publicUrl: options.publicUrl,
+    allowedHosts: options.allowedHosts ?? [],
+    serverToServerPrefixes: [WEBHOOK_PREFIX],
+  });
+  void app.register(rateLimit, { global: false });
+  const authFailureLimit = options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT;
+
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     rawBodies.set(request, text);
     if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text, refusePrototypeKeys));
+      const parsed: unknown = JSON.parse(text, refusePrototypeKeys);
+      const nul = nulTextPath(parsed);
+      if (nul !== null) return done(nulTextError(nul === '' ? 'body' : nul), undefined);
+      done(null, parsed);
     } catch (error) {
       if ((error as { code?: string }).code === 'invalid_json') return done(error as Error, undefined);
       // Valid JSON nested thousands deep overflows the stack while its keys are checked: say so
@@ -123,13 +158,22 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   app.addHook('preValidation', async (request) => {
     const schema = request.routeOptions.schema;
+    for (const [where, values] of [
+      ['query', request.query],
+      ['path', request.params],
+    ] as const) {
+      const nul = nulTextPath(values);
+      if (nul !== null) throw nulTextError(`${where} ${nul}`);
+    }
     coerceParameters(request.query, schema?.querystring);
     coerceParameters(request.params, schema?.params);
   });
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error);
-    if (status >= 500) options.logger.error({ err: error, url: request.url.split('?')[0] }, 'request failed');
+    // The route's pattern, not the URL: a web hook's path holds its secret.
+    const route = `${request.method} ${request.routeOptions.url ?? '(no route)'}`;
+    if (status >= 500) options.logger.error({ err: error, route }, 'request failed');
     // Refused before its body was read (too large, unauthenticated, a CSV the importer stopped on):
     // the connection closes, so the unread rest is neither read nor taken for the next request.
     if (!request.raw.complete) void reply.header('connection', 'close');
@@ -190,6 +234,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
       chat2desk: options.chat2desk,
       importBodyLimitBytes: options.importBodyLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES,
+      authFailureLimit,
     });
   }
   const metrics = options.metrics;
@@ -197,6 +242,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     void app.register(async (root) =>
       registerMetrics(root, {
         sql: options.sql,
+        apiToken: options.apiToken,
+        authFailureLimit,
         clock: options.clock,
         logger: options.logger,
         ...(metrics.registry ? { registry: metrics.registry } : {}),
@@ -204,14 +251,19 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     );
   }
   if (options.dashboard) {
-    registerDashboard(app, { sql: options.sql, clock: options.clock, apiToken: options.apiToken });
+    registerDashboard(app, {
+      sql: options.sql,
+      clock: options.clock,
+      apiToken: options.apiToken,
+      authFailureLimit,
+    });
   }
   return app;
 }
 
 function registerWebhookReceiver(app: FastifyInstance, options: HttpServerOptions): void {
   app.post<{ Params: { secret: string } }>(
-    '/webhooks/chat2desk/:secret',
+    `${WEBHOOK_PREFIX}:secret`,
     // Not in the OpenAPI document: its path holds a secret.
     { schema: { hide: true } },
     async (request, reply) => {
@@ -221,8 +273,18 @@ function registerWebhookReceiver(app: FastifyInstance, options: HttpServerOption
       const payload = request.body;
       const raw = rawBodies.get(request) ?? JSON.stringify(payload ?? '');
       // Signed deliveries are checked before anything is read from them; the legacy v1.08 hook
-      // signs nothing and relies on the secret path alone.
+      // signs nothing and relies on the secret path alone, unless signatures are required.
       const signature = singleHeader(request.headers['x-signature']);
+      if (signature === undefined && options.webhookSignatures === 'required') {
+        return reply
+          .status(401)
+          .send(
+            errorBody(
+              'signature_missing',
+              'this engine requires signed web hooks (CHAT2DESK_WEBHOOK_SIGNATURES=required): X-Signature is missing',
+            ),
+          );
+      }
       if (signature !== undefined && options.chat2deskToken !== undefined) {
         const check = verifyWebhookSignature(
           raw,
@@ -299,4 +361,11 @@ function coerceParameters(values: unknown, schema: unknown): void {
       record[name] = value === 'true';
     }
   }
+}
+
+/** A number of proxies means: trust that many hops from this server (proxy-addr's reading). */
+function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { buildHttpServer, webhookSecretFor } from '../../src/http/server.js';
+import { buildHttpServer } from '../../src/http/server.js';
 import { verifyWebhookSignature, webhookSignature } from '../../src/http/webhookSignature.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -17,7 +17,7 @@ interface Expected {
 }
 
 const TOKEN = 'c2d-token-hostile-7781';
-const secret = webhookSecretFor(TOKEN);
+const secret = '0123456789abcdef0123456789abcdef0123456789abcdef';
 const clock = new ManualClock('2026-11-27T08:00:00Z');
 const unixNow = () => String(Math.floor(clock.now().getTime() / 1000));
 

@@ -332,7 +332,9 @@ describe('the OpenAPI document', () => {
   it('with metrics and the dashboard served, documents /metrics but not the pages for people', async () => {
     const full = await startApiServer(db, { metrics: {}, dashboard: true });
     try {
-      const metrics = await full.call('GET', '/metrics', { token: null });
+      // With API_TOKEN set the engine listens beyond loopback: scrapes bear the token too.
+      expect((await full.call('GET', '/metrics', { token: null })).status).toBe(401);
+      const metrics = await full.call('GET', '/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.text).toContain('broadcaster_');
       const home = await fetch(`${full.url}/`, { redirect: 'manual' });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 import { ManualClock } from '../../src/clock.js';
-import { buildHttpServer, webhookSecretFor } from '../../src/http/server.js';
+import { buildHttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -11,7 +11,7 @@ describe('the Chat2Desk web hook receiver', () => {
   let app: FastifyInstance;
   let baseUrl: string;
   let sandbox: Sandbox;
-  const secret = webhookSecretFor('test-token');
+  const secret = '0123456789abcdef0123456789abcdef0123456789abcdef';
   const clock = new ManualClock('2026-11-27T08:00:00Z');
 
   beforeAll(async () => {

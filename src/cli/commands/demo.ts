@@ -47,7 +47,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
     databaseUrl,
     chat2desk: { ...ctx.config.chat2desk, token: undefined, requestsPerSecond: 200, monthlyQuota: undefined },
     whatsappNewClientDelayMs: 3_000,
-    http: { port: 0, apiToken: undefined },
+    http: { ...ctx.config.http, port: 0, apiToken: undefined },
     publicUrl: undefined,
   };
   say(`Demo database: ${DEMO_DATABASE}; Chat2Desk: the built-in sandbox (WhatsApp new-client delay 3 s).`);

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { requireBearerToken } from '../auth.js';
+import { authAttempts } from '../authAttempts.js';
+import { HttpError } from '../errors.js';
 import { registerAppointmentRoutes } from './appointments.js';
 import { registerCampaignActionRoutes } from './campaignActions.js';
 import { registerCampaignRoutes } from './campaigns.js';
@@ -24,10 +26,13 @@ const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   void app.register(
     async (api) => {
-      api.addHook('onRequest', requireBearerToken(deps.apiToken));
+      const attempts = await authAttempts(api, deps.authFailureLimit);
+      api.addHook('onRequest', requireBearerToken(deps.apiToken, attempts));
       // A campaign may be written in YAML: kept as text for parseCampaignText, which knows its lines.
       api.addContentTypeParser(YAML_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) =>
-        done(null, body),
+        (body as string).includes('\u0000')
+          ? done(new HttpError(400, 'invalid_text', 'body: contains a NUL character (U+0000)'), undefined)
+          : done(null, body),
       );
       registerCsvBodyParser(api);
 

@@ -1,13 +1,16 @@
 import { PassThrough } from 'node:stream';
+import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CampaignNotFoundError, InvalidCampaignTransitionError } from '../../campaigns/errors.js';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../../campaigns/lifecycle.js';
 import type { Clock } from '../../clock.js';
 import type { Sql } from '../../db/database.js';
+import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { listCampaignProgress } from '../../reports/campaignProgress.js';
 import { campaignReport, RunNotFoundForReportError } from '../../reports/campaignReport.js';
 import { writeRecipientsCsv } from '../../reports/recipientsCsv.js';
 import { findReportCampaign } from '../../reports/sql/findReportCampaign.js';
+import { type AuthFailureLimit, authAttempts, DEFAULT_AUTH_FAILURE_LIMIT } from '../authAttempts.js';
 import { campaignListPage } from './campaignListPage.js';
 import { campaignPage } from './campaignPage.js';
 import type { SafeHtml } from './html.js';
@@ -20,20 +23,29 @@ export interface DashboardDeps {
   clock: Clock;
   /** API_TOKEN: with one, the dashboard asks for it once at /login; without, it is open. */
   apiToken: string | undefined;
+  /** Wrong tokens one client address may try at /login per window (needs @fastify/rate-limit registered). */
+  authFailureLimit?: AuthFailureLimit;
 }
 
 const PAGE_SIZE = 50;
 /** Pages of a campaign still sending reload themselves this often, so it can be watched. */
 const REFRESH_SECONDS = 30;
 
-const SECURITY_HEADERS = {
-  // No script anywhere on these pages; inline styles only.
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'same-origin',
-  'cache-control': 'no-store',
+/** Helmet's headers, with a policy for pages that have no script anywhere and inline styles only. */
+const HELMET_OPTIONS = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'same-origin' as const },
 };
 
 const ID_PARAMS = {
@@ -53,9 +65,23 @@ function formField(request: FastifyRequest, name: string): string | null {
   return request.body instanceof URLSearchParams ? request.body.get(name) : null;
 }
 
-/** A path on this site to go back to after logging in; anything else (`//evil.example`) goes home. */
-function localPath(next: string | null | undefined): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : '/';
+const THIS_SITE = 'http://dashboard.invalid';
+
+/**
+ * A path on this site to go back to after logging in; anything else goes home. Read as a browser
+ * reads it, so what a browser would take for another site (`//evil.example`, `/\tevil`, `/\\evil`)
+ * is caught after the browser's own clean-up, not before.
+ */
+export function localPath(next: string | null | undefined): string {
+  if (!next?.startsWith('/')) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, THIS_SITE);
+  } catch {
+    return '/';
+  }
+  const path = `${url.pathname}${url.search}`;
+  return url.origin === THIS_SITE && !/^\/[/\\]/.test(path) ? path : '/';
 }
 
 /**
@@ -63,9 +89,11 @@ function localPath(next: string | null | undefined): string {
  * report, a chart of sends, failures, and pause/resume/cancel buttons that are plain forms).
  */
 export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): void {
-  const session = new DashboardSession(deps.apiToken);
+  const session = new DashboardSession(deps.apiToken, deps.sql);
 
   void app.register(async (scope) => {
+    await scope.register(helmet, HELMET_OPTIONS);
+    const attempts = await authAttempts(scope, deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
     // Forms post url-encoded bodies; the parser lives in this scope only, so the JSON API is unaffected.
     scope.addContentTypeParser(
       'application/x-www-form-urlencoded',
@@ -73,7 +101,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       (_request, body, done) => done(null, new URLSearchParams(body as string)),
     );
     scope.addHook('onSend', async (_request, reply, payload) => {
-      reply.headers(SECURITY_HEADERS);
+      reply.header('cache-control', 'no-store');
       return payload;
     });
     scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
@@ -83,6 +111,10 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       if (error instanceof InvalidCampaignTransitionError) {
         const back = { href: `/campaigns/${error.campaignId}`, label: 'Back to the campaign' };
         return sendPage(reply, 409, 'Not possible now', messagePage('Not possible now', error.message, back));
+      }
+      if (isDatabaseUnavailable(error)) {
+        const message = 'The database does not answer; try again in a moment.';
+        return sendPage(reply, 503, 'Unavailable', messagePage('Unavailable', message, toCampaigns));
       }
       const status =
         error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
@@ -94,18 +126,20 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
 
     const now = () => deps.clock.now();
     const currentSession = (request: FastifyRequest) => session.sessionFrom(request.headers.cookie, now());
+    // Behind a TLS proxy (TRUST_PROXY) the request's protocol is the proxy's: https.
+    const cookieOptions = (request: FastifyRequest) => ({ secure: request.protocol === 'https' });
     const logoutCsrf = (current: string) => (session.loginRequired ? session.csrfToken(current) : undefined);
 
     /** The session of a page request, or a redirect to /login (then null). */
-    function pageSession(request: FastifyRequest, reply: FastifyReply): string | null {
-      const current = currentSession(request);
+    async function pageSession(request: FastifyRequest, reply: FastifyReply): Promise<string | null> {
+      const current = await currentSession(request);
       if (current === null) void reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
       return current;
     }
 
     /** Whether a form post comes from a logged-in dashboard page; answers 403 itself when not. */
-    function formAllowed(request: FastifyRequest, reply: FastifyReply): boolean {
-      const current = currentSession(request);
+    async function formSession(request: FastifyRequest, reply: FastifyReply): Promise<string | null> {
+      const current = await currentSession(request);
       if (current === null) {
         const login = { href: '/login', label: 'Log in again' };
         void sendPage(
@@ -114,22 +148,22 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
           'Not logged in',
           messagePage('Not logged in', 'Your login has expired.', login),
         );
-        return false;
+        return null;
       }
       if (!session.isCsrfToken(current, formField(request, 'csrf'))) {
         const message =
           'This form is stale or did not come from the dashboard; reload the page and try again.';
         void sendPage(reply, 403, 'Refused', messagePage('Refused', message, toCampaigns));
-        return false;
+        return null;
       }
-      return true;
+      return current;
     }
 
     scope.get<{ Querystring: { page?: number } }>(
       '/',
       { schema: { querystring: { type: 'object', properties: { page: { type: 'integer', minimum: 1 } } } } },
       async (request, reply) => {
-        const current = pageSession(request, reply);
+        const current = await pageSession(request, reply);
         if (current === null) return reply;
         const pageNumber = request.query.page ?? 1;
         const list = await listCampaignProgress(deps.sql, {
@@ -146,7 +180,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       { schema: { params: ID_PARAMS, querystring: RUN_QUERY } },
       async (req, reply) => {
         const request = req as IdRequest;
-        const current = pageSession(request, reply);
+        const current = await pageSession(request, reply);
         if (current === null) return reply;
         const report = await campaignReport(deps.sql, request.params.id, { runId: request.query.run });
         const watching = report.status === 'running' || report.totals.pending > 0;
@@ -162,7 +196,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       { schema: { params: ID_PARAMS, querystring: RUN_QUERY } },
       async (req, reply) => {
         const request = req as IdRequest;
-        if (pageSession(request, reply) === null) return reply;
+        if ((await pageSession(request, reply)) === null) return reply;
         const { id } = request.params;
         const runId = request.query.run;
         // Fails with 404 before any CSV is written.
@@ -190,7 +224,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     for (const [action, perform] of Object.entries(actions)) {
       scope.post(`/campaigns/:id/${action}`, { schema: { params: ID_PARAMS } }, async (req, reply) => {
         const { id } = req.params as { id: number };
-        if (!formAllowed(req, reply)) return reply;
+        if ((await formSession(req, reply)) === null) return reply;
         await perform(id);
         return reply.redirect(`/campaigns/${id}`, 303);
       });
@@ -198,25 +232,29 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
 
     scope.get<{ Querystring: { next?: string } }>('/login', async (request, reply) => {
       const next = localPath(request.query.next);
-      if (!session.loginRequired || currentSession(request) !== null) return reply.redirect(next, 303);
+      if (!session.loginRequired || (await currentSession(request)) !== null)
+        return reply.redirect(next, 303);
       return sendPage(reply, 200, 'Log in', loginPage({ next, failed: false }));
     });
 
     scope.post('/login', async (req, reply) => {
       const next = localPath(formField(req, 'next'));
       if (!session.loginRequired) return reply.redirect(next, 303);
+      if (await attempts.refuseIfBlocked(req, reply)) return reply;
       if (!session.isApiToken(formField(req, 'token') ?? '')) {
+        await attempts.recordFailure(req);
         return sendPage(reply, 401, 'Log in', loginPage({ next, failed: true }));
       }
-      return reply
-        .header('set-cookie', sessionCookie(session.issue(now()), { secure: req.protocol === 'https' }))
-        .redirect(next, 303);
+      const issued = await session.issue(now());
+      return reply.header('set-cookie', sessionCookie(issued, cookieOptions(req))).redirect(next, 303);
     });
 
     scope.post('/logout', async (req, reply) => {
-      if (!formAllowed(req, reply)) return reply;
+      const current = await formSession(req, reply);
+      if (current === null) return reply;
+      if (session.loginRequired) await session.revoke(current, now());
       return reply
-        .header('set-cookie', sessionCookie(null, { secure: req.protocol === 'https' }))
+        .header('set-cookie', sessionCookie(null, cookieOptions(req)))
         .redirect(session.loginRequired ? '/login' : '/', 303);
     });
   });
