@@ -21,11 +21,13 @@ const SECRET_KEYS = new Set([
   'webhooksecret',
 ]);
 
-/** Secrets inside free text: a token in a query string, a Bearer/Basic credential, a URL's password. */
+/** Secrets inside free text: a token in a query string, a Bearer/Basic credential, a URL's password, a web hook path. */
 const SECRET_TEXT: ReadonlyArray<[RegExp, string]> = [
   [/([?&](?:token|api_token|apitoken|access_token)=)[^&#\s"']+/gi, '$1[redacted]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]'],
   [/(\/\/[^/\s:@]+:)[^@\s/]+@/g, '$1[redacted]@'],
+  // The web hook receiver's path is its secret (a hook URL echoed in an error, say).
+  [/(\/webhooks\/chat2desk\/)[^/?#\s"']+/g, '$1[redacted]'],
 ];
 
 const CENSOR = '[redacted]';

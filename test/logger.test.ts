@@ -57,6 +57,10 @@ describe('the logger', () => {
       { target: new URL(`https://api.chat2desk.com/v1/clients?token=${CHAT2DESK_TOKEN}`) },
     ],
     ['a database URL with a password', { databaseUrl: `postgres://app:${API_TOKEN}@db.example/app` }],
+    [
+      'a web hook URL, whose path is its secret',
+      { err: new Error(`refused https://b.example/webhooks/chat2desk/${API_TOKEN}?x=1`) },
+    ],
   ])('redacts %s', (_shape, object) => {
     const { logger, lines } = capture();
     logger.info(object, 'calling Chat2Desk');
