@@ -54,8 +54,8 @@ export interface ImportAppointmentsOptions {
  * be read is left out with a warning. An external id repeated in the file: the later row wins, taking
  * the earlier row's values for what it leaves out, and is reported with both lines.
  *
- * Throws CsvImportError (nothing imported) when the file is empty, its header is unreadable, names a
- * column twice or lacks external_id, phone or starts_at.
+ * Throws CsvImportError (nothing imported) when the file is empty, its header is unreadable, has more
+ * than MAX_COLUMNS columns, names a column twice or lacks external_id, phone or starts_at.
  */
 export async function importAppointmentsCsv(
   sql: Sql,

@@ -1,4 +1,5 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { refuseOversizedText } from './documentBounds.js';
 import { CampaignDefinitionError, type CampaignDefinitionIssue } from './errors.js';
 
 export type CampaignFormat = 'json' | 'yaml';
@@ -9,21 +10,21 @@ export interface CampaignSource {
   locate(path: string): { line?: number; column?: number };
 }
 
-/** Parses JSON or YAML; a syntax error is a CampaignDefinitionError carrying its line and column. */
+/**
+ * Parses JSON or YAML; a syntax error is a CampaignDefinitionError carrying its line and column.
+ * Text over the limits of documentBounds.ts is refused before it is parsed.
+ */
 export function readCampaignSource(text: string, format: CampaignFormat): CampaignSource {
   const body = text.replace(/^\uFEFF/, '');
-  // Thousands of nested brackets exhaust the parsers' stack (V8 then aborts the whole process
-  // instead of throwing); a campaign is a few levels deep, so refuse before parsing.
-  const tooDeep = firstTooDeep(body);
-  if (tooDeep) {
-    throw new CampaignDefinitionError([
-      { path: '', message: `nested more than ${MAX_NESTING} levels deep`, ...tooDeep },
-    ]);
-  }
+  // Thousands of nested brackets would exhaust the parsers' stack, tens of thousands of keys their time.
+  refuseOversizedText(body);
   const lineCounter = new LineCounter();
-  // YAML 1.2 core schema: `no` stays a string and times stay text for validation to read.
-  const document = parseDocument(body, { lineCounter, uniqueKeys: true });
-  const locate = (path: string) => (document.errors.length > 0 ? {} : locateIn(document, lineCounter, path));
+  // YAML 1.2 core schema: `no` stays a string and times stay text for validation to read. Repeated
+  // keys are found by repeatedKeys: yaml's own check (uniqueKeys) compares each key with every other.
+  const document = parseDocument(body, { lineCounter, uniqueKeys: false });
+  const repeated = repeatedKeys(document, lineCounter);
+  const readable = document.errors.length === 0 && repeated.length === 0;
+  const locate = (path: string) => (readable ? locateIn(document, lineCounter, path) : {});
 
   if (format === 'json') {
     try {
@@ -38,15 +39,16 @@ export function readCampaignSource(text: string, format: CampaignFormat): Campai
     ...document.errors,
     ...document.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED'),
   ];
-  if (problems.length > 0) {
-    throw new CampaignDefinitionError(
-      problems.map((error): CampaignDefinitionIssue => {
+  if (problems.length > 0 || repeated.length > 0) {
+    throw new CampaignDefinitionError([
+      ...problems.map((error): CampaignDefinitionIssue => {
         const position = error.linePos?.[0];
         const message =
           error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? error.message;
         return { path: '', message: `invalid YAML: ${message}`, line: position?.line, column: position?.col };
       }),
-    );
+      ...repeated,
+    ]);
   }
   try {
     return { value: document.toJS({ maxAliasCount: 100 }), locate };
@@ -58,33 +60,33 @@ export function readCampaignSource(text: string, format: CampaignFormat): Campai
   }
 }
 
-const MAX_NESTING = 64;
-
 /**
- * Where brackets first nest deeper than MAX_NESTING (double-quoted strings skipped), or null. YAML's
- * single quotes are not skipped: an apostrophe in a plain value would hide the rest of the text.
+ * Keys given twice in one mapping, worded as yaml words them, in one pass with a set per mapping.
+ * Keys compare as yaml compares them: scalars by value (`1` and `"1"` differ), anything else by identity.
  */
-function firstTooDeep(text: string): { line: number; column: number } | null {
-  let depth = 0;
-  let line = 1;
-  let lineStart = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char === '\n') {
-      line++;
-      lineStart = i + 1;
-      inString = false;
-    } else if (inString) {
-      if (char === '\\') i++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === '[' || char === '{') {
-      depth++;
-      if (depth > MAX_NESTING) return { line, column: i - lineStart + 1 };
-    } else if ((char === ']' || char === '}') && depth > 0) depth--;
-  }
-  return null;
+function repeatedKeys(document: Document, lineCounter: LineCounter): CampaignDefinitionIssue[] {
+  const issues: CampaignDefinitionIssue[] = [];
+  visit(document, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const range = (pair.key as { range?: [number, number, number] } | null)?.range ?? map.range;
+        const position = lineCounter.linePos(range?.[0] ?? 0);
+        issues.push({
+          path: '',
+          message: 'invalid YAML: Map keys must be unique',
+          line: position.line,
+          column: position.col,
+        });
+      }
+    },
+  });
+  return issues;
 }
 
 function jsonSyntaxIssue(error: Error, text: string): CampaignDefinitionIssue {

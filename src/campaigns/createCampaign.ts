@@ -6,7 +6,8 @@ import type { CampaignDefinition } from './definition.js';
 import { CampaignDefinitionError, TemplateError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
 import { nextRunAfter } from './schedule.js';
-import { compileTemplate, loadTemplateFile } from './template.js';
+import { compileTemplate } from './template.js';
+import { loadTemplateFile } from './templateFile.js';
 
 export interface CreatedCampaign {
   id: number;

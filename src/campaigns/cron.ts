@@ -39,6 +39,17 @@ function fieldLabel(field: string): string {
   return field.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
 }
 
+/**
+ * How the expression fires more often than once a minute (`fires 60 times a minute (seconds field
+ * "*")`), or null; validate with cronProblem first. With six fields the first is seconds.
+ */
+export function cronSubMinuteFiring(expression: string): string | null {
+  const seconds = compileCron(expression).seconds;
+  if (seconds.length <= 1) return null;
+  const field = expression.trim().split(/\s+/)[0];
+  return `fires ${seconds.length} times a minute (seconds field "${field}")`;
+}
+
 const compiled = new Map<string, CronPattern>();
 
 /** Throws node-cron's error for an invalid expression; validate with cronProblem first. */

@@ -1,9 +1,11 @@
 import { type CampaignFormat, readCampaignSource } from './campaignSource.js';
 import { CAMPAIGN_PURPOSES, type CampaignPurpose, defaultPurpose } from './consent.js';
+import { refuseOversizedValue } from './documentBounds.js';
 import { CampaignDefinitionError, TemplateError } from './errors.js';
 import { IssueCollector } from './issueCollector.js';
 import type { CampaignSchedule } from './schedule.js';
-import { compileTemplate, ENGINE_VARIABLES, templateFileNameProblem } from './template.js';
+import { compileTemplate, ENGINE_VARIABLES } from './template.js';
+import { templateFileNameProblem } from './templateFile.js';
 import { readOffsets, readSchedule, readSendLateWithin, readSendWindow } from './timingFields.js';
 
 /**
@@ -94,15 +96,20 @@ export function parseCampaignText(
     if (!(error instanceof CampaignDefinitionError)) throw error;
     throw new CampaignDefinitionError(
       error.issues.map((issue) => ({ ...issue, ...source.locate(issue.path) })),
+      error.moreIssues,
     );
   }
 }
 
-/** Validates a parsed campaign; throws CampaignDefinitionError listing every problem. */
+/**
+ * Validates a parsed campaign; throws CampaignDefinitionError listing every problem (the first
+ * ones, and a count of the rest). A value with more keys than any campaign has is refused unread.
+ */
 export function validateCampaignDefinition(value: unknown, options: ValidateOptions): CampaignDefinition {
+  refuseOversizedValue(value);
   const check = new IssueCollector();
   const doc = check.object(value, '', FIELDS);
-  if (!doc) throw new CampaignDefinitionError(check.issues);
+  if (!doc) throw new CampaignDefinitionError(check.issues, check.omitted);
   // YAML's empty value (`offsets:`) and JSON's null both mean "not given".
   const field = (key: (typeof FIELDS)[number]) => (doc[key] === null ? undefined : doc[key]);
 
@@ -129,7 +136,7 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
   const draft = check.boolean('draft', field('draft'), false);
 
   if (check.issues.length > 0 || !name || !kind || !transport || !template || timezone === false) {
-    throw new CampaignDefinitionError(check.issues);
+    throw new CampaignDefinitionError(check.issues, check.omitted);
   }
   return {
     name,

@@ -17,21 +17,43 @@ export function formatIssue(issue: CampaignDefinitionIssue): string {
   return `${issue.path || 'campaign'}: ${issue.message}${where}`;
 }
 
-/** Every problem found in a campaign definition at once, so the user can fix them in one go. */
+/** An error lists at most this many problems, and counts the rest. */
+export const MAX_REPORTED_ISSUES = 20;
+/** A path or message longer than this is cut: both may quote what the user wrote. */
+const MAX_ISSUE_TEXT = 300;
+
+/**
+ * Every problem found in a campaign definition at once, so the user can fix them in one go: the
+ * first MAX_REPORTED_ISSUES of them, and how many more there are (`moreIssues`).
+ */
 export class CampaignDefinitionError extends BroadcasterError {
   readonly issues: CampaignDefinitionIssue[];
+  /** Problems found beyond those listed. */
+  readonly moreIssues: number;
   /** The first offending field, for callers that can point at only one. */
   readonly field: string;
 
-  constructor(issues: CampaignDefinitionIssue[]) {
+  /** `unlisted`: problems found and not kept (an IssueCollector keeps only as many as are listed). */
+  constructor(issues: CampaignDefinitionIssue[], unlisted = 0) {
+    const listed = issues.slice(0, MAX_REPORTED_ISSUES).map(boundedIssue);
+    const more = issues.length - listed.length + unlisted;
+    const rest = more > 0 ? `; and ${more} more` : '';
     // A one-line message: the CLI prints it as its reason.
-    super('campaign_invalid', `invalid campaign: ${issues.map(formatIssue).join('; ')}`, {
-      field: issues[0]?.path ?? '',
-      issues,
+    super('campaign_invalid', `invalid campaign: ${listed.map(formatIssue).join('; ')}${rest}`, {
+      field: listed[0]?.path ?? '',
+      issues: listed,
+      ...(more > 0 ? { moreIssues: more } : {}),
     });
-    this.issues = issues;
-    this.field = issues[0]?.path ?? '';
+    this.issues = listed;
+    this.moreIssues = more;
+    this.field = listed[0]?.path ?? '';
   }
+}
+
+function boundedIssue(issue: CampaignDefinitionIssue): CampaignDefinitionIssue {
+  const cut = (text: string) =>
+    text.length > MAX_ISSUE_TEXT ? `${text.slice(0, MAX_ISSUE_TEXT - 3)}...` : text;
+  return { ...issue, path: cut(issue.path), message: cut(issue.message) };
 }
 
 /** A Handlebars template that cannot be compiled or loaded; `line`/`column` (1-based) point into the template. */

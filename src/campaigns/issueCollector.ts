@@ -1,12 +1,17 @@
 import { isIanaTimeZone } from '../time/timeZones.js';
-import type { CampaignDefinitionIssue } from './errors.js';
+import { type CampaignDefinitionIssue, MAX_REPORTED_ISSUES } from './errors.js';
 
-/** Gathers every problem in a definition instead of stopping at the first, with typed readers. */
+/**
+ * Gathers every problem in a definition instead of stopping at the first, with typed readers. It
+ * keeps the first MAX_REPORTED_ISSUES, all an error lists, and counts the rest in `omitted`.
+ */
 export class IssueCollector {
   readonly issues: CampaignDefinitionIssue[] = [];
+  omitted = 0;
 
   add(path: string, message: string): void {
-    this.issues.push({ path, message });
+    if (this.issues.length < MAX_REPORTED_ISSUES) this.issues.push({ path, message });
+    else this.omitted++;
   }
 
   expected(path: string, what: string, got: unknown): void {
@@ -22,6 +27,11 @@ export class IssueCollector {
     const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       if (known.includes(key)) continue;
+      if (this.issues.length >= MAX_REPORTED_ISSUES) {
+        // Not listed, so not worth a suggestion: thousands of unknown keys cost a count each.
+        this.omitted++;
+        continue;
+      }
       const suggestion = closest(key, known);
       this.add(
         join(path, key),
@@ -85,8 +95,12 @@ export function describe(value: unknown): string {
   }
 }
 
-/** The known name a misspelt key most likely meant: same letters in another case, or two edits away. */
+/**
+ * The known name a misspelt key most likely meant: same letters in another case, or two edits away.
+ * A key three characters longer than every known name is neither, and is not compared at all.
+ */
 function closest(key: string, known: readonly string[]): string | null {
+  if (known.every((candidate) => key.length > candidate.length + 2)) return null;
   let best: string | null = null;
   let bestDistance = 3;
   for (const candidate of known) {

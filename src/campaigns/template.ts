@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { TemplateError } from './errors.js';
 import {
@@ -16,8 +14,8 @@ import { checkTemplateSyntax, locateParseError, type TemplateSyntax } from './te
  * strict mode so that a variable a contact lacks stops that contact's message instead of leaving a
  * hole in the text, without HTML escaping (it is a chat message), and with prototype access left
  * forbidden as Handlebars defaults to. Rendering is bounded: a template of at most
- * MAX_TEMPLATE_CHARS, and at most RENDER_LIMITS of loop passes and looped text per message, so no
- * template over no contact's data can hold the process.
+ * MAX_TEMPLATE_CHARS, and at most RENDER_LIMITS of loop passes, looped text and text per message, so
+ * no template over no contact's data can hold the process.
  */
 export type RenderResult =
   | { ok: true; text: string }
@@ -33,8 +31,12 @@ export type RenderFailure = Exclude<RenderResult, { ok: true }>;
 /** The largest template source: ten times WhatsApp's longest message. */
 export const MAX_TEMPLATE_CHARS = 40_960;
 
-/** Work one message may take: passes through {{#each}} bodies, and the text they produce, in all. */
-export const RENDER_LIMITS = { loopPasses: 10_000, loopChars: 100_000 } as const;
+/**
+ * Work one message may take: passes through {{#each}} bodies and the text they produce, in all; and
+ * the whole text, which without loops can still be thousands of {{values}} of 10,000 characters each.
+ * Every transport takes far less (7,000 characters at most): the rest is refused before it is read.
+ */
+export const RENDER_LIMITS = { loopPasses: 10_000, loopChars: 100_000, textChars: 100_000 } as const;
 
 export interface CompiledTemplate {
   source: string;
@@ -135,7 +137,16 @@ function compileUncached(source: string): CompiledTemplate {
     render(context) {
       try {
         activeBudget = { loopPasses: 0, loopChars: 0 };
-        const text = template(refusingText(context, '')).replaceAll(TEXT_MARK, '');
+        const rendered = template(refusingText(context, ''));
+        // Measured before anything reads the text: joined by `+`, it is not even laid out in memory yet.
+        if (rendered.length > RENDER_LIMITS.textChars) {
+          return {
+            ok: false,
+            problem: 'render_limit',
+            detail: `the message would be longer than ${RENDER_LIMITS.textChars} characters`,
+          };
+        }
+        const text = rendered.replaceAll(TEXT_MARK, '');
         const object = OBJECT_AS_TEXT.exec(text);
         if (object) {
           return {
@@ -324,31 +335,4 @@ function withoutEmpty(values: Record<string, unknown>): Record<string, unknown> 
     kept[key] = value;
   }
   return kept;
-}
-
-/** Why a name cannot be a template file in templates/, or null: no paths, no `..`, `.hbs` only. */
-export function templateFileNameProblem(name: unknown): string | null {
-  if (typeof name !== 'string' || name.trim() === '') return 'expected a file name such as "reminder.hbs"';
-  if (/[/\\]/.test(name)) return `"${name}" must name a file directly in templates/, without a path`;
-  if (name.includes('..')) return `"${name}" may not contain ".."`;
-  if (!name.endsWith('.hbs')) return `"${name}" must end with .hbs`;
-  if (name.startsWith('.') || name.includes('\0')) return `"${name}" is not a template file name`;
-  return null;
-}
-
-/** Reads a template from the templates directory, refusing any name that could leave it. */
-export async function loadTemplateFile(name: string, templatesDir: string): Promise<string> {
-  const problem = templateFileNameProblem(name);
-  if (problem) throw new TemplateError(problem, { file: name, code: 'template_file_invalid' });
-  try {
-    return await readFile(join(templatesDir, name), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new TemplateError(`no such file in ${templatesDir}`, {
-        file: name,
-        code: 'template_file_not_found',
-      });
-    }
-    throw error;
-  }
 }

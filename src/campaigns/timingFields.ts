@@ -1,5 +1,5 @@
 import { parseIsoWithOffset } from '../time/timeZones.js';
-import { cronProblem } from './cron.js';
+import { cronProblem, cronSubMinuteFiring } from './cron.js';
 import type { CampaignKind, SendWindow, ValidateOptions } from './definition.js';
 import { parseDuration } from './durations.js';
 import type { IssueCollector } from './issueCollector.js';
@@ -93,8 +93,17 @@ function readCron(
     valid = false;
   } else {
     const problem = cronProblem(cron);
+    // Every second would message the whole audience every second: a campaign's finest tick is a minute.
+    const tooOften = problem ? null : cronSubMinuteFiring(cron);
     if (problem) {
       check.add('schedule.cron', `${JSON.stringify(cron)} is not a valid cron expression: ${problem}`);
+      valid = false;
+    } else if (tooOften) {
+      check.add(
+        'schedule.cron',
+        `${JSON.stringify(cron)} ${tooOften}; a campaign fires at most once a minute: use five fields, ` +
+          'or six with one fixed second such as "0 */5 * * * *"',
+      );
       valid = false;
     }
   }

@@ -6,6 +6,7 @@ export type CsvImportErrorCode =
   | 'csv_header_unreadable'
   | 'csv_missing_column'
   | 'csv_duplicate_column'
+  | 'csv_too_many_columns'
   | 'csv_invalid_option';
 
 /**

@@ -12,6 +12,8 @@ import type { ImportRowError } from './importReport.js';
 
 /** A cell longer than this is refused: nothing we store from a CSV needs more. */
 export const MAX_CELL_CHARS = 10_000;
+/** A header with more columns than this is refused: a contact needs a few dozen attributes at most. */
+export const MAX_COLUMNS = 1_000;
 /** Large chunks are cut to this size so one chunk never holds many batches' worth of rows. */
 const CHUNK_BYTES = 64 * 1024;
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
@@ -39,7 +41,7 @@ export type CsvItem =
  * with a decimal comma export that). A UTF-8 BOM is dropped; a UTF-16 file is refused.
  * Rows whose cells are all empty (`,,,`) are skipped like blank lines; a row with a different number
  * of cells than the header, or a cell over MAX_CELL_CHARS, is a problem.
- * Throws CsvImportError when the file is empty or its header is unreadable.
+ * Throws CsvImportError when the file is empty, its header is unreadable or has over MAX_COLUMNS columns.
  */
 export class CsvReader implements AsyncIterable<CsvItem> {
   /** Bytes read from the input so far. */
@@ -88,6 +90,7 @@ export class CsvReader implements AsyncIterable<CsvItem> {
         }
         const line = Number(tag);
         if (names === undefined) {
+          refuseTooManyColumns(line, cells.length);
           names = cells.map((cell) => cell.trim());
           yield { kind: 'header', line, names };
           continue;
@@ -124,18 +127,50 @@ export class CsvReader implements AsyncIterable<CsvItem> {
   }
 }
 
-/** Reads chunks until the first non-blank line is complete (or the input ends), to choose the delimiter. */
+/**
+ * Reads chunks until the first non-blank line is complete (or the input ends), to choose the delimiter.
+ * Each byte is looked at once, whatever the chunk sizes: the header may be a megabyte long.
+ */
 async function readFirstLine(chunks: AsyncGenerator<Buffer>): Promise<Buffer> {
   const parts: Buffer[] = [];
   let length = 0;
+  let started = false;
   while (length < MAX_RECORD_BYTES) {
     const next = await chunks.next();
     if (next.done) break;
     parts.push(next.value);
     length += next.value.length;
-    if (/\S[^\r\n]*[\r\n]/.test(Buffer.concat(parts).toString('latin1'))) break;
+    const scan = scanForLineEnd(next.value, started);
+    if (scan === 'ended') break;
+    started = scan === 'started';
   }
   return Buffer.concat(parts);
+}
+
+/** Whitespace as a regular expression's \s sees a byte read as Latin-1. */
+const BLANK_BYTES = new Set([0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]);
+
+/**
+ * Carries the search for the end of the first non-blank line over one more chunk: `started` once a
+ * non-blank byte was seen, `ended` at the first CR or LF after it.
+ */
+function scanForLineEnd(chunk: Buffer, started: boolean): 'blank' | 'started' | 'ended' {
+  let from = 0;
+  if (!started) {
+    while (from < chunk.length && BLANK_BYTES.has(chunk[from]!)) from++;
+    if (from === chunk.length) return 'blank';
+  }
+  return chunk.includes(0x0a, from) || chunk.includes(0x0d, from) ? 'ended' : 'started';
+}
+
+function refuseTooManyColumns(line: number, columns: number): void {
+  if (columns <= MAX_COLUMNS) return;
+  throw new CsvImportError(
+    'csv_too_many_columns',
+    `line ${line}: the header has ${columns} columns; at most ${MAX_COLUMNS} are allowed`,
+    { line },
+    { columns, limit: MAX_COLUMNS },
+  );
 }
 
 function refuseUtf16(head: Buffer): void {

@@ -16,6 +16,8 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 export const MAX_RECORD_LINES = 100;
 /** How much of a broken line is kept to show in the report (the report cuts it further). */
 const PROBLEM_VALUE_BYTES = 400;
+/** Above the pool Buffer.allocUnsafe shares, so a store never shares its memory with anything else. */
+const MIN_STORE_BYTES = 64 * 1024;
 
 export type FramingProblem =
   | 'stray_quote'
@@ -74,6 +76,8 @@ export class CsvRecordFramer extends Transform {
   private readonly maxRecordLines: number;
   /** Unconsumed bytes; pending[0] is the first byte of the current record. */
   private pending: Buffer = Buffer.alloc(0);
+  /** The buffer `pending` grows in, when it is not a chunk as received (see append). */
+  private store: Buffer | undefined;
   /** Where scanning stopped in `pending` (waiting for more bytes). */
   private pos = 0;
   /** Physical line of pending[0]. */
@@ -101,8 +105,35 @@ export class CsvRecordFramer extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.bytesIn += chunk.length;
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    this.append(chunk);
     this.scanAndPush(false, callback);
+  }
+
+  /**
+   * Adds a chunk to the unfinished record in a buffer of doubling size: a long record that comes in
+   * many small chunks (a slow upload) is copied a few times in all, not once per chunk.
+   */
+  private append(chunk: Buffer): void {
+    if (this.pending.length === 0) {
+      this.pending = chunk;
+      return;
+    }
+    const length = this.pending.length + chunk.length;
+    const store = this.store;
+    if (store !== undefined && this.pending.buffer === store.buffer) {
+      // `pending` always runs to the last byte written into the store: the rest of it is free.
+      const offset = this.pending.byteOffset - store.byteOffset;
+      if (offset + length <= store.length) {
+        chunk.copy(store, offset + this.pending.length);
+        this.pending = store.subarray(offset, offset + length);
+        return;
+      }
+    }
+    const grown = Buffer.allocUnsafe(Math.max(2 * length, MIN_STORE_BYTES));
+    this.pending.copy(grown);
+    chunk.copy(grown, this.pending.length);
+    this.store = grown;
+    this.pending = grown.subarray(0, length);
   }
 
   override _flush(callback: TransformCallback): void {

@@ -55,8 +55,8 @@ export const CONTACT_REPEAT_RULE =
  * a spreadsheet cell. A phone repeated in the file: the rows apply in file order, as if imported one
  * after the other; the later one counts as an update and is reported as a repeat with both lines.
  *
- * Throws CsvImportError (nothing imported) when the file is empty, its header is unreadable, names a
- * column twice or has no phone column.
+ * Throws CsvImportError (nothing imported) when the file is empty, its header is unreadable, has more
+ * than MAX_COLUMNS columns, names a column twice or has no phone column.
  */
 export async function importContactsCsv(
   sql: Sql,

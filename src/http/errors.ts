@@ -1,4 +1,4 @@
-import { TemplateError } from '../campaigns/errors.js';
+import { MAX_REPORTED_ISSUES, TemplateError } from '../campaigns/errors.js';
 import { Chat2DeskError } from '../chat2desk/errors.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { BroadcasterError } from '../errors.js';
@@ -28,10 +28,24 @@ export class HttpError extends BroadcasterError {
   }
 }
 
-/** A request that does not say what the API needs, with every problem at its field's path. */
+/**
+ * A request that does not say what the API needs: its first problems at their fields' paths, and a
+ * count of the rest (80,000 unknown keys make a short answer, not a 5 MB one).
+ */
 export class RequestValidationError extends HttpError {
   constructor(issues: RequestIssue[], where = 'request') {
-    super(400, 'validation_failed', `invalid ${where}: ${formatIssues(issues)}`, { in: where, issues });
+    const listed = issues.slice(0, MAX_REPORTED_ISSUES);
+    const more = issues.length - listed.length;
+    super(
+      400,
+      'validation_failed',
+      `invalid ${where}: ${formatIssues(listed)}${more > 0 ? `; and ${more} more` : ''}`,
+      {
+        in: where,
+        issues: listed,
+        ...(more > 0 ? { moreIssues: more } : {}),
+      },
+    );
   }
 }
 

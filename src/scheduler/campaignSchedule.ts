@@ -17,7 +17,7 @@ export function scheduleOf(row: ScheduleColumns): CampaignSchedule {
   return null;
 }
 
-/** Counting missed instants stops here: an every-second cron down for a week is "at least 10000". */
+/** Counting missed instants stops here: an every-minute cron down for a week is "at least 10000". */
 export const MISSED_INSTANTS_COUNT_LIMIT = 10_000;
 
 /**

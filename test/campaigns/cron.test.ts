@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileCron, cronMatchesDay, cronProblem } from '../../src/campaigns/cron.js';
+import { compileCron, cronMatchesDay, cronProblem, cronSubMinuteFiring } from '../../src/campaigns/cron.js';
 
 describe('cronProblem', () => {
   it('accepts what node-cron accepts', () => {
@@ -21,6 +21,19 @@ describe('cronProblem', () => {
     expect(cronProblem('0 10 * * FUNDAY')).toBe('invalid day of week field "FUNDAY"');
     expect(cronProblem('0 10 * *')).toBe('expected 5 or 6 fields but got 4');
     expect(cronProblem('0 0 31 2 *')).toBe('31 2 is an impossible day of month for the given month');
+  });
+});
+
+describe('cronSubMinuteFiring', () => {
+  it('says how often a seconds field makes an expression fire within a minute', () => {
+    expect(cronSubMinuteFiring('* * * * * *')).toBe('fires 60 times a minute (seconds field "*")');
+    expect(cronSubMinuteFiring(' */30 * * * * *')).toBe('fires 2 times a minute (seconds field "*/30")');
+  });
+
+  it('finds nothing to say of five fields, nicknames and one fixed second', () => {
+    for (const expression of ['* * * * *', '0 10 * * MON', '@daily', '0 */5 * * * *', '*/60 * * * * *']) {
+      expect(cronSubMinuteFiring(expression), expression).toBeNull();
+    }
   });
 });
 

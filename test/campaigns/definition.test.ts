@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { campaignDocument } from '../../src/campaigns/campaignDocument.js';
 import { parseCampaignText, validateCampaignDefinition } from '../../src/campaigns/definition.js';
-import { CampaignDefinitionError, type CampaignDefinitionIssue } from '../../src/campaigns/errors.js';
+import { MAX_CAMPAIGN_CHARS, MAX_CAMPAIGN_ENTRIES } from '../../src/campaigns/documentBounds.js';
+import {
+  CampaignDefinitionError,
+  type CampaignDefinitionIssue,
+  MAX_REPORTED_ISSUES,
+} from '../../src/campaigns/errors.js';
 
 const now = new Date('2026-11-20T12:00:00Z');
 
@@ -28,15 +33,17 @@ const reminder = {
   timezone: 'Europe/Moscow',
 };
 
-function issuesOf(run: () => unknown): CampaignDefinitionIssue[] {
+function refusalOf(run: () => unknown): CampaignDefinitionError {
   try {
     run();
   } catch (error) {
-    if (error instanceof CampaignDefinitionError) return error.issues;
+    if (error instanceof CampaignDefinitionError) return error;
     throw error;
   }
   throw new Error('expected the definition to be refused');
 }
+
+const issuesOf = (run: () => unknown): CampaignDefinitionIssue[] => refusalOf(run).issues;
 
 const issues = (value: unknown) => issuesOf(() => validateCampaignDefinition(value, { now }));
 const paths = (value: unknown) => issues(value).map((issue) => issue.path);
@@ -179,6 +186,44 @@ describe('validateCampaignDefinition', () => {
     ]);
   });
 
+  it(`lists the first ${MAX_REPORTED_ISSUES} problems and counts the rest`, () => {
+    const unknown = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`extra${i}`, i]));
+    const error = refusalOf(() => validateCampaignDefinition({ ...blackFriday, ...unknown }, { now }));
+    expect(error.issues).toHaveLength(MAX_REPORTED_ISSUES);
+    expect(error.issues[0]).toEqual({ path: 'extra0', message: expect.stringContaining('unknown field') });
+    expect(error.moreIssues).toBe(1500 - MAX_REPORTED_ISSUES);
+    expect(error.details).toMatchObject({ moreIssues: 1500 - MAX_REPORTED_ISSUES });
+    expect(error.message).toMatch(/extra19: unknown field \(allowed: [^)]+\); and 1480 more$/);
+  });
+
+  it('suggests a field only for a key short enough to be a misspelling of one', () => {
+    expect(issues({ ...blackFriday, sendLateWithinX: '1h' })[0]?.message).toBe(
+      'unknown field; did you mean "sendLateWithin"?',
+    );
+    const long = 'sendLateWithin'.repeat(1000);
+    expect(issues({ ...blackFriday, [long]: '1h' })[0]?.message).toMatch(/^unknown field \(allowed: name, /);
+  });
+
+  it('cuts a long unknown key short where it names the field', () => {
+    const error = refusalOf(() =>
+      validateCampaignDefinition({ ...blackFriday, ['k'.repeat(100_000)]: 1 }, { now }),
+    );
+    expect(error.issues[0]?.path).toBe(`${'k'.repeat(297)}...`);
+    expect(error.message.length).toBeLessThan(1_000);
+  });
+
+  it(`refuses a value with more than ${MAX_CAMPAIGN_ENTRIES} keys and list items before reading its fields`, () => {
+    const unknown = Object.fromEntries(Array.from({ length: 80_000 }, (_, i) => [`extra${i}`, i]));
+    expect(issues({ ...blackFriday, ...unknown })).toEqual([
+      {
+        path: '',
+        message: `has more than ${MAX_CAMPAIGN_ENTRIES} keys and list items; a campaign needs a few dozen`,
+      },
+    ]);
+    const offsets = Array.from({ length: MAX_CAMPAIGN_ENTRIES }, (_, i) => `-${i + 1}m`);
+    expect(paths({ ...reminder, offsets })).toEqual(['']);
+  });
+
   it('refuses what is not an object at all', () => {
     expect(issues(['a'])).toEqual([{ path: 'campaign', message: 'expected an object, got an array' }]);
   });
@@ -253,6 +298,32 @@ describe('validateCampaignDefinition', () => {
     expect(
       paths({ ...blackFriday, timezone: 'Asia/Almaty', schedule: { cron: '0 10 * * *', timezone: 'UTC' } }),
     ).toEqual(['schedule.timezone']);
+  });
+
+  it('refuses a schedule that can fire more often than once a minute, at schedule.cron, saying why', () => {
+    const schedule = (cron: string) => ({ ...blackFriday, schedule: { cron, timezone: 'Europe/Moscow' } });
+    expect(issues(schedule('* * * * * *'))).toEqual([
+      {
+        path: 'schedule.cron',
+        message:
+          '"* * * * * *" fires 60 times a minute (seconds field "*"); a campaign fires at most once a minute: ' +
+          'use five fields, or six with one fixed second such as "0 */5 * * * *"',
+      },
+    ]);
+    expect(issues(schedule('0,30 0 10 * * *'))[0]?.message).toContain(
+      'fires 2 times a minute (seconds field "0,30")',
+    );
+    expect(paths(schedule('*/10 * * * * *'))).toEqual(['schedule.cron']);
+  });
+
+  it('takes six fields when the seconds are one fixed value, and five fields firing every minute', () => {
+    for (const cron of ['0 */5 * * * *', '30 0 10 * * MON', '*/60 * * * * *', '* * * * *', '@hourly']) {
+      const definition = validateCampaignDefinition(
+        { ...blackFriday, schedule: { cron, timezone: 'Europe/Moscow' } },
+        { now },
+      );
+      expect(definition.schedule, cron).toEqual({ cron, timezone: 'Europe/Moscow' });
+    }
   });
 
   it('refuses a schedule with both a time and a cron expression', () => {
@@ -478,6 +549,65 @@ describe('parseCampaignText', () => {
     );
     expect(found).toEqual([
       { path: '', message: 'invalid YAML: Map keys must be unique', line: 4, column: 3 },
+    ]);
+  });
+
+  it(`refuses text over ${MAX_CAMPAIGN_CHARS} characters before parsing it`, () => {
+    const text = `name: ${'x'.repeat(MAX_CAMPAIGN_CHARS)}\n`;
+    expect(issuesOf(() => parseCampaignText(text, 'yaml', { now }))).toEqual([
+      { path: '', message: `the campaign has ${text.length} characters; at most ${MAX_CAMPAIGN_CHARS}` },
+    ]);
+  });
+
+  it(`counts keys and list items in JSON, block YAML and flow YAML before parsing them`, () => {
+    const tooMany = {
+      path: '',
+      message: `has more than ${MAX_CAMPAIGN_ENTRIES} keys and list items; a campaign needs a few dozen`,
+    };
+    const n = MAX_CAMPAIGN_ENTRIES + 1;
+    const keys = Array.from({ length: n }, (_, i) => `k${i}`);
+    const texts: Array<[string, 'json' | 'yaml']> = [
+      [JSON.stringify(Object.fromEntries(keys.map((key) => [key, 1]))), 'json'],
+      [keys.map((key) => `${key}: 1`).join('\n'), 'yaml'],
+      [`{${keys.map((key) => `${key}: 1`).join(', ')}}`, 'yaml'],
+      [`offsets:\n${keys.map(() => '  - -1h').join('\n')}`, 'yaml'],
+      [`offsets: [${keys.map(() => '-1h').join(', ')}]`, 'yaml'],
+    ];
+    for (const [text, format] of texts) {
+      expect(
+        issuesOf(() => parseCampaignText(text, format, { now })),
+        text.slice(0, 30),
+      ).toEqual([tooMany]);
+    }
+  });
+
+  it('counts the keys aliases bring in, once they are expanded', () => {
+    const list = Array.from({ length: 100 }, (_, i) => i).join(', ');
+    const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: *list`).join('\n');
+    const error = refusalOf(() => parseCampaignText(`extra: &list [${list}]\n${aliases}\n`, 'yaml', { now }));
+    expect(error.issues).toEqual([
+      {
+        path: '',
+        message: `has more than ${MAX_CAMPAIGN_ENTRIES} keys and list items; a campaign needs a few dozen`,
+      },
+    ]);
+  });
+
+  it('finds a key repeated among a thousand, in any mapping, at the line of the repeat', () => {
+    const keys = Array.from({ length: 1000 }, (_, i) => `  v${i}: ${i}`);
+    const yaml = ['name: x', 'variables:', ...keys, '  v500: again'].join('\n');
+    expect(issuesOf(() => parseCampaignText(yaml, 'yaml', { now }))).toEqual([
+      { path: '', message: 'invalid YAML: Map keys must be unique', line: 1003, column: 3 },
+    ]);
+  });
+
+  it('compares keys as YAML does: 1 and "1" are two keys, a repeated null key one', () => {
+    const paths = issuesOf(() => parseCampaignText('name: x\n1: a\n"1": b\n', 'yaml', { now })).map(
+      (issue) => issue.path,
+    );
+    expect(paths).toContain('1');
+    expect(issuesOf(() => parseCampaignText('name: x\n~: a\nnull: b\n', 'yaml', { now }))).toEqual([
+      { path: '', message: 'invalid YAML: Map keys must be unique', line: 3, column: 1 },
     ]);
   });
 

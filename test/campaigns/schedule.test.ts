@@ -111,10 +111,10 @@ describe('nextRunAfter with a cron expression', () => {
     ]);
   });
 
-  it('honours a seconds field when the expression has six fields', () => {
-    expect(fires(cron('*/30 * * * * *', 'UTC'), at('2026-01-01T10:00:10Z'), 2)).toEqual([
+  it('honours the fixed second of an expression with six fields', () => {
+    expect(fires(cron('30 */5 * * * *', 'UTC'), at('2026-01-01T10:00:10Z'), 2)).toEqual([
       '2026-01-01T10:00:30.000Z',
-      '2026-01-01T10:01:00.000Z',
+      '2026-01-01T10:05:30.000Z',
     ]);
   });
 

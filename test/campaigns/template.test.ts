@@ -1,15 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TemplateError } from '../../src/campaigns/errors.js';
 import {
   buildTemplateContext,
   compileTemplate,
-  loadTemplateFile,
   MAX_TEMPLATE_CHARS,
   RENDER_LIMITS,
-  templateFileNameProblem,
 } from '../../src/campaigns/template.js';
 
 const render = (source: string, context: Record<string, unknown>) => compileTemplate(source).render(context);
@@ -266,6 +261,17 @@ describe('bounded rendering', () => {
     });
   });
 
+  it(`refuses a message longer than ${RENDER_LIMITS.textChars} characters, loops or not`, () => {
+    // A template of 40,960 characters holds 8,192 such values, of up to 10,000 characters each.
+    const template = compileTemplate('{{a}}'.repeat(1_000));
+    expect(template.render({ a: 'y'.repeat(200) })).toEqual({
+      ok: false,
+      problem: 'render_limit',
+      detail: `the message would be longer than ${RENDER_LIMITS.textChars} characters`,
+    });
+    expect(template.render({ a: 'y' })).toEqual({ ok: true, text: 'y'.repeat(1_000) });
+  });
+
   it('counts every message afresh', () => {
     const template = compileTemplate('{{#each items}}.{{/each}}');
     const items = Array.from({ length: RENDER_LIMITS.loopPasses }, () => 1);
@@ -388,46 +394,6 @@ describe('buildTemplateContext', () => {
     expect(compileTemplate(text).render(context)).toEqual({
       ok: true,
       text: 'Анна Петрова, Dr. Ivanov at 10:00 on 27 November',
-    });
-  });
-});
-
-describe('template files', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'templates-'));
-    await writeFile(join(dir, 'reminder.hbs'), 'See you at {{formatTime appointment.startsAt}}');
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('loads a .hbs file from the templates directory', async () => {
-    await expect(loadTemplateFile('reminder.hbs', dir)).resolves.toBe(
-      'See you at {{formatTime appointment.startsAt}}',
-    );
-  });
-
-  it('refuses names that could leave the templates directory', async () => {
-    for (const name of [
-      '../secret.hbs',
-      'sub/reminder.hbs',
-      '..\\x.hbs',
-      '/etc/passwd',
-      'reminder.txt',
-      '.hbs',
-    ]) {
-      await expect(loadTemplateFile(name, dir), name).rejects.toMatchObject({
-        code: 'template_file_invalid',
-      });
-      expect(templateFileNameProblem(name), name).not.toBeNull();
-    }
-  });
-
-  it('says which file is missing', async () => {
-    await expect(loadTemplateFile('nope.hbs', dir)).rejects.toMatchObject({
-      code: 'template_file_not_found',
-      file: 'nope.hbs',
     });
   });
 });

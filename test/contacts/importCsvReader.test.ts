@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CsvImportError } from '../../src/contacts/csvImportError.js';
-import { type CsvItem, CsvReader, MAX_CELL_CHARS } from '../../src/contacts/csvReader.js';
+import { type CsvItem, CsvReader, MAX_CELL_CHARS, MAX_COLUMNS } from '../../src/contacts/csvReader.js';
 import { MAX_RECORD_BYTES, MAX_RECORD_LINES } from '../../src/contacts/csvRecordFramer.js';
 
 const fixture = (name: string) => new URL(`../fixtures/csv/${name}`, import.meta.url);
@@ -140,6 +140,52 @@ describe('CsvReader', () => {
 
   it('refuses a header with broken quoting', async () => {
     expect(await readError('phone,"name\n1,Ann\n')).toMatchObject({ code: 'csv_header_unreadable', line: 1 });
+  });
+
+  it(`reads a header of ${MAX_COLUMNS} columns arriving a few bytes at a time`, async () => {
+    const names = Array.from({ length: MAX_COLUMNS }, (_, i) => `column${i}`);
+    const cells = names.map((_, i) => String(i));
+    const items = await readAll(`${names.join(',')}\n${cells.join(',')}\n`, 7);
+    expect(items).toEqual([
+      { kind: 'header', line: 1, names },
+      { kind: 'row', line: 2, cells, tooLong: [] },
+    ]);
+  });
+
+  it('finds the end of the header after blank lines, whatever the chunks the line ends are cut into', async () => {
+    const text = ' \r\n\t\n  phone;name\r\n1;Ann\r\n';
+    for (const size of [1, 2, 3, 64]) {
+      expect(summary(await readAll(text, size)), String(size)).toEqual(['3: header phone|name', '4: 1|Ann']);
+    }
+  });
+
+  it(`refuses a header of more than ${MAX_COLUMNS} columns, naming its line`, async () => {
+    const header = Array.from({ length: 40_000 }, (_, i) => `c${i}`).join(',');
+    const error = await readError(`\n${header}\n1,2\n`);
+    expect(error).toMatchObject({
+      code: 'csv_too_many_columns',
+      line: 2,
+      message: `line 2: the header has 40000 columns; at most ${MAX_COLUMNS} are allowed`,
+    });
+  });
+
+  it('refuses a header longer than the record limit as unreadable, naming line 1', async () => {
+    const error = await readError(`${'a,'.repeat(MAX_RECORD_BYTES)}\n1\n`);
+    expect(error).toMatchObject({
+      code: 'csv_header_unreadable',
+      line: 1,
+      message: `line 1: the header row is unreadable: the line is longer than ${MAX_RECORD_BYTES} bytes`,
+    });
+  });
+
+  it('frames a long row that arrives in many small chunks', async () => {
+    const cells = Array.from({ length: 900 }, (_, i) => `${i}`.padEnd(200, 'z'));
+    const header = cells.map((_, i) => `c${i}`).join(',');
+    const items = await readAll(`${header}\n${cells.join(',')}\n2${',x'.repeat(899)}\n`, 100);
+    expect(items.slice(1).map((item) => (item.kind === 'row' ? item.cells[899] : item.kind))).toEqual([
+      cells[899],
+      'x',
+    ]);
   });
 
   it('detects semicolons when the header has no comma', async () => {

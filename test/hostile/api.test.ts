@@ -72,6 +72,22 @@ describe('hostile HTTP API requests', () => {
     },
   );
 
+  it('answers 80,000 unknown keys with the first 20 problems and a count, in a short body', async () => {
+    const body = JSON.stringify(
+      Object.fromEntries([['name', 'vip'], ...Array.from({ length: 80_000 }, (_, i) => [`k${i}`, 1])]),
+    );
+    const before = await rowCounts();
+    const answer = await server.call<{
+      error: { code: string; message: string; details: { issues: unknown[]; moreIssues: number } };
+    }>('POST', '/api/v1/lists', { body, contentType: 'application/json' });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.details.issues).toHaveLength(20);
+    expect(answer.body.error.details.moreIssues).toBe(79_980);
+    expect(answer.body.error.message).toMatch(/^invalid body: k0: unknown field; .*; and 79980 more$/);
+    expect(answer.text.length).toBeLessThan(10_000);
+    expect(await rowCounts()).toEqual(before);
+  });
+
   it('keeps the last of duplicate keys, as JSON does, and stores exactly that', async () => {
     const answer = await server.call<{ name: string }>('POST', '/api/v1/lists', {
       body: '{"name": "first", "name": "second"}',

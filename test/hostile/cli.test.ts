@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_CAMPAIGN_CHARS } from '../../src/campaigns/documentBounds.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { HOSTILE_DIR } from './corpus.js';
@@ -46,5 +49,22 @@ describe('hostile command lines', () => {
     // A clear one-line reason, not a crash: no stack trace.
     expect(result.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
     expect(await stored()).toBe(0);
+  });
+
+  it('refuses a campaign file too big to be a campaign by its size, before reading it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hostile-cli-'));
+    try {
+      const file = join(dir, 'huge.yaml');
+      const bytes = 3 * MAX_CAMPAIGN_CHARS + 1;
+      await writeFile(file, `name: ${'x'.repeat(bytes - 7)}\n`);
+      const result = await runCli(['campaign', 'create', file], { DATABASE_URL: db.url });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `the file has ${bytes} bytes; a campaign has at most ${MAX_CAMPAIGN_CHARS} characters`,
+      );
+      expect(await stored()).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { extname, join } from 'node:path';
 import { createCampaign } from '../../campaigns/createCampaign.js';
 import { CAMPAIGN_KINDS, parseCampaignText } from '../../campaigns/definition.js';
+import { refuseOversizedFile } from '../../campaigns/documentBounds.js';
 import { CampaignNotFoundError } from '../../campaigns/errors.js';
 import {
   CAMPAIGN_STATUSES,
@@ -21,7 +22,7 @@ import { choiceOption, integerOption, parseCommandArgs, UsageError } from '../ar
 import { formatCampaignDetails, formatCampaignList } from '../campaignViews.js';
 import { type CommandContext, printJson } from '../context.js';
 import { openDatabase } from '../database.js';
-import { readInputText } from '../inputFile.js';
+import { inputFileSize, readInputText } from '../inputFile.js';
 import { exactPositionals, idArgument, splitSubcommand } from '../positionals.js';
 import { waitForCampaign } from '../waitForCampaign.js';
 
@@ -123,6 +124,7 @@ function formatOf(file: string): 'json' | 'yaml' {
 
 async function create(ctx: CommandContext, file: string, values: Options): Promise<void> {
   const format = formatOf(file);
+  refuseOversizedFile(await inputFileSize(file));
   const text = await readInputText(file);
   const now = systemClock.now();
   const definition = parseCampaignText(text, format, { now });
