@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { startEmbeddedPostgres } from '../dist/db/embeddedPostgres.js';
+import { embeddedPostgresCredentialsPath, startEmbeddedPostgres } from '../dist/db/embeddedPostgres.js';
 import { migrate } from '../dist/db/migrator.js';
 
 /** A freshly migrated database of the benchmark's own; `drop()` removes it (and the embedded server). */
@@ -33,6 +33,7 @@ export async function startServer() {
     async stop() {
       await embedded.stop();
       await rm(dataDir, { recursive: true, force: true });
+      await rm(embeddedPostgresCredentialsPath(dataDir), { force: true });
     },
   };
 }

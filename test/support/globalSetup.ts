@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
+import { embeddedPostgresCredentialsPath, startEmbeddedPostgres } from '../../src/db/embeddedPostgres.js';
 import { migrate } from '../../src/db/migrator.js';
 import { adminQuery, withDatabase } from './databaseUrls.js';
 import { freePort } from './freePort.js';
@@ -30,6 +30,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stopEmbedded = async () => {
       await embedded.stop();
       await rm(dataDir, { recursive: true, force: true });
+      await rm(embeddedPostgresCredentialsPath(dataDir), { force: true });
     };
   }
   const template = `broadcaster_tpl_${process.pid}_${Date.now().toString(36)}`;
