@@ -1,6 +1,9 @@
 import { isIanaTimeZone } from '../time/timeZones.js';
 import { type CampaignDefinitionIssue, MAX_REPORTED_ISSUES } from './errors.js';
 
+/** Names (a campaign's, a list's) are read in tables and logs: long enough for any real one. */
+export const MAX_NAME_CHARS = 200;
+
 /**
  * Gathers every problem in a definition instead of stopping at the first, with typed readers. It
  * keeps the first MAX_REPORTED_ISSUES, all an error lists, and counts the rest in `omitted`.
@@ -41,13 +44,18 @@ export class IssueCollector {
     return record;
   }
 
-  /** A non-blank string (trimmed), or null after reporting. */
-  text(path: string, value: unknown, what = 'a non-empty string'): string | null {
+  /** A non-blank string (trimmed) of at most `maxChars`, or null after reporting. */
+  text(path: string, value: unknown, what = 'a non-empty string', maxChars = MAX_NAME_CHARS): string | null {
     if (typeof value !== 'string' || value.trim() === '') {
       this.expected(path, what, value);
       return null;
     }
-    return value.trim();
+    const text = value.trim();
+    if (text.length > maxChars) {
+      this.add(path, `is ${text.length} characters long; at most ${maxChars} are allowed`);
+      return null;
+    }
+    return text;
   }
 
   oneOf<T extends string>(path: string, value: unknown, allowed: readonly T[]): T | null {

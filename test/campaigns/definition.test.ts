@@ -177,6 +177,16 @@ describe('validateCampaignDefinition', () => {
     ]);
   });
 
+  it('refuses a name or a list name over 200 characters, saying how long it is', () => {
+    expect(issues({ ...blackFriday, name: 'x'.repeat(201), audience: { list: 'y'.repeat(300) } })).toEqual([
+      { path: 'name', message: 'is 201 characters long; at most 200 are allowed' },
+      { path: 'audience.list', message: 'is 300 characters long; at most 200 are allowed' },
+    ]);
+    expect(validateCampaignDefinition({ ...blackFriday, name: 'x'.repeat(200) }, { now }).name).toHaveLength(
+      200,
+    );
+  });
+
   it('names unknown fields, at any depth, suggesting the field probably meant', () => {
     expect(
       issues({ ...blackFriday, channelID: 1, sendWindow: { from: '09:00', to: '21:00', weekdays: [1] } }),
