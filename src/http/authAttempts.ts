@@ -10,51 +10,55 @@ export interface AuthFailureLimit {
 
 export const DEFAULT_AUTH_FAILURE_LIMIT: AuthFailureLimit = { max: 10, windowMs: 60_000 };
 
-/** The rate-limit group the API, the dashboard and /metrics share: a guess anywhere counts everywhere. */
-const GROUP = 'auth-failures';
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
 /**
- * Counts failed authentications per client address (with @fastify/rate-limit's store; per instance).
- * A client over the limit is refused before its token is even compared — a right guess made while
- * blocked is not let through — until the window has passed. Successes cost nothing.
+ * Counts failed authentications per client address, with @fastify/rate-limit's store (per instance,
+ * in memory). One object per HTTP server, shared by the API, the dashboard's login and /metrics, so a
+ * guess anywhere counts everywhere. A client over the limit is refused before its token is even
+ * compared — a right guess made while blocked is not let through — until the window has passed.
+ * Successes cost nothing.
  */
-export interface AuthAttempts {
+export class AuthAttempts {
+  #limiter: Limiter | undefined;
+
+  constructor(readonly limit: AuthFailureLimit = DEFAULT_AUTH_FAILURE_LIMIT) {}
+
+  /** Before the first request: uses the instance's @fastify/rate-limit, registering one if it has none. */
+  async attach(app: FastifyInstance): Promise<void> {
+    if (this.#limiter) return;
+    if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
+    // Each createRateLimit has a store of its own: made once, so every scope shares the count.
+    this.#limiter ??= app.createRateLimit({
+      max: this.limit.max,
+      timeWindow: this.limit.windowMs,
+      keyGenerator: (request) => request.ip,
+    });
+  }
+
   /** Answers 429 itself and returns true when the client's address is blocked. */
-  refuseIfBlocked(request: FastifyRequest, reply: FastifyReply): Promise<boolean>;
-  recordFailure(request: FastifyRequest): Promise<void>;
-}
+  async refuseIfBlocked(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const state = await this.#attached()(request, { increment: false });
+    if (state.isAllowed || state.remaining > 0) return false;
+    const seconds = Math.max(1, state.ttlInSeconds);
+    if (!request.raw.complete) void reply.header('connection', 'close');
+    await reply
+      .status(429)
+      .header('retry-after', String(seconds))
+      .send(
+        errorBody('too_many_attempts', `too many wrong tokens from this address; try again in ${seconds} s`, {
+          retryAfterSeconds: seconds,
+        }),
+      );
+    return true;
+  }
 
-/**
- * Uses the @fastify/rate-limit of the instance or an ancestor (the HTTP server registers one for all
- * scopes, so they share the count), registering one when there is none.
- */
-export async function authAttempts(app: FastifyInstance, limit: AuthFailureLimit): Promise<AuthAttempts> {
-  if (!app.hasDecorator('createRateLimit')) await app.register(rateLimit, { global: false });
-  const limiter = app.createRateLimit({
-    max: limit.max,
-    timeWindow: limit.windowMs,
-    keyGenerator: (request) => `${GROUP}:${request.ip}`,
-  });
-  return {
-    async refuseIfBlocked(request, reply) {
-      const state = await limiter(request, { increment: false });
-      if (state.isAllowed || state.remaining > 0) return false;
-      const seconds = Math.max(1, state.ttlInSeconds);
-      if (!request.raw.complete) void reply.header('connection', 'close');
-      await reply
-        .status(429)
-        .header('retry-after', String(seconds))
-        .send(
-          errorBody(
-            'too_many_attempts',
-            `too many wrong tokens from this address; try again in ${seconds} s`,
-            { retryAfterSeconds: seconds },
-          ),
-        );
-      return true;
-    },
-    async recordFailure(request) {
-      await limiter(request);
-    },
-  };
+  async recordFailure(request: FastifyRequest): Promise<void> {
+    await this.#attached()(request);
+  }
+
+  #attached(): Limiter {
+    if (!this.#limiter) throw new Error('AuthAttempts.attach must run before the first request');
+    return this.#limiter;
+  }
 }

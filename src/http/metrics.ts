@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import { registerDatabaseMetrics } from '../metrics/databaseMetrics.js';
 import { collectProcessMetricsOnce } from '../metrics/registry.js';
 import { requireBearerToken } from './auth.js';
-import { type AuthFailureLimit, authAttempts, DEFAULT_AUTH_FAILURE_LIMIT } from './authAttempts.js';
+import { AuthAttempts } from './authAttempts.js';
 
 export interface MetricsDeps {
   sql: Sql;
@@ -20,7 +20,8 @@ export interface MetricsDeps {
   logger?: Logger;
   /** API_TOKEN: when set (the engine listens beyond loopback), scrapes must bear it too. */
   apiToken?: string | undefined;
-  authFailureLimit?: AuthFailureLimit;
+  /** Shared with the API and the dashboard's login: a guess anywhere counts everywhere. */
+  authAttempts?: AuthAttempts;
 }
 
 /** GET /metrics in the Prometheus text format: process, delivery, queue, Chat2Desk and quota metrics. */
@@ -33,7 +34,8 @@ export async function registerMetrics(app: FastifyInstance, deps: MetricsDeps): 
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   if (deps.apiToken !== undefined) {
-    const attempts = await authAttempts(app, deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+    const attempts = deps.authAttempts ?? new AuthAttempts();
+    await attempts.attach(app);
     app.addHook('onRequest', requireBearerToken(deps.apiToken, attempts));
   }
   app.get('/metrics', async (_request, reply) => {

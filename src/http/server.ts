@@ -18,7 +18,7 @@ import type { Chat2DeskGate } from '../delivery/chat2deskGate.js';
 import { receiveWebhookEvent, type WebhookPayload } from '../delivery/webhookEvents.js';
 import type { Logger } from '../logger.js';
 import { API_PREFIX, registerApi } from './api/index.js';
-import { type AuthFailureLimit, DEFAULT_AUTH_FAILURE_LIMIT } from './authAttempts.js';
+import { AuthAttempts, type AuthFailureLimit, DEFAULT_AUTH_FAILURE_LIMIT } from './authAttempts.js';
 import { registerDashboard } from './dashboard/index.js';
 import { errorBody, toErrorResponse } from './errors.js';
 import { registerMetrics } from './metrics.js';
@@ -132,7 +132,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     serverToServerPrefixes: [WEBHOOK_PREFIX],
   });
   void app.register(rateLimit, { global: false });
-  const authFailureLimit = options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT;
+  const authAttempts = new AuthAttempts(options.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
 
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
@@ -238,7 +238,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
       chat2desk: options.chat2desk,
       importBodyLimitBytes: options.importBodyLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES,
-      authFailureLimit,
+      authAttempts,
     });
   }
   const metrics = options.metrics;
@@ -247,7 +247,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       registerMetrics(root, {
         sql: options.sql,
         apiToken: options.apiToken,
-        authFailureLimit,
+        authAttempts,
         clock: options.clock,
         logger: options.logger,
         ...(metrics.registry ? { registry: metrics.registry } : {}),
@@ -259,7 +259,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       sql: options.sql,
       clock: options.clock,
       apiToken: options.apiToken,
-      authFailureLimit,
+      authAttempts,
     });
   }
   return app;

@@ -223,6 +223,49 @@ describe('an engine without API_TOKEN (local mode)', () => {
   });
 });
 
+describe('guessing the API token', () => {
+  it('answers 429 after ten wrong Bearer tokens from one address, even to the right one, until the window passes', async () => {
+    const db = await createTestDatabase();
+    const server = await startApiServer(db, {
+      metrics: {},
+      dashboard: true,
+      authFailureLimit: { max: 10, windowMs: 60_000 },
+    });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++)
+        statuses.push((await server.call('GET', '/api/v1/lists', { token: `guess-${i}` })).status);
+      expect(statuses).toEqual(Array(10).fill(401));
+      const blocked = await server.call('GET', '/api/v1/lists');
+      expect(blocked.status).toBe(429);
+      expect(blocked.body).toMatchObject({ error: { code: 'too_many_attempts' } });
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      // /metrics and the dashboard's login count the same guesses.
+      expect((await server.call('GET', '/metrics')).status).toBe(429);
+      const login = await fetch(`${server.url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ token: 'test-api-token-5f2c9' }),
+        redirect: 'manual',
+      });
+      expect(login.status).toBe(429);
+    } finally {
+      await server.close();
+      await db.drop();
+    }
+  });
+
+  it('costs nothing to a client that knows the token', async () => {
+    const db = await createTestDatabase();
+    const server = await startApiServer(db, { authFailureLimit: { max: 2, windowMs: 60_000 } });
+    try {
+      for (let i = 0; i < 20; i++) expect((await server.call('GET', '/api/v1/lists')).status).toBe(200);
+    } finally {
+      await server.close();
+      await db.drop();
+    }
+  });
+});
+
 describe('while the database is down', () => {
   it('answers 503 database_unavailable, not 500', async () => {
     const port = await freePort();

@@ -4,7 +4,7 @@ import type { PhoneRegion } from '../../contacts/phone.js';
 import type { Database } from '../../db/database.js';
 import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
 import type { Logger } from '../../logger.js';
-import type { AuthFailureLimit } from '../authAttempts.js';
+import type { AuthAttempts } from '../authAttempts.js';
 
 /** What the API's routes reach: handlers stay thin and call the services with these. */
 export interface ApiDeps {
@@ -23,6 +23,6 @@ export interface ApiDeps {
   chat2desk: { client: Chat2DeskClient; gate: Chat2DeskGate; whatsappDelayMs: number } | undefined;
   /** The largest CSV an import route accepts, streamed. */
   importBodyLimitBytes: number;
-  /** Wrong tokens one client address may try per window. */
-  authFailureLimit: AuthFailureLimit;
+  /** Counts wrong tokens per client address, shared with the dashboard's login and /metrics. */
+  authAttempts: AuthAttempts;
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { requireBearerToken } from '../auth.js';
-import { authAttempts } from '../authAttempts.js';
 import { HttpError } from '../errors.js';
 import { registerAppointmentRoutes } from './appointments.js';
 import { registerCampaignActionRoutes } from './campaignActions.js';
@@ -26,8 +25,8 @@ const YAML_CONTENT_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml
 export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   void app.register(
     async (api) => {
-      const attempts = await authAttempts(api, deps.authFailureLimit);
-      api.addHook('onRequest', requireBearerToken(deps.apiToken, attempts));
+      await deps.authAttempts.attach(api);
+      api.addHook('onRequest', requireBearerToken(deps.apiToken, deps.authAttempts));
       // A campaign may be written in YAML: kept as text for parseCampaignText, which knows its lines.
       api.addContentTypeParser(YAML_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) =>
         (body as string).includes('\u0000')

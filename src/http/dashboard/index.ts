@@ -10,7 +10,7 @@ import { listCampaignProgress } from '../../reports/campaignProgress.js';
 import { campaignReport, RunNotFoundForReportError } from '../../reports/campaignReport.js';
 import { writeRecipientsCsv } from '../../reports/recipientsCsv.js';
 import { findReportCampaign } from '../../reports/sql/findReportCampaign.js';
-import { type AuthFailureLimit, authAttempts, DEFAULT_AUTH_FAILURE_LIMIT } from '../authAttempts.js';
+import { AuthAttempts } from '../authAttempts.js';
 import { campaignListPage } from './campaignListPage.js';
 import { campaignPage } from './campaignPage.js';
 import type { SafeHtml } from './html.js';
@@ -23,8 +23,8 @@ export interface DashboardDeps {
   clock: Clock;
   /** API_TOKEN: with one, the dashboard asks for it once at /login; without, it is open. */
   apiToken: string | undefined;
-  /** Wrong tokens one client address may try at /login per window (needs @fastify/rate-limit registered). */
-  authFailureLimit?: AuthFailureLimit;
+  /** Counts wrong tokens at /login per client address (shared with the API's Bearer checks). */
+  authAttempts?: AuthAttempts;
 }
 
 const PAGE_SIZE = 50;
@@ -93,7 +93,8 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
 
   void app.register(async (scope) => {
     await scope.register(helmet, HELMET_OPTIONS);
-    const attempts = await authAttempts(scope, deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT);
+    const attempts = deps.authAttempts ?? new AuthAttempts();
+    await attempts.attach(scope);
     // Forms post url-encoded bodies; the parser lives in this scope only, so the JSON API is unaffected.
     scope.addContentTypeParser(
       'application/x-www-form-urlencoded',
