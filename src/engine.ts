@@ -248,8 +248,15 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       });
       // Without an API token the API must not be reachable from other machines.
       const host = config.http.apiToken ? '0.0.0.0' : '127.0.0.1';
-      if (!config.http.apiToken)
+      if (!config.http.apiToken) {
         logger.warn({ host }, 'API_TOKEN is not set: the HTTP API listens on 127.0.0.1 only');
+      } else {
+        logger.info(
+          { host, allowedHosts: config.http.allowedHosts },
+          'the HTTP API listens on every interface behind API_TOKEN; requests by a name other than localhost, ' +
+            "PUBLIC_URL's host or ALLOWED_HOSTS are refused (421)",
+        );
+      }
       const address = await http.listen({ port: config.http.port, host });
       stops.push(() => http.close());
       engine.http = http;
