@@ -30,7 +30,14 @@ export function nextRunAfter(schedule: CampaignSchedule, after: Date): Date | nu
   if (schedule === null) return null;
   if ('at' in schedule)
     return schedule.at.getTime() > after.getTime() ? new Date(schedule.at.getTime()) : null;
-  const found = nextCronFire(compileCron(schedule.cron), schedule.timezone, after.getTime());
+  const pattern = compileCron(schedule.cron);
+  // Validation refuses schedules firing more often than once a minute; one stored by an older version
+  // still fires once a minute at most: the next fire is searched from the next minute on.
+  const from =
+    pattern.seconds.length > 1
+      ? Math.floor(after.getTime() / MINUTE_MS + 1) * MINUTE_MS - 1
+      : after.getTime();
+  const found = nextCronFire(pattern, schedule.timezone, from);
   return found === null ? null : new Date(found);
 }
 

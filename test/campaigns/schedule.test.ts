@@ -45,6 +45,17 @@ describe('nextRunAfter with a cron expression', () => {
     ]);
   });
 
+  it('fires a stored every-second cron (refused today, kept by older versions) once a minute at most', () => {
+    const everySecond: CampaignSchedule = { cron: '* * * * * *', timezone: 'UTC' };
+    const after = new Date('2026-11-27T10:00:05.500Z');
+    expect(nextRunAfter(everySecond, after)?.toISOString()).toBe('2026-11-27T10:01:00.000Z');
+    expect(nextRunAfter(everySecond, new Date('2026-11-27T10:01:00.000Z'))?.toISOString()).toBe(
+      '2026-11-27T10:02:00.000Z',
+    );
+    const fixedSecond: CampaignSchedule = { cron: '30 * * * * *', timezone: 'UTC' };
+    expect(nextRunAfter(fixedSecond, after)?.toISOString()).toBe('2026-11-27T10:00:30.000Z');
+  });
+
   it('is strictly after: a fire time itself yields the next one', () => {
     expect(nextRunAfter(cron('0 10 * * MON', 'Europe/Moscow'), at('2026-11-30T07:00:00Z'))).toEqual(
       at('2026-12-07T07:00:00Z'),
