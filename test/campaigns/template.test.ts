@@ -6,6 +6,7 @@ import {
   MAX_TEMPLATE_CHARS,
   RENDER_LIMITS,
 } from '../../src/campaigns/template.js';
+import { MAX_TEMPLATE_EXPRESSIONS } from '../../src/campaigns/templateSyntax.js';
 
 const render = (source: string, context: Record<string, unknown>) => compileTemplate(source).render(context);
 
@@ -236,6 +237,16 @@ describe('bounded rendering', () => {
     expect(error.reason).toBe(
       `the template has ${MAX_TEMPLATE_CHARS + 1} characters; at most ${MAX_TEMPLATE_CHARS}`,
     );
+  });
+
+  it(`refuses more than ${MAX_TEMPLATE_EXPRESSIONS} {{…}} expressions, where the one too many stands`, () => {
+    const error = compileError(`Hi\n${'{{a}}'.repeat(MAX_TEMPLATE_EXPRESSIONS + 1)}`);
+    expect(error.reason).toBe(`a template has at most ${MAX_TEMPLATE_EXPRESSIONS} {{…}} expressions`);
+    expect(error.details).toMatchObject({ line: 2, column: MAX_TEMPLATE_EXPRESSIONS * 5 + 1 });
+    expect(render('{{a}}'.repeat(MAX_TEMPLATE_EXPRESSIONS), { a: 'x' })).toMatchObject({
+      ok: true,
+      text: 'x'.repeat(MAX_TEMPLATE_EXPRESSIONS),
+    });
   });
 
   it('stops four nested loops over a 100-item list at once, for that contact only', () => {
