@@ -1,17 +1,11 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../support/chromium.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type ApiServer, startApiServer } from './apiServer.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) {
-  console.warn(
-    `\n⚠ cross-origin browser test SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium)\n`,
-  );
-}
+const HAS_CHROMIUM = hasChromium('cross-origin browser test');
 
 const PHONE = '79161234567';
 const CAMPAIGN = {
@@ -97,21 +91,13 @@ describe('a page on another origin, against an engine without API_TOKEN', () => 
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     const address = attacker.address() as { port: number };
     attackerUrl = `http://attacker.test:${address.port}/`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        // The attacker's names resolve to this machine, as a rebinding DNS server would make them.
-        '--host-resolver-rules=MAP attacker.test 127.0.0.1, MAP rebind.attacker.test 127.0.0.1',
-        // Chromium's own guard against pages reaching loopback (Private/Local Network Access) is off:
-        // other browsers have none, and it is the engine's defence that is under test.
-        '--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks',
-      ],
-    });
+    browser = await launchChromium([
+      // The attacker's names resolve to this machine, as a rebinding DNS server would make them.
+      '--host-resolver-rules=MAP attacker.test 127.0.0.1, MAP rebind.attacker.test 127.0.0.1',
+      // Chromium's own guard against pages reaching loopback (Private/Local Network Access) is off:
+      // other browsers have none, and it is the engine's defence that is under test.
+      '--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,LocalNetworkAccessChecks',
+    ]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -2,22 +2,17 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCampaign } from '../../src/campaigns/createCampaign.js';
 import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import { registerDashboard } from '../../src/http/dashboard/index.js';
 import { campaignReport } from '../../src/reports/campaignReport.js';
 import { Timekeeper } from '../../src/scheduler/timekeeper.js';
+import { hasChromium, launchChromium } from '../support/chromium.js';
 import { createEngineHarness, type EngineHarness, START, seedContacts } from '../support/engineHarness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) {
-  console.warn(
-    `\n⚠ dashboard browser test SKIPPED: no Chromium at ${CHROMIUM} (install it with: apt-get install chromium)\n`,
-  );
-}
+const HAS_CHROMIUM = hasChromium('dashboard browser test');
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const SCREENSHOT = join(ROOT, 'test-results', 'dashboard-campaign.png');
@@ -83,19 +78,7 @@ describe('the dashboard in a real browser', () => {
       app = Fastify();
       registerDashboard(app, { sql: h.db.sql, clock: h.clock, apiToken: API_TOKEN });
       const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+      browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
       await page.goto(`${baseUrl}/campaigns/${campaignId}`);
