@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BroadcasterError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { childEnvironment } from './childEnvironment.js';
+import { childEnvironment } from '../../config/childEnvironment.js';
 import type { RunAs } from './postgresUser.js';
 
 /**

@@ -3,7 +3,7 @@ import { chown, mkdir, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { BroadcasterError } from '../../errors.js';
-import { childEnvironment } from './childEnvironment.js';
+import { childEnvironment } from '../../config/childEnvironment.js';
 
 /** The system user PostgreSQL runs as when the engine is root: PostgreSQL refuses to run as root. */
 export const POSTGRES_SYSTEM_USER = 'postgres';

@@ -6,7 +6,7 @@
  */
 const FORWARDED = /^(PATH|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TZDIR)$/;
 
-/** Reads the parent's environment only to filter it: this is the allow-list, not configuration. */
+/** Lives beside the configuration, the only other reader of the environment: it filters, never configures. */
 export function childEnvironment(
   extra: Record<string, string> = {},
   parent: NodeJS.ProcessEnv = process.env,
