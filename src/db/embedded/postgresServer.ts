@@ -3,9 +3,9 @@ import { chmod, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { childEnvironment } from '../../config/childEnvironment.js';
 import { BroadcasterError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { childEnvironment } from '../../config/childEnvironment.js';
 import type { RunAs } from './postgresUser.js';
 
 /**

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { chown, mkdir, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
-import { BroadcasterError } from '../../errors.js';
 import { childEnvironment } from '../../config/childEnvironment.js';
+import { BroadcasterError } from '../../errors.js';
 
 /** The system user PostgreSQL runs as when the engine is root: PostgreSQL refuses to run as root. */
 export const POSTGRES_SYSTEM_USER = 'postgres';
