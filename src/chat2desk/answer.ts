@@ -1,5 +1,6 @@
 import {
   Chat2DeskAuthError,
+  Chat2DeskClientCreationDisabledError,
   type Chat2DeskError,
   type Chat2DeskErrorInit,
   Chat2DeskNotFoundError,
@@ -17,6 +18,9 @@ const QUOTA_TEXT = /exceeded api limit per month/i;
 const AUTH_TEXT = /need to auth/i;
 const RATE_TEXT = /number of api requests exceeded/i;
 const NOT_FOUND_TEXT = /not found/i;
+// The refusal of POST /v1/clients while creation is off: its words, in English or Russian, or a 403.
+const CREATION_OFF_TEXT = /(creat|созда)[^.]*(disabled|off|not allowed|forbidden|выключ|отключ|запрещ)/i;
+const CREATE_CLIENT_ENDPOINT = 'POST /v1/clients';
 
 export interface SuccessfulAnswer {
   data: unknown;
@@ -63,8 +67,12 @@ function throwClassified(
   const text = init.apiMessage ?? '';
   let error: Chat2DeskError;
   if (QUOTA_TEXT.test(text)) error = new Chat2DeskQuotaExhaustedError(message, init);
-  else if (AUTH_TEXT.test(text) || statusCode === 401 || statusCode === 403)
-    error = new Chat2DeskAuthError(message, init);
+  else if (AUTH_TEXT.test(text) || statusCode === 401) error = new Chat2DeskAuthError(message, init);
+  else if (
+    init.endpoint === CREATE_CLIENT_ENDPOINT &&
+    (CREATION_OFF_TEXT.test(text) || statusCode === 403)
+  )
+    error = new Chat2DeskClientCreationDisabledError(message, init);
   else if (RATE_TEXT.test(text) || statusCode === 429) error = new Chat2DeskRateLimitedError(message, init);
   else if (statusCode === 404) error = new Chat2DeskNotFoundError(message, init);
   else if (statusCode >= 400 && statusCode < 500) error = new Chat2DeskValidationError(message, init);

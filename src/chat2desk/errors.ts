@@ -49,7 +49,10 @@ export class Chat2DeskError extends BroadcasterError {
   }
 }
 
-/** 401/403 or "You need to auth": the token is wrong or revoked. */
+/**
+ * 401 or "You need to auth": the token is wrong or revoked. A 403 alone is not: Chat2Desk also answers
+ * 403 to what the account may not do (creating clients while that is switched off), which is a refusal.
+ */
 export class Chat2DeskAuthError extends Chat2DeskError {
   constructor(message: string, init: Chat2DeskErrorInit) {
     super('chat2desk_auth', message, { ...init, ambiguous: false }, false);
@@ -77,10 +80,20 @@ export class Chat2DeskNotFoundError extends Chat2DeskError {
   }
 }
 
-/** 400/422, other 4xx, or an error answer with no better class: the request itself was refused. */
+/** 400/403/422, other 4xx, or an error answer with no better class: the request itself was refused. */
 export class Chat2DeskValidationError extends Chat2DeskError {
+  constructor(message: string, init: Chat2DeskErrorInit, code = 'chat2desk_validation') {
+    super(code, message, { ...init, ambiguous: false }, false);
+  }
+}
+
+/**
+ * POST /v1/clients refused because the company may not create clients: switched off by default until
+ * Chat2Desk's support enables it (manual v1.08). Clients who wrote first are still reachable by phone.
+ */
+export class Chat2DeskClientCreationDisabledError extends Chat2DeskValidationError {
   constructor(message: string, init: Chat2DeskErrorInit) {
-    super('chat2desk_validation', message, { ...init, ambiguous: false }, false);
+    super(message, init, 'chat2desk_client_creation_disabled');
   }
 }
 

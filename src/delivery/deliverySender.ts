@@ -7,7 +7,13 @@ import {
 import { InvalidCampaignTransitionError } from '../campaigns/errors.js';
 import { changeCampaignStatus } from '../campaigns/lifecycle.js';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
-import { Chat2DeskAuthError, Chat2DeskError, Chat2DeskQuotaExhaustedError } from '../chat2desk/errors.js';
+import {
+  Chat2DeskAuthError,
+  Chat2DeskError,
+  Chat2DeskNotFoundError,
+  Chat2DeskQuotaExhaustedError,
+  Chat2DeskValidationError,
+} from '../chat2desk/errors.js';
 import type { Transport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
@@ -25,8 +31,9 @@ import {
   timingBeforeSend,
 } from './sendTiming.js';
 import { type ClaimedDelivery, campaignLimiterName, releaseDeliveries } from './sql/claimDueDeliveries.js';
+import { forgetChat2DeskClient } from './sql/forgetChat2DeskClient.js';
 import type { MoveBatcher } from './sql/moveDeliveries.js';
-import type { MoveDelivery } from './sql/moveDelivery.js';
+import type { DeliveryChanges, MoveDelivery } from './sql/moveDelivery.js';
 import { REASONS } from './states.js';
 import type { WorkerFailureCounts } from './worker.js';
 
@@ -194,9 +201,7 @@ export class DeliverySender {
         d,
         now,
       );
-      if (!resolved) {
-        return void (await this.#settle(d, 'failed', REASONS.rejectedByChat2Desk('client_not_found')));
-      }
+      if (!resolved) return void (await this.#settle(d, 'skipped', REASONS.clientNotInChat2Desk));
       client = resolved;
     } catch (error) {
       return void (await this.#handleFailure(d, error, 'create_client'));
@@ -276,6 +281,21 @@ export class DeliverySender {
       return this.#putBack(d);
     }
     if (error instanceof Chat2DeskError && error.retryable) return this.#retry(d, error.code);
+    if (step === 'send' && isStaleClient(error) && d.chat2deskClientId) {
+      // The id was another account's or merged away: forgotten, so the next attempt resolves the
+      // client again by phone (or skips the contact as not in Chat2Desk), within the attempts.
+      await forgetChat2DeskClient(this.#o.sql, {
+        contactId: d.contactId,
+        clientId: d.chat2deskClientId,
+        now: this.#o.clock.now(),
+      });
+      return this.#retry(
+        d,
+        'client_not_found',
+        { clientId: d.chat2deskClientId },
+        { chat2deskClientId: null },
+      );
+    }
     if (error instanceof Chat2DeskError) {
       return this.#settle(
         d,
@@ -300,7 +320,12 @@ export class DeliverySender {
    * Transient trouble: wait with back-off, or fail once the attempts are spent. A delivery recorded
    * as `sending` counted its attempt then; one that failed before sending counts it now.
    */
-  async #retry(d: ClaimedDelivery, cause: string, details?: Record<string, unknown>): Promise<void> {
+  async #retry(
+    d: ClaimedDelivery,
+    cause: string,
+    details?: Record<string, unknown>,
+    changes: Pick<DeliveryChanges, 'chat2deskClientId'> = {},
+  ): Promise<void> {
     // A send found not to have gone out, of a campaign cancelled meanwhile: no second try. (A pending
     // delivery of a cancelled campaign was skipped by the cancel itself.)
     if (d.state === 'sending' && (await campaignStatusOf(this.#o.sql, d.campaignId)) === 'cancelled') {
@@ -313,7 +338,13 @@ export class DeliverySender {
     const next = new Date(
       this.#o.clock.now().getTime() + retryDelayMs(Math.max(1, attempts), this.#o.random),
     );
-    await this.#settle(d, 'waiting', REASONS.retry(cause), { nextAttemptAt: next, attempts }, details);
+    await this.#settle(
+      d,
+      'waiting',
+      REASONS.retry(cause),
+      { nextAttemptAt: next, attempts, ...changes },
+      details,
+    );
   }
 
   /** Back to the queue unsent, untouched by attempts: its campaign is paused and will resume it. */
@@ -442,4 +473,14 @@ function skipReason(failure: RecipientRefusal | MessageFailure): string {
     case 'message_too_long':
       return REASONS.messageTooLong;
   }
+}
+
+/** A send refused because Chat2Desk does not know the client id: "client 5 not found" (400 or 404). */
+function isStaleClient(error: unknown): boolean {
+  if (!(error instanceof Chat2DeskNotFoundError || error instanceof Chat2DeskValidationError)) return false;
+  const text = error.apiMessage ?? '';
+  return (
+    /client\b[^.]*not found|клиент[^.]*не найден/i.test(text) ||
+    (error instanceof Chat2DeskNotFoundError && text === '')
+  );
 }

@@ -1,10 +1,15 @@
 import type { Chat2DeskClient } from '../chat2desk/client.js';
-import { Chat2DeskValidationError } from '../chat2desk/errors.js';
+import { Chat2DeskClientCreationDisabledError, Chat2DeskValidationError } from '../chat2desk/errors.js';
 import type { ClientCreationTransport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
+import {
+  type ClientCreationFact,
+  readClientCreationFact,
+  rememberClientCreation,
+} from './sql/clientCreationFact.js';
 import { recordChat2DeskClient } from './sql/recordChat2DeskClient.js';
 
 const CREATABLE_TRANSPORTS: readonly string[] = ['whatsapp', 'viber', 'sms'];
@@ -31,9 +36,14 @@ export interface ResolvedChat2DeskClient {
   whatsappAddedAt: Date | null;
 }
 
+/** A refusal to create clients is believed this long, then creation is tried once more. */
+export const CLIENT_CREATION_RECHECK_MS = 24 * 60 * 60 * 1000;
+
 /**
  * The contact's Chat2Desk client on the delivery's transport, created (POST /v1/clients) when not
  * known yet, else looked up by phone. Null when Chat2Desk has no such client and may not create one.
+ * Creation switched off for the account (the manual's default) is learnt from its refusal and
+ * remembered for a day, so later contacts are looked up at once instead of asking again.
  */
 export async function ensureChat2DeskClient(
   deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger?: Logger; clock?: Clock },
@@ -45,28 +55,12 @@ export async function ensureChat2DeskClient(
     return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
   }
   if (CREATABLE_TRANSPORTS.includes(d.transport)) {
-    try {
-      // POST /v1/clients is Chat2Desk's upsert: an existing client keeps its id and gains the transport.
-      const created = await deps.gate.call(() =>
-        deps.client.createClient({
-          phone: d.phone,
-          transport: d.transport as ClientCreationTransport,
-          ...(d.channelId !== null ? { channelId: d.channelId } : {}),
-        }),
-      );
-      const recorded = await recordChat2DeskClient(deps.sql, {
-        contactId: d.contactId,
-        clientId: created.id,
-        addedTransport: d.transport,
-        // Chat2Desk added the client when the request reached it, which can be long after `now` (the
-        // rate limiter's wait): the WhatsApp delay counts from the answer, never from before the request.
-        now: deps.clock?.now() ?? now,
-      });
-      return { clientId: String(created.id), whatsappAddedAt: recorded.whatsappAddedAt };
-    } catch (error) {
-      // Creation may be switched off for the company: a client who wrote to us first is still reachable.
-      if (!(error instanceof Chat2DeskValidationError)) throw error;
-      deps.logger?.debug({ deliveryId: d.id, err: error }, 'client creation refused; looking the phone up');
+    const fact = await readClientCreationFact(deps.sql);
+    const knownOff =
+      fact !== null && !fact.allowed && now.getTime() - fact.learntAt.getTime() < CLIENT_CREATION_RECHECK_MS;
+    if (!knownOff) {
+      const created = await createClient(deps, d, now, fact);
+      if (created) return created;
     }
   }
   if (knownId) return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
@@ -78,5 +72,56 @@ export async function ensureChat2DeskClient(
     addedTransport: null,
     now,
   });
+  // Not created by us: no new-client delay, whatever its transports.
   return { clientId: String(found.id), whatsappAddedAt: null };
+}
+
+/** POST /v1/clients, Chat2Desk's upsert; null when it refused (the caller looks the phone up instead). */
+async function createClient(
+  deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger?: Logger; clock?: Clock },
+  d: Chat2DeskClientTarget,
+  now: Date,
+  fact: ClientCreationFact | null,
+): Promise<ResolvedChat2DeskClient | null> {
+  try {
+    // An existing client keeps its id and gains the transport.
+    const created = await deps.gate.call(() =>
+      deps.client.createClient({
+        phone: d.phone,
+        transport: d.transport as ClientCreationTransport,
+        ...(d.channelId !== null ? { channelId: d.channelId } : {}),
+      }),
+    );
+    // Chat2Desk added the client when the request reached it, which can be long after `now` (the
+    // rate limiter's wait): the WhatsApp delay counts from the answer, never from before the request.
+    const answeredAt = deps.clock?.now() ?? now;
+    if (fact !== null && !fact.allowed) {
+      await rememberClientCreation(deps.sql, true, answeredAt);
+      deps.logger?.info('Chat2Desk creates clients again for this account');
+    }
+    const recorded = await recordChat2DeskClient(deps.sql, {
+      contactId: d.contactId,
+      clientId: created.id,
+      addedTransport: d.transport,
+      now: answeredAt,
+    });
+    return { clientId: String(created.id), whatsappAddedAt: recorded.whatsappAddedAt };
+  } catch (error) {
+    if (error instanceof Chat2DeskClientCreationDisabledError) {
+      await rememberClientCreation(deps.sql, false, deps.clock?.now() ?? now);
+      if (fact === null || fact.allowed) {
+        deps.logger?.warn(
+          { apiMessage: error.apiMessage },
+          'Chat2Desk refuses to create clients for this account (its default until support enables it): ' +
+            'contacts are looked up by phone, and those unknown to Chat2Desk are skipped (client_not_in_chat2desk); ' +
+            'creation is tried again in a day',
+        );
+      }
+      return null;
+    }
+    // Another refusal (a phone the transport cannot take, say): a client who wrote first is still reachable.
+    if (!(error instanceof Chat2DeskValidationError)) throw error;
+    deps.logger?.debug({ deliveryId: d.id, err: error }, 'client creation refused; looking the phone up');
+    return null;
+  }
 }

@@ -56,6 +56,8 @@ export const REASONS = {
   renderLimit: 'render_limit',
   // longer than the transport takes (WhatsApp 4,096 characters, SMS 10 segments…)
   messageTooLong: 'message_too_long',
+  // Chat2Desk has no client with the phone and may not create one (creation switched off for the account)
+  clientNotInChat2Desk: 'client_not_in_chat2desk',
   cancelled: 'cancelled',
   appointmentCancelled: 'appointment_cancelled',
   tooLate: 'too_late',

@@ -9,6 +9,7 @@ export const REASON_MEANINGS: Readonly<Record<string, string>> = {
   invalid_variable: 'a value the template needs cannot be used (e.g. a date read two ways)',
   render_limit: 'the template would loop over too much of this contact’s data',
   message_too_long: 'longer than the transport takes',
+  client_not_in_chat2desk: 'not a Chat2Desk client, and the account may not create clients',
   cancelled: 'the campaign was cancelled first',
   appointment_cancelled: 'the appointment was cancelled',
   too_late: 'its appointment had started by the time it could go',

@@ -122,7 +122,8 @@ describe('Chat2DeskClient reading answers', () => {
   it('classifies by HTTP status when the body says nothing useful', async () => {
     const cases: [number, new (...args: never[]) => Chat2DeskError][] = [
       [401, Chat2DeskAuthError],
-      [403, Chat2DeskAuthError],
+      // 403 is also what the account may not do: only 401 or "You need to auth" is a bad token.
+      [403, Chat2DeskValidationError],
       [404, Chat2DeskNotFoundError],
       [429, Chat2DeskRateLimitedError],
       [400, Chat2DeskValidationError],

@@ -4,7 +4,8 @@ import type { DeliveryState } from '../states.js';
 export interface DeliveryChanges {
   nextAttemptAt?: Date;
   renderedText?: string;
-  chat2deskClientId?: string | number | bigint;
+  /** null: forgotten (Chat2Desk no longer knows that client). */
+  chat2deskClientId?: string | number | bigint | null;
   chat2deskMessageId?: string | number | bigint | null;
   attempts?: number;
   /** true: the worker lets go of the delivery (any state but sending). */
