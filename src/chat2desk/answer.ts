@@ -68,10 +68,7 @@ function throwClassified(
   let error: Chat2DeskError;
   if (QUOTA_TEXT.test(text)) error = new Chat2DeskQuotaExhaustedError(message, init);
   else if (AUTH_TEXT.test(text) || statusCode === 401) error = new Chat2DeskAuthError(message, init);
-  else if (
-    init.endpoint === CREATE_CLIENT_ENDPOINT &&
-    (CREATION_OFF_TEXT.test(text) || statusCode === 403)
-  )
+  else if (init.endpoint === CREATE_CLIENT_ENDPOINT && (CREATION_OFF_TEXT.test(text) || statusCode === 403))
     error = new Chat2DeskClientCreationDisabledError(message, init);
   else if (RATE_TEXT.test(text) || statusCode === 429) error = new Chat2DeskRateLimitedError(message, init);
   else if (statusCode === 404) error = new Chat2DeskNotFoundError(message, init);
