@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chat2DeskClient } from '../../src/chat2desk/client.js';
-import { Chat2DeskNotFoundError, Chat2DeskValidationError } from '../../src/chat2desk/errors.js';
+import {
+  Chat2DeskAuthError,
+  Chat2DeskClientCreationDisabledError,
+  Chat2DeskNotFoundError,
+  Chat2DeskValidationError,
+} from '../../src/chat2desk/errors.js';
 import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 
 const CHANNELS = [
@@ -90,6 +95,9 @@ describe('Chat2DeskClient: clients', () => {
         .createClient({ phone: nextPhone(), transport: 'sms' })
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ retryable: false, ambiguous: false, httpStatus: 403 });
+      // A refusal of what the account may do, never taken for a bad token (which pauses campaigns).
+      expect(err).toBeInstanceOf(Chat2DeskClientCreationDisabledError);
+      expect(err).not.toBeInstanceOf(Chat2DeskAuthError);
     } finally {
       sb.setOptions({ clientCreationEnabled: true });
     }
