@@ -6,8 +6,10 @@ import { parseChat2DeskTime } from './chat2deskTime.js';
 
 /** How far Chat2Desk's clock may be from ours when matching a message to the send that made it. */
 const CLOCK_SKEW_MS = 10 * 60_000;
-/** One page: the live service ignores `offset` on messages, and 200 (its cap) covers any one client's recent past. */
+/** A page: 200 is the service's cap. */
 const PAGE = 200;
+/** Paging forward stops here: a client with more outgoing messages than this is read no further. */
+const MAX_PAGES = 50;
 
 /**
  * After an answer was lost (time-out, dropped connection, crash between sending and recording), asks
@@ -20,15 +22,8 @@ export async function findAcceptedMessage(
   delivery: { id: string; chat2deskClientId: string; renderedText: string; sendingAt: Date },
 ): Promise<Message | undefined> {
   const since = delivery.sendingAt.getTime() - CLOCK_SKEW_MS;
-  const clientId = Number(delivery.chat2deskClientId);
-  const result = await deps.gate.call(() =>
-    deps.client.listMessages({ clientId, type: 'to_client', order: 'desc', limit: PAGE }),
-  );
-  const candidates = result.data.filter(
-    (m) =>
-      m.text === delivery.renderedText &&
-      (parseChat2DeskTime(m.created)?.getTime() ?? Number.POSITIVE_INFINITY) >= since,
-  );
+  const recent = await recentOutgoing(deps, Number(delivery.chat2deskClientId), since);
+  const candidates = recent.filter((m) => m.text === delivery.renderedText);
   if (candidates.length === 0) return undefined;
   const taken = await deps.sql<{ id: string }[]>`
     select chat2desk_message_id::text as id from deliveries
@@ -36,4 +31,32 @@ export async function findAcceptedMessage(
   const takenIds = new Set(taken.map((t) => t.id));
   // The oldest unclaimed match: the first of our attempts that got through.
   return candidates.reverse().find((m) => !takenIds.has(String(m.id)));
+}
+
+/**
+ * The client's outgoing messages created since `since`, newest first. Asks for the newest page
+ * (`order=desc`); a service that ignores `order` (and `offset`, as the live one is reported to) answers
+ * the oldest instead, so a full page in ascending order is followed forward by `start_id` until the end.
+ */
+async function recentOutgoing(
+  deps: { client: Chat2DeskClient; gate: Chat2DeskGate },
+  clientId: number,
+  since: number,
+): Promise<Message[]> {
+  const isRecent = (m: Message) =>
+    (parseChat2DeskTime(m.created)?.getTime() ?? Number.POSITIVE_INFINITY) >= since;
+  const list = (
+    filters: Omit<Parameters<Chat2DeskClient['listMessages']>[0], 'clientId' | 'type' | 'limit'>,
+  ) =>
+    deps.gate.call(() => deps.client.listMessages({ clientId, type: 'to_client', limit: PAGE, ...filters }));
+  let page = (await list({ order: 'desc' })).data;
+  const ascending = page.length > 1 && page[0]!.id < page.at(-1)!.id;
+  if (!ascending || page.length < PAGE) return page.filter(isRecent).sort((a, b) => b.id - a.id);
+  const found: Message[] = page.filter(isRecent);
+  for (let pages = 1; pages < MAX_PAGES && page.length === PAGE; pages++) {
+    const after = page.reduce((max, m) => Math.max(max, m.id), 0);
+    page = (await list({ startId: after + 1, order: 'asc' })).data.filter((m) => m.id > after);
+    found.push(...page.filter(isRecent));
+  }
+  return found.sort((a, b) => b.id - a.id);
 }

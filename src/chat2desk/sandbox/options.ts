@@ -57,6 +57,13 @@ export interface SandboxOptions {
   legacyErrorsWithHttp200?: boolean;
   /** Transports whose messages report recipient_status (Viber Business in v1.08). */
   recipientStatusTransports?: string[];
+  /**
+   * The transport name Viber messages are listed under (GET /v1/messages): `viber` as in the manual,
+   * or `viber_business`/`viber_public` as real accounts list them.
+   */
+  viberListedAs?: 'viber' | 'viber_business' | 'viber_public';
+  /** As the live service is reported to page GET /v1/messages: `offset` and `order` ignored (ascending). */
+  livePaging?: boolean;
   statusTimings?: { deliveredAfterMs: number; readAfterMs: number };
   unreachablePhonePattern?: RegExp;
   faults?: FaultOptions;
@@ -89,6 +96,8 @@ export interface SandboxSettings {
   clientCreationEnabled: boolean;
   legacyErrorsWithHttp200: boolean;
   recipientStatusTransports: ReadonlySet<string>;
+  viberListedAs: 'viber' | 'viber_business' | 'viber_public';
+  livePaging: boolean;
   statusTimings: { deliveredAfterMs: number; readAfterMs: number };
   unreachablePhonePattern: RegExp | undefined;
 }
@@ -129,7 +138,11 @@ export function resolveSettings(options: SandboxOptions): SandboxSettings {
     messageIdInAnswer: true,
     clientCreationEnabled: true,
     legacyErrorsWithHttp200: false,
-    recipientStatusTransports: new Set(options.recipientStatusTransports ?? ['viber']),
+    recipientStatusTransports: new Set(
+      options.recipientStatusTransports ?? [options.viberListedAs ?? 'viber'],
+    ),
+    viberListedAs: options.viberListedAs ?? 'viber',
+    livePaging: options.livePaging ?? false,
     statusTimings: { ...timings },
     // A global or sticky RegExp keeps state between test() calls; drop those flags.
     unreachablePhonePattern: options.unreachablePhonePattern

@@ -34,8 +34,10 @@ export function addMessageRoutes(routes: RouteTable): void {
  */
 function listMessages(call: ApiCall): ApiAnswer {
   const { query } = call;
-  const { state } = call.ctx;
-  const paging = readPaging(query);
+  const { state, settings } = call.ctx;
+  const asked = readPaging(query);
+  // Live-style paging: the service pages with start_id only; offset and order are read and ignored.
+  const paging = settings.livePaging ? { ...asked, offset: 0 } : asked;
   const clientId = optionalInteger(query.get('client_id'), 'client_id');
   const dialogId = optionalInteger(query.get('dialog_id'), 'dialog_id');
   const channelId = optionalInteger(query.get('channel_id'), 'channel_id');
@@ -46,8 +48,9 @@ function listMessages(call: ApiCall): ApiAnswer {
     throw ApiError.invalid('type', `must be one of ${LISTABLE_TYPES.join(', ')}`);
   }
   const read = optionalBoolean(query.get('read'), 'read');
-  const order = query.get('order') || 'asc';
-  if (order !== 'asc' && order !== 'desc') throw ApiError.invalid('order', 'must be asc or desc');
+  const askedOrder = query.get('order') || 'asc';
+  if (askedOrder !== 'asc' && askedOrder !== 'desc') throw ApiError.invalid('order', 'must be asc or desc');
+  const order = settings.livePaging ? 'asc' : askedOrder;
   const from = dayParam(query, 'start_date')?.startMs;
   const until = dayParam(query, 'finish_date')?.endMs;
 
