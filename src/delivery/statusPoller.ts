@@ -14,6 +14,14 @@ export const TRANSPORTS_REPORTING_DELIVERY: readonly string[] = [
   'widget',
 ];
 
+/**
+ * The names Chat2Desk lists sent Viber messages under: `viber` in the manual, `viber_business` or
+ * `viber_public` on real accounts. Each is asked until the account shows which it uses.
+ */
+export const VIBER_LISTINGS: readonly string[] = ['viber', 'viber_business', 'viber_public'];
+/** Every this many polls the other listings are asked again (an account may change channels). */
+const REPROBE_EVERY_POLLS = 50;
+
 export interface StatusPollerOptions {
   sql: Sql;
   client: Chat2DeskClient;
@@ -34,6 +42,9 @@ export class StatusPoller {
   readonly #o: Required<Omit<StatusPollerOptions, 'logger'>>;
   readonly #logger: Logger;
   #polls = 0;
+  /** Where the account lists our Viber messages, once a probe has seen them there. */
+  #listing: string | undefined;
+  #pollsSinceProbe = 0;
   #inFlight: Promise<{ polled: number; statusesApplied: number }> | undefined;
 
   constructor(options: StatusPollerOptions) {
@@ -80,7 +91,15 @@ export class StatusPoller {
 
   async #pollStatuses(): Promise<number> {
     let applied = 0;
-    for (const transport of TRANSPORTS_REPORTING_DELIVERY.slice(0, 1)) {
+    const known = this.#listing;
+    const probing = known === undefined || ++this.#pollsSinceProbe >= REPROBE_EVERY_POLLS;
+    // A probe starts with the listing last seen, so a settled account keeps paying one request a poll.
+    const listings = probing
+      ? [...(known ? [known] : []), ...VIBER_LISTINGS.filter((name) => name !== known)]
+      : [known];
+    for (const [index, transport] of listings.entries()) {
+      // The first listing is paid for by the poll; the others only while the budget lasts.
+      if (index > 0 && this.#budgetLeft() <= 0) break;
       const messages = await this.#list({ type: 'to_client', transport, order: 'desc', limit: 200 });
       for (const m of messages) {
         if (!m.recipient_status) continue;
@@ -92,8 +111,14 @@ export class StatusPoller {
         );
         if (outcome.statusApplied) applied++;
       }
+      // An account lists its Viber messages one way: the first listing that holds them is the one.
+      if (messages.length > 0) {
+        this.#listing = transport;
+        if (probing) this.#pollsSinceProbe = 0;
+        break;
+      }
     }
-    this.#logger.debug({ applied }, 'delivery statuses polled');
+    this.#logger.debug({ applied, listing: this.#listing }, 'delivery statuses polled');
     return applied;
   }
 }

@@ -70,6 +70,28 @@ describe('StatusPoller', () => {
     expect(poller.polls).toBeLessThanOrEqual(1 + 0.05 * (gate.requests - poller.polls));
   });
 
+  it('finds statuses where a real account lists Viber messages (viber_business), then asks only there', async () => {
+    h = await createEngineHarness({
+      sandbox: {
+        viberListedAs: 'viber_business',
+        statusTimings: { deliveredAfterMs: 1000, readAfterMs: 5000 },
+      },
+    });
+    const { campaign, client, gate } = await sendBroadcast(h, 'viber', 40);
+    const poller = new StatusPoller({ sql: h.db.sql, client, gate, clock: h.clock });
+
+    h.clock.advance(2_000);
+    await poller.pollOnce();
+    expect(await deliveryStates(h.db.sql, campaign.id)).toEqual({ delivered: 40 });
+    // `viber` first (the manual's name, empty here), then `viber_business`.
+    expect(poller.polls).toBe(2);
+
+    h.clock.advance(10_000);
+    await poller.pollOnce();
+    expect(await deliveryStates(h.db.sql, campaign.id)).toEqual({ read: 40 });
+    expect(poller.polls).toBe(3);
+  });
+
   it('does not poll when its budget is spent, however often it is asked', async () => {
     h = await createEngineHarness();
     const { client, gate } = await sendBroadcast(h, 'viber', 4); // 9 requests: budget 1 + 0.45

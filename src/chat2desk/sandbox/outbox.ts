@@ -44,19 +44,21 @@ export function acceptOutgoingMessage(ctx: SandboxContext, out: OutgoingMessage,
     for (const unread of client.unreadFromClient) unread.markedRead = true;
     client.unreadFromClient.clear();
   }
+  // Sent as `viber`, listed as the account's Viber flavour (viber_business on real accounts).
+  const listedTransport = route.transport === 'viber' ? settings.viberListedAs : route.transport;
   const message = state.addMessage({
     clientId: client.id,
     type: out.type,
     text: out.text,
     attachment: out.attachment,
     coordinates: null,
-    transport: route.transport,
+    transport: listedTransport,
     channelId: route.channelId,
     dialogId: dialog?.id ?? null,
     operatorId,
     acceptedAt: new Date(now),
     goesOutAt,
-    reportsStatus: goesOutAt !== null && settings.recipientStatusTransports.has(route.transport),
+    reportsStatus: goesOutAt !== null && settings.recipientStatusTransports.has(listedTransport),
     unreachable: client.phone !== null && settings.unreachablePhonePattern?.test(client.phone) === true,
     requestId,
   });
