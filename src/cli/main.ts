@@ -7,6 +7,7 @@ import { appointmentsCommand, appointmentsHelp } from './commands/appointments.j
 import { campaignCommand, campaignHelp } from './commands/campaign.js';
 import { contactsCommand, contactsHelp } from './commands/contacts.js';
 import { demoCommand, demoHelp } from './commands/demo.js';
+import { doctorCommand, doctorHelp } from './commands/doctor.js';
 import { migrateCommand, migrateHelp } from './commands/migrate.js';
 import { reportCommand, reportHelp } from './commands/report.js';
 import { sandboxCommand, sandboxHelp } from './commands/sandbox.js';
@@ -63,6 +64,12 @@ const COMMANDS: Record<string, Command> = {
     help: reportHelp,
     logLevel: 'warn',
     run: reportCommand,
+  },
+  doctor: {
+    summary: 'check the configuration and the Chat2Desk account before going live',
+    help: doctorHelp,
+    logLevel: 'warn',
+    run: doctorCommand,
   },
   demo: {
     summary: 'run broadcasts end to end on the sandbox and print the report',
