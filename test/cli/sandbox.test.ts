@@ -53,6 +53,50 @@ describe('broadcaster sandbox', () => {
     cli = undefined;
   });
 
+  it('--profile production starts as a real account does: demo quota, client creation off unless allowed', async () => {
+    cli = startCli(['sandbox', '--profile', 'production', '--port', '0', '--token', 't', '--json']);
+    const [json] = await cli.waitForOutput(/\{[\s\S]*\}\n/);
+    const { url } = JSON.parse(json) as { url: string };
+    const api = (path: string, init: RequestInit = {}) =>
+      fetch(`${url}${path}`, {
+        ...init,
+        headers: { authorization: 't', 'content-type': 'application/json' },
+      });
+
+    const info = (await (await api('/v1/companies/api_info')).json()) as { data: { mode: string } };
+    expect(info.data.mode).toBe('demo');
+    const refused = await api('/v1/clients?phone=79990001122&transport=whatsapp', { method: 'POST' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/disabled/);
+
+    const stopped = await cli.stop('SIGTERM');
+    expect(stopped.code).toBe(0);
+    cli = undefined;
+
+    cli = startCli([
+      'sandbox',
+      '--profile',
+      'production',
+      '--allow-client-creation',
+      '--port',
+      '0',
+      '--token',
+      't',
+      '--json',
+    ]);
+    const [again] = await cli.waitForOutput(/\{[\s\S]*\}\n/);
+    const created = await fetch(
+      `${(JSON.parse(again) as { url: string }).url}/v1/clients?phone=79990001122&transport=sms`,
+      {
+        method: 'POST',
+        headers: { authorization: 't' },
+      },
+    );
+    expect(created.status).toBe(200);
+    await cli.stop('SIGTERM');
+    cli = undefined;
+  });
+
   it('refuses a bad option value with exit code 2, naming the option', async () => {
     const result = await runCli(['sandbox', '--port', 'eighty']);
     expect(result.code).toBe(2);

@@ -10,6 +10,13 @@ export const sandboxHelp = `Usage: broadcaster sandbox [options]
 Runs the Chat2Desk sandbox: a local stand-in for the Chat2Desk API v1 (api.chat2desk.com) that
 follows the vendor's manual, for dry runs, tests and benchmarks. Stop it with Ctrl-C.
 
+Profiles:
+  --profile friendly          the default: everything allowed, for the demo and a first try
+  --profile production        as a real account starts: demo mode (1,000 requests a month), 20
+                              requests a second, client creation off (unless --allow-client-creation),
+                              GET /v1/messages ignoring offset and order, Viber listed as viber_business
+  Options below override the profile's values.
+
 Options:
   --port N                    port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)
   --host H                    address to bind (default 127.0.0.1)
@@ -21,6 +28,9 @@ Options:
   --whatsapp-early hold|refuse  what happens to a message sent before that delay (default hold)
   --no-message-id             answer POST /v1/messages as API v1.08 does, without message_id
   --no-client-creation        refuse POST /v1/clients, as the service does until it is enabled
+  --allow-client-creation     accept POST /v1/clients (with --profile production)
+  --live-paging               GET /v1/messages ignores offset and order, as the live service is reported to
+  --viber-listed-as NAME      list Viber messages as viber, viber_business or viber_public
   --legacy-errors             answer errors with HTTP 200, as old versions of the service do
   --fault-seed N              seed for the fault injection below
   --fault-latency-ms N        add latency to every answer
@@ -29,7 +39,20 @@ Options:
   --fault-drop-rate R         share of connections dropped without an answer
   --fault-accept-then-drop-rate R  share of POST /v1/messages accepted, then dropped before answering
   --fault-hang-rate R         share of requests never answered
-  --json                      print {"url", "token"} as JSON once listening`;
+  --json                      print {"url", "token"} as JSON once listening
+
+Control endpoints (same token): GET /sandbox/state, GET /sandbox/stats, POST /sandbox/clients/<id>/reply
+{"text": "СТОП"}, POST /sandbox/clock {"advanceMs": n}, POST /sandbox/options, POST /sandbox/faults,
+POST /sandbox/reset (README › The Chat2Desk sandbox).`;
+
+/** What --profile production sets, as a real account starts out. */
+const PRODUCTION_PROFILE = {
+  mode: 'demo',
+  requestsPerSecond: 20,
+  clientCreationEnabled: false,
+  livePaging: true,
+  viberListedAs: 'viber_business',
+} as const;
 
 export async function sandboxCommand(argv: string[], ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, {
@@ -43,6 +66,10 @@ export async function sandboxCommand(argv: string[], ctx: CommandContext): Promi
     'whatsapp-early': { type: 'string' },
     'no-message-id': { type: 'boolean' },
     'no-client-creation': { type: 'boolean' },
+    'allow-client-creation': { type: 'boolean' },
+    'live-paging': { type: 'boolean' },
+    'viber-listed-as': { type: 'string' },
+    profile: { type: 'string' },
     'legacy-errors': { type: 'boolean' },
     'fault-seed': { type: 'string' },
     'fault-latency-ms': { type: 'string' },
@@ -56,13 +83,19 @@ export async function sandboxCommand(argv: string[], ctx: CommandContext): Promi
   if (values.token !== undefined && values.token.trim() === '')
     throw new UsageError('--token must not be empty');
   const rate = (name: string, raw: string | undefined) => numberOption(name, raw, { min: 0, max: 1 });
+  if (values['no-client-creation'] && values['allow-client-creation']) {
+    throw new UsageError('--no-client-creation and --allow-client-creation contradict each other');
+  }
+  const profile = choiceOption('profile', values.profile, ['friendly', 'production'] as const) ?? 'friendly';
+  const base = profile === 'production' ? PRODUCTION_PROFILE : undefined;
 
   const sandbox = await startSandbox({
     port: integerOption('port', values.port, { min: 0, max: 65535 }) ?? DEFAULT_PORT,
     host: values.host ?? '127.0.0.1',
     token: values.token ?? DEFAULT_TOKEN,
-    requestsPerSecond: numberOption('rate', values.rate, { min: 0 }) ?? 0,
-    mode: choiceOption('mode', values.mode, ['disabled', 'demo', 'normal', 'unlimited'] as const),
+    requestsPerSecond: numberOption('rate', values.rate, { min: 0 }) ?? base?.requestsPerSecond ?? 0,
+    mode:
+      choiceOption('mode', values.mode, ['disabled', 'demo', 'normal', 'unlimited'] as const) ?? base?.mode,
     monthlyQuota: integerOption('quota', values.quota, { min: 0 }),
     whatsappDelayMs: integerOption('whatsapp-delay-ms', values['whatsapp-delay-ms'], { min: 0 }),
     whatsappEarlyMessage: choiceOption('whatsapp-early', values['whatsapp-early'], [
@@ -70,7 +103,16 @@ export async function sandboxCommand(argv: string[], ctx: CommandContext): Promi
       'refuse',
     ] as const),
     messageIdInAnswer: !values['no-message-id'],
-    clientCreationEnabled: !values['no-client-creation'],
+    clientCreationEnabled: values['allow-client-creation']
+      ? true
+      : !values['no-client-creation'] && (base?.clientCreationEnabled ?? true),
+    livePaging: Boolean(values['live-paging']) || (base?.livePaging ?? false),
+    viberListedAs:
+      choiceOption('viber-listed-as', values['viber-listed-as'], [
+        'viber',
+        'viber_business',
+        'viber_public',
+      ] as const) ?? base?.viberListedAs,
     legacyErrorsWithHttp200: Boolean(values['legacy-errors']),
     faults: {
       seed: integerOption('fault-seed', values['fault-seed']),
