@@ -21,6 +21,8 @@ const PAGE = 200;
 /** Pages read in one poll at most: a backlog beyond that is read by the next poll, an interval later. */
 const MAX_PAGES = 5;
 const MONTH_MS = 30 * 86_400_000;
+/** Once, at the very first poll on a service that ignores `order`: the history is skipped this far. */
+const MAX_HISTORY_PAGES = 500;
 
 export interface ReplyWatcherOptions {
   sql: Sql;
@@ -205,7 +207,7 @@ export class ReplyWatcher {
    */
   async #readReplies(cursor: number | null): Promise<void> {
     if (cursor === null) {
-      const newest = await this.#list({ type: 'from_client', order: 'desc', limit: PAGE });
+      const newest = await this.#newestReplies();
       await this.#apply([...newest].sort((a, b) => a.id - b.id));
       await advanceReplyCursor(
         this.#o.sql,
@@ -230,6 +232,26 @@ export class ReplyWatcher {
       }
       if (messages.length < PAGE || fresh.length === 0) return;
     }
+  }
+
+  /**
+   * The newest page of client messages. A service that ignores `order` answers the oldest page
+   * instead (ascending and full): then pages are followed by `start_id` to the end, and only the last
+   * is kept — the history before the engine was installed is skipped, not replayed, either way.
+   */
+  async #newestReplies(): Promise<Message[]> {
+    let page = await this.#list({ type: 'from_client', order: 'desc', limit: PAGE });
+    const ascending = page.length > 1 && page[0]!.id < page.at(-1)!.id;
+    if (!ascending) return page;
+    for (let pages = 1; page.length === PAGE && pages < MAX_HISTORY_PAGES; pages++) {
+      const after = page.at(-1)!.id;
+      const next = (
+        await this.#list({ type: 'from_client', startId: after + 1, order: 'asc', limit: PAGE })
+      ).filter((m) => m.id > after);
+      if (next.length === 0) break;
+      page = next;
+    }
+    return page;
   }
 
   async #list(filters: Parameters<Chat2DeskClient['listMessages']>[0]): Promise<Message[]> {

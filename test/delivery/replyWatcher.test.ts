@@ -174,6 +174,29 @@ describe('ReplyWatcher', () => {
     expect(events!.n).toBe(251);
   });
 
+  it('skips the history at its first poll where the service ignores `order` (live-style paging), and then reads on', async () => {
+    h = await createEngineHarness({ sandbox: { livePaging: true } });
+    await seedContacts(h.db.sql, { count: 2, list: 'vip' });
+    await knownToChat2Desk(h);
+    const chatty = h.sandbox.state.clientByPhone('79000000001')!;
+    for (let i = 0; i < 450; i++) await h.sandbox.clientReply(chatty.id, `old question ${i}`);
+    const { replies } = await h.addWorker({ replyWatcher: {} });
+
+    // The oldest page comes back whatever `order` says: followed to the end, only the last is read.
+    await replies!.tick();
+    expect(replies!.counts.requests).toBe(3);
+
+    await h.sandbox.clientReply(h.sandbox.state.clientByPhone('79000000002')!.id, 'STOP');
+    h.clock.advance(MINUTE);
+    await replies!.tick();
+
+    expect(await optedOutAt(h, '79000000002')).not.toBeNull();
+    expect(replies!.counts.requests).toBe(4);
+    // 50 messages of the last history page and the STOP: the rest of the history was not replayed.
+    const [events] = await h.db.sql<{ n: number }[]>`select count(*)::int as n from webhook_events`;
+    expect(events!.n).toBe(51);
+  });
+
   it("matches a STOP by the client's phone when no contact knows its Chat2Desk id", async () => {
     h = await createEngineHarness();
     await h.db.sql`insert into contacts (phone, opted_in_at) values ('79001112233', now())`;
