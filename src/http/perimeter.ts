@@ -28,8 +28,9 @@ export function registerPerimeter(app: FastifyInstance, options: PerimeterOption
   const exempt = options.serverToServerPrefixes ?? [];
 
   app.addHook('onRequest', async (request, reply) => {
-    const host = request.headers.host;
-    if (host !== undefined && !isServedHost(hostnameOf(host), served)) {
+    // The proxy's X-Forwarded-Host where TRUST_PROXY believes it, else the Host header ('' without one).
+    const host = request.host;
+    if (host !== '' && !isServedHost(hostnameOf(host), served)) {
       return refuse(
         request,
         reply,
@@ -62,7 +63,7 @@ function crossOriginProblem(request: FastifyRequest, publicHost: string | undefi
   } catch {
     return 'a request from an opaque origin may not change anything here';
   }
-  const own = request.headers.host?.toLowerCase();
+  const own = request.host.toLowerCase();
   if (originHost === own || (publicHost !== undefined && originHost === publicHost)) return null;
   return `a request from another origin (${clip(origin)}) may not change anything here`;
 }

@@ -223,6 +223,23 @@ describe('an engine without API_TOKEN (local mode)', () => {
   });
 });
 
+describe('Host behind a proxy', () => {
+  it('reads X-Forwarded-Host only where TRUST_PROXY believes the proxy', async () => {
+    const db = await createTestDatabase();
+    const trusting = await startApiServer(db, { apiToken: undefined, trustProxy: true });
+    const ignoring = await startApiServer(db, { apiToken: undefined });
+    try {
+      const forwarded = { 'x-forwarded-host': 'evil.example' };
+      expect((await send(`${trusting.url}/api/v1/lists`, { headers: forwarded })).status).toBe(421);
+      expect((await send(`${ignoring.url}/api/v1/lists`, { headers: forwarded })).status).toBe(200);
+    } finally {
+      await trusting.close();
+      await ignoring.close();
+      await db.drop();
+    }
+  });
+});
+
 describe('guessing the API token', () => {
   it('answers 429 after ten wrong Bearer tokens from one address, even to the right one, until the window passes', async () => {
     const db = await createTestDatabase();
