@@ -13,6 +13,8 @@ import { QuotaGuard } from './delivery/quotaGuard.js';
 import { SharedRateLimiter } from './delivery/rateLimiter.js';
 import { ReplyWatcher } from './delivery/replyWatcher.js';
 import { StatusPoller } from './delivery/statusPoller.js';
+import { receivesWebhooks, registerWebhook } from './delivery/webhookRegistration.js';
+import { WebhookWatch } from './delivery/webhookWatch.js';
 import { DeliveryWorker } from './delivery/worker.js';
 import { buildHttpServer } from './http/server.js';
 import { installationWebhookSecret, legacyWebhookSecret } from './http/webhookSecret.js';
@@ -174,30 +176,65 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
           logger.warn({ err: error, attempt }, 'Chat2Desk api_info failed at start-up; trying again'),
       );
       await quota.syncFromApiInfo(info);
-      engine.receivesWebhooks = await registerWebhook({
-        config,
-        client,
-        gate,
-        token,
-        webhookSecret,
-        hook: info.hook,
-        logger,
-      });
-      if (!engine.receivesWebhooks) {
-        engine.replyWatcher = new ReplyWatcher({
-          sql: db.sql,
+      const route = await retryWhileTransient(
+        () =>
+          registerWebhook({
+            publicUrl: config.publicUrl,
+            client,
+            gate,
+            webhookSecret,
+            legacySecret: legacyWebhookSecret(token),
+            hook: info.hook,
+            logger,
+          }),
+        (error, attempt) =>
+          logger.warn(
+            { err: error, attempt },
+            'registering the Chat2Desk web hook failed at start-up; trying again',
+          ),
+      );
+      engine.receivesWebhooks = receivesWebhooks(route);
+      // Replies are polled where no web hook of ours brings them, and while today's hook is down.
+      const replyWatcher =
+        route.kind === 'legacy'
+          ? undefined
+          : new ReplyWatcher({
+              sql: db.sql,
+              client,
+              gate,
+              clock,
+              logger,
+              phoneRegion: config.phoneRegion,
+              monthlyQuota: async () => {
+                const usage = await quota.usage();
+                return usage.mode === 'unlimited' ? null : (usage.quota ?? 0);
+              },
+            });
+      engine.replyWatcher = replyWatcher;
+      if (replyWatcher) {
+        if (!engine.receivesWebhooks) replyWatcher.start();
+        stops.push(() => replyWatcher.stop());
+      }
+      if (route.kind === 'webhooks' && replyWatcher) {
+        const watch = new WebhookWatch({
           client,
           gate,
           clock,
           logger,
-          phoneRegion: config.phoneRegion,
-          monthlyQuota: async () => {
-            const usage = await quota.usage();
-            return usage.mode === 'unlimited' ? null : (usage.quota ?? 0);
+          ours: route.ours,
+          up: route.up,
+          onDown: () => {
+            engine.receivesWebhooks = false;
+            replyWatcher.start();
+          },
+          onUp: async (restoredAt) => {
+            await replyWatcher.checkedSince(restoredAt);
+            await replyWatcher.stop();
+            engine.receivesWebhooks = true;
           },
         });
-        engine.replyWatcher.start();
-        stops.push(() => engine.replyWatcher!.stop());
+        watch.start();
+        stops.push(() => watch.stop());
       }
       engine.worker = new DeliveryWorker({
         sql: db.sql,
@@ -208,8 +245,16 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         defaultTimezone: config.defaultTimezone,
         leaseMs: config.deliveryLeaseMs,
         rateMarginMs: config.chat2desk.rateMarginMs,
+        phoneRegion: config.phoneRegion,
         logger,
-        ...(engine.replyWatcher ? { replies: engine.replyWatcher } : {}),
+        ...(replyWatcher
+          ? {
+              replies: {
+                checkedSince: (at: Date) =>
+                  engine.receivesWebhooks ? Promise.resolve() : replyWatcher.checkedSince(at),
+              },
+            }
+          : {}),
       });
       engine.worker.start();
       stops.push(() => engine.worker!.stop());
@@ -268,47 +313,4 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     await stop();
     throw error;
   }
-}
-
-/**
- * Registers our web hook receiver with Chat2Desk when PUBLIC_URL says where it is reachable. The
- * company's single web hook is shared with its other integrations: a different one is never replaced.
- * Returns whether client replies will reach us by web hook (else they are polled, within budget).
- */
-async function registerWebhook(options: {
-  config: EngineConfig;
-  client: Chat2DeskClient;
-  gate: Chat2DeskGate;
-  token: string;
-  webhookSecret: string;
-  hook: string | null | undefined;
-  logger: Logger;
-}): Promise<boolean> {
-  const { config, logger } = options;
-  if (!config.publicUrl) {
-    logger.info(
-      'PUBLIC_URL is not set: client replies (STOP) are polled every 5 s while sending and every minute ' +
-        'otherwise (on a limited quota, within a budget of its own); delivery statuses within a small request budget',
-    );
-    return false;
-  }
-  const receiver = `${config.publicUrl}/webhooks/chat2desk/`;
-  const ours = `${receiver}${options.webhookSecret}`;
-  if (options.hook === ours) return true;
-  // Earlier versions derived the path from the Chat2Desk token: that hook is ours, and is replaced.
-  const legacy = options.hook === `${receiver}${legacyWebhookSecret(options.token)}`;
-  if (options.hook && !legacy) {
-    logger.warn(
-      'the company already has a different Chat2Desk web hook (another integration?); leaving it in place and ' +
-        'polling for replies and statuses instead',
-    );
-    return false;
-  }
-  await options.gate.call(() => options.client.setWebHook(ours));
-  logger.info(
-    legacy
-      ? "moved the Chat2Desk web hook receiver to this installation's random path"
-      : 'registered the Chat2Desk web hook receiver',
-  );
-  return true;
 }

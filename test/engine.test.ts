@@ -10,10 +10,14 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
+/**
+ * An account as v1.08 describes it: one web hook per company, no /v1/webhooks (the engine's way with
+ * today's hooks: test/delivery/webhookRegistration.test.ts).
+ */
 async function setUp(env: Record<string, string> = {}) {
   const db: TestDatabase = await createTestDatabase();
   cleanups.push(db.drop);
-  const sandbox: Sandbox = await startSandbox({ port: 0, token: 'live-token' });
+  const sandbox: Sandbox = await startSandbox({ port: 0, token: 'live-token', webhooksApi: false });
   cleanups.push(() => sandbox.close());
   const config = loadConfig({
     DATABASE_URL: db.url,

@@ -166,6 +166,49 @@ export interface ApiMode {
   description: string;
 }
 
+// --- web hooks (today's /v1/webhooks, beyond v1.08; an account without them answers 404) ---
+
+/** Events a web hook subscribes to (Chat2Desk's documentation of webhooks (POST) and its changelog). */
+export type WebhookEventName = Open<
+  | 'inbox'
+  | 'outbox'
+  | 'outbox_status'
+  | 'close_dialog'
+  | 'new_client'
+  | 'client_updated'
+  | 'client_added_to_blacklist'
+  | 'new_ticket'
+  | 'ticket_updated'
+  | 'ticket_deleted'
+  | 'imported_message'
+>;
+
+/** A hook whose deliveries have failed for 5 hours is switched off by the service. */
+export type WebhookStatus = Open<'active' | 'disabled'>;
+
+/** One of the company's web hooks (at most five), as `GET /v1/webhooks` lists it. */
+export interface Webhook {
+  id: number;
+  name: string;
+  url: string;
+  events: WebhookEventName[];
+  /** Only events of these channels; null or absent: every channel. */
+  channels?: number[] | null;
+  status?: WebhookStatus;
+  /** Recent failed deliveries, newest last. */
+  errors?: Array<{ event_time?: string; hook_type?: string; error?: string }>;
+}
+
+export interface CreateWebhookInput {
+  name: string;
+  url: string;
+  events: WebhookEventName[];
+  channels?: number[];
+}
+
+/** What to change; setting a switched-off hook again switches it back on. */
+export type UpdateWebhookInput = Partial<CreateWebhookInput>;
+
 // --- clients ---
 
 export interface Client {

@@ -21,9 +21,14 @@ export interface WebhookPayload {
   client?: { id?: number; phone?: string | null; client_phone?: string | null };
   recipient_status?: string | null;
   status?: string | null;
+  /** outbox_status: the error the messenger returned for a failed message. */
+  error?: string | { message?: string; text?: string } | null;
   event_time?: string;
   created?: string;
 }
+
+/** The mark of a status report kept until a delivery holds its message id. */
+export const AWAITING_DELIVERY = 'awaiting_delivery';
 
 export interface WebhookOutcome {
   duplicate: boolean;
@@ -84,11 +89,18 @@ export async function receiveWebhookEvent(
           optedOut = result.contactIds.length > 0;
         }
       } else if (messageId !== undefined && status) {
-        statusApplied = await applyRecipientStatus(tx, {
+        const applied = await applyRecipientStatus(tx, {
           chat2deskMessageId: messageId,
           status,
           now: options.now,
+          error: messengerError(payload.error),
         });
+        if (applied === 'awaitingDelivery') {
+          // Kept unprocessed: applyAwaitedStatuses applies it once the send is recorded (or lets it go).
+          await tx`update webhook_events set error = ${AWAITING_DELIVERY} where id = ${event.id}`;
+          return { duplicate: false, optedOut, statusApplied: false };
+        }
+        statusApplied = applied;
       }
       await tx`update webhook_events set processed_at = ${options.now}, error = null where id = ${event.id}`;
       return { duplicate: false, optedOut, statusApplied };
@@ -98,4 +110,14 @@ export async function receiveWebhookEvent(
     await record(sql, (error as Error).message.slice(0, 1000)).catch(() => undefined);
     throw error;
   }
+}
+
+/** The messenger's words for a failure: a text, or an object holding one; anything else is ignored. */
+function messengerError(error: WebhookPayload['error']): string | null {
+  if (typeof error === 'string') return error;
+  if (typeof error === 'object' && error !== null) {
+    const text = error.message ?? error.text;
+    return typeof text === 'string' ? text : null;
+  }
+  return null;
 }

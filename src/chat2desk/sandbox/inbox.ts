@@ -13,7 +13,8 @@ export interface IncomingContent {
 
 /**
  * A client writes to the company: stored as a from_client message (unread, in the open dialog if any),
- * and it makes the client reachable on that transport. Returns the message and the web hook delivery.
+ * and it makes the client reachable on that transport. Returns the message and the web hook delivery:
+ * whether the v1.08 hook got it, once that and today's hooks' first attempts are over.
  */
 export function receiveClientMessage(
   ctx: SandboxContext,
@@ -46,7 +47,11 @@ export function receiveClientMessage(
   client.firstClientMessageAt ??= now;
   client.lastClientMessageAt = now;
   client.lastInbound = { channelId: route.channelId, transport: route.transport };
-  return { message, hookDelivery: notifyWebhook(ctx, client, message) };
+  const hookDelivery = Promise.all([
+    notifyWebhook(ctx, client, message),
+    ctx.hooks.clientWrote(client, message),
+  ]).then(([legacyDelivered]) => legacyDelivered);
+  return { message, hookDelivery };
 }
 
 /**

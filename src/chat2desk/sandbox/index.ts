@@ -2,6 +2,7 @@ import type { Clock } from '../../clock.js';
 import { silentLogger } from '../../logger.js';
 import { RequestRateLimiter } from './apiBudget.js';
 import { ShiftableClock } from './clock.js';
+import { CompanyWebhooks } from './companyWebhooks.js';
 import type { SandboxContext } from './context.js';
 import { FaultInjector } from './faults.js';
 import { replyAsClient } from './inbox.js';
@@ -21,6 +22,7 @@ import { SandboxState } from './state.js';
 import { WebhookDispatcher } from './webhooks.js';
 
 export { type AdjustableClock, isAdjustableClock, ShiftableClock } from './clock.js';
+export { RETRY_AFTER_MS, SWITCH_OFF_AFTER_MS } from './companyWebhooks.js';
 export type {
   ClientTransport,
   MessageType,
@@ -34,6 +36,8 @@ export type { AdjustableOptions, ApiMode, FaultOptions, SandboxChannel, SandboxO
 export { MODE_QUOTAS, SandboxOptionError } from './options.js';
 export type { RequestLogEntry } from './requestLog.js';
 export type { SandboxState } from './state.js';
+export type { SandboxWebhook, WebhookEvent, WebhookStatus } from './webhookRegistry.js';
+export { MAX_WEBHOOKS, WEBHOOK_EVENTS } from './webhookRegistry.js';
 
 /** A running Chat2Desk sandbox. */
 export interface Sandbox {
@@ -48,14 +52,19 @@ export interface Sandbox {
   setOptions(options: AdjustableOptions): void;
   /**
    * A client writes to the company (e.g. "STOP"): stored as a from_client message and POSTed to the
-   * configured web hook. A number is a client id; a string a phone (a new phone is a new client).
-   * Resolves after the hook delivery attempt.
+   * configured web hook and to the web hooks subscribed to `inbox`. A number is a client id; a string
+   * a phone (a new phone is a new client). Resolves after the hook delivery attempts.
    */
   clientReply(
     clientIdOrPhone: number | string,
     text: string,
     opts?: { transport?: string; channelId?: number },
   ): Promise<SandboxMessage>;
+  /**
+   * Runs what today's web hooks have due by the sandbox clock (retries, switch-offs, message events);
+   * for a test that moved the clock itself. POST /sandbox/clock does it before it answers.
+   */
+  deliverDueWebhooks(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,6 +77,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const channels = validateChannels(options.channels ?? DEFAULT_CHANNELS);
   const state = new SandboxState(channels, { clock, statusTimings: settings.statusTimings });
   const webhooks = new WebhookDispatcher(logger);
+  const hooks = new CompanyWebhooks({ clock, token, state, settings, http: webhooks, logger });
   const ctx: SandboxContext = {
     token,
     clock,
@@ -76,6 +86,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults: new FaultInjector(options.faults),
     rateLimiter: new RequestRateLimiter(),
     webhooks,
+    hooks,
     logger,
   };
   const server = new SandboxServer(ctx);
@@ -91,8 +102,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setFaults: (faults) => ctx.faults.set(faults),
     setOptions: (adjust) => applyAdjustableOptions(settings, adjust),
     clientReply: (clientIdOrPhone, text, opts) => replyAsClient(ctx, clientIdOrPhone, text, opts),
+    deliverDueWebhooks: () => hooks.runDue(),
     close: () => {
-      closed ??= Promise.all([webhooks.close(), server.close()]).then(() => undefined);
+      closed ??= Promise.all([hooks.close(), webhooks.close(), server.close()]).then(() => undefined);
       return closed;
     },
   };

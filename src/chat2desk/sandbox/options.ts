@@ -64,6 +64,11 @@ export interface SandboxOptions {
   viberListedAs?: 'viber' | 'viber_business' | 'viber_public';
   /** As the live service is reported to page GET /v1/messages: `offset` and `order` ignored (ascending). */
   livePaging?: boolean;
+  /**
+   * Default true: the account has today's web hooks (/v1/webhooks); false: an account without them,
+   * where those paths answer 404 "Page not found" and only the v1.08 single hook exists.
+   */
+  webhooksApi?: boolean;
   statusTimings?: { deliveredAfterMs: number; readAfterMs: number };
   unreachablePhonePattern?: RegExp;
   faults?: FaultOptions;
@@ -82,6 +87,7 @@ export type AdjustableOptions = Partial<
     | 'monthlyQuota'
     | 'mode'
     | 'legacyErrorsWithHttp200'
+    | 'webhooksApi'
   >
 >;
 
@@ -95,6 +101,7 @@ export interface SandboxSettings {
   messageIdInAnswer: boolean;
   clientCreationEnabled: boolean;
   legacyErrorsWithHttp200: boolean;
+  webhooksApi: boolean;
   recipientStatusTransports: ReadonlySet<string>;
   viberListedAs: 'viber' | 'viber_business' | 'viber_public';
   livePaging: boolean;
@@ -138,6 +145,7 @@ export function resolveSettings(options: SandboxOptions): SandboxSettings {
     messageIdInAnswer: true,
     clientCreationEnabled: true,
     legacyErrorsWithHttp200: false,
+    webhooksApi: true,
     recipientStatusTransports: new Set(
       options.recipientStatusTransports ?? [options.viberListedAs ?? 'viber'],
     ),
@@ -191,6 +199,7 @@ export function applyAdjustableOptions(settings: SandboxSettings, options: Adjus
     options.legacyErrorsWithHttp200,
     next.legacyErrorsWithHttp200,
   );
+  next.webhooksApi = booleanOr('webhooksApi', options.webhooksApi, next.webhooksApi);
   Object.assign(settings, next);
 }
 
@@ -236,6 +245,7 @@ export function parseAdjustableOptions(json: Record<string, unknown>): Adjustabl
     'monthlyQuota',
     'mode',
     'legacyErrorsWithHttp200',
+    'webhooksApi',
   ]);
   for (const key of Object.keys(json)) {
     if (!known.has(key)) throw new SandboxOptionError(key, 'is not an adjustable option');

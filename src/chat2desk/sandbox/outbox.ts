@@ -33,6 +33,7 @@ export function acceptOutgoingMessage(ctx: SandboxContext, out: OutgoingMessage,
     throw ApiError.invalid('operator_id', `operator ${out.operatorId} not found`);
   }
   const route = resolveRoute(client, out.transport, out.channelId);
+  refuseMisplacedTemplate(out.text, route.transport);
   const now = ctx.clock.now().getTime();
   const goesOutAt = out.type === 'system' ? null : new Date(earliestDeparture(ctx, client, route, now));
 
@@ -63,6 +64,7 @@ export function acceptOutgoingMessage(ctx: SandboxContext, out: OutgoingMessage,
     requestId,
   });
   if (route.transport === 'external' && goesOutAt !== null) notifyExternalChannel(ctx, client, message);
+  ctx.hooks.messageAccepted(message);
   return message;
 }
 
@@ -89,6 +91,22 @@ function resolveRoute(client: SandboxClient, transport?: string, channelId?: num
     field,
     `client ${client.id} is not known on ${transport ?? 'any transport'}${where}`,
   );
+}
+
+/**
+ * A WhatsApp template (HSM) is a text in Chat2Desk's markup: `@HSM@`, then `name|language` on the
+ * second line. Only a WhatsApp transport sends one; elsewhere the markup would reach the client as is.
+ * The message is kept and listed with its text as sent.
+ */
+function refuseMisplacedTemplate(text: string | null, transport: string): void {
+  if (text === null || !text.startsWith('@HSM@')) return;
+  if (transport !== 'whatsapp') {
+    throw ApiError.invalid('text', `an @HSM@ template message goes only over whatsapp, not ${transport}`);
+  }
+  const [mark, nameAndLanguage = ''] = text.split('\n');
+  if (mark !== '@HSM@' || !/^[a-z0-9_]+\|[A-Za-z_]+$/.test(nameAndLanguage)) {
+    throw ApiError.invalid('text', 'an @HSM@ message names its template on its second line: name|language');
+  }
 }
 
 /** Business time the message goes out: now, or for a client just created with WhatsApp, creation + delay. */

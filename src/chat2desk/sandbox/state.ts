@@ -13,6 +13,7 @@ import {
 import type { SandboxChannel } from './options.js';
 import { countryIdOfPhone, defaultOperators } from './referenceData.js';
 import { RequestLog } from './requestLog.js';
+import { WebhookRegistry } from './webhookRegistry.js';
 
 /** Company-level settings a client of the API changes: they survive POST /sandbox/reset. */
 export interface CompanySettings {
@@ -29,6 +30,8 @@ export class SandboxState {
   readonly channels: readonly SandboxChannel[];
   readonly operators: readonly SandboxOperator[];
   readonly company: CompanySettings = { name: 'Sandbox company', hookUrl: null, chatCloseHookUrl: null };
+  /** Today's web hooks (/v1/webhooks): company-level like `company`, kept by reset(). */
+  readonly webhooks = new WebhookRegistry();
   readonly requests = new RequestLog();
   readonly monthlyRequests = new MonthlyRequestCounter();
   readonly #timeline: DeliveryTimeline;
@@ -233,7 +236,7 @@ export class SandboxState {
     return this.monthlyRequests.current(this.clock.now().getTime());
   }
 
-  /** Clears clients, messages, dialogs and counters; channels, operators and company hooks stay. */
+  /** Clears clients, messages, dialogs and counters; channels, operators and company hooks (both kinds) stay. */
   reset(): void {
     this.#clients = new Map();
     this.#clientList = [];

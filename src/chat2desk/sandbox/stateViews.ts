@@ -1,6 +1,7 @@
 import type { SandboxContext } from './context.js';
 import type { SandboxClient, SandboxMessage } from './models.js';
 import { monthlyQuotaOf } from './options.js';
+import type { SandboxWebhook } from './webhookRegistry.js';
 
 /** JSON of the in-memory state for GET /sandbox/state: ISO times, camelCase, everything tests assert on. */
 
@@ -67,6 +68,22 @@ export function stateSnapshot(ctx: SandboxContext, clientId: number | undefined)
       .filter((d) => clientId === undefined || d.clientId === clientId)
       .map((d) => ({ ...d, begin: d.begin.toISOString(), end: d.end?.toISOString() ?? null })),
     company: { ...state.company },
+    webhooks: state.webhooks.list().map(webhookSnapshot),
+  };
+}
+
+export function webhookSnapshot(h: SandboxWebhook) {
+  return {
+    id: h.id,
+    name: h.name,
+    url: h.url,
+    events: [...h.events],
+    channels: h.channels,
+    status: h.status,
+    createdAt: h.createdAt.toISOString(),
+    failingSince: h.failingSince?.toISOString() ?? null,
+    disabledAt: h.disabledAt?.toISOString() ?? null,
+    errors: h.errors.map((e) => ({ at: e.at.toISOString(), event: e.event, message: e.message })),
   };
 }
 

@@ -6,14 +6,15 @@ const DEFAULT_RETRY_DELAYS_MS = [250, 1000];
 const ATTEMPT_TIMEOUT_MS = 5000;
 
 /**
- * POSTs web hook payloads. A failed delivery is retried briefly (the live service retries over hours,
- * a sandbox has no time for that), then logged; it never throws, so a bad hook URL cannot crash anything.
+ * POSTs web hook payloads. deliver() is the v1.08 single hook's: a failed delivery is retried briefly,
+ * then logged. post() is one attempt, for today's web hooks, whose retries over hours of sandbox time
+ * are scheduled by their caller (CompanyWebhooks). Neither throws, so a bad hook URL cannot crash anything.
  */
 export class WebhookDispatcher {
   readonly #logger: Logger;
   readonly #retryDelaysMs: readonly number[];
   readonly #abort = new AbortController();
-  readonly #inFlight = new Set<Promise<boolean>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(logger: Logger, retryDelaysMs: readonly number[] = DEFAULT_RETRY_DELAYS_MS) {
     this.#logger = logger;
@@ -22,7 +23,16 @@ export class WebhookDispatcher {
 
   /** Resolves true once delivered (2xx), false after the last failed attempt or when closed. */
   deliver(url: string, payload: unknown): Promise<boolean> {
-    const delivery = this.#deliver(url, JSON.stringify(payload));
+    return this.#track(this.#deliver(url, JSON.stringify(payload)));
+  }
+
+  /** One POST of `body` with extra `headers` (a signature): null once delivered (2xx), else what failed. */
+  post(url: string, body: string, headers: Record<string, string>): Promise<string | null> {
+    if (this.#abort.signal.aborted) return Promise.resolve('the sandbox is closing');
+    return this.#track(this.#attempt(url, body, this.#abort.signal, headers));
+  }
+
+  #track<T>(delivery: Promise<T>): Promise<T> {
     this.#inFlight.add(delivery);
     void delivery.finally(() => this.#inFlight.delete(delivery));
     return delivery;
@@ -57,12 +67,17 @@ export class WebhookDispatcher {
   }
 
   /** null on success, else what went wrong. */
-  async #attempt(url: string, body: string, signal: AbortSignal): Promise<string | null> {
+  async #attempt(
+    url: string,
+    body: string,
+    signal: AbortSignal,
+    headers: Record<string, string> = {},
+  ): Promise<string | null> {
     try {
       const res = await request(url, {
         method: 'POST',
         body,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         signal,
         headersTimeout: ATTEMPT_TIMEOUT_MS,
         bodyTimeout: ATTEMPT_TIMEOUT_MS,
@@ -76,7 +91,7 @@ export class WebhookDispatcher {
 }
 
 /** Hook URLs carry a secret path segment; log only where they point. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     return new URL(url).origin;
   } catch {

@@ -32,6 +32,8 @@ Options:
   --live-paging               GET /v1/messages ignores offset and order, as the live service is reported to
   --viber-listed-as NAME      list Viber messages as viber, viber_business or viber_public
   --legacy-errors             answer errors with HTTP 200, as old versions of the service do
+  --no-webhooks-api           an account without today's web hooks: /v1/webhooks answers 404, only the
+                              v1.08 single hook (POST /v1/companies/web_hook) is there
   --fault-seed N              seed for the fault injection below
   --fault-latency-ms N        add latency to every answer
   --fault-5xx-rate R          share of requests answered with a 5xx (0..1)
@@ -71,6 +73,7 @@ export async function sandboxCommand(argv: string[], ctx: CommandContext): Promi
     'viber-listed-as': { type: 'string' },
     profile: { type: 'string' },
     'legacy-errors': { type: 'boolean' },
+    'no-webhooks-api': { type: 'boolean' },
     'fault-seed': { type: 'string' },
     'fault-latency-ms': { type: 'string' },
     'fault-5xx-rate': { type: 'string' },
@@ -114,6 +117,7 @@ export async function sandboxCommand(argv: string[], ctx: CommandContext): Promi
         'viber_public',
       ] as const) ?? base?.viberListedAs,
     legacyErrorsWithHttp200: Boolean(values['legacy-errors']),
+    webhooksApi: !values['no-webhooks-api'],
     faults: {
       seed: integerOption('fault-seed', values['fault-seed']),
       latencyMs: integerOption('fault-latency-ms', values['fault-latency-ms'], { min: 0 }),

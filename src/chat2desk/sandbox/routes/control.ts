@@ -28,12 +28,16 @@ export function addControlRoutes(routes: RouteTable): void {
     .add('POST', '/sandbox/clients/:id/reply', replyFromClient)
     .add('POST', '/sandbox/reset', (call) => {
       call.ctx.state.reset();
+      call.ctx.hooks.forgetMessages();
       call.ctx.rateLimiter.reset();
       return success({ reset: true });
     });
 }
 
-/** {"advanceMs": n} or {"set": iso}; only when the sandbox's clock can be moved. */
+/**
+ * {"advanceMs": n} or {"set": iso}; only when the sandbox's clock can be moved. Answers once what
+ * became due for today's web hooks (retries, switch-offs, message events) has run.
+ */
 async function moveClock(call: ApiCall): Promise<ApiAnswer> {
   const { clock } = call.ctx;
   if (!isAdjustableClock(clock))
@@ -53,6 +57,7 @@ async function moveClock(call: ApiCall): Promise<ApiAnswer> {
     if (Number.isNaN(to.getTime())) throw ApiError.invalid('set', 'must be an ISO 8601 time');
     clock.set(to);
   }
+  await call.ctx.hooks.runDue();
   return success({ now: clock.now().toISOString() });
 }
 
@@ -77,5 +82,6 @@ function adjustableView(call: ApiCall) {
     monthlyQuota: s.monthlyQuota ?? null,
     mode: s.mode,
     legacyErrorsWithHttp200: s.legacyErrorsWithHttp200,
+    webhooksApi: s.webhooksApi,
   };
 }

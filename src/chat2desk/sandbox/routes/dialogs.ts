@@ -55,6 +55,7 @@ async function updateDialog(call: ApiCall): Promise<ApiAnswer> {
     dialog.end = ctx.clock.now();
     if (client.openDialog === dialog) client.openDialog = null;
     notifyChatClosed(ctx, dialog);
+    ctx.hooks.dialogClosed(dialog);
   }
   return success(dialogItem(dialog));
 }

@@ -7,8 +7,9 @@ import { addDirectoryRoutes } from './directory.js';
 import { addGatewayRoutes } from './gateway.js';
 import { addMessageRoutes } from './messages.js';
 import { addQuestionRoutes } from './questions.js';
+import { addWebhookRoutes } from './webhooks.js';
 
-/** Every call of the Chat2Desk API v1 (manual v1.08) the sandbox answers. */
+/** Every call of the Chat2Desk API v1 (manual v1.08, plus today's /v1/webhooks) the sandbox answers. */
 export function apiRoutes(): RouteTable {
   const routes = new RouteTable();
   addMessageRoutes(routes);
@@ -18,6 +19,7 @@ export function apiRoutes(): RouteTable {
   addDirectoryRoutes(routes);
   addQuestionRoutes(routes);
   addGatewayRoutes(routes);
+  addWebhookRoutes(routes);
   return routes;
 }
 
