@@ -1,5 +1,6 @@
 import type { CampaignDefinition } from './definition.js';
 import { formatDuration } from './durations.js';
+import type { WhatsAppTemplate } from './whatsappTemplate.js';
 
 /**
  * A typed definition written back in the format users write (durations as text, times as ISO), for
@@ -12,8 +13,13 @@ export function campaignDocument(definition: CampaignDefinition): Record<string,
     transport: definition.transport,
   };
   if (definition.channelId !== null) document.channelId = definition.channelId;
-  document.template =
-    'source' in definition.template ? definition.template.source : { file: definition.template.file };
+  if (definition.template) {
+    document.template =
+      'source' in definition.template ? definition.template.source : { file: definition.template.file };
+  }
+  if (definition.whatsappTemplate)
+    document.whatsappTemplate = whatsappTemplateDocument(definition.whatsappTemplate);
+  if (definition.attachment) document.attachment = definition.attachment;
   document.audience = definition.audience;
   if (definition.schedule) {
     document.schedule =
@@ -32,5 +38,14 @@ export function campaignDocument(definition: CampaignDefinition): Record<string,
   document.purpose = definition.purpose;
   if (Object.keys(definition.variables).length > 0) document.variables = definition.variables;
   document.draft = definition.draft;
+  return document;
+}
+
+/** The template as a user writes it: empty lists of variables left out. */
+function whatsappTemplateDocument(template: WhatsAppTemplate): Record<string, unknown> {
+  const document: Record<string, unknown> = { name: template.name, language: template.language };
+  if (template.header) document.header = template.header;
+  if (template.body.length > 0) document.body = template.body;
+  if (template.buttons.length > 0) document.buttons = template.buttons;
   return document;
 }

@@ -3,19 +3,28 @@ import { isIanaTimeZone } from '../time/timeZones.js';
 import { type CampaignPurpose, consentRefusal } from './consent.js';
 import { type MessageSize, messageTooLong } from './messageLimits.js';
 import { buildTemplateContext, compileTemplate, type RenderFailure } from './template.js';
+import { renderWhatsAppTemplateValues, type WhatsAppTemplate } from './whatsappTemplate.js';
+import { renderWhatsAppTemplate } from './whatsappTemplateMarkup.js';
 
 /**
  * One campaign message for one recipient, composed the same way wherever it is needed — by the
  * worker before it sends, by the preview, by a test send — so what a user previews is what is sent:
  * the template with the contact's attributes, the campaign's variables and (for a reminder) its
- * appointment, read in the recipient's time zone, then held to the transport's length limit.
+ * appointment, read in the recipient's time zone, then held to the transport's length limit. A
+ * campaign with a WhatsApp template sends the template's @HSM@ markup, its variables rendered the
+ * same way; one with an attachment sends its URL too (with no text, when it has no template).
  */
 export interface MessageCampaign {
   name: string;
   transport: string;
+  /** Empty when the campaign has no `template` (a WhatsApp template message, or a file alone). */
   templateSource: string;
   /** The campaign's own template values (`variables`), the same for every recipient. */
   variables: Record<string, unknown>;
+  /** When set, the message is this template's markup and templateSource is not used. */
+  whatsappTemplate?: WhatsAppTemplate | null;
+  /** The URL of a file sent with every message. */
+  attachment?: string | null;
 }
 
 export interface MessageRecipient {
@@ -33,7 +42,8 @@ export interface MessageAppointment {
 }
 
 export type ComposedMessage =
-  | { ok: true; text: string }
+  /** `text` is empty for a message that is the attachment alone. */
+  | { ok: true; text: string; attachment: string | null }
   | RenderFailure
   | { ok: false; problem: 'message_too_long'; detail: string; size: MessageSize };
 
@@ -44,18 +54,27 @@ export function composeMessage(
   recipient: MessageRecipient,
   where: { timezone: string; appointment?: MessageAppointment | null | undefined },
 ): ComposedMessage {
-  const rendered = compileTemplate(campaign.templateSource).render(
-    buildTemplateContext(recipient, {
-      campaign: { name: campaign.name },
-      variables: campaign.variables,
-      timezone: where.timezone,
-      ...(where.appointment ? { appointment: appointmentTemplateValues(where.appointment) } : {}),
-    }),
-  );
+  const context = buildTemplateContext(recipient, {
+    campaign: { name: campaign.name },
+    variables: campaign.variables,
+    timezone: where.timezone,
+    ...(where.appointment ? { appointment: appointmentTemplateValues(where.appointment) } : {}),
+  });
+  const rendered = campaign.whatsappTemplate
+    ? whatsappTemplateText(campaign.whatsappTemplate, context)
+    : compileTemplate(campaign.templateSource).render(context);
   if (!rendered.ok) return rendered;
   const tooLong = messageTooLong(rendered.text, campaign.transport);
   if (tooLong) return { ok: false, problem: 'message_too_long', detail: tooLong.reason, size: tooLong.size };
-  return { ok: true, text: rendered.text };
+  return { ok: true, text: rendered.text, attachment: campaign.attachment ?? null };
+}
+
+function whatsappTemplateText(
+  template: WhatsAppTemplate,
+  context: Record<string, unknown>,
+): { ok: true; text: string } | RenderFailure {
+  const values = renderWhatsAppTemplateValues(template, context);
+  return values.ok ? { ok: true, text: renderWhatsAppTemplate(values.values) } : values;
 }
 
 /** Why a contact is not messaged at all (consent, a phone that is no number), before any rendering. */

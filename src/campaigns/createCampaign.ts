@@ -23,14 +23,17 @@ export interface CreatedCampaign {
  *   (its run is made and the future appointments already booked get their reminders here).
  * The definition is stored as the user wrote it (`definition.raw`), or rebuilt in that format for
  * definitions made in code; the template source is resolved (inline or from templates/) and compiled
- * here, so a broken template is refused now rather than skipped contact by contact later.
+ * here, so a broken template is refused now rather than skipped contact by contact later. A campaign
+ * without `template` (a WhatsApp template message, or a file alone) stores an empty source.
  */
 export async function createCampaign(
   db: Database,
   definition: CampaignDefinition,
   options: { now: Date; templatesDir: string },
 ): Promise<CreatedCampaign> {
-  const templateSource = await resolveTemplate(definition.template, options.templatesDir);
+  const templateSource = definition.template
+    ? await resolveTemplate(definition.template, options.templatesDir)
+    : '';
   const listId = await resolveList(db.sql, definition.audience);
   const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
   assertStillAhead(definition, options.now);
@@ -52,6 +55,10 @@ export async function createCampaign(
       channelId: definition.channelId,
       definition: (definition.raw ?? campaignDocument(definition)) as Prisma.InputJsonObject,
       templateSource,
+      whatsappTemplate: definition.whatsappTemplate
+        ? (definition.whatsappTemplate as unknown as Prisma.InputJsonObject)
+        : Prisma.DbNull,
+      attachmentUrl: definition.attachment ?? null,
       listId,
       scheduleAt: schedule && 'at' in schedule ? schedule.at : null,
       scheduleCron: cron?.cron ?? null,
@@ -83,7 +90,7 @@ export async function createCampaign(
 
 /** The template's source, compiled now so a broken one is refused before anything is stored. */
 export async function resolveTemplate(
-  template: CampaignDefinition['template'],
+  template: NonNullable<CampaignDefinition['template']>,
   templatesDir: string,
 ): Promise<string> {
   if ('source' in template) {

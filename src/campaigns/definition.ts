@@ -1,12 +1,13 @@
 import { type CampaignFormat, readCampaignSource } from './campaignSource.js';
 import { CAMPAIGN_PURPOSES, type CampaignPurpose, defaultPurpose } from './consent.js';
 import { refuseOversizedValue } from './documentBounds.js';
-import { CampaignDefinitionError, TemplateError } from './errors.js';
+import { CampaignDefinitionError } from './errors.js';
 import { IssueCollector } from './issueCollector.js';
+import { readMessageContent } from './messageContentFields.js';
 import type { CampaignSchedule } from './schedule.js';
-import { compileTemplate, ENGINE_VARIABLES } from './template.js';
-import { templateFileNameProblem } from './templateFile.js';
+import { ENGINE_VARIABLES } from './template.js';
 import { readOffsets, readSchedule, readSendLateWithin, readSendWindow } from './timingFields.js';
+import type { WhatsAppTemplate } from './whatsappTemplate.js';
 
 /**
  * A campaign as a user writes it (PRODUCT.md, "A campaign, as a user writes it"), read from JSON or
@@ -31,7 +32,12 @@ export interface CampaignDefinition {
   kind: CampaignKind;
   transport: Transport;
   channelId: number | null;
-  template: { source: string } | { file: string };
+  /** null: the message is the WhatsApp template, or the attachment alone. */
+  template: { source: string } | { file: string } | null;
+  /** An approved WhatsApp template (HSM), sent as Chat2Desk's @HSM@ markup: the whole message. */
+  whatsappTemplate?: WhatsAppTemplate;
+  /** The URL of a file sent with the message (POST /v1/messages `attachment`), or as the message. */
+  attachment?: string;
   /** Broadcasts name one; for reminders it narrows the appointments' contacts (default: all). */
   audience: { list: string } | { all: true };
   /** Broadcasts have one; reminders none (they follow appointments). */
@@ -68,6 +74,8 @@ const FIELDS = [
   'transport',
   'channelId',
   'template',
+  'whatsappTemplate',
+  'attachment',
   'audience',
   'schedule',
   'offsets',
@@ -124,7 +132,15 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
       : check.oneOf('transport', field('transport'), TRANSPORTS);
   const channelId = readChannelId(check, field('channelId'));
   const timezone = check.timeZone('timezone', field('timezone'));
-  const template = readTemplate(check, field('template'));
+  const { template, whatsappTemplate, attachment } = readMessageContent(
+    check,
+    {
+      template: field('template'),
+      whatsappTemplate: field('whatsappTemplate'),
+      attachment: field('attachment'),
+    },
+    transport,
+  );
   const audience = readAudience(check, field('audience'), kind);
   const schedule = readSchedule(check, field('schedule'), kind, timezone, options);
   const offsets = readOffsets(check, field('offsets'), kind);
@@ -135,7 +151,7 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
   const variables = readVariables(check, field('variables'));
   const draft = check.boolean('draft', field('draft'), false);
 
-  if (check.issues.length > 0 || !name || !kind || !transport || !template || timezone === false) {
+  if (check.issues.length > 0 || !name || !kind || !transport || timezone === false) {
     throw new CampaignDefinitionError(check.issues, check.omitted);
   }
   return {
@@ -144,6 +160,8 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
     transport,
     channelId,
     template,
+    ...(whatsappTemplate ? { whatsappTemplate } : {}),
+    ...(attachment ? { attachment } : {}),
     audience,
     schedule,
     offsets,
@@ -168,41 +186,6 @@ function readChannelId(check: IssueCollector, value: unknown): number | null {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_INT32) return value;
   check.expected('channelId', 'a positive integer (a Chat2Desk channel id)', value);
   return null;
-}
-
-function readTemplate(check: IssueCollector, value: unknown): CampaignDefinition['template'] | null {
-  if (value === undefined)
-    return missing(check, 'template', 'Handlebars text, or {"file": "name.hbs"} from templates/');
-  if (typeof value === 'string') {
-    if (value.trim() === '') {
-      check.add('template', 'is empty');
-      return null;
-    }
-    try {
-      compileTemplate(value);
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      const where =
-        error.line === null
-          ? ''
-          : `line ${error.line}${error.column === null ? '' : `, column ${error.column}`} of the template: `;
-      check.add('template', `${where}${error.reason}`);
-      return null;
-    }
-    return { source: value };
-  }
-  if (typeof value !== 'object' || Array.isArray(value)) {
-    check.expected('template', 'Handlebars text or {"file": "name.hbs"}', value);
-    return null;
-  }
-  const spec = check.object(value, 'template', ['file']);
-  if (!spec) return null;
-  const problem = templateFileNameProblem(spec.file);
-  if (problem) {
-    check.add('template.file', problem);
-    return null;
-  }
-  return { file: spec.file as string };
 }
 
 function readAudience(

@@ -28,7 +28,10 @@ export interface CampaignPreview {
   sample: boolean;
   /** The message could be composed for this contact: `text` is what would be sent. */
   ok: boolean;
+  /** Exactly what is sent: for a WhatsApp template, its @HSM@ markup; empty for a file alone. */
   text?: string;
+  /** The URL of the file sent with the message, when the campaign has one. */
+  attachment?: string;
   /** Characters and the transport's limit; for SMS the segments too. */
   size?: MessageSize;
   /** Why it could not be composed: a variable the contact lacks or cannot use, a limit. */
@@ -116,7 +119,14 @@ export async function previewCampaign(
     skipped: refusal ? { reason: refusal.problem, detail: refusal.detail } : null,
   };
   const who = contact ? { id: contact.id, phone: contact.phone, name: contact.name } : null;
-  const base = { campaignId, contact: who, sample: options.phone === undefined, timezone, consent };
+  const base = {
+    campaignId,
+    contact: who,
+    sample: options.phone === undefined,
+    ...(campaign.attachment ? { attachment: campaign.attachment } : {}),
+    timezone,
+    consent,
+  };
   if (message.ok) {
     return { ...base, ok: true, text: message.text, size: messageSize(message.text, campaign.transport) };
   }
@@ -151,7 +161,8 @@ export async function composeFor(
 export async function loadCampaign(sql: Sql, campaignId: number): Promise<PreviewCampaign> {
   const [campaign] = await sql<PreviewCampaign[]>`
     select id, name, kind, template_source as "templateSource", template_variables as variables, timezone,
-           list_id as "listId", transport, channel_id as "channelId", purpose
+           list_id as "listId", transport, channel_id as "channelId", purpose,
+           whatsapp_template as "whatsappTemplate", attachment_url as attachment
     from campaigns where id = ${campaignId}`;
   if (!campaign) throw new CampaignNotFoundError(campaignId);
   return campaign;

@@ -7,6 +7,7 @@ import { resolveList, resolveTemplate } from './createCampaign.js';
 import type { CampaignDefinition, CampaignKind } from './definition.js';
 import { CampaignNotFoundError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
+import type { WhatsAppTemplate } from './whatsappTemplate.js';
 
 /**
  * Campaigns as the API and the command line show them, and the edits a draft allows (replace,
@@ -40,7 +41,12 @@ export interface CampaignRunSummary {
 export interface CampaignDetails extends CampaignSummary {
   /** The campaign as the user wrote it. */
   definition: Record<string, unknown>;
+  /** Empty when the campaign has no `template` (a WhatsApp template message, or a file alone). */
   templateSource: string;
+  /** The approved WhatsApp template it sends, as stored; null for an ordinary message. */
+  whatsappTemplate: WhatsAppTemplate | null;
+  /** The URL of the file sent with each message; null when none. */
+  attachment: string | null;
   /** The latest runs first, at most RECENT_RUNS of them; `runCount` has them all. */
   runs: CampaignRunSummary[];
   runCount: number;
@@ -93,8 +99,11 @@ export async function listCampaigns(
 }
 
 export async function getCampaign(sql: Sql, campaignId: number): Promise<CampaignDetails | undefined> {
-  const [row] = await sql<(SummaryRow & { definition: Record<string, unknown>; templateSource: string })[]>`
-    select ${summaryColumns(sql)}, c.definition, c.template_source as "templateSource"
+  type DetailsRow = SummaryRow &
+    Pick<CampaignDetails, 'definition' | 'templateSource' | 'whatsappTemplate' | 'attachment'>;
+  const [row] = await sql<DetailsRow[]>`
+    select ${summaryColumns(sql)}, c.definition, c.template_source as "templateSource",
+           c.whatsapp_template as "whatsappTemplate", c.attachment_url as attachment
     from campaigns c where c.id = ${campaignId}`;
   if (!row) return undefined;
   const runs = await sql<CampaignRunSummary[]>`
@@ -143,7 +152,9 @@ export async function replaceDraftCampaign(
   definition: CampaignDefinition,
   options: { now: Date; templatesDir: string },
 ): Promise<CampaignDetails> {
-  const templateSource = await resolveTemplate(definition.template, options.templatesDir);
+  const templateSource = definition.template
+    ? await resolveTemplate(definition.template, options.templatesDir)
+    : '';
   const listId = await resolveList(sql, definition.audience);
   const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
   const cron = schedule && 'cron' in schedule ? schedule : null;
@@ -156,6 +167,8 @@ export async function replaceDraftCampaign(
       channel_id = ${definition.channelId},
       definition = ${sql.json(stored as never)},
       template_source = ${templateSource},
+      whatsapp_template = ${definition.whatsappTemplate ? sql.json(definition.whatsappTemplate as never) : null},
+      attachment_url = ${definition.attachment ?? null},
       list_id = ${listId},
       schedule_at = ${schedule && 'at' in schedule ? schedule.at : null},
       schedule_cron = ${cron?.cron ?? null},

@@ -71,9 +71,7 @@ export function formatCampaignDetails(c: CampaignDetails): string {
               .join(', ')}`,
       ],
     ]),
-    '',
-    'Template:',
-    ...c.templateSource.split('\n').map((line) => `  ${line}`),
+    ...messageContentLines(c),
   ];
   if (c.runs.length > 0) {
     lines.push(
@@ -86,4 +84,21 @@ export function formatCampaignDetails(c: CampaignDetails): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The message as written: its template, the WhatsApp template and its variables, the attachment. */
+function messageContentLines(c: CampaignDetails): string[] {
+  const lines: string[] = [];
+  if (c.templateSource !== '') {
+    lines.push('', 'Template:', ...c.templateSource.split('\n').map((line) => `  ${line}`));
+  }
+  const t = c.whatsappTemplate;
+  if (t) {
+    lines.push('', `WhatsApp template: ${t.name} (${t.language})`);
+    if (t.header) lines.push(`  header: ${t.header.type === 'text' ? t.header.text : t.header.type}`);
+    for (const [i, source] of t.body.entries()) lines.push(`  body {{${i + 1}}}: ${source}`);
+    for (const [i, source] of t.buttons.entries()) lines.push(`  button ${i + 1}: ${source}`);
+  }
+  if (c.attachment) lines.push('', `Attachment: ${c.attachment}`);
+  return lines;
 }

@@ -21,7 +21,13 @@ import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
 import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGate.js';
-import { ensureChat2DeskClient, type ResolvedChat2DeskClient } from './ensureChat2DeskClient.js';
+import { directorySyncHoldsUntil } from './clientDirectory.js';
+import {
+  addTransportAfterRefusal,
+  type ClientResolutionDeps,
+  ensureChat2DeskClient,
+  type ResolvedChat2DeskClient,
+} from './ensureChat2DeskClient.js';
 import { findAcceptedMessage } from './findAcceptedMessage.js';
 import { type RatePermit, SharedRateLimiter } from './rateLimiter.js';
 import {
@@ -35,6 +41,7 @@ import { forgetChat2DeskClient } from './sql/forgetChat2DeskClient.js';
 import type { MoveBatcher } from './sql/moveDeliveries.js';
 import type { DeliveryChanges, MoveDelivery } from './sql/moveDelivery.js';
 import { REASONS } from './states.js';
+import { transportCapabilitiesOf } from './transportCapabilities.js';
 import type { WorkerFailureCounts } from './worker.js';
 
 export interface DeliverySenderOptions {
@@ -141,7 +148,9 @@ export class DeliverySender {
       const answer = await whileHolding(permit, () =>
         this.#o.client.sendMessage({
           clientId: Number(clientId),
-          text,
+          // A file alone goes without text (the manual: text is required unless attachment is given).
+          ...(text !== '' ? { text } : {}),
+          ...(ready.attachment ? { attachment: ready.attachment } : {}),
           transport: d.transport as Transport,
           ...(d.channelId !== null ? { channelId: d.channelId } : {}),
         }),
@@ -178,6 +187,8 @@ export class DeliverySender {
         transport: d.transport,
         templateSource: d.templateSource,
         variables: d.templateVariables,
+        whatsappTemplate: d.whatsappTemplate,
+        attachment: d.attachmentUrl,
       },
       { phone: d.phone, name: d.contactName, timezone: d.contactTimezone, attributes: d.attributes ?? {} },
       { timezone, appointment: d.appointment },
@@ -187,20 +198,41 @@ export class DeliverySender {
       const details = 'detail' in message ? { detail: message.detail } : undefined;
       return void (await this.#settle(d, 'skipped', skipReason(message), {}, details));
     }
+    if (message.attachment) {
+      // The account's transports help (cached an hour): a file the transport cannot carry skips it.
+      let refusal: string | null;
+      try {
+        refusal = await transportCapabilitiesOf(this.#o.client, this.#o.gate).attachmentRefusal(
+          d.transport,
+          message.attachment,
+        );
+      } catch (error) {
+        return void (await this.#handleFailure(d, error, 'transports_help'));
+      }
+      if (refusal) {
+        return void (await this.#settle(
+          d,
+          'skipped',
+          REASONS.attachmentNotSupported,
+          {},
+          { detail: refusal },
+        ));
+      }
+    }
+
+    if (!d.contactClientId && !d.chat2deskClientId) {
+      // The account's directory is being learnt: this contact may be a client already (no creation, no wait).
+      const heldUntil = await directorySyncHoldsUntil(this.#o.sql, now);
+      if (heldUntil) {
+        return void (await this.#settle(d, 'waiting', REASONS.clientDirectorySync, {
+          nextAttemptAt: heldUntil,
+        }));
+      }
+    }
 
     let client: ResolvedChat2DeskClient;
     try {
-      const resolved = await ensureChat2DeskClient(
-        {
-          sql: this.#o.sql,
-          client: this.#o.client,
-          gate: this.#o.gate,
-          logger: this.#logger,
-          clock: this.#o.clock,
-        },
-        d,
-        now,
-      );
+      const resolved = await ensureChat2DeskClient(this.#clientDeps(), d, now);
       if (!resolved) return void (await this.#settle(d, 'skipped', REASONS.clientNotInChat2Desk));
       client = resolved;
     } catch (error) {
@@ -233,7 +265,12 @@ export class DeliverySender {
         chat2deskClientId: client.clientId,
       }));
     }
-    return { text: message.text, clientId: client.clientId, permit: admission.permit };
+    return {
+      text: message.text,
+      attachment: message.attachment,
+      clientId: client.clientId,
+      permit: admission.permit,
+    };
   }
 
   /** A send whose outcome is unknown: did Chat2Desk accept it? Only a clear "no" allows sending again. */
@@ -281,6 +318,22 @@ export class DeliverySender {
       return this.#putBack(d);
     }
     if (error instanceof Chat2DeskError && error.retryable) return this.#retry(d, error.code);
+    if (
+      step === 'send' &&
+      d.chat2deskClientId &&
+      error instanceof Chat2DeskValidationError &&
+      !isStaleClient(error)
+    ) {
+      // A client the engine found (not created on this transport) may not be on it: Chat2Desk's
+      // creation adds the transport, and the next attempt waits the new-client delay where one applies.
+      const added = await addTransportAfterRefusal(this.#clientDeps(), d, this.#o.clock.now()).catch(
+        (failure: unknown) => {
+          this.#logger.warn({ err: failure, deliveryId: d.id }, 'could not add the transport to the client');
+          return false;
+        },
+      );
+      if (added) return this.#retry(d, 'client_not_on_transport', { transport: d.transport });
+    }
     if (step === 'send' && isStaleClient(error) && d.chat2deskClientId) {
       // The id was another account's or merged away: forgotten, so the next attempt resolves the
       // client again by phone (or skips the contact as not in Chat2Desk), within the attempts.
@@ -423,6 +476,16 @@ export class DeliverySender {
     );
   }
 
+  #clientDeps(): ClientResolutionDeps {
+    return {
+      sql: this.#o.sql,
+      client: this.#o.client,
+      gate: this.#o.gate,
+      logger: this.#logger,
+      clock: this.#o.clock,
+    };
+  }
+
   #campaignLimiter(d: ClaimedDelivery): SharedRateLimiter | undefined {
     if (!d.rateLimitPerSecond) return undefined;
     // Keyed by the rate too: a stored rate is fixed once a campaign runs, but a new instance may read another.
@@ -448,9 +511,11 @@ async function campaignStatusOf(sql: Sql, campaignId: number): Promise<string | 
   return row?.status;
 }
 
-/** What a delivery needs once admitted: its text, its client, and the rate-limit permit it holds. */
+/** What a delivery needs once admitted: its text (and file), its client, and the permit it holds. */
 interface ReadyToSend {
+  /** Empty for a message that is its attachment alone. */
   text: string;
+  attachment: string | null;
   clientId: string;
   permit: RatePermit;
 }

@@ -13,9 +13,10 @@ const MAX_PAGES = 50;
 
 /**
  * After an answer was lost (time-out, dropped connection, crash between sending and recording), asks
- * Chat2Desk whether it holds our message: the client's outgoing messages with our exact text, created
- * since we started sending, and not already recorded for another delivery. This is what makes a
- * resend safe: without such a message, nothing reached the client.
+ * Chat2Desk whether it holds our message: the client's outgoing messages with our exact text (none,
+ * for a file sent alone; the @HSM@ markup, for a WhatsApp template), created since we started sending,
+ * and not already recorded for another delivery. This is what makes a resend safe: without such a
+ * message, nothing reached the client.
  */
 export async function findAcceptedMessage(
   deps: { client: Chat2DeskClient; gate: Chat2DeskGate; sql: Sql },
@@ -23,7 +24,9 @@ export async function findAcceptedMessage(
 ): Promise<Message | undefined> {
   const since = delivery.sendingAt.getTime() - CLOCK_SKEW_MS;
   const recent = await recentOutgoing(deps, Number(delivery.chat2deskClientId), since);
-  const candidates = recent.filter((m) => m.text === delivery.renderedText);
+  // A file sent alone is recorded with an empty text and may be listed with none. Its `photo` is not
+  // compared: the service may list its own copy of the file, and a false "not sent" would send twice.
+  const candidates = recent.filter((m) => (m.text ?? '') === delivery.renderedText);
   if (candidates.length === 0) return undefined;
   const taken = await deps.sql<{ id: string }[]>`
     select chat2desk_message_id::text as id from deliveries

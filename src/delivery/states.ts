@@ -56,6 +56,8 @@ export const REASONS = {
   renderLimit: 'render_limit',
   // longer than the transport takes (WhatsApp 4,096 characters, SMS 10 segments…)
   messageTooLong: 'message_too_long',
+  // the transport does not take the attachment's kind of file (GET /v1/help/transports, to_client)
+  attachmentNotSupported: 'attachment_not_supported',
   // Chat2Desk has no client with the phone and may not create one (creation switched off for the account)
   clientNotInChat2Desk: 'client_not_in_chat2desk',
   cancelled: 'cancelled',
@@ -67,6 +69,8 @@ export const REASONS = {
   whatsappDelay: 'whatsapp_new_client_delay',
   outsideSendWindow: 'outside_send_window',
   rateLimited: 'rate_limited',
+  // held back while the account's Chat2Desk client directory is learnt: the client may be there already
+  clientDirectorySync: 'client_directory_sync',
   retry: (cause: string) => `retry:${cause}`,
   // failed
   attemptsExhausted: (cause: string) => `attempts_exhausted:${cause}`,

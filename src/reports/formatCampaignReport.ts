@@ -9,6 +9,7 @@ export const REASON_MEANINGS: Readonly<Record<string, string>> = {
   invalid_variable: 'a value the template needs cannot be used (e.g. a date read two ways)',
   render_limit: 'the template would loop over too much of this contact’s data',
   message_too_long: 'longer than the transport takes',
+  attachment_not_supported: 'the transport does not carry this kind of file',
   client_not_in_chat2desk: 'not a Chat2Desk client, and the account may not create clients',
   cancelled: 'the campaign was cancelled first',
   appointment_cancelled: 'the appointment was cancelled',
@@ -20,6 +21,7 @@ export const REASON_MEANINGS: Readonly<Record<string, string>> = {
   outside_send_window: 'waiting for the send window to open',
   whatsapp_new_client_delay: 'waiting out WhatsApp’s delay for a new client',
   rate_limited: 'waiting for a slot of the rate limit',
+  client_directory_sync: 'waiting while the account’s Chat2Desk clients are learnt (it may be one already)',
   retry: 'waiting to try again',
 };
 

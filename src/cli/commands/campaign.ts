@@ -242,6 +242,7 @@ export class PreviewFailedError extends BroadcasterError {
 /** The preview as a person reads it: the text, what it comes to on its transport, and consent. */
 export function formatPreview(campaignId: number, who: string, preview: CampaignPreview): string {
   const lines = [`Campaign ${campaignId}, as ${who} would get it:`, '', preview.text ?? ''];
+  if (preview.attachment) lines.push('', `Attachment: ${preview.attachment}`);
   const size = preview.size;
   if (size?.sms) {
     lines.push(

@@ -1,5 +1,6 @@
 import type { CampaignPurpose } from '../../campaigns/consent.js';
 import type { SendWindow } from '../../campaigns/definition.js';
+import type { WhatsAppTemplate } from '../../campaigns/whatsappTemplate.js';
 import type { Sql } from '../../db/database.js';
 
 /** A delivery a worker holds, with what it needs of its contact and campaign to send it. */
@@ -39,6 +40,10 @@ export interface ClaimedDelivery {
   templateSource: string;
   /** The campaign's own template values. */
   templateVariables: Record<string, unknown>;
+  /** The approved WhatsApp template the campaign sends instead of templateSource; null for most. */
+  whatsappTemplate: WhatsAppTemplate | null;
+  /** The URL of the file sent with each message; null when none. */
+  attachmentUrl: string | null;
   /** marketing needs a recorded opt-in; transactional does not (src/campaigns/consent.ts). */
   purpose: CampaignPurpose;
   rateLimitPerSecond: number | null;
@@ -66,6 +71,7 @@ const CLAIMED_COLUMNS = (sql: Sql) => sql`
   k.name as "campaignName", k.kind as "campaignKind", k.status as "campaignStatus",
   k.timezone as "campaignTimezone", k.send_window as "sendWindow",
   k.template_source as "templateSource", k.template_variables as "templateVariables", k.purpose,
+  k.whatsapp_template as "whatsappTemplate", k.attachment_url as "attachmentUrl",
   k.rate_limit_per_second as "rateLimitPerSecond",
   case when a.id is null then null else json_build_object(
     'externalId', a.external_id, 'startsAt', a.starts_at, 'timezone', a.timezone, 'status', a.status,

@@ -8,7 +8,7 @@ import { CAMPAIGN_RATE_RANGE } from '../../campaigns/definition.js';
 export const campaignDocumentSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'kind', 'transport', 'template'],
+  required: ['name', 'kind', 'transport'],
   properties: {
     name: { type: 'string' },
     kind: { type: 'string', enum: ['broadcast', 'reminder'] },
@@ -25,6 +25,34 @@ export const campaignDocumentSchema = {
           properties: { file: { type: 'string' } },
         },
       ],
+    },
+    whatsappTemplate: {
+      description:
+        "An approved WhatsApp template, sent as Chat2Desk's @HSM@ markup (whatsapp only; instead of `template`). " +
+        'Each variable is Handlebars over the contact, as strict as `template`.',
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'language'],
+      properties: {
+        name: { type: 'string', example: 'order_ready' },
+        language: { type: 'string', example: 'ru' },
+        header: {
+          description:
+            '{"type": "text", "text": "..."} or {"type": "image"|"document"|"video"} (the file is `attachment`)',
+          type: 'object',
+          properties: {
+            type: { type: 'string', enum: ['text', 'image', 'document', 'video'] },
+            text: { type: 'string' },
+          },
+        },
+        body: { type: 'array', items: { type: 'string' }, description: 'The body variables {{1}}, {{2}}…' },
+        buttons: { type: 'array', items: { type: 'string' }, description: 'The buttons’ variables' },
+      },
+    },
+    attachment: {
+      description: 'A file sent with each message (image, PDF, video, audio) by its http(s) URL',
+      type: 'string',
+      format: 'uri',
     },
     audience: {
       description: '{"list": "<list name>"} or {"all": true}; required for a broadcast',

@@ -30,7 +30,10 @@ export interface TestSendResult {
   chat2deskClientId: string;
   /** Chat2Desk's id of the message; null on API versions that do not answer with it (v1.08). */
   messageId: number | null;
+  /** As sent: a WhatsApp template's @HSM@ markup; empty for a file alone. */
   text: string;
+  /** The URL of the file sent with it, when the campaign has one. */
+  attachment?: string;
 }
 
 /** Why a test message was not sent; the code says what to do (`whatsapp_delay`: retry at retryAt). */
@@ -106,7 +109,8 @@ export async function sendTestMessage(
   const answer = await deps.gate.call(() =>
     deps.client.sendMessage({
       clientId: Number(clientId),
-      text: message.text,
+      ...(message.text !== '' ? { text: message.text } : {}),
+      ...(message.attachment ? { attachment: message.attachment } : {}),
       transport: transport as Transport,
       ...channel,
     }),
@@ -119,6 +123,7 @@ export async function sendTestMessage(
     chat2deskClientId: String(clientId),
     messageId: answer.message_id ?? null,
     text: message.text,
+    ...(message.attachment ? { attachment: message.attachment } : {}),
   };
 }
 
