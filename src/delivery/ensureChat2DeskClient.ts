@@ -30,6 +30,14 @@ export interface Chat2DeskClientTarget {
   chat2deskClientId?: string | null;
 }
 
+export interface ClientResolutionDeps {
+  sql: Sql;
+  client: Chat2DeskClient;
+  gate: Chat2DeskGate;
+  logger?: Logger;
+  clock?: Clock;
+}
+
 export interface ResolvedChat2DeskClient {
   clientId: string;
   /** When the engine put the client on WhatsApp: the new-client delay counts from here. */
@@ -46,19 +54,21 @@ export const CLIENT_CREATION_RECHECK_MS = 24 * 60 * 60 * 1000;
  * remembered for a day, so later contacts are looked up at once instead of asking again.
  */
 export async function ensureChat2DeskClient(
-  deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger?: Logger; clock?: Clock },
+  deps: ClientResolutionDeps,
   d: Chat2DeskClientTarget,
   now: Date,
 ): Promise<ResolvedChat2DeskClient | null> {
   const knownId = d.contactClientId ?? d.chat2deskClientId;
-  if (knownId && (d.contactTransports ?? []).includes(d.transport)) {
+  const transports = d.contactTransports ?? [];
+  if (knownId && transports.includes(d.transport)) {
     return { clientId: knownId, whatsappAddedAt: d.whatsappAddedAt };
   }
+  // A client the engine found (its directory, a lookup) rather than created: written to as it is, with
+  // no new-client delay; if it is not on the transport, the send's refusal adds it (addTransportAfterRefusal).
+  if (knownId && transports.length === 0) return { clientId: knownId, whatsappAddedAt: null };
   if (CREATABLE_TRANSPORTS.includes(d.transport)) {
     const fact = await readClientCreationFact(deps.sql);
-    const knownOff =
-      fact !== null && !fact.allowed && now.getTime() - fact.learntAt.getTime() < CLIENT_CREATION_RECHECK_MS;
-    if (!knownOff) {
+    if (!creationKnownOff(fact, now)) {
       const created = await createClient(deps, d, now, fact);
       if (created) return created;
     }
@@ -76,9 +86,32 @@ export async function ensureChat2DeskClient(
   return { clientId: String(found.id), whatsappAddedAt: null };
 }
 
+/**
+ * After Chat2Desk refused a message to a client the engine found but never put on this transport:
+ * POST /v1/clients adds the transport to the existing client (recorded, with the WhatsApp delay from
+ * now). False when that cannot help: the transport is not creatable, or creation is switched off.
+ */
+export async function addTransportAfterRefusal(
+  deps: ClientResolutionDeps,
+  d: Chat2DeskClientTarget,
+  now: Date,
+): Promise<boolean> {
+  if ((d.contactTransports ?? []).includes(d.transport) || !CREATABLE_TRANSPORTS.includes(d.transport))
+    return false;
+  const fact = await readClientCreationFact(deps.sql);
+  if (creationKnownOff(fact, now)) return false;
+  return (await createClient(deps, d, now, fact)) !== null;
+}
+
+function creationKnownOff(fact: ClientCreationFact | null, now: Date): boolean {
+  return (
+    fact !== null && !fact.allowed && now.getTime() - fact.learntAt.getTime() < CLIENT_CREATION_RECHECK_MS
+  );
+}
+
 /** POST /v1/clients, Chat2Desk's upsert; null when it refused (the caller looks the phone up instead). */
 async function createClient(
-  deps: { sql: Sql; client: Chat2DeskClient; gate: Chat2DeskGate; logger?: Logger; clock?: Clock },
+  deps: ClientResolutionDeps,
   d: Chat2DeskClientTarget,
   now: Date,
   fact: ClientCreationFact | null,

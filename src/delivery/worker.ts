@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import type { Clock } from '../clock.js';
+import { DEFAULT_PHONE_REGION, type PhoneRegion } from '../contacts/phone.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
+import { ClientDirectorySync } from './clientDirectorySync.js';
 import { DeliverySender } from './deliverySender.js';
 import { LeaseKeeper } from './leaseKeeper.js';
 import { DEFAULT_SAFETY_MARGIN_MS } from './rateLimiter.js';
@@ -52,6 +54,8 @@ export interface DeliveryWorkerOptions {
    */
   replies?: { checkedSince(at: Date): Promise<void> };
   random?: () => number;
+  /** How Chat2Desk's phones without a country code are read (DEFAULT_PHONE_REGION). */
+  phoneRegion?: PhoneRegion;
 }
 
 /** Background failures a worker survives, counted for /metrics (never only in a log line). */
@@ -74,11 +78,16 @@ export interface WorkerFailureCounts {
 export class DeliveryWorker {
   readonly workerId: string;
   readonly #o: Required<
-    Omit<DeliveryWorkerOptions, 'logger' | 'workerId' | 'defaultTimezone' | 'replies' | 'leaseRenewalMs'>
+    Omit<
+      DeliveryWorkerOptions,
+      'logger' | 'workerId' | 'defaultTimezone' | 'replies' | 'leaseRenewalMs' | 'phoneRegion'
+    >
   > & {
     defaultTimezone: string;
   };
   readonly #sender: DeliverySender;
+  /** Learns the account's Chat2Desk clients when a run asks (see requestClientDirectorySync). */
+  readonly directory: ClientDirectorySync;
   readonly failures: WorkerFailureCounts = { campaignPause: 0, leaseRenewal: 0, processing: 0, claim: 0 };
   readonly #leases: LeaseKeeper;
   readonly #logger: Logger;
@@ -123,6 +132,15 @@ export class DeliveryWorker {
       replies: options.replies,
       failures: this.failures,
     });
+    this.directory = new ClientDirectorySync({
+      sql: this.#o.sql,
+      client: this.#o.client,
+      gate: this.#o.gate,
+      clock: this.#o.clock,
+      phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
+      logger: this.#logger,
+      owner: `${this.workerId}-directory`,
+    });
     this.#leases = new LeaseKeeper({
       sql: this.#o.sql,
       clock: this.#o.clock,
@@ -150,9 +168,13 @@ export class DeliveryWorker {
     return claimed.length;
   }
 
-  /** Runs rounds until nothing is due (by the engine clock): for tests and the demo. */
+  /**
+   * Runs rounds until nothing is due (by the engine clock), a requested client directory sync first
+   * (the running worker syncs beside its loop): for tests and the demo.
+   */
   async drain(maxRounds = 10_000): Promise<void> {
     for (let round = 0; round < maxRounds; round++) {
+      await this.directory.syncOnce();
       if ((await this.runOnce()) === 0) return;
     }
   }
@@ -161,12 +183,14 @@ export class DeliveryWorker {
     if (this.#running) return;
     this.#running = true;
     this.#leases.start();
+    this.directory.start();
     this.#loop = this.#run();
   }
 
   async stop(): Promise<void> {
     this.#running = false;
     this.#wake?.();
+    await this.directory.stop();
     await this.#loop;
     await Promise.all(this.#inFlight);
     await this.#leases.stop();

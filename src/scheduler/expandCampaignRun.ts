@@ -2,6 +2,7 @@ import type { CampaignPurpose } from '../campaigns/consent.js';
 import { moveRunsTo } from '../campaigns/runStates.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
+import { requestClientDirectorySync } from '../delivery/clientDirectory.js';
 import { REASONS } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
 
@@ -81,6 +82,8 @@ export async function expandCampaignRun(
     );
   }
   if (run.status !== 'expanding') return { queued: 0, skipped: 0 };
+  // Before the first delivery can be claimed: contacts already in Chat2Desk are then sent to directly.
+  await requestClientDirectorySync(sql, { runId, now });
 
   const total: ExpansionResult = { queued: 0, skipped: 0 };
   let cursor = 0;

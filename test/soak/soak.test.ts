@@ -174,6 +174,7 @@ async function settled(): Promise<void> {
   for (;;) {
     const [row] = await db.sql<{ open: number }[]>`
       select (select count(*) from campaign_runs where status in ('pending', 'expanding'))::int
+           + (select count(*) from chat2desk_client_directory where status <> 'idle')::int
            + (select count(*) from deliveries
                where state = 'sending' or (state in ('queued', 'waiting') and next_attempt_at <= ${now}))::int as open`;
     if (row!.open === 0) return;
