@@ -1,4 +1,6 @@
 import { startSandbox } from '../../chat2desk/sandbox/index.js';
+import type { SandboxOptions } from '../../chat2desk/sandbox/options.js';
+import { SANDBOX_PROFILE_NAMES, SANDBOX_PROFILES } from '../../chat2desk/sandbox/profiles.js';
 import { choiceOption, integerOption, numberOption, parseCommandArgs, UsageError } from '../args.js';
 import { type CommandContext, printJson } from '../context.js';
 
@@ -47,15 +49,6 @@ Control endpoints (same token): GET /sandbox/state, GET /sandbox/stats, POST /sa
 {"text": "СТОП"}, POST /sandbox/clock {"advanceMs": n}, POST /sandbox/options, POST /sandbox/faults,
 POST /sandbox/reset (README › The Chat2Desk sandbox).`;
 
-/** What --profile production sets, as a real account starts out. */
-const PRODUCTION_PROFILE = {
-  mode: 'demo',
-  requestsPerSecond: 20,
-  clientCreationEnabled: false,
-  livePaging: true,
-  viberListedAs: 'viber_business',
-} as const;
-
 export async function sandboxCommand(argv: string[], ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, {
     port: { type: 'string' },
@@ -89,16 +82,16 @@ export async function sandboxCommand(argv: string[], ctx: CommandContext): Promi
   if (values['no-client-creation'] && values['allow-client-creation']) {
     throw new UsageError('--no-client-creation and --allow-client-creation contradict each other');
   }
-  const profile = choiceOption('profile', values.profile, ['friendly', 'production'] as const) ?? 'friendly';
-  const base = profile === 'production' ? PRODUCTION_PROFILE : undefined;
+  const profile = choiceOption('profile', values.profile, SANDBOX_PROFILE_NAMES) ?? 'friendly';
+  const base: Partial<SandboxOptions> = SANDBOX_PROFILES[profile];
 
   const sandbox = await startSandbox({
     port: integerOption('port', values.port, { min: 0, max: 65535 }) ?? DEFAULT_PORT,
     host: values.host ?? '127.0.0.1',
     token: values.token ?? DEFAULT_TOKEN,
-    requestsPerSecond: numberOption('rate', values.rate, { min: 0 }) ?? base?.requestsPerSecond ?? 0,
+    requestsPerSecond: numberOption('rate', values.rate, { min: 0 }) ?? base.requestsPerSecond ?? 0,
     mode:
-      choiceOption('mode', values.mode, ['disabled', 'demo', 'normal', 'unlimited'] as const) ?? base?.mode,
+      choiceOption('mode', values.mode, ['disabled', 'demo', 'normal', 'unlimited'] as const) ?? base.mode,
     monthlyQuota: integerOption('quota', values.quota, { min: 0 }),
     whatsappDelayMs: integerOption('whatsapp-delay-ms', values['whatsapp-delay-ms'], { min: 0 }),
     whatsappEarlyMessage: choiceOption('whatsapp-early', values['whatsapp-early'], [
@@ -108,14 +101,14 @@ export async function sandboxCommand(argv: string[], ctx: CommandContext): Promi
     messageIdInAnswer: !values['no-message-id'],
     clientCreationEnabled: values['allow-client-creation']
       ? true
-      : !values['no-client-creation'] && (base?.clientCreationEnabled ?? true),
-    livePaging: Boolean(values['live-paging']) || (base?.livePaging ?? false),
+      : !values['no-client-creation'] && (base.clientCreationEnabled ?? true),
+    livePaging: Boolean(values['live-paging']) || (base.livePaging ?? false),
     viberListedAs:
       choiceOption('viber-listed-as', values['viber-listed-as'], [
         'viber',
         'viber_business',
         'viber_public',
-      ] as const) ?? base?.viberListedAs,
+      ] as const) ?? base.viberListedAs,
     legacyErrorsWithHttp200: Boolean(values['legacy-errors']),
     webhooksApi: !values['no-webhooks-api'],
     faults: {
