@@ -4,6 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
+import { applyAwaitedStatuses } from './applyAwaitedStatuses.js';
 import { receiveWebhookEvent } from './webhookEvents.js';
 
 /** Transports whose sent messages Chat2Desk reports `recipient_status` for (v1.08: Viber Business). */
@@ -70,10 +71,12 @@ export class StatusPoller {
   }
 
   async #poll(): Promise<{ polled: number; statusesApplied: number }> {
+    // Reports that outran their send's record (free: no request).
+    const { applied } = await applyAwaitedStatuses(this.#o.sql, this.#o.clock.now());
     if (this.#budgetLeft() <= 0 || !(await this.#hasUnsettledReportingDeliveries())) {
-      return { polled: 0, statusesApplied: 0 };
+      return { polled: 0, statusesApplied: applied };
     }
-    return { polled: 1, statusesApplied: await this.#pollStatuses() };
+    return { polled: 1, statusesApplied: applied + (await this.#pollStatuses()) };
   }
 
   async #list(filters: Parameters<Chat2DeskClient['listMessages']>[0]): Promise<Message[]> {
