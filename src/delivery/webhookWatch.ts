@@ -1,4 +1,5 @@
 import type { Chat2DeskClient } from '../chat2desk/client.js';
+import type { Webhook } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
@@ -31,7 +32,7 @@ export interface WebhookWatchOptions {
   onUp: (restoredAt: Date) => Promise<void>;
 }
 
-export type WebhookHealth = 'up' | 'restored' | 'down' | 'unknown';
+export type WebhookHealth = 'up' | 'restored' | 'failing' | 'down' | 'unknown';
 
 /**
  * Keeps our web hook working. Chat2Desk switches off a hook whose deliveries have failed for 5 hours
@@ -87,15 +88,32 @@ export class WebhookWatch {
   }
 
   async #check(): Promise<WebhookHealth> {
+    const previousCheckMs = this.#lastCheckMs;
     this.#lastCheckMs = this.#o.clock.now().getTime();
     this.counts.checks++;
     const { client, gate, ours } = this.#o;
     try {
       const hooks = await gate.call(() => client.listWebhooks());
       const mine = hooks.find((h) => isOurWebhook(h, ours));
+      if (mine && !ourWebhookNeedsRepair(mine, ours) && failedSince(mine, previousCheckMs)) {
+        // Still on, but its deliveries fail (PUBLIC_URL unreachable?): Chat2Desk retries them for hours
+        // before it switches the hook off, so replies are polled from now until a look finds none failed.
+        if (this.#up) {
+          this.#up = false;
+          this.#o.onDown();
+          this.#logger.warn(
+            { webhookId: mine.id, lastError: mine.errors?.at(-1) ?? null },
+            'Chat2Desk cannot deliver to our web hook (see its errors); polling for replies until it can — ' +
+              'check that PUBLIC_URL reaches this engine',
+          );
+        }
+        this.#restoredAt = undefined;
+        return 'failing';
+      }
       if (mine && !ourWebhookNeedsRepair(mine, ours)) {
         if (!this.#up) {
-          await this.#o.onUp(this.#restoredAt ?? this.#o.clock.now());
+          // Working since the last look at least (no failure since): polling covers what came before.
+          await this.#o.onUp(this.#restoredAt ?? new Date(previousCheckMs));
           this.#up = true;
           this.#restoredAt = undefined;
           this.#logger.info(
@@ -132,4 +150,12 @@ export class WebhookWatch {
       return 'unknown';
     }
   }
+}
+
+/** Whether Chat2Desk recorded a failed delivery to the hook after `sinceMs` (its errors, newest last). */
+function failedSince(hook: Webhook, sinceMs: number): boolean {
+  return (hook.errors ?? []).some((e) => {
+    const at = e.event_time ? Date.parse(e.event_time) : Number.NaN;
+    return Number.isFinite(at) && at > sinceMs;
+  });
 }
