@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 import type { DoctorCheck } from '../../src/cli/commands/doctor.js';
+import { installationWebhookSecret } from '../../src/http/webhookSecret.js';
 import { runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
@@ -51,7 +52,8 @@ describe('broadcaster doctor', () => {
     expect(stderr).not.toContain('not-the-token');
   });
 
-  it('warns about creation switched off and a web hook of another integration', async () => {
+  it('warns about creation switched off and, on an account without /v1/webhooks, a web hook of another integration', async () => {
+    sandbox.setOptions({ webhooksApi: false });
     await db.sql`
       insert into chat2desk_account_facts (fact, value, learnt_at) values ('client_creation', false, now())
       on conflict (fact) do update set value = false`;
@@ -65,6 +67,27 @@ describe('broadcaster doctor', () => {
     expect(byName['client creation']).toMatchObject({ verdict: 'warn' });
     expect(byName['client creation']?.fix).toMatch(/support/);
     expect(byName['web hook']).toMatchObject({ verdict: 'warn' });
+    expect(byName['web hook']?.detail).toMatch(/another web hook/);
+    sandbox.setOptions({ webhooksApi: true });
+  });
+
+  it("reads today's web hooks: ours registered, then switched off by Chat2Desk", async () => {
+    const publicUrl = 'https://broadcaster.example.com';
+    const url = `${publicUrl}/webhooks/chat2desk/${await installationWebhookSecret(db.sql)}`;
+    await fetch(`${sandbox.url}/v1/webhooks`, {
+      method: 'POST',
+      headers: { authorization: 'live-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'chat2desk-broadcaster', url, events: ['inbox', 'outbox_status'] }),
+    });
+    const registered = await doctor({ PUBLIC_URL: publicUrl });
+    expect(registered.byName['web hook']).toMatchObject({ verdict: 'ok' });
+    expect(registered.byName['web hook']?.detail).toMatch(/\/v1\/webhooks, events inbox, outbox_status/);
+
+    const [hook] = sandbox.state.webhooks.list();
+    sandbox.state.webhooks.switchOff(hook!, new Date());
+    const off = await doctor({ PUBLIC_URL: publicUrl });
+    expect(off.byName['web hook']).toMatchObject({ verdict: 'warn' });
+    expect(off.byName['web hook']?.fix).toMatch(/PUBLIC_URL reaches this engine/);
   });
 
   it('says plainly when there is no token: the sandbox, and no message reaches a client', async () => {

@@ -1,12 +1,18 @@
 import { Chat2DeskClient } from '../../chat2desk/client.js';
-import { Chat2DeskAuthError, Chat2DeskError } from '../../chat2desk/errors.js';
-import type { ApiInfo } from '../../chat2desk/types.js';
+import { Chat2DeskAuthError, Chat2DeskError, Chat2DeskNotFoundError } from '../../chat2desk/errors.js';
+import type { ApiInfo, Webhook } from '../../chat2desk/types.js';
 import { connectDatabase, resolveDatabaseServer, type Sql } from '../../db/database.js';
 import { migrate } from '../../db/migrator.js';
 import { MODE_MONTHLY_QUOTAS } from '../../delivery/quotaGuard.js';
 import { readClientCreationFact } from '../../delivery/sql/clientCreationFact.js';
+import {
+  isOurWebhook,
+  isSwitchedOff,
+  MAX_COMPANY_WEBHOOKS,
+  ourWebhook,
+} from '../../delivery/webhookRegistration.js';
 import { BroadcasterError } from '../../errors.js';
-import { installationWebhookSecret } from '../../http/webhookSecret.js';
+import { installationWebhookSecret, legacyWebhookSecret } from '../../http/webhookSecret.js';
 import { parseCommandArgs, UsageError } from '../args.js';
 import { type CommandContext, printJson } from '../context.js';
 
@@ -70,7 +76,13 @@ export async function doctorCommand(argv: string[], ctx: CommandContext): Promis
       add(quotaCheck(info, config.chat2desk.monthlyQuota));
       await channelsCheck(client, add);
       add(await clientCreationCheck(db.sql));
-      add(await webhookCheck(db.sql, info, config.publicUrl, config.webhookSignatures));
+      add(
+        await webhookCheck(db.sql, client, info, {
+          publicUrl: config.publicUrl,
+          webhookSignatures: config.webhookSignatures,
+          token,
+        }),
+      );
     }
   }
 
@@ -211,25 +223,82 @@ async function clientCreationCheck(sql: Sql): Promise<DoctorCheck> {
 
 async function webhookCheck(
   sql: Sql,
+  client: Chat2DeskClient,
   info: ApiInfo,
-  publicUrl: string | undefined,
-  signatures: string,
+  config: { publicUrl: string | undefined; webhookSignatures: string; token: string },
 ): Promise<DoctorCheck> {
-  if (!publicUrl) {
+  if (!config.publicUrl) {
     return {
       check: 'web hook',
       verdict: 'ok',
       detail: 'PUBLIC_URL is not set: replies (STOP) and statuses are polled within a request budget',
     };
   }
-  const ours = `${publicUrl}/webhooks/chat2desk/${await installationWebhookSecret(sql)}`;
+  const ours = ourWebhook(
+    config.publicUrl,
+    await installationWebhookSecret(sql),
+    legacyWebhookSecret(config.token),
+  );
+  let hooks: Webhook[];
+  try {
+    hooks = await client.listWebhooks();
+  } catch (error) {
+    if (error instanceof Chat2DeskNotFoundError)
+      return legacyWebhookCheck(info, ours.url, config.webhookSignatures);
+    if (!(error instanceof Chat2DeskError)) throw error;
+    return { check: 'web hook', verdict: 'warn', detail: `could not read the web hooks: ${error.message}` };
+  }
+  const mine = hooks.find((h) => isOurWebhook(h, ours));
+  if (mine && isSwitchedOff(mine)) {
+    return {
+      check: 'web hook',
+      verdict: 'warn',
+      detail:
+        'ours is switched off: Chat2Desk could not deliver to it for 5 hours (replies are polled meanwhile)',
+      fix: 'check that PUBLIC_URL reaches this engine from the internet; a running engine puts the hook back',
+    };
+  }
+  const lastError = mine?.errors?.at(-1);
+  if (mine && lastError) {
+    return {
+      check: 'web hook',
+      verdict: 'warn',
+      detail: `registered (/v1/webhooks), but its last delivery failed${lastError.event_time ? ` at ${lastError.event_time}` : ''}: ${lastError.error ?? 'no reason given'}`,
+      fix: 'check that PUBLIC_URL reaches this engine from the internet',
+    };
+  }
+  if (mine) {
+    return {
+      check: 'web hook',
+      verdict: 'ok',
+      detail: `registered at PUBLIC_URL (/v1/webhooks, events ${mine.events.join(', ')})`,
+    };
+  }
+  if (hooks.length >= MAX_COMPANY_WEBHOOKS) {
+    return {
+      check: 'web hook',
+      verdict: 'warn',
+      detail: `the company has ${hooks.length} web hooks of other integrations, the most it may have: replies are polled`,
+      fix: 'free a place in Chat2Desk (remove a hook no longer used); the engine registers at its next start',
+    };
+  }
+  return {
+    check: 'web hook',
+    verdict: 'warn',
+    detail: 'none registered yet',
+    fix: 'start the engine (role all or worker) with PUBLIC_URL set; it registers itself',
+  };
+}
+
+/** An account without /v1/webhooks: v1.08's single company hook. */
+function legacyWebhookCheck(info: ApiInfo, ours: string, signatures: string): DoctorCheck {
   if (info.hook === ours) {
     const signed =
       signatures === 'required' ? '; signatures required, which the v1.08 hook does not send' : '';
     return {
       check: 'web hook',
       verdict: signatures === 'required' ? 'warn' : 'ok',
-      detail: `registered at PUBLIC_URL${signed}`,
+      detail: `registered at PUBLIC_URL (v1.08 company hook)${signed}`,
     };
   }
   if (info.hook) {
