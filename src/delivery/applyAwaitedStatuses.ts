@@ -12,7 +12,10 @@ const BATCH = 1_000;
  * had just come. Reports no delivery claimed within the horizon are let go (marked processed), so
  * other integrations' messages do not pile up. No request to Chat2Desk: called with each status poll.
  */
-export async function applyAwaitedStatuses(sql: Sql, now: Date): Promise<{ applied: number; dropped: number }> {
+export async function applyAwaitedStatuses(
+  sql: Sql,
+  now: Date,
+): Promise<{ applied: number; dropped: number }> {
   const awaited = await sql<{ payload: WebhookPayload }[]>`
     select e.payload from webhook_events e
     where e.processed_at is null and e.error = ${AWAITING_DELIVERY}

@@ -3,8 +3,8 @@ import type { Message } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
 import { type Logger, silentLogger } from '../logger.js';
-import type { Chat2DeskGate } from './chat2deskGate.js';
 import { applyAwaitedStatuses } from './applyAwaitedStatuses.js';
+import type { Chat2DeskGate } from './chat2deskGate.js';
 import { receiveWebhookEvent } from './webhookEvents.js';
 
 /** Transports whose sent messages Chat2Desk reports `recipient_status` for (v1.08: Viber Business). */
