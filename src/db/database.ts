@@ -4,6 +4,7 @@ import type { EngineConfig } from '../config/config.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { startEmbeddedPostgres } from './embeddedPostgres.js';
 import { PrismaClient } from './generated/prisma/client.js';
+import { assertPostgresJsPatched } from './postgresJsPatch.js';
 
 export type Sql = postgres.Sql;
 export { PrismaClient };
@@ -31,7 +32,9 @@ export function reconnectBackoffSeconds(retries: number): number {
   return (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 2);
 }
 
+/** Opens both pools; refuses (PostgresJsUnpatchedError) when the installed postgres.js lacks our patch. */
 export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
+  assertPostgresJsPatched();
   const applicationName = options.applicationName ?? 'broadcaster';
   const sql = postgres(url, {
     max: options.max ?? 10,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { BroadcasterError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { assertPostgresJsPatched } from './postgresJsPatch.js';
 
 /** src/db and dist/db both sit two levels below the package root. */
 export const MIGRATIONS_DIR = join(
@@ -70,6 +71,8 @@ export async function migrate(
   options: { logger?: Logger; dir?: string } = {},
 ): Promise<MigrationResult> {
   const logger = options.logger ?? silentLogger;
+  // Every process migrates before it connects: an unpatched postgres.js is refused here, first.
+  assertPostgresJsPatched();
   const migrations = await readMigrations(options.dir);
   // One connection: the advisory lock belongs to the session that took it.
   const sql = postgres(databaseUrl, {
