@@ -3,6 +3,7 @@
 // Prints "ready" once connected, works until told to stop (SIGTERM: the parent has seen the work
 // done), then prints its figures as one JSON line. Not meant to be run by hand.
 import postgres from 'postgres';
+import { campaignPauser } from '../dist/campaigns/lifecycle.js';
 import { Chat2DeskClient } from '../dist/chat2desk/client.js';
 import { systemClock } from '../dist/clock.js';
 import { Chat2DeskGate } from '../dist/delivery/chat2deskGate.js';
@@ -38,6 +39,7 @@ async function runOurs() {
     gate: new Chat2DeskGate(limiter, quota),
     clock: systemClock,
     whatsappDelayMs: 0,
+    pauseCampaign: campaignPauser(sql),
     concurrency,
     batchSize: Math.max(100, concurrency * 2),
   });

@@ -13,10 +13,10 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({ options: { dist: { type: 'string', default: 'dist' } } });
 const dist = pathToFileURL(`${resolve(values.dist)}/`).href;
-const { CsvReader } = await import(`${dist}contacts/csvReader.js`);
+const { CsvReader } = await import(`${dist}csv/csvReader.js`);
 const { readCampaignSource } = await import(`${dist}campaigns/campaignSource.js`);
 const { validateCampaignDefinition } = await import(`${dist}campaigns/definition.js`);
-const { compileTemplate } = await import(`${dist}campaigns/template.js`);
+const { compileTemplate } = await import(`${dist}templating/template.js`);
 
 async function timed(label, run) {
   const started = performance.now();

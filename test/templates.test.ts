@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildTemplateContext, compileTemplate } from '../src/campaigns/template.js';
+import { buildTemplateContext, compileTemplate } from '../src/templating/template.js';
 
 const TEMPLATES = join(import.meta.dirname, '..', 'templates');
 

@@ -1,9 +1,9 @@
-import { attributeCells, type CsvColumnSpec, type CsvColumns } from '../contacts/csvHeader.js';
 import { type ImportProgress, type RowResult, runCsvImport } from '../contacts/csvImport.js';
-import type { CsvInput } from '../contacts/csvReader.js';
 import type { ImportReport, ImportRowError } from '../contacts/importReport.js';
-import { normalisePhone, type PhoneRegion } from '../contacts/phone.js';
+import { attributeCells, type CsvColumnSpec, type CsvColumns } from '../csv/csvHeader.js';
+import type { CsvInput } from '../csv/csvReader.js';
 import type { Sql } from '../db/database.js';
+import { normalisePhone, type PhoneRegion } from '../phones/phone.js';
 import { parseIsoWithOffset } from '../time/timeZones.js';
 import { readTimeZone } from '../time/zoneNames.js';
 import { appointmentInputIssues } from './appointmentInput.js';

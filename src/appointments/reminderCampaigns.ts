@@ -1,7 +1,7 @@
 import type postgres from 'postgres';
-import { parseDuration } from '../campaigns/durations.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
+import { parseDuration } from '../time/durations.js';
 import { insertReminderDeliveries } from './sql/insertReminderDeliveries.js';
 
 export type Queryable = Sql | postgres.TransactionSql;

@@ -1,6 +1,6 @@
+import type { WhatsAppTemplate } from '../messages/whatsappTemplate.js';
+import { formatDuration } from '../time/durations.js';
 import type { CampaignDefinition } from './definition.js';
-import { formatDuration } from './durations.js';
-import type { WhatsAppTemplate } from './whatsappTemplate.js';
 
 /**
  * A typed definition written back in the format users write (durations as text, times as ISO), for

@@ -1,12 +1,12 @@
 import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
 import type { Database, Sql } from '../db/database.js';
 import { Prisma } from '../db/generated/prisma/client.js';
+import { compileTemplate } from '../templating/template.js';
 import { campaignDocument } from './campaignDocument.js';
 import type { CampaignDefinition } from './definition.js';
 import { CampaignDefinitionError, TemplateError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
 import { nextRunAfter } from './schedule.js';
-import { compileTemplate } from './template.js';
 import { loadTemplateFile } from './templateFile.js';
 
 export interface CreatedCampaign {

@@ -1,31 +1,26 @@
+import { CAMPAIGN_PURPOSES, type CampaignPurpose, defaultPurpose } from '../messages/consent.js';
+import type { SendWindow } from '../messages/sendWindow.js';
+import type { WhatsAppTemplate } from '../messages/whatsappTemplate.js';
+import { ENGINE_VARIABLES } from '../templating/template.js';
 import { type CampaignFormat, readCampaignSource } from './campaignSource.js';
-import { CAMPAIGN_PURPOSES, type CampaignPurpose, defaultPurpose } from './consent.js';
 import { refuseOversizedValue } from './documentBounds.js';
 import { CampaignDefinitionError } from './errors.js';
 import { IssueCollector } from './issueCollector.js';
 import { readMessageContent } from './messageContentFields.js';
 import type { CampaignSchedule } from './schedule.js';
-import { ENGINE_VARIABLES } from './template.js';
 import { readOffsets, readSchedule, readSendLateWithin, readSendWindow } from './timingFields.js';
-import type { WhatsAppTemplate } from './whatsappTemplate.js';
 
 /**
  * A campaign as a user writes it (PRODUCT.md, "A campaign, as a user writes it"), read from JSON or
  * YAML into a typed definition. Validation reports every problem at once, each at the path of its
  * field, so a user fixes a file in one pass.
  */
+export type { SendWindow };
+
 export const TRANSPORTS = ['whatsapp', 'viber', 'sms', 'telegram', 'vkontakte', 'facebook'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 export const CAMPAIGN_KINDS = ['broadcast', 'reminder'] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
-
-export interface SendWindow {
-  /** HH:MM in the contact's time zone; `to` earlier than `from` means the window spans midnight. */
-  from: string;
-  to: string;
-  /** ISO weekdays, 1 = Monday … 7 = Sunday, ascending; absent = every day. */
-  days?: number[];
-}
 
 export interface CampaignDefinition {
   name: string;

@@ -1,6 +1,7 @@
 import type postgres from 'postgres';
 import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
 import type { Sql } from '../db/database.js';
+import type { CampaignPauser } from '../delivery/campaignPauser.js';
 import { skipPendingDeliveries } from '../delivery/sql/skipPendingDeliveries.js';
 import { REASONS } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
@@ -130,6 +131,26 @@ export function pauseCampaign(
   options: StatusChangeOptions,
 ): Promise<StatusChange> {
   return changeCampaignStatus(sql, campaignId, 'paused', options);
+}
+
+/**
+ * The delivery worker's way to pause a campaign the quota or the token stops (CampaignPauser): only
+ * one that is scheduled or running; false when it was paused or cancelled by someone else first.
+ */
+export function campaignPauser(sql: Queryable): CampaignPauser {
+  return async (campaignId, reason, now) => {
+    const moved = await moveCampaignsTo(
+      sql,
+      'paused',
+      { ids: [campaignId] },
+      {
+        reason,
+        now,
+        from: ['scheduled', 'running'],
+      },
+    );
+    return moved.length > 0;
+  };
 }
 
 /**

@@ -1,9 +1,11 @@
-import { attachmentKind, readAttachment } from './attachment.js';
+import { attachmentKind } from '../messages/attachment.js';
+import type { WhatsAppTemplate } from '../messages/whatsappTemplate.js';
+import { compileTemplate } from '../templating/template.js';
+import { readAttachment } from './attachmentField.js';
 import { TemplateError } from './errors.js';
 import type { IssueCollector } from './issueCollector.js';
-import { compileTemplate } from './template.js';
 import { templateFileNameProblem } from './templateFile.js';
-import { readWhatsAppTemplate, type WhatsAppTemplate } from './whatsappTemplate.js';
+import { readWhatsAppTemplate } from './whatsappTemplateField.js';
 
 /**
  * What a campaign sends, from three fields read together: `template` (Handlebars text, inline or

@@ -1,5 +1,4 @@
 import { ContactNotFoundError, phoneDigits } from '../contacts/contacts.js';
-import type { PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import {
   type ComposedMessage,
@@ -9,10 +8,11 @@ import {
   type RecipientRefusal,
   recipientRefusal,
   recipientTimeZone,
-} from './composeMessage.js';
-import { type CampaignPurpose, CONSENT_RULES } from './consent.js';
+} from '../messages/composeMessage.js';
+import { type CampaignPurpose, CONSENT_RULES } from '../messages/consent.js';
+import { type MessageSize, messageSize } from '../messages/messageLimits.js';
+import type { PhoneRegion } from '../phones/phone.js';
 import { CampaignNotFoundError } from './errors.js';
-import { type MessageSize, messageSize } from './messageLimits.js';
 
 /**
  * A campaign's message as one contact would get it, composed as the worker composes it

@@ -1,13 +1,13 @@
 import type { Sql } from '../db/database.js';
 import { DELIVERY_STATES } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
+import type { CampaignPurpose } from '../messages/consent.js';
+import type { WhatsAppTemplate } from '../messages/whatsappTemplate.js';
 import { campaignDocument } from './campaignDocument.js';
-import type { CampaignPurpose } from './consent.js';
 import { resolveList, resolveTemplate } from './createCampaign.js';
 import type { CampaignDefinition, CampaignKind } from './definition.js';
 import { CampaignNotFoundError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
-import type { WhatsAppTemplate } from './whatsappTemplate.js';
 
 /**
  * Campaigns as the API and the command line show them, and the edits a draft allows (replace,

@@ -1,5 +1,5 @@
+import { type CronPattern, compileCron, cronMatchesDay } from '../time/cron.js';
 import { daysInMonth, instantsAtWallClock, wallClockAt, zoneOffsetMs } from '../time/timeZones.js';
-import { type CronPattern, compileCron, cronMatchesDay } from './cron.js';
 
 /** When a broadcast runs: once, or at each tick of a cron expression read in a time zone. */
 export type CampaignSchedule = { at: Date } | { cron: string; timezone: string } | null;

@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
 import { type FileHandle, lstat, open, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { MAX_TEMPLATE_CHARS } from '../templating/template.js';
 import { TemplateError } from './errors.js';
-import { MAX_TEMPLATE_CHARS } from './template.js';
 
 /** A UTF-16 unit takes at most three bytes of UTF-8: a bigger file cannot hold a template. */
 const MAX_TEMPLATE_FILE_BYTES = 3 * MAX_TEMPLATE_CHARS;

@@ -1,7 +1,7 @@
+import { cronProblem, cronSubMinuteFiring } from '../time/cron.js';
+import { parseDuration } from '../time/durations.js';
 import { parseIsoWithOffset } from '../time/timeZones.js';
-import { cronProblem, cronSubMinuteFiring } from './cron.js';
 import type { CampaignKind, SendWindow, ValidateOptions } from './definition.js';
-import { parseDuration } from './durations.js';
 import type { IssueCollector } from './issueCollector.js';
 import { type CampaignSchedule, nextRunAfter } from './schedule.js';
 

@@ -1,5 +1,5 @@
-import { CONSENT_RULES } from '../campaigns/consent.js';
 import type { CampaignDetails, CampaignSummary } from '../campaigns/queries.js';
+import { CONSENT_RULES } from '../messages/consent.js';
 import { formatFields, formatTable } from './table.js';
 
 /** `campaign list` for people: one line per campaign with its delivery counts, and where the page is. */

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { DEFAULT_PHONE_REGION, type PhoneRegion, phoneRegion } from '../contacts/phone.js';
 import { ConfigError } from '../errors.js';
+import { DEFAULT_PHONE_REGION, type PhoneRegion, phoneRegion } from '../phones/phone.js';
 
 /** The engine's configuration, parsed and validated once at start-up. Nothing else reads process.env. */
 export interface EngineConfig {

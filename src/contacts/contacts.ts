@@ -1,7 +1,7 @@
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
+import { normalisePhone, type PhoneRegion } from '../phones/phone.js';
 import { readTimeZone } from '../time/zoneNames.js';
-import { normalisePhone, type PhoneRegion } from './phone.js';
 
 /**
  * Contacts, one by one: the CRUD behind the HTTP API and the command line. Bulk intake is the CSV

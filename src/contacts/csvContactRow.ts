@@ -1,9 +1,9 @@
+import { attributeCells, type CsvColumnSpec, type CsvColumns } from '../csv/csvHeader.js';
+import { normalisePhone, type PhoneRegion } from '../phones/phone.js';
 import { instantOf, readDateText } from '../time/dateText.js';
 import { readTimeZone } from '../time/zoneNames.js';
-import { attributeCells, type CsvColumnSpec, type CsvColumns } from './csvHeader.js';
 import type { RowResult } from './csvImport.js';
 import type { ImportRowError } from './importReport.js';
-import { normalisePhone, type PhoneRegion } from './phone.js';
 
 export type ContactColumn = 'phone' | 'name' | 'timezone' | 'opted_in' | 'opt_in_source';
 

@@ -1,6 +1,6 @@
+import { type CsvColumnSpec, type CsvColumns, mapCsvHeader } from '../csv/csvHeader.js';
+import { type CsvInput, CsvReader } from '../csv/csvReader.js';
 import type { Sql } from '../db/database.js';
-import { type CsvColumnSpec, type CsvColumns, mapCsvHeader } from './csvHeader.js';
-import { type CsvInput, CsvReader } from './csvReader.js';
 import {
   finishImport,
   type ImportIssueRow,

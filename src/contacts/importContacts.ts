@@ -1,4 +1,7 @@
+import { CsvImportError } from '../csv/csvImportError.js';
+import type { CsvInput } from '../csv/csvReader.js';
 import type { Sql } from '../db/database.js';
+import type { PhoneRegion } from '../phones/phone.js';
 import {
   CONTACT_COLUMNS,
   type ContactColumn,
@@ -12,10 +15,7 @@ import {
   type LinedRow,
   runCsvImport,
 } from './csvImport.js';
-import { CsvImportError } from './csvImportError.js';
-import type { CsvInput } from './csvReader.js';
 import type { ImportRepeat, ImportReport } from './importReport.js';
-import type { PhoneRegion } from './phone.js';
 
 export { IMPORT_BATCH_SIZE, type ImportProgress } from './csvImport.js';
 

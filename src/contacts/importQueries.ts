@@ -1,8 +1,8 @@
 import { csvRawLine } from '../csv/csvCell.js';
+// A file of rejected rows, fixed, imports again as it is: the import reads past these columns.
+import { REJECTED_ROW_COLUMNS } from '../csv/csvHeader.js';
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
-// A file of rejected rows, fixed, imports again as it is: the import reads past these columns.
-import { REJECTED_ROW_COLUMNS } from './csvHeader.js';
 import type { ImportIssueKind, ImportKind } from './importRecord.js';
 import type { ImportCounts } from './importReport.js';
 

@@ -1,3 +1,5 @@
+import type { ImportRowError } from '../csv/importRowError.js';
+
 /**
  * What an import did: every data row is counted once as inserted, updated or rejected; a kept row
  * may also carry warnings (a cell dropped, a value read with a note) or repeat the key of an earlier
@@ -34,15 +36,7 @@ export type ImportCounts = Pick<
   'rows' | 'inserted' | 'updated' | 'rejected' | 'warned' | 'repeated'
 >;
 
-export interface ImportRowError {
-  /** Physical line of the file where the row starts; the header is line 1. */
-  line: number;
-  /** The header name of the offending column, as the file spells it. */
-  column?: string;
-  /** The offending value, cut to MAX_ERROR_VALUE_CHARS characters. */
-  value?: string;
-  reason: string;
-}
+export type { ImportRowError };
 
 /** A row whose key an earlier row of the same file had. */
 export interface ImportRepeat {

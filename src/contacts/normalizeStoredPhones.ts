@@ -1,5 +1,5 @@
 import type { Sql } from '../db/database.js';
-import { isValidE164Digits, normalisePhone, type PhoneRegion } from './phone.js';
+import { isValidE164Digits, normalisePhone, type PhoneRegion } from '../phones/phone.js';
 
 /**
  * Phones stored by earlier versions, which kept digits as written: `9161234567` (a Moscow mobile

@@ -4,11 +4,11 @@ import type { Chat2DeskClient } from '../chat2desk/client.js';
 import { Chat2DeskError } from '../chat2desk/errors.js';
 import type { Client, ListResult } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
-import { normalisePhone, type PhoneRegion } from '../contacts/phone.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { normalisePhone, type PhoneRegion } from '../phones/phone.js';
 import { type Chat2DeskGate, QuotaGuardError } from './chat2deskGate.js';
 import {
   type ClientDirectoryRow,

@@ -1,11 +1,3 @@
-import {
-  composeMessage,
-  type MessageFailure,
-  type RecipientRefusal,
-  recipientRefusal,
-} from '../campaigns/composeMessage.js';
-import { InvalidCampaignTransitionError } from '../campaigns/errors.js';
-import { changeCampaignStatus } from '../campaigns/lifecycle.js';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import {
   Chat2DeskAuthError,
@@ -19,7 +11,14 @@ import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
+import {
+  composeMessage,
+  type MessageFailure,
+  type RecipientRefusal,
+  recipientRefusal,
+} from '../messages/composeMessage.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
+import type { CampaignPauser } from './campaignPauser.js';
 import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGate.js';
 import { directorySyncHoldsUntil } from './clientDirectory.js';
 import {
@@ -55,6 +54,7 @@ export interface DeliverySenderOptions {
   rateMarginMs: number;
   realTime: () => number;
   random: () => number;
+  pauseCampaign: CampaignPauser;
 }
 
 /**
@@ -412,15 +412,11 @@ export class DeliverySender {
   /** Pauses the campaign for the quota or the token; a failure to do so is logged and counted. */
   async #pauseCampaign(d: ClaimedDelivery, reason: string): Promise<void> {
     try {
-      await changeCampaignStatus(this.#o.sql, d.campaignId, 'paused', {
-        reason,
-        now: this.#o.clock.now(),
-        from: ['scheduled', 'running'],
-      });
-      this.#logger.warn({ campaignId: d.campaignId, reason }, 'campaign paused');
+      // False: already paused or cancelled (by another worker or a person): nothing to add.
+      if (await this.#o.pauseCampaign(d.campaignId, reason, this.#o.clock.now())) {
+        this.#logger.warn({ campaignId: d.campaignId, reason }, 'campaign paused');
+      }
     } catch (error) {
-      // Already paused or cancelled (by another worker or a person): nothing to add.
-      if (error instanceof InvalidCampaignTransitionError) return;
       this.#failures.campaignPause++;
       this.#logger.error({ err: error, campaignId: d.campaignId, reason }, 'could not pause the campaign');
     }

@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
-import { isValidE164Digits, normalisePhone, type PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
+import { isValidE164Digits, normalisePhone, type PhoneRegion } from '../phones/phone.js';
 import { skipPendingDeliveries } from './sql/skipPendingDeliveries.js';
 import { REASONS } from './states.js';
 

@@ -1,9 +1,9 @@
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import type { Message } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
-import type { PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { PhoneRegion } from '../phones/phone.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
 import { isStopMessage } from './optOut.js';
 import {

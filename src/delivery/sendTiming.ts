@@ -1,5 +1,5 @@
-import { recipientTimeZone } from '../campaigns/composeMessage.js';
-import { nextSendInstant } from './sendWindow.js';
+import { recipientTimeZone } from '../messages/composeMessage.js';
+import { nextSendInstant } from '../messages/sendWindow.js';
 import type { ClaimedDelivery } from './sql/claimDueDeliveries.js';
 import { REASONS } from './states.js';
 

@@ -1,6 +1,6 @@
-import { attachmentKind } from '../campaigns/attachment.js';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import type { TransportsHelp } from '../chat2desk/types.js';
+import { attachmentKind } from '../messages/attachment.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
 
 /** The account's transports change rarely: GET /v1/help/transports is asked at most once an hour. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type postgres from 'postgres';
-import type { PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
+import type { PhoneRegion } from '../phones/phone.js';
 import { isStopMessage, optOutWithin } from './optOut.js';
 import { applyRecipientStatus } from './recipientStatus.js';
 

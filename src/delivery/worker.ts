@@ -1,24 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import pLimit from 'p-limit';
 import type { Chat2DeskClient } from '../chat2desk/client.js';
 import type { Clock } from '../clock.js';
-import { DEFAULT_PHONE_REGION, type PhoneRegion } from '../contacts/phone.js';
-import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { DEFAULT_PHONE_REGION, type PhoneRegion } from '../phones/phone.js';
+import type { CampaignPauser } from './campaignPauser.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
+import { ClaimLoop } from './claimLoop.js';
 import { ClientDirectorySync } from './clientDirectorySync.js';
+import { DeliveryDispatch } from './deliveryDispatch.js';
 import { DeliverySender } from './deliverySender.js';
 import { LeaseKeeper } from './leaseKeeper.js';
 import { DEFAULT_SAFETY_MARGIN_MS } from './rateLimiter.js';
-import {
-  type ClaimedDelivery,
-  claimDueDeliveries,
-  claimStaleSending,
-  reclaimOwnDeliveries,
-} from './sql/claimDueDeliveries.js';
 import { MoveBatcher } from './sql/moveDeliveries.js';
+import { WorkerClaims } from './workerClaims.js';
 
 export interface DeliveryWorkerOptions {
   sql: Sql;
@@ -56,6 +51,8 @@ export interface DeliveryWorkerOptions {
   random?: () => number;
   /** How Chat2Desk's phones without a country code are read (DEFAULT_PHONE_REGION). */
   phoneRegion?: PhoneRegion;
+  /** Pauses a campaign when the quota or the token stops it (campaignPauser in src/campaigns/lifecycle.ts). */
+  pauseCampaign: CampaignPauser;
 }
 
 /** Background failures a worker survives, counted for /metrics (never only in a log line). */
@@ -73,65 +70,26 @@ export interface WorkerFailureCounts {
 /**
  * Claims due deliveries — fairly between campaigns, each claim with its own lease token — keeps their
  * leases while it holds them, and hands each to its DeliverySender, which takes it to a final or
- * waiting state. The running loop pipelines: it claims again as soon as half a batch is done.
+ * waiting state. Its parts: WorkerClaims (what it holds), DeliveryDispatch (what is in flight) and,
+ * once started, the pipelined ClaimLoop.
  */
 export class DeliveryWorker {
   readonly workerId: string;
-  readonly #o: Required<
-    Omit<
-      DeliveryWorkerOptions,
-      'logger' | 'workerId' | 'defaultTimezone' | 'replies' | 'leaseRenewalMs' | 'phoneRegion'
-    >
-  > & {
-    defaultTimezone: string;
-  };
-  readonly #sender: DeliverySender;
+  readonly #o: WorkerSettings;
   /** Learns the account's Chat2Desk clients when a run asks (see requestClientDirectorySync). */
   readonly directory: ClientDirectorySync;
   readonly failures: WorkerFailureCounts = { campaignPause: 0, leaseRenewal: 0, processing: 0, claim: 0 };
-  readonly #leases: LeaseKeeper;
   readonly #logger: Logger;
-  readonly #limit: ReturnType<typeof pLimit>;
-  #running = false;
-  #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
-  #unlisten: (() => Promise<void>) | undefined;
-  /** Own claims whose processing broke off because the database went away: taken up again first. */
-  readonly #interrupted = new Set<string>();
-  /** Deliveries being processed (or waiting for a concurrency slot), for the running loop and stop(). */
-  readonly #inFlight = new Set<Promise<void>>();
-  #wakeOnFinish = false;
-  /** Every state change of this worker's deliveries goes through here: group commit under load. */
-  readonly #moves: MoveBatcher;
+  readonly #leases: LeaseKeeper;
+  readonly #claims: WorkerClaims;
+  readonly #dispatch: DeliveryDispatch;
+  readonly #loop: ClaimLoop;
+  #looping: Promise<void> | undefined;
 
   constructor(options: DeliveryWorkerOptions) {
     this.workerId = options.workerId ?? `worker-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.#logger = (options.logger ?? silentLogger).child({ workerId: this.workerId });
-    this.#o = {
-      sql: options.sql,
-      client: options.client,
-      gate: options.gate,
-      clock: options.clock,
-      whatsappDelayMs: options.whatsappDelayMs,
-      defaultTimezone: options.defaultTimezone ?? 'UTC',
-      batchSize: options.batchSize ?? 100,
-      concurrency: options.concurrency ?? 16,
-      leaseMs: options.leaseMs ?? 120_000,
-      idlePollMs: options.idlePollMs ?? 250,
-      admissionHorizonMs: options.admissionHorizonMs ?? 1000,
-      rateMarginMs: options.rateMarginMs ?? DEFAULT_SAFETY_MARGIN_MS,
-      realTime: options.realTime ?? Date.now,
-      random: options.random ?? Math.random,
-    };
-    this.#limit = pLimit(this.#o.concurrency);
-    this.#moves = new MoveBatcher(this.#o.sql);
-    this.#sender = new DeliverySender(this.#o, {
-      workerId: this.workerId,
-      logger: this.#logger,
-      moves: this.#moves,
-      replies: options.replies,
-      failures: this.failures,
-    });
+    this.#o = withDefaults(options);
     this.directory = new ClientDirectorySync({
       sql: this.#o.sql,
       client: this.#o.client,
@@ -151,6 +109,24 @@ export class DeliveryWorker {
         this.failures.leaseRenewal++;
       },
     });
+    this.#claims = new WorkerClaims({ ...this.#o, workerId: this.workerId, leases: this.#leases });
+    this.#dispatch = new DeliveryDispatch({
+      concurrency: this.#o.concurrency,
+      sender: this.#createSender(options),
+      claims: this.#claims,
+      logger: this.#logger,
+      failures: this.failures,
+      onFinished: () => this.#loop.deliveryFinished(),
+    });
+    this.#loop = new ClaimLoop({
+      sql: this.#o.sql,
+      batchSize: this.#o.batchSize,
+      idlePollMs: this.#o.idlePollMs,
+      claims: this.#claims,
+      dispatch: this.#dispatch,
+      logger: this.#logger,
+      failures: this.failures,
+    });
   }
 
   /** Renews every lease this worker holds now (the timer does it every quarter lease). */
@@ -163,8 +139,8 @@ export class DeliveryWorker {
    * all. Returns how many it handled. (The running loop, start(), does not wait for a whole round.)
    */
   async runOnce(): Promise<number> {
-    const claimed = await this.#claim(this.#o.batchSize);
-    await Promise.all(claimed.map((d) => this.#dispatch(d)));
+    const claimed = await this.#claims.claim(this.#o.batchSize);
+    await Promise.all(claimed.map((d) => this.#dispatch.dispatch(d)));
     return claimed.length;
   }
 
@@ -180,116 +156,59 @@ export class DeliveryWorker {
   }
 
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
+    if (this.#loop.running) return;
     this.#leases.start();
     this.directory.start();
-    this.#loop = this.#run();
+    this.#looping = this.#loop.run();
   }
 
   async stop(): Promise<void> {
-    this.#running = false;
-    this.#wake?.();
+    this.#loop.halt();
     await this.directory.stop();
-    await this.#loop;
-    await Promise.all(this.#inFlight);
+    await this.#looping;
+    await this.#dispatch.settled();
     await this.#leases.stop();
-    await this.#unlisten?.();
+    await this.#loop.unlisten();
   }
 
-  /** Up to `limit` deliveries for this worker: its own interrupted ones, stale sends, then due ones. */
-  async #claim(limit: number): Promise<ClaimedDelivery[]> {
-    const { sql, clock, leaseMs } = this.#o;
-    const claim = { workerId: this.workerId, now: clock.now(), leaseMs };
-    const pacing = {
-      realNowMs: this.#o.realTime(),
-      horizonMs: this.#o.admissionHorizonMs,
-      marginMs: this.#o.rateMarginMs,
-    };
-    const interrupted = await reclaimOwnDeliveries(sql, { ...claim, ids: [...this.#interrupted] });
-    const stale = await claimStaleSending(sql, {
-      ...claim,
-      limit: Math.max(0, limit - interrupted.length),
+  /** Every state change of this worker's deliveries goes through one MoveBatcher: group commit under load. */
+  #createSender(options: DeliveryWorkerOptions): DeliverySender {
+    return new DeliverySender(this.#o, {
+      workerId: this.workerId,
+      logger: this.#logger,
+      moves: new MoveBatcher(this.#o.sql),
+      replies: options.replies,
+      failures: this.failures,
     });
-    const due = await claimDueDeliveries(sql, {
-      ...claim,
-      pacing,
-      limit: Math.max(0, limit - interrupted.length - stale.length),
-    });
-    // Interrupted claims another worker took over meanwhile are not ours to renew any more.
-    const retaken = new Set(interrupted.map((d) => d.id));
-    for (const id of this.#interrupted) if (!retaken.has(id)) this.#leases.drop(id);
-    this.#interrupted.clear();
-    const claimed = [...interrupted, ...stale, ...due];
-    for (const d of claimed) this.#leases.hold(d);
-    return claimed;
   }
+}
 
-  /** Processes one claimed delivery within the concurrency limit; never rejects. */
-  #dispatch(d: ClaimedDelivery): Promise<void> {
-    const done = this.#limit(() =>
-      this.#sender.process(d).catch((error: unknown) => {
-        this.failures.processing++;
-        this.#logger.error({ err: error, deliveryId: d.id }, 'delivery processing failed');
-        // The database went away mid-way: this worker takes the claim up again once it answers.
-        // Any other failure could not even be recorded: the claim stays until its lease runs out,
-        // then any worker takes it up (a `sending` one is reconciled first).
-        if (isDatabaseUnavailable(error)) this.#interrupted.add(d.id);
-      }),
-    ).finally(() => {
-      if (!this.#interrupted.has(d.id)) this.#leases.drop(d.id);
-      this.#inFlight.delete(done);
-      if (this.#wakeOnFinish) this.#wake?.();
-    });
-    this.#inFlight.add(done);
-    return done;
-  }
+/** The options every part of the worker reads, defaults filled in. */
+type WorkerSettings = Required<
+  Omit<
+    DeliveryWorkerOptions,
+    'logger' | 'workerId' | 'defaultTimezone' | 'replies' | 'leaseRenewalMs' | 'phoneRegion'
+  >
+> & {
+  defaultTimezone: string;
+};
 
-  /**
-   * The running loop, a pipeline: it claims more as soon as half a batch has finished, instead of
-   * waiting for a round's slowest delivery, and sleeps (until a NOTIFY, a finished delivery or the
-   * poll interval) when nothing is due.
-   */
-  async #run(): Promise<void> {
-    try {
-      const listener = await this.#o.sql.listen(DELIVERIES_CHANNEL, () => this.#wake?.());
-      this.#unlisten = () => listener.unlisten();
-    } catch (error) {
-      this.#logger.warn({ err: error }, 'LISTEN failed; polling only');
-    }
-    const { batchSize } = this.#o;
-    while (this.#running) {
-      const room = batchSize - this.#inFlight.size;
-      if (room < Math.ceil(batchSize / 2)) {
-        // Enough in hand: wait for deliveries to finish (or the poll interval) before claiming more.
-        this.#wakeOnFinish = true;
-        await this.#pause();
-        this.#wakeOnFinish = false;
-        continue;
-      }
-      let claimed = 0;
-      try {
-        const deliveries = await this.#claim(room);
-        for (const d of deliveries) void this.#dispatch(d);
-        claimed = deliveries.length;
-      } catch (error) {
-        this.failures.claim++;
-        this.#logger.error({ err: error }, 'delivery round failed');
-      }
-      // Nothing due (or the database failed): until a NOTIFY or the poll interval.
-      if (claimed === 0 && this.#running) await this.#pause();
-    }
-  }
-
-  /** Until woken (a NOTIFY, stop(), or a finished delivery when asked) or the poll interval has passed. */
-  async #pause(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.#o.idlePollMs);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.#wake = undefined;
-  }
+function withDefaults(options: DeliveryWorkerOptions): WorkerSettings {
+  return {
+    sql: options.sql,
+    client: options.client,
+    gate: options.gate,
+    clock: options.clock,
+    whatsappDelayMs: options.whatsappDelayMs,
+    defaultTimezone: options.defaultTimezone ?? 'UTC',
+    batchSize: options.batchSize ?? 100,
+    concurrency: options.concurrency ?? 16,
+    leaseMs: options.leaseMs ?? 120_000,
+    idlePollMs: options.idlePollMs ?? 250,
+    admissionHorizonMs: options.admissionHorizonMs ?? 1000,
+    rateMarginMs: options.rateMarginMs ?? DEFAULT_SAFETY_MARGIN_MS,
+    realTime: options.realTime ?? Date.now,
+    random: options.random ?? Math.random,
+    pauseCampaign: options.pauseCampaign,
+  };
 }

@@ -1,6 +1,6 @@
-import { normalisePhone, type PhoneRegion } from '../contacts/phone.js';
 import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
+import { normalisePhone, type PhoneRegion } from '../phones/phone.js';
 
 /** Contact lists (a broadcast's audience) and who is in them. */
 export interface ContactList {

@@ -1,7 +1,7 @@
-import { type CampaignPurpose, CONSENT_RULES } from '../campaigns/consent.js';
 import type { Sql } from '../db/database.js';
 import { DELIVERY_STATES, PENDING_STATES } from '../delivery/states.js';
 import { TRANSPORTS_REPORTING_DELIVERY } from '../delivery/statusPoller.js';
+import { type CampaignPurpose, CONSENT_RULES } from '../messages/consent.js';
 import { countByStateAndReason } from './sql/countByStateAndReason.js';
 import { countByTransportAndChannel, type TransportChannelCount } from './sql/countByTransportAndChannel.js';
 import { findReportCampaign } from './sql/findReportCampaign.js';

@@ -1,18 +1,11 @@
-import type { CampaignPurpose } from '../campaigns/consent.js';
 import { moveRunsTo } from '../campaigns/runStates.js';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { requestClientDirectorySync } from '../delivery/clientDirectory.js';
 import { REASONS } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
-
-/**
- * A phone the engine will message: 10 to 15 digits with the country code, not starting with 0.
- * 15 is the E.164 maximum; fewer than 10 digits cannot be a mobile number with its country code in
- * Chat2Desk's markets (Russia and Kazakhstan have 11, the CIS 12); a leading 0 is a national trunk
- * prefix, i.e. the country code is missing. The contacts table already holds digits only (7–15).
- */
-export const DIALLABLE_PHONE_PATTERN = '^[1-9][0-9]{9,14}$';
+import type { CampaignPurpose } from '../messages/consent.js';
+import { DIALLABLE_PHONE_PATTERN } from '../phones/phone.js';
 
 export const DEFAULT_EXPANSION_BATCH_SIZE = 50_000;
 

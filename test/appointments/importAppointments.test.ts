@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { importAppointmentsCsv } from '../../src/appointments/importAppointments.js';
-import { CsvImportError } from '../../src/contacts/csvImportError.js';
+import { CsvImportError } from '../../src/csv/csvImportError.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const NOW = new Date('2026-11-27T07:00:00Z');

@@ -2,8 +2,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_TEMPLATE_CHARS } from '../../src/campaigns/template.js';
 import { loadTemplateFile, templateFileNameProblem } from '../../src/campaigns/templateFile.js';
+import { MAX_TEMPLATE_CHARS } from '../../src/templating/template.js';
 
 describe('template files', () => {
   let root: string;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { campaignDocument } from '../../src/campaigns/campaignDocument.js';
-import { composeMessage } from '../../src/campaigns/composeMessage.js';
 import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import { CampaignDefinitionError, type CampaignDefinitionIssue } from '../../src/campaigns/errors.js';
+import { composeMessage } from '../../src/messages/composeMessage.js';
 
 /**
  * `whatsappTemplate` (an approved WhatsApp template, sent as Chat2Desk's @HSM@ markup) and

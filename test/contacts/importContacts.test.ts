@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CsvImportError } from '../../src/contacts/csvImportError.js';
 import { CONTACT_REPEAT_RULE, importContactsCsv } from '../../src/contacts/importContacts.js';
 import { MAX_REPORTED_ISSUES } from '../../src/contacts/importReport.js';
+import { CsvImportError } from '../../src/csv/csvImportError.js';
 import { optOutContact } from '../../src/delivery/optOut.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 

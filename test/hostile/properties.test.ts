@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { composeMessage } from '../../src/campaigns/composeMessage.js';
 import { parseCampaignText, validateCampaignDefinition } from '../../src/campaigns/definition.js';
-import { parseDuration } from '../../src/campaigns/durations.js';
 import { CampaignDefinitionError, TemplateError } from '../../src/campaigns/errors.js';
 import { nextRunAfter } from '../../src/campaigns/schedule.js';
-import { compileTemplate } from '../../src/campaigns/template.js';
-import { type CsvItem, CsvReader } from '../../src/contacts/csvReader.js';
-import { isValidE164Digits, normalisePhone } from '../../src/contacts/phone.js';
+import { type CsvItem, CsvReader } from '../../src/csv/csvReader.js';
+import { composeMessage } from '../../src/messages/composeMessage.js';
+import { isValidE164Digits, normalisePhone } from '../../src/phones/phone.js';
+import { compileTemplate } from '../../src/templating/template.js';
+import { parseDuration } from '../../src/time/durations.js';
 import { wallClockAt } from '../../src/time/timeZones.js';
 
 const now = new Date('2026-11-27T07:00:00Z');

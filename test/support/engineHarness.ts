@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { campaignPauser } from '../../src/campaigns/lifecycle.js';
 import { Chat2DeskClient } from '../../src/chat2desk/client.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 import { ManualClock } from '../../src/clock.js';
@@ -97,6 +98,7 @@ export async function createEngineHarness(
         gate,
         clock,
         whatsappDelayMs,
+        pauseCampaign: campaignPauser(sql),
         ...workerOptions,
         ...(replies ? { replies } : {}),
       });

@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import { REASONS } from '../../delivery/states.js';
-import { DIALLABLE_PHONE_PATTERN } from '../../scheduler/expandCampaignRun.js';
+import { DIALLABLE_PHONE_PATTERN } from '../../phones/phone.js';
 import type { ReminderCampaign } from '../reminderCampaigns.js';
 import { offsetOfReminderKeySql, reminderKeySql } from './reminderKey.js';
 

@@ -14,9 +14,9 @@ import {
 import { type CampaignPreview, previewCampaign } from '../../campaigns/preview.js';
 import { type CampaignDetails, getCampaign, listCampaigns } from '../../campaigns/queries.js';
 import { systemClock } from '../../clock.js';
-import { normalisePhone, type PhoneRegion } from '../../contacts/phone.js';
 import type { Database } from '../../db/database.js';
 import { BroadcasterError } from '../../errors.js';
+import { normalisePhone, type PhoneRegion } from '../../phones/phone.js';
 import { campaignReport, formatCampaignReport } from '../../reports/campaignReport.js';
 import { choiceOption, integerOption, parseCommandArgs, UsageError } from '../args.js';
 import { formatCampaignDetails, formatCampaignList } from '../campaignViews.js';

@@ -1,7 +1,7 @@
-import type { CampaignPurpose } from '../../campaigns/consent.js';
-import type { SendWindow } from '../../campaigns/definition.js';
-import type { WhatsAppTemplate } from '../../campaigns/whatsappTemplate.js';
 import type { Sql } from '../../db/database.js';
+import type { CampaignPurpose } from '../../messages/consent.js';
+import type { SendWindow } from '../../messages/sendWindow.js';
+import type { WhatsAppTemplate } from '../../messages/whatsappTemplate.js';
 
 /** A delivery a worker holds, with what it needs of its contact and campaign to send it. */
 export interface ClaimedDelivery {

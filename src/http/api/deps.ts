@@ -1,9 +1,9 @@
 import type { Chat2DeskClient } from '../../chat2desk/client.js';
 import type { Clock } from '../../clock.js';
-import type { PhoneRegion } from '../../contacts/phone.js';
 import type { Database } from '../../db/database.js';
 import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
 import type { Logger } from '../../logger.js';
+import type { PhoneRegion } from '../../phones/phone.js';
 import type { AuthAttempts } from '../authAttempts.js';
 
 /** What the API's routes reach: handlers stay thin and call the services with these. */

@@ -1,16 +1,16 @@
-import type { MessageFailure } from '../../campaigns/composeMessage.js';
-import { recipientRefusal } from '../../campaigns/composeMessage.js';
-import { CONSENT_RULES } from '../../campaigns/consent.js';
 import { composeFor, findContactByPhone, loadCampaign } from '../../campaigns/preview.js';
 import type { Chat2DeskClient } from '../../chat2desk/client.js';
 import type { Transport } from '../../chat2desk/types.js';
 import type { Clock } from '../../clock.js';
 import { ContactNotFoundError, phoneDigits } from '../../contacts/contacts.js';
-import type { PhoneRegion } from '../../contacts/phone.js';
 import type { Sql } from '../../db/database.js';
 import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
 import { ensureChat2DeskClient } from '../../delivery/ensureChat2DeskClient.js';
 import { BroadcasterError } from '../../errors.js';
+import type { MessageFailure } from '../../messages/composeMessage.js';
+import { recipientRefusal } from '../../messages/composeMessage.js';
+import { CONSENT_RULES } from '../../messages/consent.js';
+import type { PhoneRegion } from '../../phones/phone.js';
 
 export interface TestSendDeps {
   sql: Sql;

@@ -1,4 +1,4 @@
-import type { CampaignPurpose } from '../../campaigns/consent.js';
+import type { CampaignPurpose } from '../../messages/consent.js';
 import { CampaignNotFoundForReportError, RunNotFoundForReportError } from '../errors.js';
 import type { Queryable, ReportScope } from './reportScope.js';
 
