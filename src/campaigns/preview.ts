@@ -1,16 +1,13 @@
 import { ContactNotFoundError, phoneDigits } from '../contacts/contacts.js';
 import type { Sql } from '../db/database.js';
 import {
-  type ComposedMessage,
-  composeMessage,
   type MessageCampaign,
   type MessageFailure,
   type RecipientRefusal,
-  recipientRefusal,
-  recipientTimeZone,
 } from '../messages/composeMessage.js';
 import { type CampaignPurpose, CONSENT_RULES } from '../messages/consent.js';
 import { type MessageSize, messageSize } from '../messages/messageLimits.js';
+import { type PreparedMessage, prepareMessage } from '../messages/prepareMessage.js';
 import type { PhoneRegion } from '../phones/phone.js';
 import { CampaignNotFoundError } from './errors.js';
 
@@ -111,8 +108,10 @@ export async function previewCampaign(
     contact = await sampleContact(sql, campaign);
   }
   const recipient = contact ?? { id: 0, ...INVENTED_SAMPLE };
-  const { message, timezone } = await composeFor(sql, campaign, recipient, options);
-  const refusal = contact ? recipientRefusal(campaign.purpose, contact) : null;
+  const prepared = await prepareFor(sql, campaign, recipient, options);
+  const { message, timezone } = prepared;
+  // The invented sample stands in for no one: only a real contact is refused.
+  const refusal = contact ? prepared.refusal : null;
   const consent = {
     purpose: campaign.purpose,
     rule: CONSENT_RULES[campaign.purpose],
@@ -140,22 +139,21 @@ export async function previewCampaign(
   };
 }
 
-/** The message for one contact as the worker would compose it, and the zone it was read in. */
-export async function composeFor(
+/** The message for one contact as the worker prepares it (prepareMessage), its appointment looked up. */
+export async function prepareFor(
   sql: Sql,
   campaign: PreviewCampaign,
   contact: PreviewContact,
   options: { now: Date; defaultTimezone?: string },
-): Promise<{ message: ComposedMessage; timezone: string }> {
+): Promise<PreparedMessage> {
   const appointment =
     campaign.kind === 'reminder' && contact.id > 0
       ? await nextAppointmentOf(sql, contact.id, options.now)
       : undefined;
-  const timezone = recipientTimeZone(
-    { contact: contact.timezone, appointment: appointment?.timezone, campaign: campaign.timezone },
-    options.defaultTimezone ?? 'UTC',
-  );
-  return { message: composeMessage(campaign, contact, { timezone, appointment }), timezone };
+  return prepareMessage(campaign, contact, {
+    appointment,
+    defaultTimezone: options.defaultTimezone ?? 'UTC',
+  });
 }
 
 export async function loadCampaign(sql: Sql, campaignId: number): Promise<PreviewCampaign> {

@@ -12,11 +12,10 @@ import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
 import {
-  composeMessage,
   type MessageFailure,
   type RecipientRefusal,
-  recipientRefusal,
 } from '../messages/composeMessage.js';
+import { prepareMessage } from '../messages/prepareMessage.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
 import type { CampaignPauser } from './campaignPauser.js';
 import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGate.js';
@@ -30,7 +29,6 @@ import {
 import { findAcceptedMessage } from './findAcceptedMessage.js';
 import { type RatePermit, SharedRateLimiter } from './rateLimiter.js';
 import {
-  deliveryTimeZone,
   type SendTiming,
   timingAfterWhatsAppDelay,
   timingBeforeSend,
@@ -173,15 +171,9 @@ export class DeliverySender {
    */
   async #prepare(d: ClaimedDelivery): Promise<ReadyToSend | undefined> {
     const now = this.#o.clock.now();
-    const refusal = recipientRefusal(d.purpose, d);
-    if (refusal)
-      return void (await this.#settle(d, 'skipped', skipReason(refusal), {}, { detail: refusal.detail }));
-
-    const timezone = deliveryTimeZone(d, this.#o.defaultTimezone);
-    const timing = timingBeforeSend(d, now, timezone);
-    if (timing.action !== 'send') return void (await this.#holdBack(d, timing));
-
-    const message = composeMessage(
+    // Prepared as the preview and a test send prepare it; its outcomes are taken in this order:
+    // consent, then time (window, appointment), then the message itself.
+    const { refusal, timezone, message } = prepareMessage(
       {
         name: d.campaignName,
         transport: d.transport,
@@ -189,10 +181,25 @@ export class DeliverySender {
         variables: d.templateVariables,
         whatsappTemplate: d.whatsappTemplate,
         attachment: d.attachmentUrl,
+        purpose: d.purpose,
+        timezone: d.campaignTimezone,
       },
-      { phone: d.phone, name: d.contactName, timezone: d.contactTimezone, attributes: d.attributes ?? {} },
-      { timezone, appointment: d.appointment },
+      {
+        phone: d.phone,
+        name: d.contactName,
+        timezone: d.contactTimezone,
+        attributes: d.attributes ?? {},
+        optedInAt: d.optedInAt,
+        optedOutAt: d.optedOutAt,
+      },
+      { appointment: d.appointment, defaultTimezone: this.#o.defaultTimezone },
     );
+    if (refusal)
+      return void (await this.#settle(d, 'skipped', skipReason(refusal), {}, { detail: refusal.detail }));
+
+    const timing = timingBeforeSend(d, now, timezone);
+    if (timing.action !== 'send') return void (await this.#holdBack(d, timing));
+
     if (!message.ok) {
       // Why a present value could not be used, or how long the message came out: kept with the event.
       const details = 'detail' in message ? { detail: message.detail } : undefined;

@@ -1,4 +1,3 @@
-import { recipientTimeZone } from '../messages/composeMessage.js';
 import { nextSendInstant } from '../messages/sendWindow.js';
 import type { ClaimedDelivery } from './sql/claimDueDeliveries.js';
 import { REASONS } from './states.js';
@@ -16,16 +15,8 @@ type TimedDelivery = Pick<
   'campaignKind' | 'appointment' | 'dueAt' | 'sendWindow' | 'contactTimezone' | 'campaignTimezone'
 >;
 
-/** The zone the recipient lives by (src/campaigns/composeMessage.ts), for a claimed delivery. */
-export function deliveryTimeZone(d: TimedDelivery, defaultTimeZone: string): string {
-  return recipientTimeZone(
-    { contact: d.contactTimezone, appointment: d.appointment?.timezone, campaign: d.campaignTimezone },
-    defaultTimeZone,
-  );
-}
-
 /**
- * Checked before anything is rendered or asked of Chat2Desk: a reminder of a cancelled appointment is
+ * Checked before anything is asked of Chat2Desk, in the recipient's zone (prepareMessage): a reminder of a cancelled appointment is
  * skipped (`appointment_cancelled`), a reminder meant for before its appointment is `too_late` once the
  * appointment has started (or would have by the time the send window opens), and a delivery outside
  * its campaign's send window waits for the opening (`outside_send_window`). due_at is never changed:

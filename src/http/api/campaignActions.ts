@@ -8,10 +8,10 @@ import {
 } from '../../campaigns/lifecycle.js';
 import { previewCampaign } from '../../campaigns/preview.js';
 import { getCampaign } from '../../campaigns/queries.js';
+import { sendTestMessage } from '../../campaigns/testSend.js';
 import { HttpError } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { type IdParams, idParams } from './schemas.js';
-import { sendTestMessage } from './testSend.js';
 
 const TAGS = ['campaigns'];
 

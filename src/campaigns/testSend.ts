@@ -1,16 +1,15 @@
-import { composeFor, findContactByPhone, loadCampaign } from '../../campaigns/preview.js';
-import type { Chat2DeskClient } from '../../chat2desk/client.js';
-import type { Transport } from '../../chat2desk/types.js';
-import type { Clock } from '../../clock.js';
-import { ContactNotFoundError, phoneDigits } from '../../contacts/contacts.js';
-import type { Sql } from '../../db/database.js';
-import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
-import { ensureChat2DeskClient } from '../../delivery/ensureChat2DeskClient.js';
-import { BroadcasterError } from '../../errors.js';
-import type { MessageFailure } from '../../messages/composeMessage.js';
-import { recipientRefusal } from '../../messages/composeMessage.js';
-import { CONSENT_RULES } from '../../messages/consent.js';
-import type { PhoneRegion } from '../../phones/phone.js';
+import type { Chat2DeskClient } from '../chat2desk/client.js';
+import type { Transport } from '../chat2desk/types.js';
+import type { Clock } from '../clock.js';
+import { ContactNotFoundError, phoneDigits } from '../contacts/contacts.js';
+import type { Sql } from '../db/database.js';
+import type { Chat2DeskGate } from '../delivery/chat2deskGate.js';
+import { ensureChat2DeskClient } from '../delivery/ensureChat2DeskClient.js';
+import { BroadcasterError } from '../errors.js';
+import type { MessageFailure } from '../messages/composeMessage.js';
+import { CONSENT_RULES } from '../messages/consent.js';
+import type { PhoneRegion } from '../phones/phone.js';
+import { findContactByPhone, loadCampaign, prepareFor } from './preview.js';
 
 export interface TestSendDeps {
   sql: Sql;
@@ -57,8 +56,13 @@ export async function sendTestMessage(
   const contact = await findContactByPhone(deps.sql, phone);
   if (!contact) throw new ContactNotFoundError({ phone });
   const who = { campaignId, contactId: contact.id, phone };
-  // The same rules as for deliveries: consent for the campaign's purpose, a phone that is a number.
-  const refusal = recipientRefusal(campaign.purpose, contact);
+  const now = deps.clock.now();
+  // Prepared as the worker prepares it: consent for the campaign's purpose, a phone that is a number,
+  // the recipient's zone, the text within the transport's limits.
+  const { refusal, message } = await prepareFor(deps.sql, campaign, contact, {
+    now,
+    ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}),
+  });
   if (refusal) {
     const code = refusal.problem === 'opted_out' ? 'contact_opted_out' : refusal.problem;
     throw new TestSendRefusedError(code, `contact ${contact.id}: ${refusal.detail}`, {
@@ -66,11 +70,6 @@ export async function sendTestMessage(
       rule: CONSENT_RULES[campaign.purpose],
     });
   }
-  const now = deps.clock.now();
-  const { message } = await composeFor(deps.sql, campaign, contact, {
-    now,
-    ...(deps.defaultTimezone ? { defaultTimezone: deps.defaultTimezone } : {}),
-  });
   if (!message.ok) throw messageRefusal(message, contact.id, who);
 
   const transport = campaign.transport;
