@@ -2,7 +2,6 @@ import type { Chat2DeskClient } from '../chat2desk/client.js';
 import {
   Chat2DeskAuthError,
   Chat2DeskError,
-  Chat2DeskNotFoundError,
   Chat2DeskQuotaExhaustedError,
   Chat2DeskValidationError,
 } from '../chat2desk/errors.js';
@@ -11,15 +10,13 @@ import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
-import {
-  type MessageFailure,
-  type RecipientRefusal,
-} from '../messages/composeMessage.js';
 import { prepareMessage } from '../messages/prepareMessage.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
+import { CampaignLimiters } from './campaignLimiters.js';
 import type { CampaignPauser } from './campaignPauser.js';
 import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGate.js';
 import { directorySyncHoldsUntil } from './clientDirectory.js';
+import { isStaleClient, skipReason } from './deliveryOutcomes.js';
 import {
   addTransportAfterRefusal,
   type ClientResolutionDeps,
@@ -27,13 +24,9 @@ import {
   type ResolvedChat2DeskClient,
 } from './ensureChat2DeskClient.js';
 import { findAcceptedMessage } from './findAcceptedMessage.js';
-import { type RatePermit, SharedRateLimiter } from './rateLimiter.js';
-import {
-  type SendTiming,
-  timingAfterWhatsAppDelay,
-  timingBeforeSend,
-} from './sendTiming.js';
-import { type ClaimedDelivery, campaignLimiterName, releaseDeliveries } from './sql/claimDueDeliveries.js';
+import type { RatePermit } from './rateLimiter.js';
+import { type SendTiming, timingAfterWhatsAppDelay, timingBeforeSend } from './sendTiming.js';
+import { type ClaimedDelivery, releaseDeliveries } from './sql/claimDueDeliveries.js';
 import { forgetChat2DeskClient } from './sql/forgetChat2DeskClient.js';
 import type { MoveBatcher } from './sql/moveDeliveries.js';
 import type { DeliveryChanges, MoveDelivery } from './sql/moveDelivery.js';
@@ -70,7 +63,7 @@ export class DeliverySender {
   readonly #moves: MoveBatcher;
   readonly #replies: { checkedSince(at: Date): Promise<void> } | undefined;
   readonly #failures: WorkerFailureCounts;
-  readonly #campaignLimiters = new Map<string, SharedRateLimiter>();
+  readonly #campaignLimiters: CampaignLimiters;
 
   constructor(
     options: DeliverySenderOptions,
@@ -88,6 +81,12 @@ export class DeliverySender {
     this.#moves = worker.moves;
     this.#replies = worker.replies;
     this.#failures = worker.failures;
+    this.#campaignLimiters = new CampaignLimiters({
+      sql: options.sql,
+      rateMarginMs: options.rateMarginMs,
+      longestRequestMs: options.client.longestRequestMs,
+      realTime: options.realTime,
+    });
   }
 
   /**
@@ -205,46 +204,9 @@ export class DeliverySender {
       const details = 'detail' in message ? { detail: message.detail } : undefined;
       return void (await this.#settle(d, 'skipped', skipReason(message), {}, details));
     }
-    if (message.attachment) {
-      // The account's transports help (cached an hour): a file the transport cannot carry skips it.
-      let refusal: string | null;
-      try {
-        refusal = await transportCapabilitiesOf(this.#o.client, this.#o.gate).attachmentRefusal(
-          d.transport,
-          message.attachment,
-        );
-      } catch (error) {
-        return void (await this.#handleFailure(d, error, 'transports_help'));
-      }
-      if (refusal) {
-        return void (await this.#settle(
-          d,
-          'skipped',
-          REASONS.attachmentNotSupported,
-          {},
-          { detail: refusal },
-        ));
-      }
-    }
-
-    if (!d.contactClientId && !d.chat2deskClientId) {
-      // The account's directory is being learnt: this contact may be a client already (no creation, no wait).
-      const heldUntil = await directorySyncHoldsUntil(this.#o.sql, now);
-      if (heldUntil) {
-        return void (await this.#settle(d, 'waiting', REASONS.clientDirectorySync, {
-          nextAttemptAt: heldUntil,
-        }));
-      }
-    }
-
-    let client: ResolvedChat2DeskClient;
-    try {
-      const resolved = await ensureChat2DeskClient(this.#clientDeps(), d, now);
-      if (!resolved) return void (await this.#settle(d, 'skipped', REASONS.clientNotInChat2Desk));
-      client = resolved;
-    } catch (error) {
-      return void (await this.#handleFailure(d, error, 'create_client'));
-    }
+    if (message.attachment && !(await this.#attachmentGoes(d, message.attachment))) return;
+    const client = await this.#chat2deskClientFor(d, now);
+    if (!client) return;
 
     if (d.transport === 'whatsapp' && client.whatsappAddedAt) {
       const allowedAt = new Date(client.whatsappAddedAt.getTime() + this.#o.whatsappDelayMs);
@@ -259,7 +221,7 @@ export class DeliverySender {
 
     let admission: Awaited<ReturnType<Chat2DeskGate['admitMessage']>>;
     try {
-      admission = await this.#o.gate.admitMessage(this.#campaignLimiter(d), this.#o.admissionHorizonMs);
+      admission = await this.#o.gate.admitMessage(this.#campaignLimiters.of(d), this.#o.admissionHorizonMs);
     } catch (error) {
       return void (await this.#handleFailure(d, error, 'admit'));
     }
@@ -278,6 +240,46 @@ export class DeliverySender {
       clientId: client.clientId,
       permit: admission.permit,
     };
+  }
+
+  /** Whether the transport takes the file (the transports help, cached an hour); settles it when not. */
+  async #attachmentGoes(d: ClaimedDelivery, attachment: string): Promise<boolean> {
+    let refusal: string | null;
+    try {
+      refusal = await transportCapabilitiesOf(this.#o.client, this.#o.gate).attachmentRefusal(
+        d.transport,
+        attachment,
+      );
+    } catch (error) {
+      await this.#handleFailure(d, error, 'transports_help');
+      return false;
+    }
+    if (refusal) await this.#settle(d, 'skipped', REASONS.attachmentNotSupported, {}, { detail: refusal });
+    return refusal === null;
+  }
+
+  /**
+   * The contact's Chat2Desk client (found, created, or learnt from the directory); undefined when the
+   * delivery was settled instead: held while the directory is learnt, skipped when Chat2Desk has no
+   * such client and may not create one, or failed.
+   */
+  async #chat2deskClientFor(d: ClaimedDelivery, now: Date): Promise<ResolvedChat2DeskClient | undefined> {
+    if (!d.contactClientId && !d.chat2deskClientId) {
+      // The account's directory is being learnt: this contact may be a client already (no creation, no wait).
+      const heldUntil = await directorySyncHoldsUntil(this.#o.sql, now);
+      if (heldUntil) {
+        await this.#settle(d, 'waiting', REASONS.clientDirectorySync, { nextAttemptAt: heldUntil });
+        return undefined;
+      }
+    }
+    try {
+      const resolved = await ensureChat2DeskClient(this.#clientDeps(), d, now);
+      if (!resolved) await this.#settle(d, 'skipped', REASONS.clientNotInChat2Desk);
+      return resolved ?? undefined;
+    } catch (error) {
+      await this.#handleFailure(d, error, 'create_client');
+      return undefined;
+    }
   }
 
   /** A send whose outcome is unknown: did Chat2Desk accept it? Only a clear "no" allows sending again. */
@@ -488,25 +490,6 @@ export class DeliverySender {
       clock: this.#o.clock,
     };
   }
-
-  #campaignLimiter(d: ClaimedDelivery): SharedRateLimiter | undefined {
-    if (!d.rateLimitPerSecond) return undefined;
-    // Keyed by the rate too: a stored rate is fixed once a campaign runs, but a new instance may read another.
-    const key = `${d.campaignId}:${d.rateLimitPerSecond}`;
-    let limiter = this.#campaignLimiters.get(key);
-    if (!limiter) {
-      limiter = new SharedRateLimiter({
-        sql: this.#o.sql,
-        name: campaignLimiterName(d.campaignId),
-        perSecond: d.rateLimitPerSecond,
-        safetyMarginMs: this.#o.rateMarginMs,
-        longestRequestMs: this.#o.client.longestRequestMs,
-        now: this.#o.realTime,
-      });
-      this.#campaignLimiters.set(key, limiter);
-    }
-    return limiter;
-  }
 }
 
 async function campaignStatusOf(sql: Sql, campaignId: number): Promise<string | undefined> {
@@ -521,34 +504,4 @@ interface ReadyToSend {
   attachment: string | null;
   clientId: string;
   permit: RatePermit;
-}
-
-/** The reason a delivery is skipped for, recorded in its state and grouped in reports. */
-function skipReason(failure: RecipientRefusal | MessageFailure): string {
-  switch (failure.problem) {
-    case 'opted_out':
-      return REASONS.optedOut;
-    case 'no_consent':
-      return REASONS.noConsent;
-    case 'invalid_phone':
-      return REASONS.invalidPhone;
-    case 'missing_variable':
-      return REASONS.missingVariable(failure.variable);
-    case 'invalid_variable':
-      return REASONS.invalidVariable(failure.variable);
-    case 'render_limit':
-      return REASONS.renderLimit;
-    case 'message_too_long':
-      return REASONS.messageTooLong;
-  }
-}
-
-/** A send refused because Chat2Desk does not know the client id: "client 5 not found" (400 or 404). */
-function isStaleClient(error: unknown): boolean {
-  if (!(error instanceof Chat2DeskNotFoundError || error instanceof Chat2DeskValidationError)) return false;
-  const text = error.apiMessage ?? '';
-  return (
-    /client\b[^.]*not found|клиент[^.]*не найден/i.test(text) ||
-    (error instanceof Chat2DeskNotFoundError && text === '')
-  );
 }
