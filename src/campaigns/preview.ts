@@ -1,10 +1,6 @@
 import { ContactNotFoundError, phoneDigits } from '../contacts/contacts.js';
 import type { Sql } from '../db/database.js';
-import {
-  type MessageCampaign,
-  type MessageFailure,
-  type RecipientRefusal,
-} from '../messages/composeMessage.js';
+import type { MessageCampaign, MessageFailure, RecipientRefusal } from '../messages/composeMessage.js';
 import { type CampaignPurpose, CONSENT_RULES } from '../messages/consent.js';
 import { type MessageSize, messageSize } from '../messages/messageLimits.js';
 import { type PreparedMessage, prepareMessage } from '../messages/prepareMessage.js';
