@@ -1,4 +1,6 @@
-import type { Sql } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import type { Prisma } from '../db/generated/prisma/client.js';
+import { DELETE_TRANSACTION_OPTIONS, prismaErrorCode } from '../db/prismaErrors.js';
 import { BroadcasterError } from '../errors.js';
 import { normalisePhone, type PhoneRegion } from '../phones/phone.js';
 import { readTimeZone } from '../time/zoneNames.js';
@@ -102,22 +104,41 @@ export class ContactInputError extends BroadcasterError {
   }
 }
 
-type ContactRow = Omit<Contact, 'consent'>;
+const contactSelect = {
+  id: true,
+  phone: true,
+  name: true,
+  timezone: true,
+  attributes: true,
+  optedInAt: true,
+  optInSource: true,
+  optedOutAt: true,
+  optOutReason: true,
+  chat2deskClientId: true,
+  memberships: { select: { list: { select: { name: true } } }, orderBy: { list: { name: 'asc' } } },
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.ContactSelect;
 
-function contactColumns(sql: Sql) {
-  return sql`
-    c.id, c.phone, c.name, c.timezone, c.attributes,
-    c.opted_in_at as "optedInAt", c.opt_in_source as "optInSource",
-    c.opted_out_at as "optedOutAt", c.opt_out_reason as "optOutReason",
-    c.chat2desk_client_id::text as "chat2deskClientId",
-    array(select l.name from list_members m join lists l on l.id = m.list_id
-          where m.contact_id = c.id order by l.name) as lists,
-    c.created_at as "createdAt", c.updated_at as "updatedAt"`;
-}
-
-function withConsent(row: ContactRow): Contact {
+function toContact(row: Prisma.ContactGetPayload<{ select: typeof contactSelect }>): Contact {
   const consent: Consent = row.optedOutAt ? 'opted_out' : row.optedInAt ? 'opted_in' : 'none';
-  return { ...row, consent };
+  return {
+    id: row.id,
+    phone: row.phone,
+    name: row.name,
+    timezone: row.timezone,
+    attributes: row.attributes as Record<string, unknown>,
+    optedInAt: row.optedInAt,
+    optInSource: row.optInSource,
+    optedOutAt: row.optedOutAt,
+    optOutReason: row.optOutReason,
+    // A bigint column; the API has always given it as a string (JSON has no 64-bit integers).
+    chat2deskClientId: row.chat2deskClientId === null ? null : row.chat2deskClientId.toString(),
+    lists: row.memberships.map((m) => m.list.name),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    consent,
+  };
 }
 
 /** A phone as the user wrote it, as stored (E.164 digits); a ContactInputError at `path` when it cannot be. */
@@ -136,57 +157,65 @@ function zoneOf<T extends string | null | undefined>(timezone: T): T | string {
 }
 
 export async function listContacts(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   filter: ContactFilter,
 ): Promise<{ items: Contact[]; total: number }> {
-  const where = sql`
-    where true
-    ${filter.list === undefined ? sql`` : sql`and exists (select 1 from list_members m join lists l on l.id = m.list_id where m.contact_id = c.id and l.name = ${filter.list})`}
-    ${
-      filter.consent === 'opted_out'
-        ? sql`and c.opted_out_at is not null`
-        : filter.consent === 'opted_in'
-          ? sql`and c.opted_out_at is null and c.opted_in_at is not null`
-          : filter.consent === 'none'
-            ? sql`and c.opted_out_at is null and c.opted_in_at is null`
-            : sql``
-    }
-    ${searchCondition(sql, filter.search, filter.phoneRegion)}`;
-  const [counted] = await sql<{ total: number }[]>`select count(*)::int as total from contacts c ${where}`;
-  const rows = await sql<ContactRow[]>`
-    select ${contactColumns(sql)} from contacts c ${where}
-    order by c.id limit ${filter.limit} offset ${filter.offset}`;
-  return { items: rows.map(withConsent), total: counted?.total ?? 0 };
+  const where: Prisma.ContactWhereInput = {
+    AND: [
+      filter.list === undefined ? {} : { memberships: { some: { list: { name: filter.list } } } },
+      consentCondition(filter.consent),
+      searchCondition(filter.search, filter.phoneRegion),
+    ],
+  };
+  const total = await db.prisma.contact.count({ where });
+  const rows = await db.prisma.contact.findMany({
+    where,
+    select: contactSelect,
+    orderBy: { id: 'asc' },
+    skip: filter.offset,
+    take: filter.limit,
+  });
+  return { items: rows.map(toContact), total };
 }
 
-function searchCondition(sql: Sql, search: string | undefined, region: PhoneRegion) {
+function consentCondition(consent: Consent | undefined): Prisma.ContactWhereInput {
+  if (consent === 'opted_out') return { optedOutAt: { not: null } };
+  if (consent === 'opted_in') return { optedOutAt: null, optedInAt: { not: null } };
+  if (consent === 'none') return { optedOutAt: null, optedInAt: null };
+  return {};
+}
+
+function searchCondition(search: string | undefined, region: PhoneRegion): Prisma.ContactWhereInput {
   const text = search?.trim();
-  if (!text) return sql``;
+  if (!text) return {};
   const phone = normalisePhone(text, { region });
-  if (phone.ok) return sql`and c.phone = ${phone.digits}`;
+  if (phone.ok) return { phone: phone.digits };
   const digits = text.replace(/[\s\-()+.]/g, '');
-  if (/^\d+$/.test(digits)) return sql`and c.phone like ${`${digits}%`}`;
-  return sql`and c.name ilike ${`%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`}`;
+  if (/^\d+$/.test(digits)) return { phone: { startsWith: digits } };
+  // Prisma hands % and _ to ILIKE as they are: escaped, they match themselves.
+  return { name: { contains: text.replace(/[\\%_]/g, (ch) => `\\${ch}`), mode: 'insensitive' } };
 }
 
-export async function getContact(sql: Sql, contactId: number): Promise<Contact | undefined> {
-  const [row] = await sql<
-    ContactRow[]
-  >`select ${contactColumns(sql)} from contacts c where c.id = ${contactId}`;
-  return row ? withConsent(row) : undefined;
+export async function getContact(
+  db: Pick<Database, 'prisma'>,
+  contactId: number,
+): Promise<Contact | undefined> {
+  const row = await db.prisma.contact.findUnique({ where: { id: contactId }, select: contactSelect });
+  return row ? toContact(row) : undefined;
 }
 
 /** `phone` already normalised to digits. */
-export async function getContactByPhone(sql: Sql, phone: string): Promise<Contact | undefined> {
-  const [row] = await sql<
-    ContactRow[]
-  >`select ${contactColumns(sql)} from contacts c where c.phone = ${phone}`;
-  return row ? withConsent(row) : undefined;
+export async function getContactByPhone(
+  db: Pick<Database, 'prisma'>,
+  phone: string,
+): Promise<Contact | undefined> {
+  const row = await db.prisma.contact.findUnique({ where: { phone }, select: contactSelect });
+  return row ? toContact(row) : undefined;
 }
 
 /** Creates a contact; a phone already known is a ContactExistsError naming the existing contact. */
 export async function createContact(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   input: ContactInput,
   options: { now: Date; phoneRegion: PhoneRegion },
 ): Promise<Contact> {
@@ -195,26 +224,40 @@ export async function createContact(
   const optedInAt = input.optIn
     ? checkConsentTime(input.optIn.at ?? options.now, options.now, 'optIn.at')
     : null;
-  const [created] = await sql<{ id: number }[]>`
-    insert into contacts (phone, name, timezone, attributes, opted_in_at, opt_in_source, created_at, updated_at)
-    values (${phone}, ${input.name ?? null}, ${timezone ?? null}, ${sql.json((input.attributes ?? {}) as never)},
-            ${optedInAt}, ${input.optIn?.source ?? null}, ${options.now}, ${options.now})
-    on conflict (phone) do nothing
-    returning id`;
-  if (!created) {
-    const existing = await getContactByPhone(sql, phone);
+  try {
+    const created = await db.prisma.contact.create({
+      data: {
+        phone,
+        name: input.name ?? null,
+        timezone: timezone ?? null,
+        attributes: (input.attributes ?? {}) as Prisma.InputJsonObject,
+        optedInAt,
+        optInSource: input.optIn?.source ?? null,
+        createdAt: options.now,
+        updatedAt: options.now,
+      },
+      select: contactSelect,
+    });
+    return toContact(created);
+  } catch (error) {
+    if (prismaErrorCode(error) !== 'P2002') throw error;
+    const existing = await getContactByPhone(db, phone);
     throw new ContactExistsError(phone, existing?.id ?? 0);
   }
-  return (await getContact(sql, created.id))!;
 }
 
-/** Changes the given fields only; attributes are merged (a key set to null is removed). */
+/**
+ * Changes the given fields only; attributes are merged (a key set to null is removed).
+ * The write stays on postgres.js: the merge is one jsonb expression, where Prisma would read, merge
+ * and write back, losing an attribute changed by someone else in between.
+ */
 export async function updateContact(
-  sql: Sql,
+  db: Pick<Database, 'sql' | 'prisma'>,
   contactId: number,
   patch: ContactPatch,
   options: { now: Date; phoneRegion: PhoneRegion },
 ): Promise<Contact> {
+  const { sql } = db;
   const phone = patch.phone === undefined ? undefined : phoneDigits(patch.phone, options.phoneRegion);
   const timezone = zoneOf(patch.timezone);
   const attributes = patch.attributes ?? {};
@@ -233,27 +276,38 @@ export async function updateContact(
     if (!updated) throw new ContactNotFoundError({ contactId });
   } catch (error) {
     if ((error as { code?: string }).code === '23505' && phone !== undefined) {
-      const existing = await getContactByPhone(sql, phone);
+      const existing = await getContactByPhone(db, phone);
       throw new ContactExistsError(phone, existing?.id ?? 0);
     }
     throw error;
   }
-  return (await getContact(sql, contactId))!;
+  return (await getContact(db, contactId))!;
 }
 
 /**
  * Deletes a contact that no campaign has reached yet (its list memberships and appointments go with
- * it). One with deliveries is history in campaign reports: refused, opt it out instead.
+ * it). One with deliveries is history in campaign reports: refused, opt it out instead. A delivery
+ * made between the count and the delete is refused by the foreign key, with the same error.
  */
-export async function deleteContact(sql: Sql, contactId: number): Promise<void> {
-  await sql.begin(async (tx) => {
-    const [contact] = await tx<{ deliveries: number }[]>`
-      select (select count(*) from deliveries d where d.contact_id = c.id)::int as deliveries
-      from contacts c where c.id = ${contactId} for update`;
-    if (!contact) throw new ContactNotFoundError({ contactId });
-    if (contact.deliveries > 0) throw new ContactHasDeliveriesError(contactId, contact.deliveries);
-    await tx`delete from contacts where id = ${contactId}`;
-  });
+export async function deleteContact(db: Pick<Database, 'prisma'>, contactId: number): Promise<void> {
+  try {
+    await db.prisma.$transaction(async (tx) => {
+      const contact = await tx.contact.findUnique({
+        where: { id: contactId },
+        select: { _count: { select: { deliveries: true } } },
+      });
+      if (!contact) throw new ContactNotFoundError({ contactId });
+      const deliveries = contact._count.deliveries;
+      if (deliveries > 0) throw new ContactHasDeliveriesError(contactId, deliveries);
+      await tx.contact.delete({ where: { id: contactId } });
+    }, DELETE_TRANSACTION_OPTIONS);
+  } catch (error) {
+    const code = prismaErrorCode(error);
+    if (code === 'P2025') throw new ContactNotFoundError({ contactId });
+    if (code !== 'P2003') throw error;
+    const deliveries = await db.prisma.delivery.count({ where: { contactId } });
+    throw new ContactHasDeliveriesError(contactId, deliveries);
+  }
 }
 
 /**
@@ -262,24 +316,32 @@ export async function deleteContact(sql: Sql, contactId: number): Promise<void> 
  * that require opt-in then skip the contact with no_consent.
  */
 export async function setConsent(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   contactId: number,
   consent: { optedIn: boolean; source: string | null; at: Date },
   options: { now?: Date } = {},
 ): Promise<Contact> {
   const now = options.now ?? consent.at;
   if (consent.optedIn) checkConsentTime(consent.at, now);
-  const [updated] = await sql<{ id: number }[]>`
-    update contacts set ${
-      consent.optedIn
-        ? sql`opted_in_at = ${consent.at}, opt_in_source = ${consent.source},
-              opted_out_at = null, opt_out_reason = null`
-        : sql`opted_in_at = null, opt_in_source = null`
-    }, updated_at = ${now}
-    where id = ${contactId}
-    returning id`;
-  if (!updated) throw new ContactNotFoundError({ contactId });
-  return (await getContact(sql, contactId))!;
+  try {
+    const updated = await db.prisma.contact.update({
+      where: { id: contactId },
+      data: consent.optedIn
+        ? {
+            optedInAt: consent.at,
+            optInSource: consent.source,
+            optedOutAt: null,
+            optOutReason: null,
+            updatedAt: now,
+          }
+        : { optedInAt: null, optInSource: null, updatedAt: now },
+      select: contactSelect,
+    });
+    return toContact(updated);
+  } catch (error) {
+    if (prismaErrorCode(error) === 'P2025') throw new ContactNotFoundError({ contactId });
+    throw error;
+  }
 }
 
 /** Consent cannot be recorded as given in the future. */

@@ -7,6 +7,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
+  if (PRISMA_CONNECTION_CODES.has(code)) return true;
   return CONNECTION_CODES.has(code) || code.startsWith('08') || SHUTDOWN_SQLSTATES.has(code);
 }
 
@@ -22,6 +23,9 @@ const CONNECTION_CODES = new Set([
   'ETIMEDOUT',
   'EHOSTUNREACH',
 ]);
+
+/** Prisma's (through @prisma/adapter-pg): P1001 cannot reach the server, P1008 socket timeout, P1017 connection closed. */
+const PRISMA_CONNECTION_CODES = new Set(['P1001', 'P1008', 'P1017']);
 
 /** SQLSTATE class 57P: admin_shutdown, crash_shutdown, cannot_connect_now, database_dropped. */
 const SHUTDOWN_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57P04']);

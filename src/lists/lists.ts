@@ -1,4 +1,6 @@
-import type { Sql } from '../db/database.js';
+import type { Database, Sql } from '../db/database.js';
+import type { Prisma } from '../db/generated/prisma/client.js';
+import { DELETE_TRANSACTION_OPTIONS, prismaErrorCode } from '../db/prismaErrors.js';
 import { BroadcasterError } from '../errors.js';
 import { normalisePhone, type PhoneRegion } from '../phones/phone.js';
 
@@ -66,90 +68,148 @@ export class ListMemberNotFoundError extends BroadcasterError {
   }
 }
 
-function listColumns(sql: Sql) {
-  return sql`
-    l.id, l.name, l.description,
-    (select count(*) from list_members m where m.list_id = l.id)::int as "memberCount",
-    l.created_at as "createdAt"`;
+const listSelect = {
+  id: true,
+  name: true,
+  description: true,
+  _count: { select: { members: true } },
+  createdAt: true,
+} satisfies Prisma.ContactListSelect;
+
+function toList(row: Prisma.ContactListGetPayload<{ select: typeof listSelect }>): ContactList {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    memberCount: row._count.members,
+    createdAt: row.createdAt,
+  };
+}
+
+/** opted_out beats opted_in, as on the contact. */
+function consentOf(contact: { optedInAt: Date | null; optedOutAt: Date | null }): ListMember['consent'] {
+  return contact.optedOutAt ? 'opted_out' : contact.optedInAt ? 'opted_in' : 'none';
 }
 
 export async function listLists(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   paging: { limit: number; offset: number },
 ): Promise<{ items: ContactList[]; total: number }> {
-  const [counted] = await sql<{ total: number }[]>`select count(*)::int as total from lists`;
-  const items = await sql<ContactList[]>`
-    select ${listColumns(sql)} from lists l order by l.id limit ${paging.limit} offset ${paging.offset}`;
-  return { items: [...items], total: counted?.total ?? 0 };
+  const total = await db.prisma.contactList.count();
+  const rows = await db.prisma.contactList.findMany({
+    select: listSelect,
+    orderBy: { id: 'asc' },
+    skip: paging.offset,
+    take: paging.limit,
+  });
+  return { items: rows.map(toList), total };
 }
 
-export async function getList(sql: Sql, listId: number): Promise<ContactList | undefined> {
-  const [list] = await sql<ContactList[]>`select ${listColumns(sql)} from lists l where l.id = ${listId}`;
-  return list;
+export async function getList(
+  db: Pick<Database, 'prisma'>,
+  listId: number,
+): Promise<ContactList | undefined> {
+  const row = await db.prisma.contactList.findUnique({ where: { id: listId }, select: listSelect });
+  return row ? toList(row) : undefined;
 }
 
-export async function getListByName(sql: Sql, name: string): Promise<ContactList | undefined> {
-  const [list] = await sql<ContactList[]>`select ${listColumns(sql)} from lists l where l.name = ${name}`;
-  return list;
+export async function getListByName(
+  db: Pick<Database, 'prisma'>,
+  name: string,
+): Promise<ContactList | undefined> {
+  const row = await db.prisma.contactList.findUnique({ where: { name }, select: listSelect });
+  return row ? toList(row) : undefined;
 }
 
 export async function createList(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   input: { name: string; description?: string | null },
   options: { now: Date },
 ): Promise<ContactList> {
   const name = input.name.trim();
-  const [created] = await sql<{ id: number }[]>`
-    insert into lists (name, description, created_at)
-    values (${name}, ${input.description ?? null}, ${options.now})
-    on conflict (name) do nothing
-    returning id`;
-  if (!created) {
-    const existing = await getListByName(sql, name);
+  try {
+    const created = await db.prisma.contactList.create({
+      data: { name, description: input.description ?? null, createdAt: options.now },
+      select: listSelect,
+    });
+    return toList(created);
+  } catch (error) {
+    if (prismaErrorCode(error) !== 'P2002') throw error;
+    const existing = await getListByName(db, name);
     throw new ListExistsError(name, existing?.id ?? 0);
   }
-  return (await getList(sql, created.id))!;
 }
 
-/** Deletes a list and its memberships (never the contacts); refused while a campaign names it. */
-export async function deleteList(sql: Sql, listId: number): Promise<void> {
-  await sql.begin(async (tx) => {
-    const [list] = await tx<{ id: number }[]>`select id from lists where id = ${listId} for update`;
-    if (!list) throw new ListNotFoundError({ listId });
-    const campaigns = await tx<{ id: number }[]>`
-      select id from campaigns where list_id = ${listId} order by id`;
-    if (campaigns.length > 0)
-      throw new ListInUseError(
-        listId,
-        campaigns.map((c) => c.id),
-      );
-    await tx`delete from lists where id = ${listId}`;
-  });
+/**
+ * Deletes a list and its memberships (never the contacts); refused while a campaign names it. A
+ * campaign addressed to the list between the check and the delete is refused by the foreign key.
+ */
+export async function deleteList(db: Pick<Database, 'prisma'>, listId: number): Promise<void> {
+  try {
+    await db.prisma.$transaction(async (tx) => {
+      const list = await tx.contactList.findUnique({
+        where: { id: listId },
+        select: { campaigns: { select: { id: true }, orderBy: { id: 'asc' } } },
+      });
+      if (!list) throw new ListNotFoundError({ listId });
+      if (list.campaigns.length > 0)
+        throw new ListInUseError(
+          listId,
+          list.campaigns.map((c) => c.id),
+        );
+      await tx.contactList.delete({ where: { id: listId } });
+    }, DELETE_TRANSACTION_OPTIONS);
+  } catch (error) {
+    const code = prismaErrorCode(error);
+    if (code === 'P2025') throw new ListNotFoundError({ listId });
+    if (code !== 'P2003') throw error;
+    const campaigns = await db.prisma.campaign.findMany({
+      where: { listId },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    throw new ListInUseError(
+      listId,
+      campaigns.map((c) => c.id),
+    );
+  }
 }
 
 export async function listMembers(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   listId: number,
   paging: { limit: number; offset: number },
 ): Promise<{ items: ListMember[]; total: number }> {
-  if (!(await getList(sql, listId))) throw new ListNotFoundError({ listId });
-  const [counted] = await sql<{ total: number }[]>`
-    select count(*)::int as total from list_members where list_id = ${listId}`;
-  const items = await sql<ListMember[]>`
-    select c.id as "contactId", c.phone, c.name,
-      case when c.opted_out_at is not null then 'opted_out'
-           when c.opted_in_at is not null then 'opted_in' else 'none' end as consent,
-      m.added_at as "addedAt"
-    from list_members m join contacts c on c.id = m.contact_id
-    where m.list_id = ${listId}
-    order by c.id limit ${paging.limit} offset ${paging.offset}`;
-  return { items: [...items], total: counted?.total ?? 0 };
+  const list = await db.prisma.contactList.findUnique({ where: { id: listId }, select: { id: true } });
+  if (!list) throw new ListNotFoundError({ listId });
+  const total = await db.prisma.listMember.count({ where: { listId } });
+  const rows = await db.prisma.listMember.findMany({
+    where: { listId },
+    select: {
+      contactId: true,
+      addedAt: true,
+      contact: { select: { phone: true, name: true, optedInAt: true, optedOutAt: true } },
+    },
+    orderBy: { contactId: 'asc' },
+    skip: paging.offset,
+    take: paging.limit,
+  });
+  const items = rows.map(({ contactId, addedAt, contact }) => ({
+    contactId,
+    phone: contact.phone,
+    name: contact.name,
+    consent: consentOf(contact),
+    addedAt,
+  }));
+  return { items, total };
 }
 
 /**
  * Adds existing contacts, named by id or by phone, in one statement. Unknown and malformed entries are
  * reported and never block the others; contacts are not created here (that is POST /contacts or the
  * CSV import, which record consent).
+ * Stays on postgres.js: one INSERT … SELECT … ON CONFLICT that also says which rows were new, which
+ * Prisma's createMany (skipDuplicates) cannot report.
  */
 export async function addListMembers(
   sql: Sql,
@@ -193,10 +253,14 @@ export async function addListMembers(
   });
 }
 
-export async function removeListMember(sql: Sql, listId: number, contactId: number): Promise<void> {
-  const removed = await sql`
-    delete from list_members where list_id = ${listId} and contact_id = ${contactId} returning contact_id`;
-  if (removed.length > 0) return;
-  if (!(await getList(sql, listId))) throw new ListNotFoundError({ listId });
+export async function removeListMember(
+  db: Pick<Database, 'prisma'>,
+  listId: number,
+  contactId: number,
+): Promise<void> {
+  const removed = await db.prisma.listMember.deleteMany({ where: { listId, contactId } });
+  if (removed.count > 0) return;
+  if (!(await db.prisma.contactList.findUnique({ where: { id: listId }, select: { id: true } })))
+    throw new ListNotFoundError({ listId });
   throw new ListMemberNotFoundError(listId, contactId);
 }

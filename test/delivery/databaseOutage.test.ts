@@ -77,6 +77,10 @@ describe('isDatabaseUnavailable', () => {
     [{ code: '08006' }, true],
     [{ code: '23505' }, false],
     [{ code: 'P2002' }, false],
+    // Prisma (the API's CRUD): cannot reach the server, socket timeout, connection closed.
+    [{ code: 'P1001' }, true],
+    [{ code: 'P1008' }, true],
+    [{ code: 'P1017' }, true],
     [new Error('boom'), false],
     ['CONNECTION_CLOSED', false],
     [null, false],

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('lists', () => {
   it('creates a list with its name trimmed, and refuses a name already taken', async () => {
-    const list = await createList(db.sql, { name: '  vip  ', description: 'best' }, { now: NOW });
+    const list = await createList(db, { name: '  vip  ', description: 'best' }, { now: NOW });
     expect(list).toEqual({
       id: expect.any(Number),
       name: 'vip',
@@ -42,21 +42,21 @@ describe('lists', () => {
       memberCount: 0,
       createdAt: NOW,
     });
-    expect(await getListByName(db.sql, 'vip')).toEqual(list);
-    await expect(createList(db.sql, { name: 'vip' }, { now: NOW })).rejects.toThrow(ListExistsError);
+    expect(await getListByName(db, 'vip')).toEqual(list);
+    await expect(createList(db, { name: 'vip' }, { now: NOW })).rejects.toThrow(ListExistsError);
   });
 
   it('pages lists in creation order with their total', async () => {
-    await createList(db.sql, { name: 'page-1' }, { now: NOW });
-    await createList(db.sql, { name: 'page-2' }, { now: NOW });
-    const all = await listLists(db.sql, { limit: 200, offset: 0 });
-    const second = await listLists(db.sql, { limit: 1, offset: 1 });
+    await createList(db, { name: 'page-1' }, { now: NOW });
+    await createList(db, { name: 'page-2' }, { now: NOW });
+    const all = await listLists(db, { limit: 200, offset: 0 });
+    const second = await listLists(db, { limit: 1, offset: 1 });
     expect(second.total).toBe(all.total);
     expect(second.items).toEqual([all.items[1]]);
   });
 
   it('adds members by id and by phone in one go, reporting the rest', async () => {
-    const list = await createList(db.sql, { name: 'members' }, { now: NOW });
+    const list = await createList(db, { name: 'members' }, { now: NOW });
     const added = await addListMembers(
       db.sql,
       list.id,
@@ -81,42 +81,42 @@ describe('lists', () => {
     );
     expect(again).toMatchObject({ added: 1, alreadyMembers: 2 });
 
-    const members = await listMembers(db.sql, list.id, { limit: 10, offset: 0 });
+    const members = await listMembers(db, list.id, { limit: 10, offset: 0 });
     expect(members.total).toBe(3);
     expect(members.items.map((m) => [m.phone, m.consent])).toEqual([
       ['79005000001', 'opted_in'],
       ['79005000002', 'opted_out'],
       ['79005000003', 'none'],
     ]);
-    expect((await getList(db.sql, list.id))?.memberCount).toBe(3);
+    expect((await getList(db, list.id))?.memberCount).toBe(3);
   });
 
   it('removes a member and says when the contact was not one', async () => {
-    const list = await createList(db.sql, { name: 'removal' }, { now: NOW });
+    const list = await createList(db, { name: 'removal' }, { now: NOW });
     await addListMembers(db.sql, list.id, { contactIds: [contactIds[3]!] }, { now: NOW, phoneRegion: 'RU' });
-    await removeListMember(db.sql, list.id, contactIds[3]!);
-    await expect(removeListMember(db.sql, list.id, contactIds[3]!)).rejects.toThrow(ListMemberNotFoundError);
-    await expect(removeListMember(db.sql, 999_999, contactIds[3]!)).rejects.toThrow(ListNotFoundError);
+    await removeListMember(db, list.id, contactIds[3]!);
+    await expect(removeListMember(db, list.id, contactIds[3]!)).rejects.toThrow(ListMemberNotFoundError);
+    await expect(removeListMember(db, 999_999, contactIds[3]!)).rejects.toThrow(ListNotFoundError);
   });
 
   it('deletes a list with its memberships but not its contacts, unless a campaign names it', async () => {
-    const list = await createList(db.sql, { name: 'gone' }, { now: NOW });
+    const list = await createList(db, { name: 'gone' }, { now: NOW });
     await addListMembers(db.sql, list.id, { contactIds }, { now: NOW, phoneRegion: 'RU' });
-    await deleteList(db.sql, list.id);
-    expect(await getList(db.sql, list.id)).toBeUndefined();
+    await deleteList(db, list.id);
+    expect(await getList(db, list.id)).toBeUndefined();
     const [contacts] = await db.sql`select count(*)::int as n from contacts`;
     expect(contacts?.n).toBe(4);
 
-    const used = await createList(db.sql, { name: 'used' }, { now: NOW });
+    const used = await createList(db, { name: 'used' }, { now: NOW });
     const [campaign] = await db.sql`
       insert into campaigns (name, kind, transport, definition, template_source, list_id)
       values ('x', 'broadcast', 'sms', '{}', 'hi', ${used.id}) returning id`;
-    await expect(deleteList(db.sql, used.id)).rejects.toMatchObject({
+    await expect(deleteList(db, used.id)).rejects.toMatchObject({
       constructor: ListInUseError,
       details: { campaignIds: [campaign!.id] },
     });
-    await expect(deleteList(db.sql, 999_999)).rejects.toThrow(ListNotFoundError);
-    await expect(listMembers(db.sql, 999_999, { limit: 1, offset: 0 })).rejects.toThrow(ListNotFoundError);
+    await expect(deleteList(db, 999_999)).rejects.toThrow(ListNotFoundError);
+    await expect(listMembers(db, 999_999, { limit: 1, offset: 0 })).rejects.toThrow(ListNotFoundError);
     await expect(
       addListMembers(db.sql, 999_999, { contactIds: [1] }, { now: NOW, phoneRegion: 'RU' }),
     ).rejects.toThrow(ListNotFoundError);

@@ -95,7 +95,7 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
     { schema: { tags: TAGS, summary: 'List contacts', querystring: listQuery } },
     async (request) => {
       const { limit, offset, ...filters } = request.query;
-      return page(await listContacts(db.sql, { limit, offset, ...filters, phoneRegion }), { limit, offset });
+      return page(await listContacts(db, { limit, offset, ...filters, phoneRegion }), { limit, offset });
     },
   );
 
@@ -112,7 +112,7 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
     async (request, reply) => {
       const { optIn, ...fields } = request.body;
       const contact = await createContact(
-        db.sql,
+        db,
         {
           ...fields,
           ...(optIn
@@ -129,7 +129,7 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
     '/contacts/:id',
     { schema: { tags: TAGS, summary: 'A contact', params: idParams } },
     async (request) => {
-      const contact = await getContact(db.sql, request.params.id);
+      const contact = await getContact(db, request.params.id);
       if (!contact) throw new ContactNotFoundError({ contactId: request.params.id });
       return contact;
     },
@@ -138,8 +138,7 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
   api.patch<{ Params: IdParams; Body: ContactPatch }>(
     '/contacts/:id',
     { schema: { tags: TAGS, summary: 'Change some fields of a contact', params: idParams, body: patchBody } },
-    async (request) =>
-      updateContact(db.sql, request.params.id, request.body, { now: clock.now(), phoneRegion }),
+    async (request) => updateContact(db, request.params.id, request.body, { now: clock.now(), phoneRegion }),
   );
 
   api.delete<{ Params: IdParams }>(
@@ -154,7 +153,7 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
       },
     },
     async (request, reply) => {
-      await deleteContact(db.sql, request.params.id);
+      await deleteContact(db, request.params.id);
       return reply.status(204).send();
     },
   );
@@ -178,12 +177,7 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
     async (request) => {
       const now = clock.now();
       const at = request.body.at ? new Date(request.body.at) : now;
-      return setConsent(
-        db.sql,
-        request.params.id,
-        { optedIn: true, source: request.body.source, at },
-        { now },
-      );
+      return setConsent(db, request.params.id, { optedIn: true, source: request.body.source, at }, { now });
     },
   );
 
@@ -210,7 +204,7 @@ export function registerContactRoutes(api: FastifyInstance, deps: ApiDeps): void
         { reason: request.body.reason, now: clock.now() },
       );
       if (result.contactIds.length === 0) throw new ContactNotFoundError({ contactId: id });
-      return { contact: await getContact(db.sql, id), deliveriesSkipped: result.deliveriesSkipped };
+      return { contact: await getContact(db, id), deliveriesSkipped: result.deliveriesSkipped };
     },
   );
 }

@@ -28,7 +28,7 @@ export function registerListRoutes(api: FastifyInstance, deps: ApiDeps): void {
         querystring: pagingQuery,
       },
     },
-    async (request) => page(await listLists(db.sql, request.query), request.query),
+    async (request) => page(await listLists(db, request.query), request.query),
   );
 
   api.post<{ Body: { name: string; description?: string | null } }>(
@@ -50,7 +50,7 @@ export function registerListRoutes(api: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const list = await createList(db.sql, request.body, { now: clock.now() });
+      const list = await createList(db, request.body, { now: clock.now() });
       return reply.status(201).header('location', `/api/v1/lists/${list.id}`).send(list);
     },
   );
@@ -59,7 +59,7 @@ export function registerListRoutes(api: FastifyInstance, deps: ApiDeps): void {
     '/lists/:id',
     { schema: { tags: TAGS, summary: 'A list', params: idParams } },
     async (request) => {
-      const list = await getList(db.sql, request.params.id);
+      const list = await getList(db, request.params.id);
       if (!list) throw new ListNotFoundError({ listId: request.params.id });
       return list;
     },
@@ -76,7 +76,7 @@ export function registerListRoutes(api: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      await deleteList(db.sql, request.params.id);
+      await deleteList(db, request.params.id);
       return reply.status(204).send();
     },
   );
@@ -84,7 +84,7 @@ export function registerListRoutes(api: FastifyInstance, deps: ApiDeps): void {
   api.get<{ Params: IdParams; Querystring: Paging }>(
     '/lists/:id/members',
     { schema: { tags: TAGS, summary: 'Members of a list', params: idParams, querystring: pagingQuery } },
-    async (request) => page(await listMembers(db.sql, request.params.id, request.query), request.query),
+    async (request) => page(await listMembers(db, request.params.id, request.query), request.query),
   );
 
   api.post<{ Params: IdParams; Body: { contactIds?: number[]; phones?: string[] } }>(
@@ -134,7 +134,7 @@ export function registerListRoutes(api: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      await removeListMember(db.sql, request.params.id, request.params.contactId);
+      await removeListMember(db, request.params.id, request.params.contactId);
       return reply.status(204).send();
     },
   );
