@@ -22,16 +22,20 @@ export function readCampaignSource(text: string, format: CampaignFormat): Campai
   // YAML 1.2 core schema: `no` stays a string and times stay text for validation to read. Repeated
   // keys are found by repeatedKeys: yaml's own check (uniqueKeys) compares each key with every other.
   const document = parseDocument(body, { lineCounter, uniqueKeys: false });
-  const repeated = repeatedKeys(document, lineCounter);
+  const repeated = repeatedKeys(document, lineCounter, format);
   const readable = document.errors.length === 0 && repeated.length === 0;
   const locate = (path: string) => (readable ? locateIn(document, lineCounter, path) : {});
 
   if (format === 'json') {
+    let value: unknown;
     try {
-      return { value: JSON.parse(body), locate };
+      value = JSON.parse(body);
     } catch (error) {
       throw new CampaignDefinitionError([jsonSyntaxIssue(error as Error, body)]);
     }
+    // JSON.parse keeps the last of a repeated key without a word; which one the user meant is theirs to say.
+    if (repeated.length > 0) throw new CampaignDefinitionError(repeated);
+    return { value, locate };
   }
   // A tag yaml cannot resolve (`!!js/function`) is kept as plain text with only a warning; a
   // campaign never needs one, so it is refused like a syntax error rather than read as a string.
@@ -64,7 +68,11 @@ export function readCampaignSource(text: string, format: CampaignFormat): Campai
  * Keys given twice in one mapping, worded as yaml words them, in one pass with a set per mapping.
  * Keys compare as yaml compares them: scalars by value (`1` and `"1"` differ), anything else by identity.
  */
-function repeatedKeys(document: Document, lineCounter: LineCounter): CampaignDefinitionIssue[] {
+function repeatedKeys(
+  document: Document,
+  lineCounter: LineCounter,
+  format: CampaignFormat,
+): CampaignDefinitionIssue[] {
   const issues: CampaignDefinitionIssue[] = [];
   visit(document, {
     Map(_, map) {
@@ -79,7 +87,10 @@ function repeatedKeys(document: Document, lineCounter: LineCounter): CampaignDef
         const position = lineCounter.linePos(range?.[0] ?? 0);
         issues.push({
           path: '',
-          message: 'invalid YAML: Map keys must be unique',
+          message:
+            format === 'json'
+              ? `invalid JSON: "${String(key)}" is given twice in one object (JSON would keep the last silently)`
+              : 'invalid YAML: Map keys must be unique',
           line: position.line,
           column: position.col,
         });

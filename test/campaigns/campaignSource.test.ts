@@ -24,6 +24,18 @@ const yaml = [
 ].join('\n');
 
 describe('readCampaignSource', () => {
+  it('refuses a JSON campaign that gives a key twice, naming the key and where, as YAML does', () => {
+    const text = '{\n  "name": "A",\n  "kind": "broadcast",\n  "name": "B"\n}';
+    expect(refusal(text, 'json').issues).toEqual([
+      {
+        path: '',
+        message: 'invalid JSON: "name" is given twice in one object (JSON would keep the last silently)',
+        line: 4,
+        column: 3,
+      },
+    ]);
+  });
+
   it('parses YAML and finds where each field was written', () => {
     const source = readCampaignSource(yaml, 'yaml');
     expect(source.value).toEqual({
