@@ -1,16 +1,12 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCampaign } from '../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import { AWAITED_STATUS_HORIZON_MS, applyAwaitedStatuses } from '../../src/delivery/applyAwaitedStatuses.js';
 import { receiveWebhookEvent } from '../../src/delivery/webhookEvents.js';
-import { Timekeeper } from '../../src/scheduler/timekeeper.js';
 import {
   createEngineHarness,
   deliveryStates,
   type EngineHarness,
-  START,
   seedContacts,
+  startBroadcast,
 } from '../support/engineHarness.js';
 
 const MINUTE = 60_000;
@@ -24,28 +20,11 @@ describe('a delivery status that outruns the record of its send', () => {
   it('is kept, and applied once a delivery holds its message id; one no delivery claims is let go after an hour', async () => {
     h = await createEngineHarness();
     await seedContacts(h.db.sql, { count: 1, list: 'vip' });
-    const definition = validateCampaignDefinition(
-      {
-        name: 'Viber',
-        kind: 'broadcast',
-        transport: 'viber',
-        channelId: 1,
-        template: 'Hi',
-        audience: { list: 'vip' },
-        schedule: { at: new Date(START.getTime() + MINUTE).toISOString() },
-      },
-      { now: h.clock.now() },
-    );
-    const campaign = await createCampaign(h.db, definition, {
-      now: h.clock.now(),
-      templatesDir: join(import.meta.dirname, '..', '..', 'templates'),
-    });
-    h.clock.advance(MINUTE);
-    await new Timekeeper({ sql: h.db.sql, clock: h.clock }).tick();
+    const campaignId = await startBroadcast(h, { transport: 'viber', list: 'vip', template: 'Hi' });
     const { worker } = await h.addWorker();
     await worker.drain();
     const [sent] = await h.db.sql<{ id: string; message: string }[]>`
-      select id, chat2desk_message_id::text as message from deliveries where campaign_id = ${campaign.id}`;
+      select id, chat2desk_message_id::text as message from deliveries where campaign_id = ${campaignId}`;
     // As if the worker had not written `sent` yet when the web hook came: the message id is not recorded.
     await h.db.sql`update deliveries set chat2desk_message_id = null where id = ${sent!.id}`;
 
@@ -64,7 +43,7 @@ describe('a delivery status that outruns the record of its send', () => {
     // The worker's write comes: the kept report is applied with the messenger's words.
     await h.db.sql`update deliveries set chat2desk_message_id = ${sent!.message} where id = ${sent!.id}`;
     expect(await applyAwaitedStatuses(h.db.sql, h.clock.now())).toEqual({ applied: 1, dropped: 0 });
-    expect(await deliveryStates(h.db.sql, campaign.id)).toEqual({ failed: 1 });
+    expect(await deliveryStates(h.db.sql, campaignId)).toEqual({ failed: 1 });
     const [row] = await h.db.sql<{ reason: string }[]>`select reason from deliveries where id = ${sent!.id}`;
     expect(row!.reason).toBe('undeliverable:User is blocked');
 

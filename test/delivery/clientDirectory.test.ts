@@ -1,20 +1,16 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCampaign } from '../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import type { Sql } from '../../src/db/database.js';
 import { ClientDirectorySync } from '../../src/delivery/clientDirectorySync.js';
 import { readClientDirectory } from '../../src/delivery/sql/clientDirectory.js';
-import { Timekeeper } from '../../src/scheduler/timekeeper.js';
 import {
   createEngineHarness,
   deliveryStates,
   type EngineHarness,
   START,
   seedContacts,
+  startBroadcast,
 } from '../support/engineHarness.js';
 
-const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
 const MINUTE = 60_000;
 
 let h: EngineHarness | undefined;
@@ -22,34 +18,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-async function whatsappBroadcast(harness: EngineHarness, list: string, at: Date): Promise<number> {
-  const definition = validateCampaignDefinition(
-    {
-      name: `To ${list} at ${at.toISOString()}`,
-      kind: 'broadcast',
-      transport: 'whatsapp',
-      channelId: 1,
-      template: 'Hello',
-      audience: { list },
-      schedule: { at: at.toISOString() },
-    },
-    { now: harness.clock.now() },
-  );
-  const campaign = await createCampaign(harness.db, definition, {
-    now: harness.clock.now(),
-    templatesDir: TEMPLATES,
-  });
-  return campaign.id;
-}
-
-/** Due one minute from now; the clock moved there and the run expanded (which asks for the sync). */
-async function startBroadcast(harness: EngineHarness, list: string): Promise<number> {
-  const campaignId = await whatsappBroadcast(harness, list, new Date(harness.clock.now().getTime() + MINUTE));
-  harness.clock.advance(MINUTE);
-  await new Timekeeper({ sql: harness.db.sql, clock: harness.clock }).tick();
-  return campaignId;
-}
 
 /** Clients who wrote to the company on `transport` before: in Chat2Desk's directory, not created by us. */
 function directoryOf(harness: EngineHarness, phones: readonly string[], transport = 'whatsapp'): void {
@@ -85,7 +53,7 @@ describe('the Chat2Desk client directory, learnt before a large run', () => {
     // 10,000 clients in the account; 1,000 contacts of ours, 900 of them among those clients.
     directoryOf(h, [...phonesFrom(1, 900), ...phonesFrom(100_001, 9_100)]);
     await seedContacts(h.db.sql, { count: 1_000, list: 'all' });
-    const campaignId = await startBroadcast(h, 'all');
+    const campaignId = await startBroadcast(h, { transport: 'whatsapp', list: 'all' });
     expect((await readClientDirectory(h.db.sql))?.status).toBe('requested');
 
     const worker = await h.addWorker();
@@ -124,7 +92,7 @@ describe('the Chat2Desk client directory, learnt before a large run', () => {
     h = await createEngineHarness();
     directoryOf(h, phonesFrom(1, 50));
     await seedContacts(h.db.sql, { count: 50, list: 'small' });
-    const campaignId = await startBroadcast(h, 'small');
+    const campaignId = await startBroadcast(h, { transport: 'whatsapp', list: 'small' });
     expect(await readClientDirectory(h.db.sql)).toBeNull();
     const worker = await h.addWorker();
     await worker.worker.drain();
@@ -136,7 +104,7 @@ describe('the Chat2Desk client directory, learnt before a large run', () => {
     h = await createEngineHarness();
     directoryOf(h, phonesFrom(100_001, 60_000), 'sms');
     await seedContacts(h.db.sql, { count: 250, list: 'some' });
-    const campaignId = await startBroadcast(h, 'some');
+    const campaignId = await startBroadcast(h, { transport: 'whatsapp', list: 'some' });
     const worker = await h.addWorker();
     expect(await worker.worker.directory.syncOnce()).toMatchObject({ outcome: 'not_worth', total: 60_000 });
     expect(worker.client.requestCounts()['GET /v1/clients']).toBe(1);
@@ -151,7 +119,7 @@ describe('the Chat2Desk client directory, learnt before a large run', () => {
         select (79100000000 + i)::text, ${START}, ${h.clock.now()} from generate_series(1, 250) i
         returning id)
       insert into list_members (list_id, contact_id) select l.id, a.id from added a, lists l where l.name = 'other'`;
-    await startBroadcast(h, 'other');
+    await startBroadcast(h, { transport: 'whatsapp', list: 'other' });
     expect((await readClientDirectory(h.db.sql))?.status).toBe('idle');
   });
 
@@ -159,7 +127,7 @@ describe('the Chat2Desk client directory, learnt before a large run', () => {
     h = await createEngineHarness();
     directoryOf(h, phonesFrom(1, 1_000));
     await seedContacts(h.db.sql, { count: 1_000, list: 'all' });
-    await startBroadcast(h, 'all');
+    await startBroadcast(h, { transport: 'whatsapp', list: 'all' });
     const worker = await h.addWorker();
     // A sync that read two pages, then its process died (the row left as it was).
     await h.db.sql`
@@ -177,7 +145,7 @@ describe('the Chat2Desk client directory, learnt before a large run', () => {
     // 300 clients known on Telegram only: in the directory, not on WhatsApp.
     directoryOf(h, phonesFrom(1, 300), 'telegram');
     await seedContacts(h.db.sql, { count: 300, list: 'tg' });
-    const campaignId = await startBroadcast(h, 'tg');
+    const campaignId = await startBroadcast(h, { transport: 'whatsapp', list: 'tg' });
     const worker = await h.addWorker();
     await worker.worker.drain();
     // The refusal added WhatsApp (POST /v1/clients): the new-client delay now applies before the retry.

@@ -1,20 +1,17 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCampaign } from '../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import {
   SANDBOX_PROFILE_NAMES,
   SANDBOX_PROFILES,
   type SandboxProfile,
 } from '../../src/chat2desk/sandbox/profiles.js';
 import { StatusPoller } from '../../src/delivery/statusPoller.js';
-import { Timekeeper } from '../../src/scheduler/timekeeper.js';
 import {
   createEngineHarness,
   deliveryStates,
   type EngineHarness,
   START,
   seedContacts,
+  startBroadcast,
 } from '../support/engineHarness.js';
 
 /*
@@ -23,7 +20,6 @@ import {
  * paging, viber_business). What differs is only what a real account makes differ.
  */
 
-const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
 const MINUTE = 60_000;
 /** The account's budget as a user would set it (CHAT2DESK_REQUESTS_PER_SECOND's default). */
 const REQUESTS_PER_SECOND = 10;
@@ -40,29 +36,6 @@ function harnessIn(profile: SandboxProfile, extra: Parameters<typeof createEngin
     ...extra,
     sandbox: { ...SANDBOX_PROFILES[profile], ...extra.sandbox },
   });
-}
-
-async function broadcast(harness: EngineHarness, transport: string, list = 'vip'): Promise<number> {
-  const at = new Date(harness.clock.now().getTime() + MINUTE);
-  const definition = validateCampaignDefinition(
-    {
-      name: `${transport} to ${list} at ${at.toISOString()}`,
-      kind: 'broadcast',
-      transport,
-      channelId: 1,
-      template: 'Hi {{firstName}}',
-      audience: { list },
-      schedule: { at: at.toISOString() },
-    },
-    { now: harness.clock.now() },
-  );
-  const campaign = await createCampaign(harness.db, definition, {
-    now: harness.clock.now(),
-    templatesDir: TEMPLATES,
-  });
-  harness.clock.advance(MINUTE);
-  await new Timekeeper({ sql: harness.db.sql, clock: harness.clock }).tick();
-  return campaign.id;
 }
 
 /** Contacts 79000000001.. whose clients wrote to the company first on `transport`: Chat2Desk knows them. */
@@ -87,7 +60,7 @@ describe.each(SANDBOX_PROFILE_NAMES)('the engine against the sandbox’s %s prof
     h = await harnessIn(profile);
     await seedContacts(h.db.sql, { count: 6, list: 'vip' });
     wroteFirst(h, 3, 'whatsapp');
-    const campaignId = await broadcast(h, 'whatsapp');
+    const campaignId = await startBroadcast(h, { transport: 'whatsapp', list: 'vip' });
     const { worker } = await h.addWorker({ requestsPerSecond: REQUESTS_PER_SECOND });
 
     await worker.drain();
@@ -115,7 +88,7 @@ describe.each(SANDBOX_PROFILE_NAMES)('the engine against the sandbox’s %s prof
     h = await harnessIn(profile);
     await seedContacts(h.db.sql, { count: 300, list: 'vip' });
     wroteFirst(h, 300, 'whatsapp');
-    const campaignId = await broadcast(h, 'whatsapp');
+    const campaignId = await startBroadcast(h, { transport: 'whatsapp', list: 'vip' });
     // Paced by the account's rate this would take 30 s of real time: the rate is not what this is about.
     h.sandbox.setOptions({ requestsPerSecond: 0 });
     const { worker, client } = await h.addWorker();
@@ -140,7 +113,7 @@ describe.each(SANDBOX_PROFILE_NAMES)('the engine against the sandbox’s %s prof
     h.sandbox.setOptions({ requestsPerSecond: 0 });
     for (let i = 0; i < 250; i++) await client.sendMessage({ clientId: known.id, text: `old news ${i}` });
     h.sandbox.setFaults({ acceptThenDropRate: 1 });
-    const campaignId = await broadcast(h, 'sms');
+    const campaignId = await startBroadcast(h, { transport: 'sms', list: 'vip' });
 
     await worker.drain();
     h.sandbox.setFaults({});
@@ -166,7 +139,7 @@ describe.each(SANDBOX_PROFILE_NAMES)('the engine against the sandbox’s %s prof
 
     await h.sandbox.clientReply(chatty.id, 'СТОП');
     h.clock.advance(MINUTE);
-    const campaignId = await broadcast(h, 'sms');
+    const campaignId = await startBroadcast(h, { transport: 'sms', list: 'vip' });
     await worker.drain();
 
     const rows = await h.db.sql<{ phone: string; state: string; reason: string | null }[]>`
@@ -184,7 +157,7 @@ describe.each(SANDBOX_PROFILE_NAMES)('the engine against the sandbox’s %s prof
     });
     await seedContacts(h.db.sql, { count: 4, list: 'vip' });
     wroteFirst(h, 4, 'viber');
-    const campaignId = await broadcast(h, 'viber');
+    const campaignId = await startBroadcast(h, { transport: 'viber', list: 'vip' });
     const { worker, client, gate } = await h.addWorker({ requestsPerSecond: REQUESTS_PER_SECOND });
     await worker.drain();
     expect(await deliveryStates(h.db.sql, campaignId)).toEqual({ sent: 4 });

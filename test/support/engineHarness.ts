@@ -1,4 +1,7 @@
+import { join } from 'node:path';
 import postgres from 'postgres';
+import { createCampaign } from '../../src/campaigns/createCampaign.js';
+import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import { campaignPauser } from '../../src/campaigns/lifecycle.js';
 import { Chat2DeskClient } from '../../src/chat2desk/client.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/chat2desk/sandbox/index.js';
@@ -9,6 +12,7 @@ import { QuotaGuard } from '../../src/delivery/quotaGuard.js';
 import { SharedRateLimiter } from '../../src/delivery/rateLimiter.js';
 import { ReplyWatcher, type ReplyWatcherOptions } from '../../src/delivery/replyWatcher.js';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../../src/delivery/worker.js';
+import { Timekeeper } from '../../src/scheduler/timekeeper.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const START = new Date('2026-11-27T07:00:00.000Z');
@@ -174,4 +178,37 @@ export async function eventually(
     if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
+
+/**
+ * A broadcast to `list` on `transport` (channel 1), due one minute after the clock's now: the clock is
+ * moved there and the scheduler ticks once, so its run is expanded (and, for a large audience of
+ * contacts without a client id, the client directory asked for). Returns the campaign's id.
+ */
+export async function startBroadcast(
+  harness: EngineHarness,
+  options: { transport: string; list: string; template?: string },
+): Promise<number> {
+  const at = new Date(harness.clock.now().getTime() + 60_000);
+  const definition = validateCampaignDefinition(
+    {
+      name: `${options.transport} to ${options.list} at ${at.toISOString()}`,
+      kind: 'broadcast',
+      transport: options.transport,
+      channelId: 1,
+      template: options.template ?? 'Hi {{firstName}}',
+      audience: { list: options.list },
+      schedule: { at: at.toISOString() },
+    },
+    { now: harness.clock.now() },
+  );
+  const campaign = await createCampaign(harness.db, definition, {
+    now: harness.clock.now(),
+    templatesDir: TEMPLATES,
+  });
+  harness.clock.advance(60_000);
+  await new Timekeeper({ sql: harness.db.sql, clock: harness.clock }).tick();
+  return campaign.id;
 }

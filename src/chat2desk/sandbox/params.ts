@@ -67,3 +67,17 @@ export function dayParam(
   if (!day) throw ApiError.invalid(field, 'must be a date as dd-mm-yyyy');
   return day;
 }
+
+/** A web hook's address: an absolute http(s) URL, refused as the field `url` otherwise. */
+export function httpUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw ApiError.invalid('url', 'is not a valid URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw ApiError.invalid('url', 'must be an http or https URL');
+  }
+  return url;
+}

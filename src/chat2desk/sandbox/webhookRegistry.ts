@@ -1,4 +1,5 @@
 import { ApiError } from './http.js';
+import { httpUrl } from './params.js';
 
 /**
  * The events today's web hooks (/v1/webhooks) subscribe to, as Chat2Desk's documentation names them
@@ -159,16 +160,7 @@ export function readWebhookFields(body: Record<string, unknown>, partial: boolea
 
 function hookUrl(url: unknown): string {
   if (typeof url !== 'string' || url === '') throw ApiError.invalid('url', 'is required');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw ApiError.invalid('url', 'is not a valid URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw ApiError.invalid('url', 'must be an http or https URL');
-  }
-  return url;
+  return httpUrl(url);
 }
 
 function hookEvents(events: unknown): WebhookEvent[] {

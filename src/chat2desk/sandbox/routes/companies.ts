@@ -1,4 +1,5 @@
 import { type ApiAnswer, ApiError, success } from '../http.js';
+import { httpUrl } from '../params.js';
 import type { ApiCall, RouteTable } from '../router.js';
 
 export function addCompanyRoutes(routes: RouteTable): void {
@@ -35,14 +36,5 @@ async function hookUrl(call: ApiCall): Promise<string | null> {
   const url = body['url'];
   if (url === null || url === '') return null;
   if (typeof url !== 'string') throw ApiError.invalid('url', 'must be a string or null');
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw ApiError.invalid('url', 'is not a valid URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw ApiError.invalid('url', 'must be an http or https URL');
-  }
-  return url;
+  return httpUrl(url);
 }
