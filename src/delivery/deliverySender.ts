@@ -1,28 +1,23 @@
 import type { Chat2DeskClient } from '../chat2desk/client.js';
-import {
-  Chat2DeskAuthError,
-  Chat2DeskError,
-  Chat2DeskQuotaExhaustedError,
-  Chat2DeskValidationError,
-} from '../chat2desk/errors.js';
+import { Chat2DeskError } from '../chat2desk/errors.js';
 import type { Transport } from '../chat2desk/types.js';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { Logger } from '../logger.js';
 import { prepareMessage } from '../messages/prepareMessage.js';
 import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
 import { CampaignLimiters } from './campaignLimiters.js';
 import type { CampaignPauser } from './campaignPauser.js';
-import { type Chat2DeskGate, QuotaGuardError, whileHolding } from './chat2deskGate.js';
+import { type Chat2DeskGate, whileHolding } from './chat2deskGate.js';
 import { directorySyncHoldsUntil } from './clientDirectory.js';
-import { isStaleClient, skipReason } from './deliveryOutcomes.js';
+import { skipReason } from './deliveryOutcomes.js';
 import {
   addTransportAfterRefusal,
   type ClientResolutionDeps,
   ensureChat2DeskClient,
   type ResolvedChat2DeskClient,
 } from './ensureChat2DeskClient.js';
+import { type FailureAction, failureAction } from './failurePolicy.js';
 import { findAcceptedMessage } from './findAcceptedMessage.js';
 import type { RatePermit } from './rateLimiter.js';
 import { type SendTiming, timingAfterWhatsAppDelay, timingBeforeSend } from './sendTiming.js';
@@ -318,64 +313,56 @@ export class DeliverySender {
   }
 
   async #handleFailure(d: ClaimedDelivery, error: unknown, step: string): Promise<void> {
-    if (error instanceof QuotaGuardError || error instanceof Chat2DeskQuotaExhaustedError) {
-      await this.#pauseCampaign(d, 'quota_guard');
-      return this.#putBack(d);
+    return this.#carryOut(failureAction(error, d, step), d, error, step);
+  }
+
+  async #carryOut(action: FailureAction, d: ClaimedDelivery, error: unknown, step: string): Promise<void> {
+    switch (action.act) {
+      case 'pause':
+        await this.#pauseCampaign(d, action.reason);
+        return this.#putBack(d);
+      case 'retry':
+        return this.#retry(d, action.cause);
+      case 'add_transport': {
+        // Chat2Desk's creation adds the transport; the next attempt waits the new-client delay where one applies.
+        const added = await addTransportAfterRefusal(this.#clientDeps(), d, this.#o.clock.now()).catch(
+          (failure: unknown) => {
+            this.#logger.warn(
+              { err: failure, deliveryId: d.id },
+              'could not add the transport to the client',
+            );
+            return false;
+          },
+        );
+        if (added) return this.#retry(d, 'client_not_on_transport', { transport: d.transport });
+        return this.#carryOut(action.otherwise, d, error, step);
+      }
+      case 'forget_client': {
+        // The id was another account's or merged away: the next attempt resolves the client again by
+        // phone (or skips the contact as not in Chat2Desk), within the attempts.
+        const clientId = d.chat2deskClientId as string;
+        await forgetChat2DeskClient(this.#o.sql, {
+          contactId: d.contactId,
+          clientId,
+          now: this.#o.clock.now(),
+        });
+        return this.#retry(d, 'client_not_found', { clientId }, { chat2deskClientId: null });
+      }
+      case 'fail':
+        return this.#settle(d, 'failed', action.reason, {}, { step });
+      case 'database':
+        // The claim is taken up again once the database answers (see DeliveryDispatch).
+        throw error;
+      case 'internal': {
+        // Recorded with its message, retried with back-off, then failed: never claimed again and again
+        // without an outcome.
+        this.#failures.processing++;
+        this.#logger.error({ err: error, deliveryId: d.id, step }, 'delivery failed unexpectedly');
+        const message = error instanceof Error ? error.message : String(error);
+        if (d.state === 'sending') return this.#reconcile(d, 'unexpected_error');
+        return this.#retry(d, 'internal_error', { step, error: message.slice(0, 500) });
+      }
     }
-    if (error instanceof Chat2DeskAuthError) {
-      await this.#pauseCampaign(d, 'chat2desk_auth');
-      return this.#putBack(d);
-    }
-    if (error instanceof Chat2DeskError && error.retryable) return this.#retry(d, error.code);
-    if (
-      step === 'send' &&
-      d.chat2deskClientId &&
-      error instanceof Chat2DeskValidationError &&
-      !isStaleClient(error)
-    ) {
-      // A client the engine found (not created on this transport) may not be on it: Chat2Desk's
-      // creation adds the transport, and the next attempt waits the new-client delay where one applies.
-      const added = await addTransportAfterRefusal(this.#clientDeps(), d, this.#o.clock.now()).catch(
-        (failure: unknown) => {
-          this.#logger.warn({ err: failure, deliveryId: d.id }, 'could not add the transport to the client');
-          return false;
-        },
-      );
-      if (added) return this.#retry(d, 'client_not_on_transport', { transport: d.transport });
-    }
-    if (step === 'send' && isStaleClient(error) && d.chat2deskClientId) {
-      // The id was another account's or merged away: forgotten, so the next attempt resolves the
-      // client again by phone (or skips the contact as not in Chat2Desk), within the attempts.
-      await forgetChat2DeskClient(this.#o.sql, {
-        contactId: d.contactId,
-        clientId: d.chat2deskClientId,
-        now: this.#o.clock.now(),
-      });
-      return this.#retry(
-        d,
-        'client_not_found',
-        { clientId: d.chat2deskClientId },
-        { chat2deskClientId: null },
-      );
-    }
-    if (error instanceof Chat2DeskError) {
-      return this.#settle(
-        d,
-        'failed',
-        REASONS.rejectedByChat2Desk(error.apiMessage ?? error.code),
-        {},
-        { step },
-      );
-    }
-    // The database: the claim is taken up again once it answers (see #dispatch).
-    if (isDatabaseUnavailable(error)) throw error;
-    // Anything else is our own fault: recorded with its message, retried with back-off, then failed,
-    // never left to be claimed again and again without an outcome.
-    this.#failures.processing++;
-    this.#logger.error({ err: error, deliveryId: d.id, step }, 'delivery failed unexpectedly');
-    const message = error instanceof Error ? error.message : String(error);
-    if (d.state === 'sending') return this.#reconcile(d, 'unexpected_error');
-    return this.#retry(d, 'internal_error', { step, error: message.slice(0, 500) });
   }
 
   /**
