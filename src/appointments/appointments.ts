@@ -1,4 +1,5 @@
-import type { Sql } from '../db/database.js';
+import type { Database, Sql } from '../db/database.js';
+import type { Prisma } from '../db/generated/prisma/client.js';
 import {
   type AppointmentInput,
   AppointmentInputError,
@@ -54,6 +55,8 @@ export interface ImportProvenance {
  * occurrence winning; the result has one entry per external id, in order of first appearance. With
  * `provenance` (a CSV import), each appointment records the import and line that wrote it, and one
  * the same import wrote before says at which line.
+ * Stays on postgres.js: one JSON batch upserted set-based, saying which rows were new, with the
+ * reminders in the same transaction.
  */
 export async function upsertAppointments(
   sql: Sql,
@@ -166,33 +169,65 @@ export async function upsertAppointments(
 /**
  * Cancels an appointment and, in the same transaction, skips its pending reminders with reason
  * `appointment_cancelled`. Cancelling twice changes nothing; undefined when there is no such appointment.
+ * Stays on postgres.js: the skip goes through the delivery writer, in the cancelling transaction.
  */
 export async function cancelAppointment(
-  sql: Sql,
+  db: Pick<Database, 'sql' | 'prisma'>,
   id: number,
   options: { now: Date },
 ): Promise<Appointment | undefined> {
-  await sql.begin(async (tx) => {
+  await db.sql.begin(async (tx) => {
     const rows = await tx`
       update appointments set status = 'cancelled', updated_at = ${options.now}
       where id = ${id} and status <> 'cancelled'
       returning id`;
     if (rows.length > 0) await scheduleAppointmentReminders(tx, [id], options);
   });
-  return getAppointment(sql, id);
+  return getAppointment(db, id);
 }
 
-export async function getAppointment(sql: Sql, id: number): Promise<Appointment | undefined> {
-  const [row] = await sql<Appointment[]>`${selectAppointments(sql)} where a.id = ${id}`;
-  return row;
+const appointmentSelect = {
+  id: true,
+  externalId: true,
+  contactId: true,
+  contact: { select: { phone: true } },
+  startsAt: true,
+  timezone: true,
+  status: true,
+  attributes: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.AppointmentSelect;
+
+function toAppointment(row: Prisma.AppointmentGetPayload<{ select: typeof appointmentSelect }>): Appointment {
+  return {
+    id: row.id,
+    externalId: row.externalId,
+    contactId: row.contactId,
+    phone: row.contact.phone,
+    startsAt: row.startsAt,
+    timezone: row.timezone,
+    status: row.status,
+    attributes: row.attributes as Record<string, unknown>,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export async function getAppointment(
+  db: Pick<Database, 'prisma'>,
+  id: number,
+): Promise<Appointment | undefined> {
+  const row = await db.prisma.appointment.findUnique({ where: { id }, select: appointmentSelect });
+  return row ? toAppointment(row) : undefined;
 }
 
 export async function getAppointmentByExternalId(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   externalId: string,
 ): Promise<Appointment | undefined> {
-  const [row] = await sql<Appointment[]>`${selectAppointments(sql)} where a.external_id = ${externalId}`;
-  return row;
+  const row = await db.prisma.appointment.findUnique({ where: { externalId }, select: appointmentSelect });
+  return row ? toAppointment(row) : undefined;
 }
 
 export interface AppointmentFilter {
@@ -208,27 +243,28 @@ export interface AppointmentFilter {
 
 /** Appointments in start order, a page at a time, with how many match in all. */
 export async function listAppointments(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   filter: AppointmentFilter,
 ): Promise<{ items: Appointment[]; total: number }> {
-  const conditions = [
-    filter.contactId === undefined ? null : sql`a.contact_id = ${filter.contactId}`,
-    filter.status === undefined ? null : sql`a.status = ${filter.status}`,
-    filter.from === undefined ? null : sql`a.starts_at >= ${filter.from}`,
-    filter.to === undefined ? null : sql`a.starts_at < ${filter.to}`,
-  ].filter((condition) => condition !== null);
-  const where = conditions.reduce((all, condition) => sql`${all} and ${condition}`, sql`where true`);
-  const items = await sql<Appointment[]>`
-    ${selectAppointments(sql)} ${where}
-    order by a.starts_at, a.id limit ${filter.limit} offset ${filter.offset}`;
-  const [count] = await sql<{ total: number }[]>`select count(*)::int as total from appointments a ${where}`;
-  return { items, total: count?.total ?? 0 };
-}
-
-function selectAppointments(sql: Sql) {
-  return sql`
-    select a.id, a.external_id as "externalId", a.contact_id as "contactId", c.phone,
-           a.starts_at as "startsAt", a.timezone, a.status, a.attributes,
-           a.created_at as "createdAt", a.updated_at as "updatedAt"
-    from appointments a join contacts c on c.id = a.contact_id`;
+  const where = {
+    ...(filter.contactId === undefined ? {} : { contactId: filter.contactId }),
+    ...(filter.status === undefined ? {} : { status: filter.status }),
+    ...(filter.from === undefined && filter.to === undefined
+      ? {}
+      : {
+          startsAt: {
+            ...(filter.from === undefined ? {} : { gte: filter.from }),
+            ...(filter.to === undefined ? {} : { lt: filter.to }),
+          },
+        }),
+  } satisfies Prisma.AppointmentWhereInput;
+  const rows = await db.prisma.appointment.findMany({
+    where,
+    select: appointmentSelect,
+    orderBy: [{ startsAt: 'asc' }, { id: 'asc' }],
+    skip: filter.offset,
+    take: filter.limit,
+  });
+  const total = await db.prisma.appointment.count({ where });
+  return { items: rows.map(toAppointment), total };
 }

@@ -1,5 +1,5 @@
 import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
-import type { Database, Sql } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { Prisma } from '../db/generated/prisma/client.js';
 import { compileTemplate } from '../templating/template.js';
 import { campaignDocument } from './campaignDocument.js';
@@ -31,47 +31,22 @@ export async function createCampaign(
   definition: CampaignDefinition,
   options: { now: Date; templatesDir: string },
 ): Promise<CreatedCampaign> {
-  const templateSource = definition.template
-    ? await resolveTemplate(definition.template, options.templatesDir)
-    : '';
-  const listId = await resolveList(db.sql, definition.audience);
-  const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
+  const columns = await campaignColumns(db, definition, options.templatesDir);
   assertStillAhead(definition, options.now);
 
+  const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
   const status: CampaignStatus = definition.draft
     ? 'draft'
     : definition.kind === 'reminder'
       ? 'running'
       : 'scheduled';
   const nextRunAt = status === 'scheduled' ? nextRunAfter(schedule, options.now) : null;
-  const cron = schedule && 'cron' in schedule ? schedule : null;
 
   const created = await db.prisma.campaign.create({
     data: {
-      name: definition.name,
-      kind: definition.kind,
+      ...columns,
       status,
-      transport: definition.transport,
-      channelId: definition.channelId,
-      definition: (definition.raw ?? campaignDocument(definition)) as Prisma.InputJsonObject,
-      templateSource,
-      whatsappTemplate: definition.whatsappTemplate
-        ? (definition.whatsappTemplate as unknown as Prisma.InputJsonObject)
-        : Prisma.DbNull,
-      attachmentUrl: definition.attachment ?? null,
-      listId,
-      scheduleAt: schedule && 'at' in schedule ? schedule.at : null,
-      scheduleCron: cron?.cron ?? null,
-      // One zone per campaign: validation refuses a cron zone that differs from the campaign's.
-      timezone: definition.timezone ?? cron?.timezone ?? null,
       nextRunAt,
-      reminderOffsets: definition.kind === 'reminder' ? definition.offsets : [],
-      sendWindow: definition.sendWindow
-        ? (definition.sendWindow as unknown as Prisma.InputJsonObject)
-        : Prisma.DbNull,
-      rateLimitPerSecond: definition.rateLimitPerSecond,
-      purpose: definition.purpose,
-      templateVariables: definition.variables,
       createdAt: options.now,
       updatedAt: options.now,
       // A live reminder campaign's one run (all its deliveries belong to it), made with it.
@@ -111,13 +86,58 @@ export async function resolveTemplate(
   return source;
 }
 
-/** The id of the audience's list; a list that does not exist is an error at `audience.list`. */
+/**
+ * The columns a definition decides, shared by creation and a draft's replacement: the template
+ * resolved and compiled, the audience's list found, the schedule split into its columns.
+ */
+export async function campaignColumns(
+  db: Pick<Database, 'prisma'>,
+  definition: CampaignDefinition,
+  templatesDir: string,
+) {
+  const templateSource = definition.template ? await resolveTemplate(definition.template, templatesDir) : '';
+  const listId = await resolveList(db, definition.audience);
+  const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
+  const cron = schedule && 'cron' in schedule ? schedule : null;
+  return {
+    name: definition.name,
+    kind: definition.kind,
+    transport: definition.transport,
+    channelId: definition.channelId,
+    definition: (definition.raw ?? campaignDocument(definition)) as Prisma.InputJsonObject,
+    templateSource,
+    whatsappTemplate: definition.whatsappTemplate
+      ? (definition.whatsappTemplate as unknown as Prisma.InputJsonObject)
+      : Prisma.DbNull,
+    attachmentUrl: definition.attachment ?? null,
+    listId,
+    scheduleAt: schedule && 'at' in schedule ? schedule.at : null,
+    scheduleCron: cron?.cron ?? null,
+    // One zone per campaign: validation refuses a cron zone that differs from the campaign's.
+    timezone: definition.timezone ?? cron?.timezone ?? null,
+    reminderOffsets: definition.kind === 'reminder' ? definition.offsets : [],
+    sendWindow: definition.sendWindow
+      ? (definition.sendWindow as unknown as Prisma.InputJsonObject)
+      : Prisma.DbNull,
+    rateLimitPerSecond: definition.rateLimitPerSecond,
+    purpose: definition.purpose,
+    templateVariables: definition.variables,
+  } satisfies Prisma.CampaignUncheckedUpdateInput;
+}
+
+/**
+ * The id of the audience's list; a list that does not exist is an error at `audience.list`. Not
+ * getListByName: that one also counts the list's members, which a name lookup does not need.
+ */
 export async function resolveList(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   audience: CampaignDefinition['audience'],
 ): Promise<number | null> {
   if (!('list' in audience)) return null;
-  const [list] = await sql<{ id: number }[]>`select id from lists where name = ${audience.list}`;
+  const list = await db.prisma.contactList.findUnique({
+    where: { name: audience.list },
+    select: { id: true },
+  });
   if (!list)
     throw new CampaignDefinitionError([
       { path: 'audience.list', message: `no contact list named "${audience.list}"` },

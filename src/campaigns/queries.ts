@@ -1,10 +1,10 @@
-import type { Sql } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import type { Prisma } from '../db/generated/prisma/client.js';
 import { DELIVERY_STATES } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
 import type { CampaignPurpose } from '../messages/consent.js';
 import type { WhatsAppTemplate } from '../messages/whatsappTemplate.js';
-import { campaignDocument } from './campaignDocument.js';
-import { resolveList, resolveTemplate } from './createCampaign.js';
+import { campaignColumns } from './createCampaign.js';
 import type { CampaignDefinition, CampaignKind } from './definition.js';
 import { CampaignNotFoundError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
@@ -67,57 +67,100 @@ export class CampaignNotDraftError extends BroadcasterError {
   }
 }
 
-type SummaryRow = Omit<CampaignSummary, 'counts'>;
+const summarySelect = {
+  id: true,
+  name: true,
+  kind: true,
+  status: true,
+  statusReason: true,
+  transport: true,
+  channelId: true,
+  purpose: true,
+  nextRunAt: true,
+  createdAt: true,
+  updatedAt: true,
+} satisfies Prisma.CampaignSelect;
 
-function summaryColumns(sql: Sql) {
-  return sql`
-    c.id, c.name, c.kind, c.status, c.status_reason as "statusReason", c.transport,
-    c.channel_id as "channelId", c.purpose, c.next_run_at as "nextRunAt",
-    c.created_at as "createdAt", c.updated_at as "updatedAt"`;
-}
+const detailsSelect = {
+  ...summarySelect,
+  definition: true,
+  templateSource: true,
+  whatsappTemplate: true,
+  attachmentUrl: true,
+} satisfies Prisma.CampaignSelect;
 
-export async function listCampaigns(
-  sql: Sql,
-  filter: { status?: CampaignStatus; kind?: CampaignKind; limit: number; offset: number },
-): Promise<{ items: CampaignSummary[]; total: number }> {
-  const where = sql`
-    where true
-    ${filter.status === undefined ? sql`` : sql`and c.status = ${filter.status}`}
-    ${filter.kind === undefined ? sql`` : sql`and c.kind = ${filter.kind}`}`;
-  const [counted] = await sql<{ total: number }[]>`select count(*)::int as total from campaigns c ${where}`;
-  const rows = await sql<SummaryRow[]>`
-    select ${summaryColumns(sql)} from campaigns c ${where}
-    order by c.id desc limit ${filter.limit} offset ${filter.offset}`;
-  const counts = await deliveryCounts(
-    sql,
-    rows.map((r) => r.id),
-  );
+function summaryOf(
+  row: Prisma.CampaignGetPayload<{ select: typeof summarySelect }>,
+): Omit<CampaignSummary, 'counts'> {
   return {
-    items: rows.map((row) => ({ ...row, counts: counts.get(row.id) ?? emptyCounts() })),
-    total: counted?.total ?? 0,
+    id: row.id,
+    name: row.name,
+    kind: row.kind,
+    status: row.status,
+    statusReason: row.statusReason,
+    transport: row.transport,
+    channelId: row.channelId,
+    purpose: row.purpose as CampaignPurpose,
+    nextRunAt: row.nextRunAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
-export async function getCampaign(sql: Sql, campaignId: number): Promise<CampaignDetails | undefined> {
-  type DetailsRow = SummaryRow &
-    Pick<CampaignDetails, 'definition' | 'templateSource' | 'whatsappTemplate' | 'attachment'>;
-  const [row] = await sql<DetailsRow[]>`
-    select ${summaryColumns(sql)}, c.definition, c.template_source as "templateSource",
-           c.whatsapp_template as "whatsappTemplate", c.attachment_url as attachment
-    from campaigns c where c.id = ${campaignId}`;
-  if (!row) return undefined;
-  const runs = await sql<CampaignRunSummary[]>`
-    select id, scheduled_for as "scheduledFor", status, expanded_at as "expandedAt", completed_at as "completedAt"
-    from campaign_runs where campaign_id = ${campaignId}
-    order by scheduled_for desc limit ${RECENT_RUNS}`;
-  const [runCount] = await sql<{ n: number }[]>`
-    select count(*)::int as n from campaign_runs where campaign_id = ${campaignId}`;
-  const counts = await deliveryCounts(sql, [campaignId]);
+export async function listCampaigns(
+  db: Pick<Database, 'prisma'>,
+  filter: { status?: CampaignStatus; kind?: CampaignKind; limit: number; offset: number },
+): Promise<{ items: CampaignSummary[]; total: number }> {
+  const where = {
+    ...(filter.status === undefined ? {} : { status: filter.status }),
+    ...(filter.kind === undefined ? {} : { kind: filter.kind }),
+  } satisfies Prisma.CampaignWhereInput;
+  const total = await db.prisma.campaign.count({ where });
+  const rows = await db.prisma.campaign.findMany({
+    where,
+    select: summarySelect,
+    orderBy: { id: 'desc' },
+    skip: filter.offset,
+    take: filter.limit,
+  });
+  const counts = await deliveryCounts(
+    db,
+    rows.map((r) => r.id),
+  );
   return {
-    ...row,
+    items: rows.map((row) => ({ ...summaryOf(row), counts: counts.get(row.id) ?? emptyCounts() })),
+    total,
+  };
+}
+
+export async function getCampaign(
+  db: Pick<Database, 'prisma'>,
+  campaignId: number,
+): Promise<CampaignDetails | undefined> {
+  // One campaign: Prisma limits its runs in SQL and counts them by its id alone (measured).
+  const row = await db.prisma.campaign.findUnique({
+    where: { id: campaignId },
+    select: {
+      ...detailsSelect,
+      runs: {
+        select: { id: true, scheduledFor: true, status: true, expandedAt: true, completedAt: true },
+        orderBy: { scheduledFor: 'desc' },
+        take: RECENT_RUNS,
+      },
+      _count: { select: { runs: true } },
+    },
+  });
+  if (!row) return undefined;
+  const counts = await deliveryCounts(db, [campaignId]);
+  return {
+    ...summaryOf(row),
+    definition: row.definition as Record<string, unknown>,
+    templateSource: row.templateSource,
+    whatsappTemplate: row.whatsappTemplate as WhatsAppTemplate | null,
+    attachment: row.attachmentUrl,
     counts: counts.get(campaignId) ?? emptyCounts(),
-    runs: [...runs],
-    runCount: runCount?.n ?? 0,
+    runs: row.runs,
+    runCount: row._count.runs,
   };
 }
 
@@ -125,17 +168,24 @@ function emptyCounts(): Record<string, number> {
   return Object.fromEntries(DELIVERY_STATES.map((state) => [state, 0]));
 }
 
-/** Deliveries per state of several campaigns in one pass over the (campaign_id, state) index. */
-async function deliveryCounts(sql: Sql, campaignIds: number[]): Promise<Map<number, Record<string, number>>> {
+/**
+ * Deliveries per state of several campaigns in one pass over the (campaign_id, state) index. Prisma's
+ * groupBy sends the statement postgres.js did (`in (…)` planned as `= any(…)`), measured.
+ */
+async function deliveryCounts(
+  db: Pick<Database, 'prisma'>,
+  campaignIds: number[],
+): Promise<Map<number, Record<string, number>>> {
   const byCampaign = new Map<number, Record<string, number>>();
   if (campaignIds.length === 0) return byCampaign;
-  const rows = await sql<{ campaignId: number; state: string; n: number }[]>`
-    select campaign_id as "campaignId", state, count(*)::int as n
-    from deliveries where campaign_id = any(${campaignIds}::int[])
-    group by 1, 2`;
+  const rows = await db.prisma.delivery.groupBy({
+    by: ['campaignId', 'state'],
+    where: { campaignId: { in: campaignIds } },
+    _count: { _all: true },
+  });
   for (const row of rows) {
     const counts = byCampaign.get(row.campaignId) ?? emptyCounts();
-    counts[row.state] = row.n;
+    counts[row.state] = row._count._all;
     byCampaign.set(row.campaignId, counts);
   }
   return byCampaign;
@@ -147,53 +197,35 @@ async function deliveryCounts(sql: Sql, campaignIds: number[]): Promise<Map<numb
  * campaign that has started cannot change under its deliveries.
  */
 export async function replaceDraftCampaign(
-  sql: Sql,
+  db: Pick<Database, 'prisma'>,
   campaignId: number,
   definition: CampaignDefinition,
   options: { now: Date; templatesDir: string },
 ): Promise<CampaignDetails> {
-  const templateSource = definition.template
-    ? await resolveTemplate(definition.template, options.templatesDir)
-    : '';
-  const listId = await resolveList(sql, definition.audience);
-  const schedule = definition.kind === 'broadcast' ? definition.schedule : null;
-  const cron = schedule && 'cron' in schedule ? schedule : null;
-  const stored = definition.raw ?? campaignDocument(definition);
-  const [updated] = await sql<{ id: number }[]>`
-    update campaigns set
-      name = ${definition.name},
-      kind = ${definition.kind},
-      transport = ${definition.transport},
-      channel_id = ${definition.channelId},
-      definition = ${sql.json(stored as never)},
-      template_source = ${templateSource},
-      whatsapp_template = ${definition.whatsappTemplate ? sql.json(definition.whatsappTemplate as never) : null},
-      attachment_url = ${definition.attachment ?? null},
-      list_id = ${listId},
-      schedule_at = ${schedule && 'at' in schedule ? schedule.at : null},
-      schedule_cron = ${cron?.cron ?? null},
-      timezone = ${definition.timezone ?? cron?.timezone ?? null},
-      next_run_at = null,
-      reminder_offsets = ${definition.kind === 'reminder' ? definition.offsets : []}::int[],
-      send_window = ${definition.sendWindow ? sql.json(definition.sendWindow as never) : null},
-      rate_limit_per_second = ${definition.rateLimitPerSecond},
-      purpose = ${definition.purpose},
-      template_variables = ${sql.json(definition.variables as never)},
-      updated_at = ${options.now}
-    where id = ${campaignId} and status = 'draft'
-    returning id`;
-  if (!updated) await refuseNonDraft(sql, campaignId, 'changed');
-  return (await getCampaign(sql, campaignId))!;
+  const columns = await campaignColumns(db, definition, options.templatesDir);
+  const updated = await db.prisma.campaign.updateMany({
+    where: { id: campaignId, status: 'draft' },
+    data: { ...columns, nextRunAt: null, updatedAt: options.now },
+  });
+  if (updated.count === 0) await refuseNonDraft(db, campaignId, 'changed');
+  return (await getCampaign(db, campaignId))!;
 }
 
 /** Deletes a draft (it has no runs or deliveries yet); a campaign that went live is history. */
-export async function deleteDraftCampaign(sql: Sql, campaignId: number): Promise<void> {
-  const deleted = await sql`delete from campaigns where id = ${campaignId} and status = 'draft' returning id`;
-  if (deleted.length === 0) await refuseNonDraft(sql, campaignId, 'deleted');
+export async function deleteDraftCampaign(db: Pick<Database, 'prisma'>, campaignId: number): Promise<void> {
+  const deleted = await db.prisma.campaign.deleteMany({ where: { id: campaignId, status: 'draft' } });
+  if (deleted.count === 0) await refuseNonDraft(db, campaignId, 'deleted');
 }
 
-async function refuseNonDraft(sql: Sql, campaignId: number, action: string): Promise<never> {
-  const [current] = await sql<{ status: string }[]>`select status from campaigns where id = ${campaignId}`;
+async function refuseNonDraft(
+  db: Pick<Database, 'prisma'>,
+  campaignId: number,
+  action: string,
+): Promise<never> {
+  const current = await db.prisma.campaign.findUnique({
+    where: { id: campaignId },
+    select: { status: true },
+  });
   if (!current) throw new CampaignNotFoundError(campaignId);
   throw new CampaignNotDraftError(campaignId, current.status, action);
 }

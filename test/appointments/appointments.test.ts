@@ -45,7 +45,7 @@ describe('upsertAppointments', () => {
     const [contact] = await db.sql`select id, phone, name, opted_in_at from contacts`;
     expect(contact).toMatchObject({ phone: '79990001122', name: 'Анна Петрова', opted_in_at: null });
     expect(result?.contactId).toBe(contact?.id);
-    expect(await getAppointment(db.sql, result!.id)).toEqual({
+    expect(await getAppointment(db, result!.id)).toEqual({
       id: result!.id,
       externalId: 'A-1',
       contactId: contact!.id,
@@ -112,7 +112,7 @@ describe('upsertAppointments', () => {
     const [again] = await upsertAppointments(db.sql, [input], { now: inHours(1) });
 
     expect(again?.created).toBe(false);
-    expect((await getAppointmentByExternalId(db.sql, 'A-1'))?.updatedAt).toEqual(now);
+    expect((await getAppointmentByExternalId(db, 'A-1'))?.updatedAt).toEqual(now);
   });
 
   it('keeps what an update leaves out, and marks an active appointment whose time changed as rescheduled', async () => {
@@ -134,7 +134,7 @@ describe('upsertAppointments', () => {
       now,
     });
 
-    expect(await getAppointmentByExternalId(db.sql, 'A-1')).toMatchObject({
+    expect(await getAppointmentByExternalId(db, 'A-1')).toMatchObject({
       startsAt: inHours(9),
       timezone: 'Asia/Almaty',
       status: 'rescheduled',
@@ -154,7 +154,7 @@ describe('upsertAppointments', () => {
     );
 
     expect(results.map((r) => r.externalId)).toEqual(['A-1', 'A-2']);
-    expect((await getAppointmentByExternalId(db.sql, 'A-1'))?.startsAt).toEqual(inHours(7));
+    expect((await getAppointmentByExternalId(db, 'A-1'))?.startsAt).toEqual(inHours(7));
   });
 
   it('refuses a batch with invalid appointments, naming each problem, and stores none of it', async () => {
@@ -205,21 +205,21 @@ describe('reading and cancelling appointments', () => {
       { now },
     );
 
-    const all = await listAppointments(db.sql, { limit: 2, offset: 0 });
+    const all = await listAppointments(db, { limit: 2, offset: 0 });
     expect(all.total).toBe(3);
     expect(all.items.map((a) => a.externalId)).toEqual(['A-1', 'A-2']);
-    const ofContact = await listAppointments(db.sql, { contactId: first!.contactId, limit: 10, offset: 0 });
+    const ofContact = await listAppointments(db, { contactId: first!.contactId, limit: 10, offset: 0 });
     expect(ofContact.items.map((a) => a.externalId)).toEqual(['A-1', 'A-3']);
-    const cancelled = await listAppointments(db.sql, { status: 'cancelled', limit: 10, offset: 0 });
+    const cancelled = await listAppointments(db, { status: 'cancelled', limit: 10, offset: 0 });
     expect(cancelled).toMatchObject({ total: 1, items: [{ externalId: 'A-2' }] });
-    const window = await listAppointments(db.sql, {
+    const window = await listAppointments(db, {
       from: inHours(10),
       to: inHours(30),
       limit: 10,
       offset: 0,
     });
     expect(window.items.map((a) => a.externalId)).toEqual(['A-1', 'A-2']);
-    expect(await getAppointmentByExternalId(db.sql, 'nope')).toBeUndefined();
+    expect(await getAppointmentByExternalId(db, 'nope')).toBeUndefined();
   });
 
   it('cancels an appointment, and cancelling it again changes nothing', async () => {
@@ -229,14 +229,14 @@ describe('reading and cancelling appointments', () => {
       { now },
     );
 
-    expect(await cancelAppointment(db.sql, booked!.id, { now: inHours(1) })).toMatchObject({
+    expect(await cancelAppointment(db, booked!.id, { now: inHours(1) })).toMatchObject({
       status: 'cancelled',
       updatedAt: inHours(1),
     });
-    expect(await cancelAppointment(db.sql, booked!.id, { now: inHours(2) })).toMatchObject({
+    expect(await cancelAppointment(db, booked!.id, { now: inHours(2) })).toMatchObject({
       status: 'cancelled',
       updatedAt: inHours(1),
     });
-    expect(await cancelAppointment(db.sql, 999_999, { now })).toBeUndefined();
+    expect(await cancelAppointment(db, 999_999, { now })).toBeUndefined();
   });
 });

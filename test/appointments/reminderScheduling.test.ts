@@ -310,7 +310,7 @@ describe('cancelling', () => {
     await db.sql`update deliveries set state = 'sent', sent_at = ${at(6)} where id = ${dayBefore!.id}`;
     await db.sql`update deliveries set locked_by = 'worker-1', locked_at = ${T} where id = ${twoHoursBefore!.id}`;
 
-    await cancelAppointment(db.sql, booked!.id, { now: at(7) });
+    await cancelAppointment(db, booked!.id, { now: at(7) });
 
     expect(summary(await reminders())).toEqual([
       ['A', -24, 'sent', null, at(6).toISOString()],

@@ -57,15 +57,15 @@ describe('listCampaigns', () => {
       audience: undefined,
     });
 
-    const page = await listCampaigns(db.sql, { limit: 2, offset: 0 });
+    const page = await listCampaigns(db, { limit: 2, offset: 0 });
     expect(page.items.map((x) => x.id)).toEqual([c.id, b.id]);
     expect(page.total).toBeGreaterThanOrEqual(3);
-    const drafts = await listCampaigns(db.sql, { status: 'draft', limit: 50, offset: 0 });
+    const drafts = await listCampaigns(db, { status: 'draft', limit: 50, offset: 0 });
     expect(drafts.items.map((x) => x.id)).toContain(b.id);
     expect(drafts.items.every((x) => x.status === 'draft')).toBe(true);
-    const reminders = await listCampaigns(db.sql, { kind: 'reminder', limit: 50, offset: 0 });
+    const reminders = await listCampaigns(db, { kind: 'reminder', limit: 50, offset: 0 });
     expect(reminders).toMatchObject({ total: 1, items: [{ id: c.id, kind: 'reminder', status: 'running' }] });
-    const scheduled = await listCampaigns(db.sql, {
+    const scheduled = await listCampaigns(db, {
       status: 'scheduled',
       kind: 'broadcast',
       limit: 50,
@@ -85,7 +85,7 @@ describe('listCampaigns', () => {
       select ${run!.id}, ${campaign.id}, id, case when phone = '79001000001' then 'skipped'::delivery_state else 'sent' end,
              case when phone = '79001000001' then 'no_consent' end, ${NOW}, ${NOW}, 'sms'
       from contacts where phone like '790010000%'`;
-    const { items } = await listCampaigns(db.sql, { limit: 200, offset: 0 });
+    const { items } = await listCampaigns(db, { limit: 200, offset: 0 });
     const counted = items.find((x) => x.id === campaign.id)!;
     expect(counted.counts).toEqual({
       queued: 0,
@@ -97,7 +97,7 @@ describe('listCampaigns', () => {
       failed: 0,
       skipped: 1,
     });
-    const details = await getCampaign(db.sql, campaign.id);
+    const details = await getCampaign(db, campaign.id);
     expect(details?.counts).toEqual(counted.counts);
     expect(details?.runs).toEqual([
       { id: run!.id, scheduledFor: NOW, status: 'pending', expandedAt: null, completedAt: null },
@@ -109,7 +109,7 @@ describe('listCampaigns', () => {
 describe('getCampaign', () => {
   it('returns the definition as written and the resolved template', async () => {
     const campaign = await create({ name: 'Detailed', template: { file: 'appointment-reminder.hbs' } });
-    const details = await getCampaign(db.sql, campaign.id);
+    const details = await getCampaign(db, campaign.id);
     expect(details).toMatchObject({
       id: campaign.id,
       name: 'Detailed',
@@ -120,7 +120,7 @@ describe('getCampaign', () => {
   });
 
   it('is undefined for a campaign that does not exist', async () => {
-    expect(await getCampaign(db.sql, 999_999)).toBeUndefined();
+    expect(await getCampaign(db, 999_999)).toBeUndefined();
   });
 });
 
@@ -128,7 +128,7 @@ describe('replaceDraftCampaign', () => {
   it('replaces every column of a draft and keeps it a draft with no next run', async () => {
     const draft = await create({ draft: true });
     const replaced = await replaceDraftCampaign(
-      db.sql,
+      db,
       draft.id,
       definition({
         name: 'Replaced',
@@ -163,10 +163,10 @@ describe('replaceDraftCampaign', () => {
     const live = await create();
     await pauseCampaign(db.sql, live.id, { now: NOW });
     await expect(
-      replaceDraftCampaign(db.sql, live.id, definition(), { now: NOW, templatesDir: TEMPLATES }),
+      replaceDraftCampaign(db, live.id, definition(), { now: NOW, templatesDir: TEMPLATES }),
     ).rejects.toThrow(CampaignNotDraftError);
     await expect(
-      replaceDraftCampaign(db.sql, 999_999, definition(), { now: NOW, templatesDir: TEMPLATES }),
+      replaceDraftCampaign(db, 999_999, definition(), { now: NOW, templatesDir: TEMPLATES }),
     ).rejects.toThrow(CampaignNotFoundError);
     const [row] = await db.sql`select name, status from campaigns where id = ${live.id}`;
     expect(row).toEqual({ name: 'Sale', status: 'paused' });
@@ -174,14 +174,14 @@ describe('replaceDraftCampaign', () => {
 
   it('refuses a list that does not exist at audience.list, and a template file that does not exist', async () => {
     const draft = await create({ draft: true });
-    const missingList = replaceDraftCampaign(db.sql, draft.id, definition({ audience: { list: 'ghosts' } }), {
+    const missingList = replaceDraftCampaign(db, draft.id, definition({ audience: { list: 'ghosts' } }), {
       now: NOW,
       templatesDir: TEMPLATES,
     });
     await expect(missingList).rejects.toThrow(CampaignDefinitionError);
     await expect(missingList).rejects.toMatchObject({ field: 'audience.list' });
     await expect(
-      replaceDraftCampaign(db.sql, draft.id, definition({ template: { file: 'missing.hbs' } }), {
+      replaceDraftCampaign(db, draft.id, definition({ template: { file: 'missing.hbs' } }), {
         now: NOW,
         templatesDir: TEMPLATES,
       }),
@@ -192,13 +192,13 @@ describe('replaceDraftCampaign', () => {
 describe('deleteDraftCampaign', () => {
   it('deletes a draft only', async () => {
     const draft = await create({ draft: true });
-    await deleteDraftCampaign(db.sql, draft.id);
-    expect(await getCampaign(db.sql, draft.id)).toBeUndefined();
+    await deleteDraftCampaign(db, draft.id);
+    expect(await getCampaign(db, draft.id)).toBeUndefined();
     const live = await create();
-    await expect(deleteDraftCampaign(db.sql, live.id)).rejects.toMatchObject({
+    await expect(deleteDraftCampaign(db, live.id)).rejects.toMatchObject({
       code: 'campaign_not_draft',
       details: { campaignId: live.id, status: 'scheduled' },
     });
-    await expect(deleteDraftCampaign(db.sql, 999_999)).rejects.toThrow(CampaignNotFoundError);
+    await expect(deleteDraftCampaign(db, 999_999)).rejects.toThrow(CampaignNotFoundError);
   });
 });

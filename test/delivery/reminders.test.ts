@@ -219,7 +219,7 @@ describe('rescheduling and cancelling', () => {
     ]);
     const { worker } = await h.addWorker();
 
-    await cancelAppointment(h.db.sql, booked!.id, { now: h.clock.now() });
+    await cancelAppointment(h.db, booked!.id, { now: h.clock.now() });
     await runUntil(h, worker, at(27 * HOUR));
 
     expect((await reminderRows(h)).map((r) => [r.state, r.reason])).toEqual([

@@ -150,7 +150,7 @@ async function list(ctx: CommandContext, values: Options): Promise<void> {
   const limit = integerOption('limit', values.limit, { min: 1, max: 1000 }) ?? 50;
   const offset = integerOption('offset', values.offset, { min: 0 }) ?? 0;
   const db = await openDatabase(ctx);
-  const page = await listCampaigns(db.sql, {
+  const page = await listCampaigns(db, {
     ...(status ? { status } : {}),
     ...(kind ? { kind } : {}),
     limit,
@@ -165,7 +165,7 @@ async function list(ctx: CommandContext, values: Options): Promise<void> {
 }
 
 async function details(db: Database, id: number): Promise<CampaignDetails> {
-  const campaign = await getCampaign(db.sql, id);
+  const campaign = await getCampaign(db, id);
   if (!campaign) throw new CampaignNotFoundError(id);
   return campaign;
 }

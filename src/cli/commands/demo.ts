@@ -156,7 +156,7 @@ async function startDemoReminders(db: Database, say: (line: string) => void): Pr
   }));
   const booked = await upsertAppointments(db.sql, appointments, { now });
   const [cancelled, rescheduled] = booked;
-  if (cancelled) await cancelAppointment(db.sql, cancelled.id, { now });
+  if (cancelled) await cancelAppointment(db, cancelled.id, { now });
   const rescheduledInput = appointments[1];
   if (rescheduled && rescheduledInput) {
     const later = new Date(startsAt.getTime() + 5_000);

@@ -88,7 +88,7 @@ async function upsertOne(
   try {
     const [result] = await upsertAppointments(deps.db.sql, [input], { now: deps.clock.now() });
     if (!result) throw new HttpError(500, 'internal_error', 'the appointment was not stored');
-    return { appointment: (await getAppointment(deps.db.sql, result.id))!, created: result.created };
+    return { appointment: (await getAppointment(deps.db, result.id))!, created: result.created };
   } catch (error) {
     if (!(error instanceof AppointmentInputError)) throw error;
     throw new RequestValidationError(
@@ -115,7 +115,7 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
     { schema: { tags: TAGS, summary: 'List appointments in start order', querystring: listQuery } },
     async (request) => {
       const { limit, offset, contactId, status, from, to } = request.query;
-      const result = await listAppointments(db.sql, {
+      const result = await listAppointments(db, {
         limit,
         offset,
         ...(contactId !== undefined ? { contactId } : {}),
@@ -154,7 +154,7 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
     '/appointments/:id',
     { schema: { tags: TAGS, summary: 'An appointment', params: idParams } },
     async (request) => {
-      const appointment = await getAppointment(db.sql, request.params.id);
+      const appointment = await getAppointment(db, request.params.id);
       if (!appointment) throw notFound(request.params.id);
       return appointment;
     },
@@ -179,7 +179,7 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
       },
     },
     async (request) => {
-      const existing = await getAppointment(db.sql, request.params.id);
+      const existing = await getAppointment(db, request.params.id);
       if (!existing) throw notFound(request.params.id);
       const { startsAt, ...fields } = request.body;
       const { appointment } = await upsertOne(deps, {

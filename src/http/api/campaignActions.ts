@@ -52,7 +52,7 @@ export function registerCampaignActionRoutes(api: FastifyInstance, deps: ApiDeps
       async (request) => {
         const { from, to, ...effects } = await run(db.sql, request.params.id, { now: clock.now() });
         return {
-          campaign: await getCampaign(db.sql, request.params.id),
+          campaign: await getCampaign(db, request.params.id),
           transition: { from, to },
           ...effects,
         };

@@ -69,7 +69,7 @@ export function registerCampaignRoutes(api: FastifyInstance, deps: ApiDeps): voi
       return reply
         .status(201)
         .header('location', `/api/v1/campaigns/${created.id}`)
-        .send(await getCampaign(db.sql, created.id));
+        .send(await getCampaign(db, created.id));
     },
   );
 
@@ -78,7 +78,7 @@ export function registerCampaignRoutes(api: FastifyInstance, deps: ApiDeps): voi
     { schema: { tags: TAGS, summary: 'List campaigns, newest first', querystring: listQuery } },
     async (request) => {
       const { limit, offset, status, kind } = request.query;
-      const result = await listCampaigns(db.sql, {
+      const result = await listCampaigns(db, {
         limit,
         offset,
         ...(status ? { status } : {}),
@@ -92,7 +92,7 @@ export function registerCampaignRoutes(api: FastifyInstance, deps: ApiDeps): voi
     '/campaigns/:id',
     { schema: { tags: TAGS, summary: 'A campaign with its definition, runs and counts', params: idParams } },
     async (request) => {
-      const campaign = await getCampaign(db.sql, request.params.id);
+      const campaign = await getCampaign(db, request.params.id);
       if (!campaign) throw new CampaignNotFoundError(request.params.id);
       return campaign;
     },
@@ -113,7 +113,7 @@ export function registerCampaignRoutes(api: FastifyInstance, deps: ApiDeps): voi
     async (request) => {
       const now = clock.now();
       const definition = readDefinition(request.body, now);
-      return replaceDraftCampaign(db.sql, request.params.id, definition, {
+      return replaceDraftCampaign(db, request.params.id, definition, {
         now,
         templatesDir: deps.templatesDir,
       });
@@ -131,7 +131,7 @@ export function registerCampaignRoutes(api: FastifyInstance, deps: ApiDeps): voi
       },
     },
     async (request, reply) => {
-      await deleteDraftCampaign(db.sql, request.params.id);
+      await deleteDraftCampaign(db, request.params.id);
       return reply.status(204).send();
     },
   );
