@@ -1,6 +1,7 @@
 import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
 import type { Database } from '../db/database.js';
 import { Prisma } from '../db/generated/prisma/client.js';
+import { prismaErrorCode } from '../db/prismaErrors.js';
 import { compileTemplate } from '../templating/template.js';
 import { campaignDocument } from './campaignDocument.js';
 import type { CampaignDefinition } from './definition.js';
@@ -42,20 +43,22 @@ export async function createCampaign(
       : 'scheduled';
   const nextRunAt = status === 'scheduled' ? nextRunAfter(schedule, options.now) : null;
 
-  const created = await db.prisma.campaign.create({
-    data: {
-      ...columns,
-      status,
-      nextRunAt,
-      createdAt: options.now,
-      updatedAt: options.now,
-      // A live reminder campaign's one run (all its deliveries belong to it), made with it.
-      ...(status === 'running'
-        ? { runs: { create: { scheduledFor: options.now, status: 'running', expandedAt: options.now } } }
-        : {}),
-    },
-    select: { id: true, status: true, nextRunAt: true },
-  });
+  const created = await db.prisma.campaign
+    .create({
+      data: {
+        ...columns,
+        status,
+        nextRunAt,
+        createdAt: options.now,
+        updatedAt: options.now,
+        // A live reminder campaign's one run (all its deliveries belong to it), made with it.
+        ...(status === 'running'
+          ? { runs: { create: { scheduledFor: options.now, status: 'running', expandedAt: options.now } } }
+          : {}),
+      },
+      select: { id: true, status: true, nextRunAt: true },
+    })
+    .catch((error: unknown) => refuseVanishedList(error, definition.audience));
   // A live reminder campaign takes the appointments already booked at once; later ones as they come.
   if (created.status === 'running' && definition.kind === 'reminder') {
     await db.sql.begin((tx) => startReminderCampaign(tx, created.id, { now: options.now }));
@@ -143,6 +146,20 @@ export async function resolveList(
       { path: 'audience.list', message: `no contact list named "${audience.list}"` },
     ]);
   return list.id;
+}
+
+/**
+ * The list named by the audience was deleted between its lookup and the write (the foreign key
+ * refused it, P2003): the same refusal at `audience.list` as a list that never existed. Anything else
+ * is thrown as it is.
+ */
+export function refuseVanishedList(error: unknown, audience: CampaignDefinition['audience']): never {
+  if (prismaErrorCode(error) === 'P2003' && 'list' in audience) {
+    throw new CampaignDefinitionError([
+      { path: 'audience.list', message: `no contact list named "${audience.list}" (it was just deleted)` },
+    ]);
+  }
+  throw error;
 }
 
 /** Validation checked `at` against its own now; creation may come later. */

@@ -4,7 +4,7 @@ import { DELIVERY_STATES } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
 import type { CampaignPurpose } from '../messages/consent.js';
 import type { WhatsAppTemplate } from '../messages/whatsappTemplate.js';
-import { campaignColumns } from './createCampaign.js';
+import { campaignColumns, refuseVanishedList } from './createCampaign.js';
 import type { CampaignDefinition, CampaignKind } from './definition.js';
 import { CampaignNotFoundError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
@@ -203,10 +203,12 @@ export async function replaceDraftCampaign(
   options: { now: Date; templatesDir: string },
 ): Promise<CampaignDetails> {
   const columns = await campaignColumns(db, definition, options.templatesDir);
-  const updated = await db.prisma.campaign.updateMany({
-    where: { id: campaignId, status: 'draft' },
-    data: { ...columns, nextRunAt: null, updatedAt: options.now },
-  });
+  const updated = await db.prisma.campaign
+    .updateMany({
+      where: { id: campaignId, status: 'draft' },
+      data: { ...columns, nextRunAt: null, updatedAt: options.now },
+    })
+    .catch((error: unknown) => refuseVanishedList(error, definition.audience));
   if (updated.count === 0) await refuseNonDraft(db, campaignId, 'changed');
   return (await getCampaign(db, campaignId))!;
 }

@@ -197,6 +197,24 @@ describe('createCampaign', () => {
     expect(validateCampaignDefinition(stored, { now })).toEqual({ ...definition, raw: stored });
   });
 
+  it('refuses at audience.list a list deleted between its lookup and the write, as one that never was', async () => {
+    await db.prisma.contactList.create({ data: { name: 'fleeting' } });
+    // The race, made certain: the list goes just before the campaign row is written.
+    await db.sql.unsafe(`
+      create function delete_the_list() returns trigger language plpgsql as
+        $$ begin delete from lists where id = new.list_id; return new; end $$;
+      create trigger list_goes before insert on campaigns for each row execute function delete_the_list();`);
+    try {
+      const error = await errorOf(create(definitionOf({ ...blackFriday, audience: { list: 'fleeting' } })));
+      expect(error).toBeInstanceOf(CampaignDefinitionError);
+      expect((error as CampaignDefinitionError).issues).toEqual([
+        { path: 'audience.list', message: 'no contact list named "fleeting" (it was just deleted)' },
+      ]);
+    } finally {
+      await db.sql.unsafe('drop trigger list_goes on campaigns; drop function delete_the_list();');
+    }
+  });
+
   it('stores nothing when it refuses', async () => {
     const [before] = await db.sql<{ n: number }[]>`select count(*)::int as n from campaigns`;
     await errorOf(create(definitionOf({ ...blackFriday, audience: { list: 'nobody' } })));
