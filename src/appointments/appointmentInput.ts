@@ -32,7 +32,7 @@ export class AppointmentInputError extends BroadcasterError {
   constructor(readonly issues: AppointmentInputIssue[]) {
     const first = issues[0];
     const where = first
-      ? `appointment ${first.externalId ?? `#${first.index + 1}`}: ${first.field} ${first.message}`
+      ? `appointment ${first.externalId?.trim() ? first.externalId : `#${first.index + 1}`}: ${first.field} ${first.message}`
       : '';
     const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
     super('appointment_invalid', `invalid appointment: ${where}${more}`, { issues });

@@ -35,7 +35,8 @@ export function formatPercent(rate: number | null): string {
 /** 950 → "950 ms", 61_500 → "1m 1.5s", 7_260_000 → "2h 1m". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
-  const seconds = ms / 1000;
+  // Rounded to the tenth of a second before it is split, so 59.99 s is "1m", never "60s".
+  const seconds = Math.round(ms / 100) / 10;
   if (seconds < 60) return `${Number(seconds.toFixed(1))}s`;
   const minutes = Math.floor(seconds / 60);
   const rest = Number((seconds - minutes * 60).toFixed(1));
