@@ -156,7 +156,11 @@ export class ClientDirectorySync {
       total = Number.isInteger(page.meta?.total) ? page.meta.total : total;
       // Fewer pages than contacts waiting for them, or it is cheaper to resolve them one by one.
       if (pages === 0 && total !== null && Math.ceil(total / DIRECTORY_PAGE_SIZE) > Math.max(row.wanted, 1)) {
-        await this.#record(page.data, offset, total, null);
+        // The page is paid for: what it holds is learnt before the sync stops.
+        const recorded = await this.#record(page.data, offset + page.data.length, total, null);
+        if (!recorded) return result('handed_over');
+        pages++;
+        learnt += recorded.learnt;
         return result('not_worth');
       }
       const firstId = page.data[0]?.id;
