@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProgress, formatBytes, progressLine } from '../../src/cli/progress.js';
-import { type CliResult, failureLine as failure, runCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createProgress, formatBytes, progressLine } from '../../../src/cli/progress.js';
+import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 let db: TestDatabase;
 let dir: string;

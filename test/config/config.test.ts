@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/config.js';
-import { ConfigError } from '../src/errors.js';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/errors.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {

@@ -1,10 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { registerDashboard } from '../../src/http/dashboard/index.js';
-import { campaignReport } from '../../src/reports/campaignReport.js';
-import { insertCampaign, insertDelivery, insertRun } from '../reports/seedReport.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { ManualClock } from '../../../src/clock.js';
+import { registerDashboard } from '../../../src/http/dashboard/index.js';
+import { campaignReport } from '../../../src/reports/campaignReport.js';
+import { insertCampaign, insertDelivery, insertRun } from '../../reports/seedReport.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 const XSS = '<script>alert(1)</script>';

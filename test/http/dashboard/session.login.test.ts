@@ -1,9 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { registerDashboard } from '../../src/http/dashboard/index.js';
-import { insertCampaign } from '../reports/seedReport.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { ManualClock } from '../../../src/clock.js';
+import { registerDashboard } from '../../../src/http/dashboard/index.js';
+import { insertCampaign } from '../../reports/seedReport.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 const TOKEN = 'api-token-that-must-stay-secret';
 const HOUR = 3_600_000;

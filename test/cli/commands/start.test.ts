@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningCli, startCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { freePort } from '../support/freePort.js';
+import { type RunningCli, startCli } from '../../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { freePort } from '../../support/freePort.js';
 
 describe('broadcaster start', () => {
   let db: TestDatabase | undefined;

@@ -3,10 +3,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readMigrations } from '../../src/db/migrator.js';
-import { runCli } from '../support/cli.js';
-import { createEmptyDatabase } from '../support/database.js';
-import { freePort } from '../support/freePort.js';
+import { readMigrations } from '../../../src/db/migrator.js';
+import { runCli } from '../../support/cli.js';
+import { createEmptyDatabase } from '../../support/database.js';
+import { freePort } from '../../support/freePort.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {

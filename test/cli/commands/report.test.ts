@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, failureLine as failure, runCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 let db: TestDatabase;
 let env: Record<string, string>;

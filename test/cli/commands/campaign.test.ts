@@ -3,11 +3,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelCampaign } from '../../src/campaigns/lifecycle.js';
-import { type CliResult, failureLine as failure, type RunningCli, runCli, startCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { seedContacts } from '../support/engineHarness.js';
-import { freePort } from '../support/freePort.js';
+import { cancelCampaign } from '../../../src/campaigns/lifecycle.js';
+import {
+  type CliResult,
+  failureLine as failure,
+  type RunningCli,
+  runCli,
+  startCli,
+} from '../../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { seedContacts } from '../../support/engineHarness.js';
+import { freePort } from '../../support/freePort.js';
 
 let db: TestDatabase;
 let dir: string;

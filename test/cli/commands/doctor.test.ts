@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
-import type { DoctorCheck } from '../../src/cli/commands/doctor.js';
-import { installationWebhookSecret } from '../../src/http/webhookSecret.js';
-import { runCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type Sandbox, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
+import type { DoctorCheck } from '../../../src/cli/commands/doctor.js';
+import { installationWebhookSecret } from '../../../src/http/webhookSecret.js';
+import { runCli } from '../../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 let db: TestDatabase;
 let sandbox: Sandbox;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
-import { api, createClient } from '../support/sandboxApi.js';
+import { type Sandbox, startSandbox } from '../../../../src/chat2desk/sandbox/index.js';
+import { api, createClient } from '../../../support/sandboxApi.js';
 
 /** The sandbox takes WhatsApp templates (@HSM@ text) and files as Chat2Desk does, over real HTTP. */
 let sb: Sandbox;

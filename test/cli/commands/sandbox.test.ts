@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningCli, runCli, startCli } from '../support/cli.js';
+import { type RunningCli, runCli, startCli } from '../../support/cli.js';
 
 describe('broadcaster sandbox', () => {
   let cli: RunningCli | undefined;

@@ -2,8 +2,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
-import { freePort } from '../support/freePort.js';
+import { runCli } from '../../support/cli.js';
+import { freePort } from '../../support/freePort.js';
 
 describe('broadcaster demo', () => {
   let dataDir: string | undefined;

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/chat2desk/sandbox/index.js';
-import { ManualClock } from '../../src/clock.js';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
+import { ManualClock } from '../../../src/clock.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are JSON, asserted field by field
 type Json = any;

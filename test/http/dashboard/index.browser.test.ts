@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCampaign } from '../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
-import { registerDashboard } from '../../src/http/dashboard/index.js';
-import { campaignReport } from '../../src/reports/campaignReport.js';
-import { Timekeeper } from '../../src/scheduler/timekeeper.js';
-import { hasChromium, launchChromium } from '../support/chromium.js';
-import { createEngineHarness, type EngineHarness, START, seedContacts } from '../support/engineHarness.js';
+import { createCampaign } from '../../../src/campaigns/createCampaign.js';
+import { validateCampaignDefinition } from '../../../src/campaigns/definition.js';
+import { registerDashboard } from '../../../src/http/dashboard/index.js';
+import { campaignReport } from '../../../src/reports/campaignReport.js';
+import { Timekeeper } from '../../../src/scheduler/timekeeper.js';
+import { hasChromium, launchChromium } from '../../support/chromium.js';
+import { createEngineHarness, type EngineHarness, START, seedContacts } from '../../support/engineHarness.js';
 
 const HAS_CHROMIUM = hasChromium('dashboard browser test');
 

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FaultOptions, type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
+import { type FaultOptions, type Sandbox, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are JSON, asserted field by field
 type Json = any;

@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, failureLine as failure, runCli } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 let db: TestDatabase;
 let dir: string;

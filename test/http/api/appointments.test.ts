@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { type ApiServer, startApiServer } from './apiServer.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { type ApiServer, startApiServer } from '../apiServer.js';
 
 let db: TestDatabase;
 let server: ApiServer;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
-import { api, createClient, type Json } from '../support/sandboxApi.js';
+import { type Sandbox, startSandbox } from '../../../../src/chat2desk/sandbox/index.js';
+import { api, createClient, type Json } from '../../../support/sandboxApi.js';
 
 let sb: Sandbox;
 beforeEach(async () => {

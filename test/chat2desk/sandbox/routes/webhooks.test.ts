@@ -1,12 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Chat2DeskClient } from '../../src/chat2desk/client.js';
-import { Chat2DeskNotFoundError, Chat2DeskValidationError } from '../../src/chat2desk/errors.js';
-import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/chat2desk/sandbox/index.js';
-import { ManualClock } from '../../src/clock.js';
-import { verifyWebhookSignature } from '../../src/http/webhookSignature.js';
-import { api, createClient, type Json } from '../support/sandboxApi.js';
+import { Chat2DeskClient } from '../../../../src/chat2desk/client.js';
+import { Chat2DeskNotFoundError, Chat2DeskValidationError } from '../../../../src/chat2desk/errors.js';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../../../src/chat2desk/sandbox/index.js';
+import { ManualClock } from '../../../../src/clock.js';
+import { verifyWebhookSignature } from '../../../../src/http/webhookSignature.js';
+import { api, createClient, type Json } from '../../../support/sandboxApi.js';
 
 const START = new Date('2026-11-27T07:00:00.000Z');
 const SECOND = 1000;

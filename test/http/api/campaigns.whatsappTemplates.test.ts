@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CampaignPreview } from '../../src/campaigns/preview.js';
-import { formatPreview } from '../../src/cli/commands/campaign.js';
-import { createEngineHarness, type EngineHarness, seedContacts } from '../support/engineHarness.js';
-import { type ApiServer, startApiServer } from './apiServer.js';
+import type { CampaignPreview } from '../../../src/campaigns/preview.js';
+import { formatPreview } from '../../../src/cli/commands/campaign.js';
+import { createEngineHarness, type EngineHarness, seedContacts } from '../../support/engineHarness.js';
+import { type ApiServer, startApiServer } from '../apiServer.js';
 
 /**
  * `whatsappTemplate` and `attachment` through the HTTP API: stored and read back as written, refused

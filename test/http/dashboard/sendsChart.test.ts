@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketSends, sendsChart } from '../../src/http/dashboard/sendsChart.js';
+import { bucketSends, sendsChart } from '../../../src/http/dashboard/sendsChart.js';
 
 describe('the sends-over-time chart', () => {
   it('draws one bar per minute, with the empty minutes between sends kept on the time axis', () => {

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
-import { ManualClock } from '../../src/clock.js';
+import { type Sandbox, startSandbox } from '../../../../src/chat2desk/sandbox/index.js';
+import { ManualClock } from '../../../../src/clock.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: answers are JSON, asserted field by field
 type Json = any;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Timekeeper } from '../../src/scheduler/timekeeper.js';
-import { createEngineHarness, type EngineHarness, START, seedContacts } from '../support/engineHarness.js';
-import { type ApiServer, startApiServer } from './apiServer.js';
+import { Timekeeper } from '../../../src/scheduler/timekeeper.js';
+import { createEngineHarness, type EngineHarness, START, seedContacts } from '../../support/engineHarness.js';
+import { type ApiServer, startApiServer } from '../apiServer.js';
 
 const MINUTE = 60_000;
 
