@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MoveBatcher, moveDeliveriesTo } from '../../src/delivery/sql/moveDeliveries.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { START } from '../support/engineHarness.js';
+import { MoveBatcher, moveDeliveriesTo } from '../../../src/delivery/sql/moveDeliveries.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { START } from '../../support/engineHarness.js';
 
 let db: TestDatabase | undefined;
 afterEach(async () => {

@@ -5,9 +5,9 @@ import {
   completeReplyPoll,
   type ReplyPollBudget,
   readReplyPoll,
-} from '../../src/delivery/sql/replyPolls.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { START } from '../support/engineHarness.js';
+} from '../../../src/delivery/sql/replyPolls.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { START } from '../../support/engineHarness.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
