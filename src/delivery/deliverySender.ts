@@ -5,10 +5,10 @@ import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { prepareMessage } from '../messages/prepareMessage.js';
-import { MAX_SEND_ATTEMPTS, retryDelayMs } from './backoff.js';
 import { CampaignLimiters } from './campaignLimiters.js';
 import type { CampaignPauser } from './campaignPauser.js';
 import { type Chat2DeskGate, whileHolding } from './chat2deskGate.js';
+import { ClaimSettler } from './claimSettler.js';
 import { directorySyncHoldsUntil } from './clientDirectory.js';
 import { skipReason } from './deliveryOutcomes.js';
 import {
@@ -20,11 +20,10 @@ import {
 import { type FailureAction, failureAction } from './failurePolicy.js';
 import { findAcceptedMessage } from './findAcceptedMessage.js';
 import type { RatePermit } from './rateLimiter.js';
-import { type SendTiming, timingAfterWhatsAppDelay, timingBeforeSend } from './sendTiming.js';
-import { type ClaimedDelivery, releaseDeliveries } from './sql/claimDueDeliveries.js';
+import { timingAfterWhatsAppDelay, timingBeforeSend } from './sendTiming.js';
+import type { ClaimedDelivery } from './sql/claimDueDeliveries.js';
 import { forgetChat2DeskClient } from './sql/forgetChat2DeskClient.js';
 import type { MoveBatcher } from './sql/moveDeliveries.js';
-import type { DeliveryChanges, MoveDelivery } from './sql/moveDelivery.js';
 import { REASONS } from './states.js';
 import { transportCapabilitiesOf } from './transportCapabilities.js';
 import type { WorkerFailureCounts } from './worker.js';
@@ -53,9 +52,8 @@ export interface DeliverySenderOptions {
  */
 export class DeliverySender {
   readonly #o: DeliverySenderOptions;
-  readonly #workerId: string;
   readonly #logger: Logger;
-  readonly #moves: MoveBatcher;
+  readonly #settler: ClaimSettler;
   readonly #replies: { checkedSince(at: Date): Promise<void> } | undefined;
   readonly #failures: WorkerFailureCounts;
   readonly #campaignLimiters: CampaignLimiters;
@@ -71,9 +69,15 @@ export class DeliverySender {
     },
   ) {
     this.#o = options;
-    this.#workerId = worker.workerId;
     this.#logger = worker.logger;
-    this.#moves = worker.moves;
+    this.#settler = new ClaimSettler({
+      sql: options.sql,
+      clock: options.clock,
+      random: options.random,
+      workerId: worker.workerId,
+      logger: worker.logger,
+      moves: worker.moves,
+    });
     this.#replies = worker.replies;
     this.#failures = worker.failures;
     this.#campaignLimiters = new CampaignLimiters({
@@ -104,15 +108,10 @@ export class DeliverySender {
     const sendingAt = this.#o.clock.now();
     let recorded: boolean;
     try {
-      recorded = await this.#moves.move({
-        id: d.id,
-        to: 'sending',
-        reason: null,
-        now: sendingAt,
-        workerId: this.#workerId,
-        leaseToken: d.leaseToken,
-        campaignId: d.campaignId,
-        changes: { renderedText: text, chat2deskClientId: clientId, attempts: d.attempts + 1 },
+      recorded = await this.#settler.move(d, 'sending', null, {
+        renderedText: text,
+        chat2deskClientId: clientId,
+        attempts: d.attempts + 1,
       });
     } catch (error) {
       await permit.release();
@@ -122,10 +121,9 @@ export class DeliverySender {
       // Cancelled, opted out, paused or taken over meanwhile: no request. A claim still ours (its
       // campaign paused) is let go; the others were moved by whoever took them.
       await permit.release();
-      await releaseDeliveries(this.#o.sql, [d], this.#workerId);
+      await this.#settler.release(d);
       return;
     }
-    this.#logStateChange(d, 'sending', null);
     const sending: ClaimedDelivery = {
       ...d,
       state: 'sending',
@@ -155,7 +153,7 @@ export class DeliverySender {
       }
       return this.#handleFailure(sending, error, 'send');
     }
-    await this.#move(sending, 'sent', null, { chat2deskMessageId: messageId, release: true });
+    await this.#settler.move(sending, 'sent', null, { chat2deskMessageId: messageId, release: true });
   }
 
   /**
@@ -189,15 +187,21 @@ export class DeliverySender {
       { appointment: d.appointment, defaultTimezone: this.#o.defaultTimezone },
     );
     if (refusal)
-      return void (await this.#settle(d, 'skipped', skipReason(refusal), {}, { detail: refusal.detail }));
+      return void (await this.#settler.settle(
+        d,
+        'skipped',
+        skipReason(refusal),
+        {},
+        { detail: refusal.detail },
+      ));
 
     const timing = timingBeforeSend(d, now, timezone);
-    if (timing.action !== 'send') return void (await this.#holdBack(d, timing));
+    if (timing.action !== 'send') return void (await this.#settler.holdBack(d, timing));
 
     if (!message.ok) {
       // Why a present value could not be used, or how long the message came out: kept with the event.
       const details = 'detail' in message ? { detail: message.detail } : undefined;
-      return void (await this.#settle(d, 'skipped', skipReason(message), {}, details));
+      return void (await this.#settler.settle(d, 'skipped', skipReason(message), {}, details));
     }
     if (message.attachment && !(await this.#attachmentGoes(d, message.attachment))) return;
     const client = await this.#chat2deskClientFor(d, now);
@@ -207,7 +211,7 @@ export class DeliverySender {
       const allowedAt = new Date(client.whatsappAddedAt.getTime() + this.#o.whatsappDelayMs);
       const delayed = timingAfterWhatsAppDelay(d, allowedAt, this.#o.clock.now());
       if (delayed.action !== 'send') {
-        return void (await this.#holdBack(d, delayed, { chat2deskClientId: client.clientId }));
+        return void (await this.#settler.holdBack(d, delayed, { chat2deskClientId: client.clientId }));
       }
     }
 
@@ -224,7 +228,7 @@ export class DeliverySender {
       // The campaign's pace has no slot soon: back to waiting for it, the worker free for others.
       const waitMs = Math.max(0, admission.notBefore - this.#o.realTime());
       const nextAttemptAt = new Date(this.#o.clock.now().getTime() + waitMs);
-      return void (await this.#settle(d, 'waiting', REASONS.rateLimited, {
+      return void (await this.#settler.settle(d, 'waiting', REASONS.rateLimited, {
         nextAttemptAt,
         chat2deskClientId: client.clientId,
       }));
@@ -249,7 +253,8 @@ export class DeliverySender {
       await this.#handleFailure(d, error, 'transports_help');
       return false;
     }
-    if (refusal) await this.#settle(d, 'skipped', REASONS.attachmentNotSupported, {}, { detail: refusal });
+    if (refusal)
+      await this.#settler.settle(d, 'skipped', REASONS.attachmentNotSupported, {}, { detail: refusal });
     return refusal === null;
   }
 
@@ -263,13 +268,13 @@ export class DeliverySender {
       // The account's directory is being learnt: this contact may be a client already (no creation, no wait).
       const heldUntil = await directorySyncHoldsUntil(this.#o.sql, now);
       if (heldUntil) {
-        await this.#settle(d, 'waiting', REASONS.clientDirectorySync, { nextAttemptAt: heldUntil });
+        await this.#settler.settle(d, 'waiting', REASONS.clientDirectorySync, { nextAttemptAt: heldUntil });
         return undefined;
       }
     }
     try {
       const resolved = await ensureChat2DeskClient(this.#clientDeps(), d, now);
-      if (!resolved) await this.#settle(d, 'skipped', REASONS.clientNotInChat2Desk);
+      if (!resolved) await this.#settler.settle(d, 'skipped', REASONS.clientNotInChat2Desk);
       return resolved ?? undefined;
     } catch (error) {
       await this.#handleFailure(d, error, 'create_client');
@@ -281,7 +286,7 @@ export class DeliverySender {
   async #reconcile(d: ClaimedDelivery, cause: string): Promise<void> {
     if (!d.chat2deskClientId || d.renderedText === null || !d.sendingAt) {
       // Recorded as sending without the means to have sent: nothing can have gone out.
-      return this.#retry(d, cause);
+      return this.#settler.retry(d, cause);
     }
     let found: Awaited<ReturnType<typeof findAcceptedMessage>>;
     try {
@@ -300,7 +305,7 @@ export class DeliverySender {
       return;
     }
     if (found) {
-      await this.#move(
+      await this.#settler.move(
         d,
         'sent',
         null,
@@ -308,7 +313,7 @@ export class DeliverySender {
         { reconciled: cause },
       );
     } else {
-      await this.#retry(d, cause, { reconciled: 'not_found' });
+      await this.#settler.retry(d, cause, { reconciled: 'not_found' });
     }
   }
 
@@ -320,9 +325,9 @@ export class DeliverySender {
     switch (action.act) {
       case 'pause':
         await this.#pauseCampaign(d, action.reason);
-        return this.#putBack(d);
+        return this.#settler.putBack(d);
       case 'retry':
-        return this.#retry(d, action.cause);
+        return this.#settler.retry(d, action.cause);
       case 'add_transport': {
         // Chat2Desk's creation adds the transport; the next attempt waits the new-client delay where one applies.
         const added = await addTransportAfterRefusal(this.#clientDeps(), d, this.#o.clock.now()).catch(
@@ -334,7 +339,7 @@ export class DeliverySender {
             return false;
           },
         );
-        if (added) return this.#retry(d, 'client_not_on_transport', { transport: d.transport });
+        if (added) return this.#settler.retry(d, 'client_not_on_transport', { transport: d.transport });
         return this.#carryOut(action.otherwise, d, error, step);
       }
       case 'forget_client': {
@@ -346,10 +351,10 @@ export class DeliverySender {
           clientId,
           now: this.#o.clock.now(),
         });
-        return this.#retry(d, 'client_not_found', { clientId }, { chat2deskClientId: null });
+        return this.#settler.retry(d, 'client_not_found', { clientId }, { chat2deskClientId: null });
       }
       case 'fail':
-        return this.#settle(d, 'failed', action.reason, {}, { step });
+        return this.#settler.settle(d, 'failed', action.reason, {}, { step });
       case 'database':
         // The claim is taken up again once the database answers (see DeliveryDispatch).
         throw error;
@@ -360,48 +365,8 @@ export class DeliverySender {
         this.#logger.error({ err: error, deliveryId: d.id, step }, 'delivery failed unexpectedly');
         const message = error instanceof Error ? error.message : String(error);
         if (d.state === 'sending') return this.#reconcile(d, 'unexpected_error');
-        return this.#retry(d, 'internal_error', { step, error: message.slice(0, 500) });
+        return this.#settler.retry(d, 'internal_error', { step, error: message.slice(0, 500) });
       }
-    }
-  }
-
-  /**
-   * Transient trouble: wait with back-off, or fail once the attempts are spent. A delivery recorded
-   * as `sending` counted its attempt then; one that failed before sending counts it now.
-   */
-  async #retry(
-    d: ClaimedDelivery,
-    cause: string,
-    details?: Record<string, unknown>,
-    changes: Pick<DeliveryChanges, 'chat2deskClientId'> = {},
-  ): Promise<void> {
-    // A send found not to have gone out, of a campaign cancelled meanwhile: no second try. (A pending
-    // delivery of a cancelled campaign was skipped by the cancel itself.)
-    if (d.state === 'sending' && (await campaignStatusOf(this.#o.sql, d.campaignId)) === 'cancelled') {
-      return this.#settle(d, 'skipped', REASONS.cancelled, {}, details);
-    }
-    const attempts = d.state === 'sending' ? d.attempts : d.attempts + 1;
-    if (attempts >= MAX_SEND_ATTEMPTS) {
-      return this.#settle(d, 'failed', REASONS.attemptsExhausted(cause), { attempts }, details);
-    }
-    const next = new Date(
-      this.#o.clock.now().getTime() + retryDelayMs(Math.max(1, attempts), this.#o.random),
-    );
-    await this.#settle(
-      d,
-      'waiting',
-      REASONS.retry(cause),
-      { nextAttemptAt: next, attempts, ...changes },
-      details,
-    );
-  }
-
-  /** Back to the queue unsent, untouched by attempts: its campaign is paused and will resume it. */
-  async #putBack(d: ClaimedDelivery): Promise<void> {
-    if (d.state === 'sending') {
-      await this.#move(d, 'queued', null, { release: true, attempts: Math.max(0, d.attempts - 1) });
-    } else {
-      await releaseDeliveries(this.#o.sql, [d], this.#workerId);
     }
   }
 
@@ -418,56 +383,6 @@ export class DeliverySender {
     }
   }
 
-  /** Not now: skipped for good, or waiting (with the claim let go) until the given instant. */
-  #holdBack(
-    d: ClaimedDelivery,
-    timing: Exclude<SendTiming, { action: 'send' }>,
-    changes: MoveDelivery['changes'] = {},
-  ): Promise<void> {
-    if (timing.action === 'skip') return this.#settle(d, 'skipped', timing.reason, changes);
-    return this.#settle(d, 'waiting', timing.reason, { ...changes, nextAttemptAt: timing.until });
-  }
-
-  #settle(
-    d: ClaimedDelivery,
-    to: 'waiting' | 'skipped' | 'failed',
-    reason: string,
-    changes: MoveDelivery['changes'] = {},
-    details?: Record<string, unknown>,
-  ): Promise<void> {
-    return this.#move(d, to, reason, { ...changes, release: true }, details);
-  }
-
-  async #move(
-    d: ClaimedDelivery,
-    to: MoveDelivery['to'],
-    reason: string | null,
-    changes: MoveDelivery['changes'],
-    details?: Record<string, unknown>,
-  ): Promise<void> {
-    const moved = await this.#moves.move({
-      id: d.id,
-      to,
-      reason,
-      now: this.#o.clock.now(),
-      workerId: this.#workerId,
-      leaseToken: d.leaseToken,
-      changes,
-      ...(details ? { details } : {}),
-    });
-    if (!moved) this.#logger.warn({ deliveryId: d.id, to }, 'delivery moved by someone else first');
-    else this.#logStateChange(d, to, reason);
-  }
-
-  /** One debug line per state change: enough to follow a delivery, cheap when debug is off. */
-  #logStateChange(d: ClaimedDelivery, to: MoveDelivery['to'], reason: string | null): void {
-    if (!this.#logger.isLevelEnabled('debug')) return;
-    this.#logger.debug(
-      { deliveryId: d.id, campaignId: d.campaignId, from: d.state, to, reason },
-      'delivery state',
-    );
-  }
-
   #clientDeps(): ClientResolutionDeps {
     return {
       sql: this.#o.sql,
@@ -477,11 +392,6 @@ export class DeliverySender {
       clock: this.#o.clock,
     };
   }
-}
-
-async function campaignStatusOf(sql: Sql, campaignId: number): Promise<string | undefined> {
-  const [row] = await sql<{ status: string }[]>`select status from campaigns where id = ${campaignId}`;
-  return row?.status;
 }
 
 /** What a delivery needs once admitted: its text (and file), its client, and the permit it holds. */
