@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCampaign } from '../../src/campaigns/createCampaign.js';
@@ -11,7 +9,6 @@ import { ManualClock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { Sql } from '../../src/db/database.js';
 import { OUR_WEBHOOK_NAME, registerWebhook } from '../../src/delivery/webhookRegistration.js';
-import { WebhookWatch } from '../../src/delivery/webhookWatch.js';
 import { type Engine, startEngine } from '../../src/engine.js';
 import { installationWebhookSecret, legacyWebhookSecret } from '../../src/http/webhookSecret.js';
 import { silentLogger } from '../../src/logger.js';
@@ -239,117 +236,11 @@ describe('a hook Chat2Desk switched off', () => {
   });
 });
 
-describe('WebhookWatch', () => {
+describe('two instances registering at once', () => {
   let h: EngineHarness | undefined;
   afterEach(async () => {
     await h?.close();
     h = undefined;
-  });
-
-  it('takes a hook that is on but whose deliveries fail as down (polling covers), and as up once they succeed', async () => {
-    h = await createEngineHarness();
-    const { client, gate } = await h.addWorker();
-    let answer = 503;
-    const receiver = createServer((req, res) => {
-      req.resume();
-      res.writeHead(answer).end();
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
-    const { port } = receiver.address() as AddressInfo;
-    const route = await registerWebhook({
-      publicUrl: `http://127.0.0.1:${port}`,
-      client,
-      gate,
-      webhookSecret: 'a'.repeat(48),
-      legacySecret: 'b'.repeat(32),
-      hook: null,
-      logger: silentLogger,
-    });
-    if (route.kind !== 'webhooks') throw new Error(`expected today's web hooks, got ${route.kind}`);
-    const events: string[] = [];
-    const watch = new WebhookWatch({
-      client,
-      gate,
-      clock: h.clock,
-      ours: route.ours,
-      up: route.up,
-      onDown: () => events.push('down'),
-      onUp: async (restoredAt) => void events.push(`up since ${restoredAt.toISOString()}`),
-    });
-    const [hook] = h.sandbox.state.webhooks.list();
-
-    // The receiver answers 503: Chat2Desk records the failure and will retry for hours, the hook still on.
-    h.clock.advance(MINUTE);
-    await h.sandbox.clientReply(PHONE, 'hello');
-    await eventually(() => hook!.errors.length > 0, 5_000, 'a failed delivery recorded');
-    h.clock.advance(5 * MINUTE);
-    expect(await watch.check()).toBe('failing');
-    expect(events).toEqual(['down']);
-    expect(hook!.status).toBe('active');
-
-    // It answers again: a look that finds no failure since the last one takes the hook as working.
-    answer = 200;
-    const lastLook = h.clock.now().toISOString();
-    h.clock.advance(MINUTE);
-    await h.sandbox.clientReply(PHONE, 'hello again');
-    h.clock.advance(4 * MINUTE);
-    expect(await watch.check()).toBe('up');
-    expect(events).toEqual(['down', `up since ${lastLook}`]);
-  });
-
-  it('looks every 5 minutes of engine time, one request through the gate each, and puts a deleted hook back', async () => {
-    h = await createEngineHarness();
-    const { client, gate } = await h.addWorker();
-    const route = await registerWebhook({
-      publicUrl: 'https://broadcaster.example.com',
-      client,
-      gate,
-      webhookSecret: 'a'.repeat(48),
-      legacySecret: 'b'.repeat(32),
-      hook: null,
-      logger: silentLogger,
-    });
-    if (route.kind !== 'webhooks') throw new Error(`expected today's web hooks, got ${route.kind}`);
-    const events: string[] = [];
-    const watch = new WebhookWatch({
-      client,
-      gate,
-      clock: h.clock,
-      ours: route.ours,
-      up: route.up,
-      tickMs: 10,
-      onDown: () => events.push('down'),
-      onUp: async (restoredAt) => void events.push(`up since ${restoredAt.toISOString()}`),
-    });
-    watch.start();
-    cleanups.push(() => watch.stop());
-    const looks = () => h!.sandbox.state.requests.routeCounts()['GET /v1/webhooks'] ?? 0;
-    const before = { looks: looks(), gate: gate.requests };
-
-    h.clock.advance(4 * MINUTE);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(looks()).toBe(before.looks);
-    h.clock.advance(MINUTE);
-    await eventually(() => watch.counts.checks === 1, 5_000, 'the first look');
-    expect(looks()).toBe(before.looks + 1);
-    expect(gate.requests).toBe(before.gate + 1);
-    expect(events).toEqual([]);
-
-    const [ours] = await client.listWebhooks();
-    await client.deleteWebhook(ours!.id);
-    h.clock.advance(5 * MINUTE);
-    await eventually(() => watch.counts.restorations === 1, 5_000, 'the hook put back');
-    const restoredAt = h.clock.now().toISOString();
-    expect(events).toEqual(['down']);
-    expect(watch.up).toBe(false);
-    const [back] = await client.listWebhooks();
-    expect(back).toMatchObject({ url: route.ours.url, events: ['inbox', 'outbox_status'], status: 'active' });
-    expect(back!.id).not.toBe(ours!.id);
-
-    h.clock.advance(5 * MINUTE);
-    await eventually(() => watch.up, 5_000, 'the hook taken as working again');
-    expect(events).toEqual(['down', `up since ${restoredAt}`]);
   });
 
   it('keeps one hook of ours where two instances starting at once made two', async () => {

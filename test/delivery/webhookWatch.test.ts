@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 /** Our hook registered at `publicUrl`, and a watch over it that writes down what it tells. */
-async function watchOurHook(publicUrl = PUBLIC_URL) {
+async function watchOurHook(publicUrl = PUBLIC_URL, options: { tickMs?: number } = {}) {
   h = await createEngineHarness();
   const harness = h;
   const { client, gate } = await harness.addWorker();
@@ -43,12 +43,31 @@ async function watchOurHook(publicUrl = PUBLIC_URL) {
     clock: harness.clock,
     ours: route.ours,
     up: route.up,
+    ...options,
     onDown: () => told.push('down'),
     onUp: async (restoredAt) => void told.push(`up since ${restoredAt.toISOString()}`),
   });
   const [hook] = harness.sandbox.state.webhooks.list();
   if (!hook) throw new Error('our hook was not registered');
   return { harness, client, gate, route, watch, told, hook };
+}
+
+/** Our web hook receiver as Chat2Desk sees it: it answers every delivery with `status`, until told otherwise. */
+async function receiverAnswering(status: number): Promise<{ url: string; answer(status: number): void }> {
+  let answer = status;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    res.writeHead(answer).end();
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+  const { port } = receiver.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    answer(next) {
+      answer = next;
+    },
+  };
 }
 
 async function ourHooks(client: Chat2DeskClient): Promise<Webhook[]> {
@@ -154,14 +173,8 @@ describe('WebhookWatch.check', () => {
   });
 
   it('takes a hook still on whose deliveries fail since the last look as failing', async () => {
-    const receiver = createServer((req, res) => {
-      req.resume();
-      res.writeHead(503).end();
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
-    const { port } = receiver.address() as AddressInfo;
-    const { harness, watch, told, hook } = await watchOurHook(`http://127.0.0.1:${port}`);
+    const receiver = await receiverAnswering(503);
+    const { harness, watch, told, hook } = await watchOurHook(receiver.url);
 
     harness.clock.advance(MINUTE);
     await harness.sandbox.clientReply(PHONE, 'hello');
@@ -184,5 +197,58 @@ describe('WebhookWatch.check', () => {
     expect(watch.counts).toEqual({ checks: 1, restorations: 0, failures: 1 });
     expect(watch.up).toBe(true);
     expect(told).toEqual([]);
+  });
+
+  it('takes a failing hook as up again once a look finds no failure since the last one', async () => {
+    const receiver = await receiverAnswering(503);
+    const { harness, watch, told, hook } = await watchOurHook(receiver.url);
+    harness.clock.advance(MINUTE);
+    await harness.sandbox.clientReply(PHONE, 'hello');
+    await eventually(() => hook.errors.length > 0, 5_000, 'a failed delivery recorded');
+    harness.clock.advance(5 * MINUTE);
+    expect(await watch.check()).toBe('failing');
+
+    receiver.answer(200);
+    const lastLook = harness.clock.now().toISOString();
+    harness.clock.advance(MINUTE);
+    await harness.sandbox.clientReply(PHONE, 'hello again');
+    harness.clock.advance(4 * MINUTE);
+
+    expect(await watch.check()).toBe('up');
+    expect(told).toEqual(['down', `up since ${lastLook}`]);
+  });
+});
+
+describe('WebhookWatch.start', () => {
+  it('looks every 5 minutes of engine time, one request through the gate each, and puts a deleted hook back', async () => {
+    const { harness, client, gate, route, watch, told } = await watchOurHook(PUBLIC_URL, { tickMs: 10 });
+    watch.start();
+    cleanups.push(() => watch.stop());
+    const looks = () => harness.sandbox.state.requests.routeCounts()['GET /v1/webhooks'] ?? 0;
+    const before = { looks: looks(), gate: gate.requests };
+
+    harness.clock.advance(4 * MINUTE);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(looks()).toBe(before.looks);
+    harness.clock.advance(MINUTE);
+    await eventually(() => watch.counts.checks === 1, 5_000, 'the first look');
+    expect(looks()).toBe(before.looks + 1);
+    expect(gate.requests).toBe(before.gate + 1);
+    expect(told).toEqual([]);
+
+    const [ours] = await client.listWebhooks();
+    await client.deleteWebhook(ours!.id);
+    harness.clock.advance(5 * MINUTE);
+    await eventually(() => watch.counts.restorations === 1, 5_000, 'the hook put back');
+    const restoredAt = harness.clock.now().toISOString();
+    expect(told).toEqual(['down']);
+    expect(watch.up).toBe(false);
+    const [back] = await client.listWebhooks();
+    expect(back).toMatchObject({ url: route.ours.url, events: ['inbox', 'outbox_status'], status: 'active' });
+    expect(back!.id).not.toBe(ours!.id);
+
+    harness.clock.advance(5 * MINUTE);
+    await eventually(() => watch.up, 5_000, 'the hook taken as working again');
+    expect(told).toEqual(['down', `up since ${restoredAt}`]);
   });
 });
