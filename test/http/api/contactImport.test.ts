@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { type ApiServer, startApiServer } from '../apiServer.js';
+
+let db: TestDatabase;
+let server: ApiServer;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startApiServer(db, { phoneRegion: 'KZ' });
+});
+afterAll(async () => {
+  await server?.close();
+  await db?.drop();
+});
+
+interface ImportAnswer {
+  importId: number;
+  rows: number;
+  inserted: number;
+  rejected: number;
+  links: Record<string, string>;
+  error?: { code: string; details: { issues?: Array<{ path: string }> } };
+}
+
+function importCsv(csv: string, query = '') {
+  return server.call<ImportAnswer>('POST', `/api/v1/contacts/import${query}`, {
+    body: csv,
+    contentType: 'text/csv',
+  });
+}
+
+async function contactCount(): Promise<number> {
+  const [row] = await db.sql<{ n: number }[]>`select count(*)::int as n from contacts`;
+  return row!.n;
+}
+
+describe('POST /contacts/import', () => {
+  it('answers the import report with its links, recorded as coming from the API', async () => {
+    const answer = await importCsv('phone,name\n77011234567,Aigerim\n');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ rows: 1, inserted: 1, rejected: 0 });
+    expect(answer.body.links.import).toBe(`/api/v1/imports/${answer.body.importId}`);
+    const [record] = await db.sql`select source, list_name from imports where id = ${answer.body.importId}`;
+    expect(record).toEqual({ source: 'api', list_name: null });
+  });
+
+  it('reads phones without a country code in the configured region', async () => {
+    const answer = await importCsv('phone\n8 701 765 43 21\n');
+    expect(answer.body.inserted).toBe(1);
+    const [contact] = await db.sql`select phone from contacts where phone like '%7017654321'`;
+    expect(contact?.phone).toBe('77017654321');
+  });
+
+  it('adds every imported contact to the list named in ?list=', async () => {
+    const answer = await importCsv('phone\n77010000001\n77010000002\n', '?list=Almaty%20VIP');
+    expect(answer.status).toBe(200);
+    const members = await db.sql`
+      select c.phone from list_members m join lists l on l.id = m.list_id join contacts c on c.id = m.contact_id
+      where l.name = 'Almaty VIP' order by c.phone`;
+    expect(members.map((m) => m.phone)).toEqual(['77010000001', '77010000002']);
+  });
+
+  it('refuses an empty or overlong list name, and an unknown parameter, importing nothing', async () => {
+    const before = await contactCount();
+    const csv = 'phone\n77010000009\n';
+    const answers = await Promise.all([
+      importCsv(csv, '?list='),
+      importCsv(csv, `?list=${'x'.repeat(201)}`),
+      importCsv(csv, '?group=vip'),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400]);
+    expect(answers[1]?.body.error?.details.issues?.[0]?.path).toBe('list');
+    expect(await contactCount()).toBe(before);
+  });
+});
