@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstFailures } from '../../../src/reports/sql/firstFailures.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { insertCampaign, insertDelivery, insertRun } from '../seedReport.js';
+
+const DUE = '2026-11-27T10:00:00.000Z';
+const at = (time: string) => `2026-11-27T${time}.000Z`;
+
+let db: TestDatabase;
+let campaign: number;
+let runA: number;
+let runB: number;
+let invalidPhone: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  campaign = await insertCampaign(db.sql, { name: 'Failures', transport: 'viber' });
+  runA = await insertRun(db.sql, campaign, DUE);
+  runB = await insertRun(db.sql, campaign, '2026-11-28T10:00:00.000Z');
+  invalidPhone = await insertDelivery(db.sql, campaign, runA, {
+    phone: '79012000001',
+    name: 'Ann',
+    state: 'failed',
+    reason: 'chat2desk:Invalid phone',
+    failedAt: at('10:05:00'),
+    dueAt: DUE,
+  });
+  await insertDelivery(db.sql, campaign, runA, {
+    phone: '79012000002',
+    state: 'skipped',
+    reason: 'opted_out',
+    skippedAt: at('10:01:00'),
+    dueAt: DUE,
+  });
+  await insertDelivery(db.sql, campaign, runA, {
+    phone: '79012000003',
+    state: 'sent',
+    sentAt: at('10:00:00'),
+    dueAt: DUE,
+  });
+  await insertDelivery(db.sql, campaign, runA, { phone: '79012000004', state: 'queued', dueAt: DUE });
+  await insertDelivery(db.sql, campaign, runB, {
+    phone: '79012000005',
+    state: 'skipped',
+    reason: 'no_consent',
+    skippedAt: at('10:03:00'),
+    dueAt: DUE,
+  });
+  // Two events: the detail is the last one's.
+  await db.sql`
+    insert into delivery_events (delivery_id, from_state, to_state, reason, details, at) values
+      (${invalidPhone}, 'queued', 'sending', null, ${db.sql.json({ detail: 'an earlier word' })}, ${at('10:04:00')}),
+      (${invalidPhone}, 'sending', 'failed', 'chat2desk:Invalid phone',
+       ${db.sql.json({ detail: 'Chat2Desk refused the number' })}, ${at('10:05:00')})`;
+  const other = await insertCampaign(db.sql, { name: 'Other', transport: 'viber' });
+  const otherRun = await insertRun(db.sql, other, DUE);
+  await insertDelivery(db.sql, other, otherRun, {
+    phone: '79012000006',
+    state: 'failed',
+    reason: 'undeliverable',
+    failedAt: at('09:00:00'),
+    dueAt: DUE,
+  });
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('firstFailures', () => {
+  it('lists only failed and skipped deliveries of the campaign, earliest first, with whom, why and when', async () => {
+    const failures = await firstFailures(db.sql, { campaignId: campaign }, 10);
+
+    expect(failures.map(({ deliveryId: _, ...f }) => f)).toEqual([
+      {
+        phone: '79012000002',
+        name: null,
+        state: 'skipped',
+        reason: 'opted_out',
+        detail: null,
+        at: at('10:01:00'),
+      },
+      {
+        phone: '79012000005',
+        name: null,
+        state: 'skipped',
+        reason: 'no_consent',
+        detail: null,
+        at: at('10:03:00'),
+      },
+      {
+        phone: '79012000001',
+        name: 'Ann',
+        state: 'failed',
+        reason: 'chat2desk:Invalid phone',
+        detail: 'Chat2Desk refused the number',
+        at: at('10:05:00'),
+      },
+    ]);
+  });
+
+  it('gives the delivery id as a number', async () => {
+    const [failure] = await firstFailures(db.sql, { campaignId: campaign, runId: runA }, 10);
+    expect(failure!.deliveryId).toBeTypeOf('number');
+    expect(String((await firstFailures(db.sql, { campaignId: campaign }, 10))[2]!.deliveryId)).toBe(
+      invalidPhone,
+    );
+  });
+
+  it('lists at most `limit`, keeping the earliest', async () => {
+    const failures = await firstFailures(db.sql, { campaignId: campaign }, 2);
+    expect(failures.map((f) => f.phone)).toEqual(['79012000002', '79012000005']);
+  });
+
+  it('lists only the run asked for', async () => {
+    const failures = await firstFailures(db.sql, { campaignId: campaign, runId: runB }, 10);
+    expect(failures.map((f) => f.phone)).toEqual(['79012000005']);
+  });
+
+  it('breaks a tie of time by delivery id', async () => {
+    const id = await insertCampaign(db.sql, { name: 'Same second', transport: 'viber' });
+    const run = await insertRun(db.sql, id, DUE);
+    for (const phone of ['79012000013', '79012000011', '79012000012']) {
+      await insertDelivery(db.sql, id, run, {
+        phone,
+        state: 'skipped',
+        reason: 'opted_out',
+        skippedAt: DUE,
+        dueAt: DUE,
+      });
+    }
+
+    const failures = await firstFailures(db.sql, { campaignId: id }, 10);
+
+    expect(failures.map((f) => f.phone)).toEqual(['79012000013', '79012000011', '79012000012']);
+  });
+
+  it('gives an empty list for a campaign without failures', async () => {
+    const empty = await insertCampaign(db.sql, { name: 'Empty', transport: 'viber' });
+    expect(await firstFailures(db.sql, { campaignId: empty }, 10)).toEqual([]);
+  });
+});
