@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  activeReminderCampaigns,
+  type ReminderCampaign,
+} from '../../../src/appointments/reminderCampaigns.js';
+import { insertReminderDeliveries } from '../../../src/appointments/sql/insertReminderDeliveries.js';
+import { createCampaign } from '../../../src/campaigns/createCampaign.js';
+import { validateCampaignDefinition } from '../../../src/campaigns/definition.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+const TEMPLATES = join(import.meta.dirname, '..', '..', '..', 'templates');
+const HOUR = 3_600_000;
+const T = new Date('2026-11-27T07:00:00.000Z');
+const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db.drop();
+});
+beforeEach(async () => {
+  await db.sql`delete from campaigns`;
+  await db.sql`delete from appointments`;
+  await db.sql`delete from contacts`;
+});
+
+async function reminderCampaign(overrides: Record<string, unknown> = {}): Promise<ReminderCampaign> {
+  const definition = validateCampaignDefinition(
+    {
+      name: `Visit reminder ${Math.random()}`,
+      kind: 'reminder',
+      transport: 'sms',
+      template: 'See you at {{formatTime appointment.startsAt}}',
+      offsets: ['-24h', '-2h'],
+      ...overrides,
+    },
+    { now: T },
+  );
+  const { id } = await createCampaign(db, definition, { now: T, templatesDir: TEMPLATES });
+  const [campaign] = await activeReminderCampaigns(db.sql, { campaignId: id });
+  return campaign!;
+}
+
+/** An appointment written straight to the table, so no reminder is made for it on the way. */
+async function appointment(
+  externalId: string,
+  startsAt: Date,
+  { phone = '79990000001', status = 'booked' } = {},
+): Promise<number> {
+  const [row] = await db.sql<{ id: number }[]>`
+    with c as (
+      insert into contacts (phone) values (${phone})
+      on conflict (phone) do update set phone = excluded.phone returning id)
+    insert into appointments (external_id, contact_id, starts_at, status)
+    select ${externalId}, c.id, ${startsAt}, ${status}::appointment_status from c returning id`;
+  return row!.id;
+}
+
+function insert(campaigns: ReminderCampaign[], appointments: number[] | 'upcoming', now = T) {
+  return db.sql.begin((tx) => insertReminderDeliveries(tx, { campaigns, appointments, now }));
+}
+
+async function deliveries() {
+  return db.sql<{ external_id: string; offset: number; state: string; reason: string | null }[]>`
+    select a.external_id, split_part(d.reminder_key, ':', 2)::int / 3600 as offset, d.state::text, d.reason
+    from deliveries d join appointments a on a.id = d.appointment_id
+    order by a.external_id, d.due_at`;
+}
+
+describe('insertReminderDeliveries', () => {
+  it('inserts nothing and counts nothing without campaigns', async () => {
+    const id = await appointment('A', at(30));
+    expect(await insert([], [id])).toEqual({ queued: 0, skipped: 0 });
+    expect(await deliveries()).toEqual([]);
+  });
+
+  it('queues one reminder per campaign and offset, and inserts nothing when run again', async () => {
+    const first = await reminderCampaign();
+    const second = await reminderCampaign({ offsets: ['-1h'] });
+    const id = await appointment('A', at(30));
+
+    expect(await insert([first, second], [id])).toEqual({ queued: 3, skipped: 0 });
+    expect(await insert([first, second], [id])).toEqual({ queued: 0, skipped: 0 });
+    const rows = await db.sql`select campaign_id, count(*)::int as n from deliveries group by 1 order by 1`;
+    expect(rows).toEqual([
+      { campaign_id: first.campaignId, n: 2 },
+      { campaign_id: second.campaignId, n: 1 },
+    ]);
+  });
+
+  it('touches only the appointments it is given', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-2h'] });
+    const a = await appointment('A', at(30));
+    await appointment('B', at(30), { phone: '79990000002' });
+
+    await insert([campaign], [a]);
+
+    expect(await deliveries()).toEqual([{ external_id: 'A', offset: -2, state: 'queued', reason: null }]);
+  });
+
+  it('takes, for "upcoming", every appointment that has not started yet and no other', async () => {
+    const campaign = await reminderCampaign({ offsets: ['+1h'], sendLateWithin: '4h' });
+    await appointment('future', at(30));
+    await appointment('started', at(-0.5), { phone: '79990000002' });
+
+    expect(await insert([campaign], 'upcoming')).toEqual({ queued: 1, skipped: 0 });
+    expect((await deliveries()).map((d) => d.external_id)).toEqual(['future']);
+  });
+
+  it('gives a cancelled appointment no reminder at all', async () => {
+    const campaign = await reminderCampaign();
+    const id = await appointment('A', at(30), { status: 'cancelled' });
+    expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 0 });
+  });
+
+  it('records a reminder to a phone that cannot be dialled as skipped invalid_phone', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-2h'] });
+    const id = await appointment('A', at(30), { phone: '0999000001' });
+
+    expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 1 });
+    expect(await deliveries()).toEqual([
+      { external_id: 'A', offset: -2, state: 'skipped', reason: 'invalid_phone' },
+    ]);
+  });
+
+  it('records one too_late per appointment and offset, even when the appointment moves and is too late again', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-24h'] });
+    const id = await appointment('A', at(5));
+    expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 1 });
+
+    await db.sql`update appointments set starts_at = ${at(6)} where id = ${id}`;
+
+    expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 0 });
+    expect(await deliveries()).toEqual([
+      { external_id: 'A', offset: -24, state: 'skipped', reason: 'too_late' },
+    ]);
+  });
+
+  it('records nothing for an appointment that is over, rather than a too_late for each offset', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-24h', '+1h'] });
+    const id = await appointment('A', at(-3));
+    expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 0 });
+  });
+});
