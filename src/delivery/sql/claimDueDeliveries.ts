@@ -141,27 +141,37 @@ function claimStatement(sql: Sql, options: ClaimOptions) {
     and (${sql(alias)}.locked_at is null or ${sql(alias)}.locked_at < ${leaseExpired})`;
   return sql<ClaimedDelivery[]>`
     with running as (
-      select k.id, k.rate_limit_per_second as rate, coalesce(rl.theoretical_arrival_ms, 0) as next_slot_ms
+      select k.id, k.rate_limit_per_second as rate, coalesce(rl.theoretical_arrival_ms, 0) as next_slot_ms,
+             first_due.next_attempt_at as first_due_at
       from campaigns k
       left join rate_limiters rl on rl.name = 'campaign:' || k.id
+      -- In due order, so the claim index is walked from its head (a plain exists was planned as
+      -- a sequential scan, which reads every delivery already sent before it finds a due one).
+      cross join lateral (
+        select x.next_attempt_at from deliveries x where x.campaign_id = k.id and ${claimable('x')}
+        order by x.next_attempt_at, x.id limit 1
+      ) first_due
       where k.status = 'running'
-        -- In due order, so the claim index is walked from its head (a plain exists was planned as
-        -- a sequential scan, which reads every delivery already sent before it finds a due one).
-        and exists (
-          select 1 from (
-            select 1 from deliveries x where x.campaign_id = k.id and ${claimable('x')}
-            order by x.next_attempt_at, x.id limit 1
-          ) first_due)
+    ),
+    ranked as (
+      -- Ranked by counting, not by a window's sort: the running campaigns are few, and the claim's plan
+      -- stays free of sorts (see withoutSorting).
+      select r.*,
+             (select count(*) from running o where (o.first_due_at, o.id) < (r.first_due_at, r.id)) + 1 as rank,
+             (select count(*) from running) as campaigns
+      from running r
     ),
     shares as (
+      -- The limit split exactly: each campaign floor(limit / n), one more for the (limit mod n)
+      -- longest-waiting; with more campaigns than the limit, the longest-waiting take one each.
       select r.id, least(
-        ceil(${limit}::numeric / greatest(1, (select count(*) from running)))::int,
+        (${limit}::int / r.campaigns)::int + case when r.rank <= ${limit}::int % r.campaigns then 1 else 0 end,
         case when r.rate is null or r.rate <= 0 then ${limit}::int
              else least(${limit}::numeric, greatest(0, floor(
                (${realNow + Math.ceil(pacing.horizonMs)}::numeric - greatest(r.next_slot_ms::numeric, ${realNow}::numeric))
                * r.rate::numeric / (1000 + ${pacing.marginMs}::numeric)) + 1))::int
         end) as take
-      from running r
+      from ranked r
     ),
     due as (
       select picked.id, picked.appointment_id from shares s
