@@ -17,7 +17,8 @@ import { offsetOfReminderKeySql, reminderKeySql } from './reminderKey.js';
  * except when the appointment itself is over, which gets nothing at all (importing history is not
  * a reason to record thousands of reminders nobody could have sent). A reminder before its appointment
  * is also too late once the appointment has started, whatever sendLateWithin says. An appointment
- * rescheduled to a time for which an offset is too late again gets no second too_late record.
+ * rescheduled to a time for which an offset is too late again gets no second too_late record, and one
+ * whose phone cannot be dialled no second invalid_phone record.
  * Consent is checked by the worker at send time: it may still be given (or withdrawn) until then.
  */
 export async function insertReminderDeliveries(
@@ -78,10 +79,11 @@ export async function insertReminderDeliveries(
              case when v.reason is not null then ${now}::timestamptz end,
              ${now}::timestamptz, ${now}::timestamptz
       from verdict v
-      -- One too_late record per appointment and offset: a reschedule that is too late again adds none.
-      where v.reason is distinct from ${REASONS.tooLate} or not exists (
+      -- One skip record per appointment, offset and reason: a reschedule that is too late again, or
+      -- of a contact whose phone still cannot be dialled, adds none (the report counts each once).
+      where v.reason is null or not exists (
         select 1 from deliveries x
-        where x.appointment_id = v.appointment_id and x.run_id = v.run_id and x.reason = ${REASONS.tooLate}
+        where x.appointment_id = v.appointment_id and x.run_id = v.run_id and x.reason = v.reason
           and ${offsetOfReminderKeySql(tx, tx`x.reminder_key`)} = v.offset_seconds)
       order by v.run_id, v.contact_id, v.appointment_id, v.offset_seconds
       on conflict (run_id, contact_id, reminder_key) do nothing

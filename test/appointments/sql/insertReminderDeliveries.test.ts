@@ -139,6 +139,20 @@ describe('insertReminderDeliveries', () => {
     ]);
   });
 
+  it('records one invalid_phone per appointment and offset, however often the appointment moves', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-2h'] });
+    const id = await appointment('A', at(30), { phone: '0999000001' });
+    expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 1 });
+
+    for (const hours of [31, 32, 33]) {
+      await db.sql`update appointments set starts_at = ${at(hours)} where id = ${id}`;
+      expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 0 });
+    }
+    expect(await deliveries()).toEqual([
+      { external_id: 'A', offset: -2, state: 'skipped', reason: 'invalid_phone' },
+    ]);
+  });
+
   it('records nothing for an appointment that is over, rather than a too_late for each offset', async () => {
     const campaign = await reminderCampaign({ offsets: ['-24h', '+1h'] });
     const id = await appointment('A', at(-3));
