@@ -12,9 +12,12 @@ export function parseApiDay(value: string): { startMs: number; endMs: number } |
   const match = /^(\d{2})-(\d{2})-(\d{4})$/.exec(value);
   if (!match) return null;
   const [day, month, year] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const startMs = Date.UTC(year, month - 1, day);
-  const check = new Date(startMs);
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return null;
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0–99 as 1900–1999.
+  const check = new Date(0);
+  check.setUTCFullYear(year, month - 1, day);
+  const startMs = check.getTime();
+  if (check.getUTCFullYear() !== year || check.getUTCDate() !== day || check.getUTCMonth() !== month - 1)
+    return null;
   return { startMs, endMs: startMs + 86_400_000 };
 }
 

@@ -37,6 +37,13 @@ describe('parseApiDay', () => {
     }
     expect(parseApiDay('29-02-2024')?.startMs).toBe(Date.UTC(2024, 1, 29));
   });
+
+  it('reads a year below 100 as that year, not as 19xx', () => {
+    const year50 = new Date(0);
+    year50.setUTCFullYear(50, 0, 1);
+    expect(parseApiDay('01-01-0050')?.startMs).toBe(year50.getTime());
+    expect(new Date(parseApiDay('01-01-0050')!.startMs).getUTCFullYear()).toBe(50);
+  });
 });
 
 describe('realNowMs', () => {
