@@ -28,7 +28,16 @@ export function createContext(
     onExit: (cleanup) => cleanups.push(cleanup),
     untilStopped: () =>
       new Promise((resolve) => {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+        // Both listeners go when either signal comes: a later Ctrl-C then stops the process as usual.
+        const signals = ['SIGINT', 'SIGTERM'] as const;
+        const stops = signals.map((signal) => {
+          const stop = () => {
+            signals.forEach((other, index) => process.off(other, stops[index]!));
+            resolve(signal);
+          };
+          process.on(signal, stop);
+          return stop;
+        });
       }),
   };
   const runCleanups = async () => {

@@ -167,7 +167,7 @@ function groupedWarnings(report: ImportReport): string[] {
   const sorted = [...groups.values()].sort((a, b) => b.lines.length - a.lines.length);
   const more =
     sorted.length > GROUPS_SHOWN
-      ? [`  … and ${sorted.length - GROUPS_SHOWN} other warnings (--json lists them)`]
+      ? [`  … and ${sorted.length - GROUPS_SHOWN} other kinds of warning (--json lists them)`]
       : [];
   return sorted
     .slice(0, GROUPS_SHOWN)

@@ -111,4 +111,16 @@ describe('createContext', () => {
 
     expect(await stopped).toBe('SIGTERM');
   });
+
+  it('lets go of both signals once one has come, so a later Ctrl-C is not swallowed', async () => {
+    const { context } = createContext('info', { LOG_LEVEL: 'silent' });
+    const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') };
+
+    const stopped = context.untilStopped();
+    expect(process.listenerCount('SIGINT')).toBe(before.int + 1);
+    process.emit('SIGTERM');
+
+    expect(await stopped).toBe('SIGTERM');
+    expect({ int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM') }).toEqual(before);
+  });
 });

@@ -69,7 +69,7 @@ describe('formatImportReport', () => {
 
     expect(text).toContain('  reason 11 — 1 (line 13)');
     expect(text).not.toContain('reason 12 ');
-    expect(text).toContain('  … and 2 other warnings (--json lists them)');
+    expect(text).toContain('  … and 2 other kinds of warning (--json lists them)');
     expect(text).toContain(
       '  (the first 14 warnings are counted above; every one: GET /api/v1/imports/17/issues?kind=warning)',
     );
