@@ -4,20 +4,26 @@
  * query; found here it is refused naming its field. Iterative, so any nesting depth is safe.
  */
 export function nulTextPath(value: unknown): string | null {
-  const pending: Array<[unknown, string]> = [[value, '']];
+  // A stack, filled last to first so it is read in document order; a key holding a NUL is its own entry.
+  const pending: Array<{ value: unknown; path: string; keyWithNul?: true }> = [{ value, path: '' }];
   while (pending.length > 0) {
-    const [current, path] = pending.pop()!;
-    if (typeof current === 'string') {
-      if (current.includes('\u0000')) return path;
-    } else if (Array.isArray(current)) {
-      current.forEach((item, index) => {
-        pending.push([item, `${path}[${index}]`]);
-      });
-    } else if (typeof current === 'object' && current !== null) {
-      for (const [key, item] of Object.entries(current)) {
+    const current = pending.pop()!;
+    if (current.keyWithNul) return current.path.replaceAll('\u0000', '\\0');
+    const { value: item, path } = current;
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) return path;
+    } else if (Array.isArray(item)) {
+      for (let index = item.length - 1; index >= 0; index--) {
+        pending.push({ value: item[index], path: `${path}[${index}]` });
+      }
+    } else if (typeof item === 'object' && item !== null) {
+      const entries = Object.entries(item);
+      for (let index = entries.length - 1; index >= 0; index--) {
+        const [key, child] = entries[index]!;
         const at = path ? `${path}.${key}` : key;
-        if (key.includes('\u0000')) return at.replaceAll('\u0000', '\\0');
-        pending.push([item, at]);
+        pending.push(
+          key.includes('\u0000') ? { value: child, path: at, keyWithNul: true } : { value: child, path: at },
+        );
       }
     }
   }

@@ -23,7 +23,8 @@ export function registerOpenApiDocument(app: FastifyInstance): void {
       security: [{ bearer: [] }],
     },
     transform: ({ schema, url }) => ({
-      schema: url.startsWith(API_PREFIX) || MACHINE_PATHS.includes(url) ? schema : { ...schema, hide: true },
+      schema:
+        url.startsWith(`${API_PREFIX}/`) || MACHINE_PATHS.includes(url) ? schema : { ...schema, hide: true },
       url,
     }),
   });

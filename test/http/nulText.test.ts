@@ -33,3 +33,13 @@ describe('nulTextPath', () => {
     expect(path).toBe('[0]'.repeat(100_000));
   });
 });
+
+describe('nulTextPath, of several', () => {
+  it('names the first field holding a NUL in document order', () => {
+    expect(nulTextPath({ a: 'x\u0000', b: 'y\u0000' })).toBe('a');
+    expect(nulTextPath(['ok', 'x\u0000', 'y\u0000'])).toBe('[1]');
+    expect(nulTextPath({ a: { deep: ['\u0000'] }, b: '\u0000' })).toBe('a.deep[0]');
+    expect(nulTextPath({ a: '\u0000', 'b\u0000': 1 })).toBe('a');
+    expect(nulTextPath({ 'a\u0000': 1, b: '\u0000' })).toBe('a\\0');
+  });
+});
