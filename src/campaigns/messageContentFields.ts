@@ -80,7 +80,7 @@ function checkTemplateFile(
   if (kind !== null && kind !== HEADER_FILE_KIND[media]) {
     check.add(
       'attachment',
-      `is a ${kind} file, and whatsappTemplate.header.type "${media}" takes ${HEADER_FILE_KIND[media]}`,
+      `is ${kind === 'image' ? 'an' : 'a'} ${kind} file, and whatsappTemplate.header.type "${media}" takes ${HEADER_FILE_KIND[media]}`,
     );
   }
 }

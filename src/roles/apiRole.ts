@@ -6,7 +6,14 @@ import type { EngineParts } from './engineParts.js';
 export async function startApiRole(parts: EngineParts): Promise<{ http: FastifyInstance; httpUrl: string }> {
   const http = buildEngineHttpServer(parts);
   const host = listeningHost(parts);
-  const httpUrl = await http.listen({ port: parts.config.http.port, host });
+  let httpUrl: string;
+  try {
+    httpUrl = await http.listen({ port: parts.config.http.port, host });
+  } catch (error) {
+    // A port in use, say: what was built (its plugins and hooks) is closed before the error goes up.
+    await http.close();
+    throw error;
+  }
   parts.addStop(() => http.close());
   return { http, httpUrl };
 }

@@ -152,7 +152,7 @@ describe('a campaign with whatsappTemplate', () => {
     expect(issues(withHeader('document', photo))).toEqual([
       {
         path: 'attachment',
-        message: 'is a image file, and whatsappTemplate.header.type "document" takes pdf',
+        message: 'is an image file, and whatsappTemplate.header.type "document" takes pdf',
       },
     ]);
     expect(
