@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { transformWithOxc } from 'vite';
 import { describe, expect, it } from 'vitest';
 
 /*
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
  */
 
 const SRC = resolve(import.meta.dirname, '..', 'src');
+const TEST = import.meta.dirname;
 /** Pure libraries: they may use each other, never a folder of the domain. */
 const LIBRARIES = ['time', 'templating', 'csv', 'phones'];
 /** What a library may import besides other libraries: the shared error base class. */
@@ -119,5 +121,47 @@ describe('the folders of src/', () => {
   it('are found: the check reads real imports', () => {
     expect(betweenFolders.some((e) => e.from === 'campaigns' && e.to === 'templating')).toBe(true);
     expect(folderCycles([...betweenFolders, { from: 'time', to: 'campaigns', file: 'x' }])).not.toEqual([]);
+  });
+});
+
+/** Whether a source file holds logic: its JavaScript, types erased, defines a function or a class. */
+async function holdsLogic(file: string): Promise<boolean> {
+  const { code } = await transformWithOxc(readFileSync(file, 'utf8'), file, { lang: 'ts' });
+  const withoutComments = code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  return /\bfunction\b|\bclass\b|=>/.test(withoutComments);
+}
+
+/** test/a/b.test.ts or test/a/b.<aspect>.test.ts for src/a/b.ts. */
+function hasTestNamedAfter(file: string): boolean {
+  const base = relative(SRC, file).replace(/\.ts$/, '');
+  const folder = join(TEST, dirname(base));
+  const name = base.split('/').pop()!;
+  if (existsSync(join(TEST, `${base}.test.ts`))) return true;
+  return (
+    existsSync(folder) && readdirSync(folder).some((f) => f.startsWith(`${name}.`) && f.endsWith('.test.ts'))
+  );
+}
+
+describe('the files of src/', () => {
+  const files = sourceFiles(SRC);
+  const withLogic = async () => {
+    const logic = await Promise.all(files.map(holdsLogic));
+    return files.filter((_, index) => logic[index]);
+  };
+
+  it('each have a test named after them when they hold logic (test/ mirrors src/)', async () => {
+    const untested = (await withLogic())
+      .filter((file) => !hasTestNamedAfter(file))
+      .map((f) => relative(SRC, f));
+    expect(untested).toEqual([]);
+  });
+
+  it('are told apart: declarations and constants alone are not logic, a function or a class is', async () => {
+    const logic = (await withLogic()).map((f) => relative(SRC, f));
+    expect(logic).not.toContain('chat2desk/types.ts');
+    expect(logic).not.toContain('db/channels.ts');
+    expect(logic).toContain('delivery/states.ts');
+    expect(logic).toContain('delivery/claimSettler.ts');
+    expect(logic.length).toBeGreaterThan(200);
   });
 });
