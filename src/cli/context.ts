@@ -32,7 +32,9 @@ export function createContext(
         const signals = ['SIGINT', 'SIGTERM'] as const;
         const stops = signals.map((signal) => {
           const stop = () => {
-            signals.forEach((other, index) => process.off(other, stops[index]!));
+            signals.forEach((other, index) => {
+              process.off(other, stops[index]!);
+            });
             resolve(signal);
           };
           process.on(signal, stop);
