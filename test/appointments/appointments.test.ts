@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AppointmentInputError,
   cancelAppointment,
@@ -7,19 +7,9 @@ import {
   listAppointments,
   upsertAppointments,
 } from '../../src/appointments/appointments.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { fileTestDatabase } from './seedReminders.js';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await db.sql`delete from appointments`;
-  await db.sql`delete from contacts`;
-});
+const db = fileTestDatabase(['appointments', 'contacts']);
 
 const now = new Date('2026-11-27T07:00:00.000Z');
 const inHours = (hours: number) => new Date(now.getTime() + hours * 3_600_000);

@@ -1,46 +1,17 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cancelAppointment, upsertAppointments } from '../../src/appointments/appointments.js';
-import { createCampaign } from '../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import { cancelCampaign, pauseCampaign, publishCampaign } from '../../src/campaigns/lifecycle.js';
 import { DELIVERIES_CHANNEL } from '../../src/db/channels.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { at, createReminderCampaign, fileTestDatabase, T } from './seedReminders.js';
 
-const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
-const HOUR = 3_600_000;
-const T = new Date('2026-11-27T07:00:00.000Z');
-const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
+const db = fileTestDatabase(['campaigns', 'appointments', 'contacts', 'lists']);
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await db.sql`delete from campaigns`;
-  await db.sql`delete from appointments`;
-  await db.sql`delete from contacts`;
-  await db.sql`delete from lists`;
-});
-
-async function reminderCampaign(overrides: Record<string, unknown> = {}, now = T) {
-  const definition = validateCampaignDefinition(
-    {
-      name: 'Visit reminder',
-      kind: 'reminder',
-      transport: 'sms',
-      template: 'See you at {{formatTime appointment.startsAt}}',
-      offsets: ['-24h', '-2h'],
-      requireOptIn: false,
-      ...overrides,
-    },
-    { now },
+const reminderCampaign = (overrides: Record<string, unknown> = {}, now = T) =>
+  createReminderCampaign(
+    db,
+    { template: 'See you at {{formatTime appointment.startsAt}}', requireOptIn: false, ...overrides },
+    now,
   );
-  return createCampaign(db, definition, { now, templatesDir: TEMPLATES });
-}
 
 function book(externalId: string, startsAt: Date, extra: Record<string, unknown> = {}, now = T) {
   return upsertAppointments(db.sql, [{ externalId, phone: '79990000001', startsAt, ...extra }], { now });

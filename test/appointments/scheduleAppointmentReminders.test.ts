@@ -1,50 +1,18 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { scheduleAppointmentReminders } from '../../src/appointments/scheduleAppointmentReminders.js';
-import { createCampaign } from '../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
 import { cancelCampaign } from '../../src/campaigns/lifecycle.js';
 import { DELIVERIES_CHANNEL } from '../../src/db/channels.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { at, createReminderCampaign, fileTestDatabase, seedAppointment, T } from './seedReminders.js';
 
-const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
-const HOUR = 3_600_000;
-const T = new Date('2026-11-27T07:00:00.000Z');
-const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
-
-let db: TestDatabase;
+const db = fileTestDatabase(['campaigns', 'appointments', 'contacts']);
 let campaignId: number;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
 beforeEach(async () => {
-  await db.sql`delete from campaigns`;
-  await db.sql`delete from appointments`;
-  await db.sql`delete from contacts`;
-  const definition = validateCampaignDefinition(
-    {
-      name: 'Visit reminder',
-      kind: 'reminder',
-      transport: 'sms',
-      template: 'See you',
-      offsets: ['-24h', '-2h'],
-    },
-    { now: T },
-  );
-  ({ id: campaignId } = await createCampaign(db, definition, { now: T, templatesDir: TEMPLATES }));
+  ({ id: campaignId } = await createReminderCampaign(db));
 });
 
 /** An appointment written straight to the table: only the function under test makes its reminders. */
-async function appointment(externalId: string, startsAt: Date, phone = '79990000001'): Promise<number> {
-  const [row] = await db.sql<{ id: number }[]>`
-    with c as (insert into contacts (phone) values (${phone}) returning id)
-    insert into appointments (external_id, contact_id, starts_at) select ${externalId}, c.id, ${startsAt} from c
-    returning id`;
-  return row!.id;
-}
+const appointment = (externalId: string, startsAt: Date, phone = '79990000001'): Promise<number> =>
+  seedAppointment(db, externalId, startsAt, { phone });
 
 function schedule(ids: number[], now = T) {
   return db.sql.begin((tx) => scheduleAppointmentReminders(tx, ids, { now }));

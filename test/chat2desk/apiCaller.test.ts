@@ -1,36 +1,23 @@
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiCaller, type Chat2DeskClientOptions } from '../../src/chat2desk/apiCaller.js';
 import { Chat2DeskServerError, Chat2DeskValidationError } from '../../src/chat2desk/errors.js';
 import { ConfigError } from '../../src/errors.js';
-import { createLogger } from '../../src/logger.js';
+import {
+  type CannedAnswerServer,
+  type RawRequest,
+  recordingLogger,
+  startCannedAnswerServer,
+} from '../support/sandboxApi.js';
 
 // A real HTTP server answering whatever the test sets, recording each request as it arrived.
-let server: Server;
+let server: CannedAnswerServer;
 let baseUrl: string;
-let answer: { status: number; body: unknown } = { status: 200, body: { status: 'success', data: null } };
-const seen: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] = [];
+let seen: RawRequest[];
 const callers: ApiCaller[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(answer.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer.body));
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startCannedAnswerServer();
+  ({ baseUrl, seen } = server);
 });
 beforeEach(() => {
   seen.length = 0;
@@ -38,29 +25,17 @@ beforeEach(() => {
 });
 afterAll(async () => {
   await Promise.all(callers.map((caller) => caller.close()));
-  server.closeAllConnections();
-  server.close();
+  await server.close();
 });
 
 function answerWith(status: number, body: unknown): void {
-  answer = { status, body };
+  server.answerWith(status, body);
 }
 
 function caller(options: Partial<Chat2DeskClientOptions> = {}): ApiCaller {
   const created = new ApiCaller({ baseUrl, token: 'caller-token-3f9a', timeoutMs: 5_000, ...options });
   callers.push(created);
   return created;
-}
-
-function recordingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: createLogger('debug', stream), lines };
 }
 
 describe('ApiCaller: the request', () => {

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chat2DeskClient } from '../../src/chat2desk/client.js';
@@ -15,46 +15,24 @@ import {
   Chat2DeskValidationError,
 } from '../../src/chat2desk/errors.js';
 import { ConfigError } from '../../src/errors.js';
+import { type CannedAnswerServer, type RawRequest, startCannedAnswerServer } from '../support/sandboxApi.js';
 
 // Answers the sandbox cannot give (it speaks the API): a throwaway raw server answers whatever the
 // test sets, so the client's reading of odd answers is checked over real HTTP.
-interface CannedAnswer {
-  status: number;
-  body: string;
-  contentType?: string;
-}
-
-let server: Server;
+let server: CannedAnswerServer;
 let baseUrl: string;
-let next: CannedAnswer = { status: 200, body: '{"status":"success","data":null}' };
-const seen: { method: string; url: string; headers: IncomingMessage['headers']; body: string }[] = [];
+let seen: RawRequest[];
 
 function answerWith(status: number, body: unknown, contentType = 'application/json'): void {
-  next = { status, body: typeof body === 'string' ? body : JSON.stringify(body), contentType };
+  server.answerWith(status, body, contentType);
 }
 
 beforeAll(async () => {
-  server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(next.status, { 'content-type': next.contentType ?? 'application/json' });
-      res.end(next.body);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startCannedAnswerServer();
+  ({ baseUrl, seen } = server);
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-});
+afterAll(() => server.close());
 
 async function failureOf(call: (client: Chat2DeskClient) => Promise<unknown>): Promise<Chat2DeskError> {
   const client = new Chat2DeskClient({ baseUrl, token: 'raw-token', timeoutMs: 5_000 });

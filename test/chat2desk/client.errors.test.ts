@@ -15,14 +15,19 @@ import {
 } from '../../src/chat2desk/errors.js';
 import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 import { createLogger } from '../../src/logger.js';
+import { startSandboxClient } from '../support/sandboxApi.js';
 
 let sb: Sandbox;
 let client: Chat2DeskClient;
+let closeSandboxClient: () => Promise<void>;
 let smsClientId: number;
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0, token: 'good-token-5d2e8a' });
-  client = new Chat2DeskClient({ baseUrl: sb.url, token: sb.token, timeoutMs: 5_000 });
+  ({
+    sandbox: sb,
+    client,
+    close: closeSandboxClient,
+  } = await startSandboxClient({ token: 'good-token-5d2e8a' }));
   smsClientId = (await client.createClient({ phone: '79110002233', transport: 'sms' })).id;
 });
 
@@ -31,10 +36,7 @@ afterEach(() => {
   sb.setOptions({ requestsPerSecond: 0, legacyErrorsWithHttp200: false });
 });
 
-afterAll(async () => {
-  await client.close();
-  await sb.close();
-});
+afterAll(() => closeSandboxClient());
 
 async function failureOf(promise: Promise<unknown>): Promise<Chat2DeskError> {
   const outcome = await promise.then(

@@ -6,7 +6,8 @@ import {
   Chat2DeskNotFoundError,
   Chat2DeskValidationError,
 } from '../../src/chat2desk/errors.js';
-import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
+import type { Sandbox } from '../../src/chat2desk/sandbox/index.js';
+import { startSandboxClient } from '../support/sandboxApi.js';
 
 const CHANNELS = [
   { id: 1, name: 'Multi', phone: '79000000001', transports: ['whatsapp', 'viber', 'telegram', 'sms'] },
@@ -16,18 +17,19 @@ const CHANNELS = [
 
 let sb: Sandbox;
 let client: Chat2DeskClient;
+let closeSandboxClient: () => Promise<void>;
 let phoneSeq = 0;
 const nextPhone = (): string => `7911000${String(++phoneSeq).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0, token: 't', channels: CHANNELS });
-  client = new Chat2DeskClient({ baseUrl: sb.url, token: sb.token, timeoutMs: 5_000 });
+  ({
+    sandbox: sb,
+    client,
+    close: closeSandboxClient,
+  } = await startSandboxClient({ token: 't', channels: CHANNELS }));
 });
 
-afterAll(async () => {
-  await client.close();
-  await sb.close();
-});
+afterAll(() => closeSandboxClient());
 
 /** A client that wrote in on SMS, so it can be answered at once (no WhatsApp delay). */
 async function smsClient(): Promise<number> {

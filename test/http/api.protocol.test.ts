@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { API_TOKEN, type ApiServer, leaksNothing, startApiServer } from './apiServer.js';
+import { describe, expect, it } from 'vitest';
+import { API_TOKEN, leaksNothing, startApiServer, useApiServerOnTestDatabase } from './apiServer.js';
 
-let db: TestDatabase;
-let server: ApiServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startApiServer(db, { bodyLimitBytes: 64 * 1024, importBodyLimitBytes: 256 * 1024 });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
+const { db, server } = useApiServerOnTestDatabase({
+  bodyLimitBytes: 64 * 1024,
+  importBodyLimitBytes: 256 * 1024,
 });
 
 describe('authentication', () => {

@@ -1,24 +1,14 @@
-import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerErrorReplies } from '../../src/http/errorReplies.js';
 import { HttpError } from '../../src/http/errors.js';
-import { createLogger } from '../../src/logger.js';
+import { loggerKeepingLines } from './apiServer.js';
 
 let app: FastifyInstance;
 let url: string;
-const lines: string[] = [];
+const { logger, lines } = loggerKeepingLines();
 
 beforeAll(async () => {
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  );
   app = Fastify();
   registerErrorReplies(app, logger);
   app.get('/teapot/:name', async () => {

@@ -1,13 +1,12 @@
-import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { connectDatabase } from '../../src/db/database.js';
 import { buildHttpServer } from '../../src/http/server.js';
-import { createLogger, silentLogger } from '../../src/logger.js';
+import { silentLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { freePort } from '../support/freePort.js';
-import { type ApiServer, startApiServer } from './apiServer.js';
+import { type ApiServer, loggerKeepingLines, startApiServer } from './apiServer.js';
 
 const WEBHOOK_SECRET = 'f00dfeedf00dfeedf00dfeedf00dfeedf00dfeedf00dfeed';
 
@@ -338,16 +337,7 @@ describe('web hook secrets and signatures', () => {
   });
 
   it('never writes the secret path into a log line, even when the request fails', async () => {
-    const lines: string[] = [];
-    const logger = createLogger(
-      'info',
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      }),
-    );
+    const { logger, lines } = loggerKeepingLines();
     const port = await freePort();
     const dead = connectDatabase(`postgres://nobody@127.0.0.1:${port}/none`, { max: 1 });
     const app = buildHttpServer({

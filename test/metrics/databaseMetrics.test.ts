@@ -1,10 +1,10 @@
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { registerDatabaseMetrics } from '../../src/metrics/databaseMetrics.js';
-import { insertCampaign, insertDelivery, insertRun } from '../reports/seedReport.js';
+import { insertApiUsage, seedReportCampaign, useTestDatabasePerFile } from '../reports/seedReport.js';
 import { recordingLogger } from '../scheduler/seed.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { createTestDatabase } from '../support/database.js';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 
@@ -13,32 +13,23 @@ async function samples(registry: Registry, prefix: string): Promise<string[]> {
   return (await registry.metrics()).split('\n').filter((line) => line.startsWith(prefix));
 }
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const id = await insertCampaign(db.sql, { name: 'running', transport: 'sms' });
-  const run = await insertRun(db.sql, id, NOW.toISOString());
-  await insertDelivery(db.sql, id, run, {
-    phone: '79007770001',
-    state: 'queued',
-    dueAt: '2026-11-27T09:58:00Z',
-  });
-  await insertDelivery(db.sql, id, run, {
-    phone: '79007770002',
-    state: 'waiting',
-    dueAt: '2026-11-27T09:59:30Z',
-  });
-  await insertDelivery(db.sql, id, run, {
-    phone: '79007770003',
-    state: 'sent',
-    dueAt: '2026-11-27T09:00:00Z',
-  });
-  await db.sql`
-    insert into api_usage (month, requests_counted, monthly_quota) values
-      ('2026-10-01', 999, 1000), ('2026-11-01', 120, 5000), ('2026-12-01', 3, null)`;
-});
-afterAll(async () => {
-  await db?.drop();
+  await seedReportCampaign(db.sql, { name: 'running', transport: 'sms' }, [
+    {
+      scheduledFor: NOW.toISOString(),
+      deliveries: [
+        { phone: '79007770001', state: 'queued', dueAt: '2026-11-27T09:58:00Z' },
+        { phone: '79007770002', state: 'waiting', dueAt: '2026-11-27T09:59:30Z' },
+        { phone: '79007770003', state: 'sent', dueAt: '2026-11-27T09:00:00Z' },
+      ],
+    },
+  ]);
+  await insertApiUsage(db.sql, [
+    { month: '2026-10-01', requestsCounted: 999, monthlyQuota: 1000 },
+    { month: '2026-11-01', requestsCounted: 120, monthlyQuota: 5000 },
+    { month: '2026-12-01', requestsCounted: 3, monthlyQuota: null },
+  ]);
 });
 
 describe('registerDatabaseMetrics', () => {

@@ -1,61 +1,25 @@
 import { createServer, type Server } from 'node:net';
-import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logger.js';
 import { startApiRole } from '../../src/roles/apiRole.js';
-import { openChat2DeskAccess } from '../../src/roles/chat2deskAccess.js';
-import type { EngineParts } from '../../src/roles/engineParts.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { buildEngineParts, shareDatabaseAndSandbox, stopSequence } from './engineParts.js';
 
 const T = new Date('2026-11-27T07:00:00.000Z');
 const API_TOKEN = 'an-api-token-of-32-characters-xx';
 const SECRET = 'f'.repeat(48);
 
-let db: TestDatabase;
-let sandbox: Sandbox;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sandbox = await startSandbox({ port: 0, token: 'live-token' });
-});
-afterAll(async () => {
-  await sandbox.close();
-  await db.drop();
-});
-
-const stops: Array<() => Promise<void>> = [];
-const runStops = async () => {
-  while (stops.length) await stops.pop()?.();
-};
+const shared = shareDatabaseAndSandbox();
+const { stops, addStop, runAll: runStops } = stopSequence();
 afterEach(runStops);
 
-async function engineParts(env: Record<string, string> = {}) {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    CHAT2DESK_API_URL: sandbox.url,
-    CHAT2DESK_TOKEN: 'live-token',
-    CHAT2DESK_REQUESTS_PER_SECOND: '0',
-    PORT: '0',
-    ...env,
+const engineParts = (env: Record<string, string> = {}) =>
+  buildEngineParts({
+    ...shared,
+    clock: new ManualClock(T),
+    webhookSecret: SECRET,
+    addStop,
+    env: { PORT: '0', ...env },
   });
-  const clock = new ManualClock(T);
-  const addStop = (stop: () => Promise<void>) => stops.push(stop);
-  const chat2desk = await openChat2DeskAccess({ config, clock, logger, db, sandbox: undefined, addStop });
-  const parts: EngineParts = { config, clock, logger, db, webhookSecret: SECRET, chat2desk, addStop };
-  return { parts, lines };
-}
 
 const listeningAddress = (http: Awaited<ReturnType<typeof startApiRole>>['http']) =>
   (http.server.address() as { address: string }).address;

@@ -1,55 +1,24 @@
-import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logger.js';
 import { openChat2DeskAccess } from '../../src/roles/chat2deskAccess.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { recordingLogger, roleTestConfig, shareDatabaseAndSandbox, stopSequence } from './engineParts.js';
 
 const T = new Date('2026-11-27T07:00:00.000Z');
 
-let db: TestDatabase;
-let live: Sandbox;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  live = await startSandbox({ port: 0, token: 'live-token' });
-});
-afterAll(async () => {
-  await live.close();
-  await db.drop();
-});
-
-const stops: Array<() => Promise<void>> = [];
-const runStops = async () => {
-  while (stops.length) await stops.pop()?.();
-};
+const shared = shareDatabaseAndSandbox();
+const { stops, addStop, runAll: runStops } = stopSequence();
 afterEach(runStops);
-
-function recordingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
-  return { logger, lines };
-}
 
 function open(env: Record<string, string>, sandbox?: Parameters<typeof startSandbox>[0]) {
   const { logger, lines } = recordingLogger();
-  const config = loadConfig({ DATABASE_URL: db.url, CHAT2DESK_REQUESTS_PER_SECOND: '0', ...env });
   const opening = openChat2DeskAccess({
-    config,
+    config: roleTestConfig(shared.db, env),
     clock: new ManualClock(T),
     logger,
-    db,
+    db: shared.db,
     sandbox,
-    addStop: (stop) => stops.push(stop),
+    addStop,
   });
   return { opening, lines };
 }
@@ -59,24 +28,24 @@ const apiInfoCalls = (sandbox: Sandbox) =>
 
 describe('openChat2DeskAccess', () => {
   it('talks to the configured Chat2Desk with the configured token, starting no sandbox', async () => {
-    const before = apiInfoCalls(live);
-    const { opening, lines } = open({ CHAT2DESK_API_URL: live.url, CHAT2DESK_TOKEN: 'live-token' });
+    const before = apiInfoCalls(shared.sandbox);
+    const { opening, lines } = open({ CHAT2DESK_API_URL: shared.sandbox.url, CHAT2DESK_TOKEN: 'live-token' });
     const access = await opening;
 
     expect(access.sandbox).toBeUndefined();
     expect(access.token).toBe('live-token');
     const info = await access.gate.callBeforeQuotaIsKnown(() => access.client.getApiInfo());
     expect(info.mode).toBe('unlimited');
-    expect(apiInfoCalls(live)).toBe(before + 1);
+    expect(apiInfoCalls(shared.sandbox)).toBe(before + 1);
     expect(lines.filter((line) => line['level'] === 40)).toEqual([]);
   });
 
   it('starts the built-in sandbox without a token, and says loudly that nothing reaches a real client', async () => {
-    const { opening, lines } = open({ CHAT2DESK_API_URL: live.url });
+    const { opening, lines } = open({ CHAT2DESK_API_URL: shared.sandbox.url });
     const access = await opening;
 
     expect(access.sandbox).toBeDefined();
-    expect(access.sandbox?.url).not.toBe(live.url);
+    expect(access.sandbox?.url).not.toBe(shared.sandbox.url);
     expect(access.token).toBe('sandbox-token');
     await access.gate.callBeforeQuotaIsKnown(() => access.client.getApiInfo());
     expect(apiInfoCalls(access.sandbox!)).toBe(1);
@@ -110,8 +79,10 @@ describe('openChat2DeskAccess', () => {
   });
 
   it('shows on its own registry what its client and limiter observed', async () => {
-    const first = await open({ CHAT2DESK_API_URL: live.url, CHAT2DESK_TOKEN: 'live-token' }).opening;
-    const second = await open({ CHAT2DESK_API_URL: live.url, CHAT2DESK_TOKEN: 'live-token' }).opening;
+    const first = await open({ CHAT2DESK_API_URL: shared.sandbox.url, CHAT2DESK_TOKEN: 'live-token' })
+      .opening;
+    const second = await open({ CHAT2DESK_API_URL: shared.sandbox.url, CHAT2DESK_TOKEN: 'live-token' })
+      .opening;
 
     await first.gate.callBeforeQuotaIsKnown(() => first.client.getApiInfo());
 
@@ -123,7 +94,7 @@ describe('openChat2DeskAccess', () => {
 
   it('holds every request to CHAT2DESK_MONTHLY_QUOTA over what api_info says', async () => {
     const access = await open({
-      CHAT2DESK_API_URL: live.url,
+      CHAT2DESK_API_URL: shared.sandbox.url,
       CHAT2DESK_TOKEN: 'live-token',
       CHAT2DESK_MONTHLY_QUOTA: '0',
     }).opening;

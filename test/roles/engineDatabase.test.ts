@@ -5,23 +5,10 @@ import { silentLogger } from '../../src/logger.js';
 import { openMigratedDatabase } from '../../src/roles/engineDatabase.js';
 import { createEmptyDatabase, createTestDatabase } from '../support/database.js';
 import { withDatabase } from '../support/databaseUrls.js';
+import { stopSequence } from './engineParts.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-});
-
-/** The engine's stop sequence: last added, first run. */
-function stopSequence() {
-  const stops: Array<() => Promise<void>> = [];
-  return {
-    stops,
-    addStop: (stop: () => Promise<void>) => stops.push(stop),
-    async runAll() {
-      while (stops.length) await stops.pop()?.();
-    },
-  };
-}
+const cleanups = stopSequence();
+afterEach(cleanups.runAll);
 
 async function open(url: string, role = 'worker') {
   const sequence = stopSequence();
@@ -31,14 +18,14 @@ async function open(url: string, role = 'worker') {
     silentLogger,
     sequence.addStop,
   );
-  cleanups.push(sequence.runAll);
+  cleanups.addStop(sequence.runAll);
   return { db, sequence };
 }
 
 describe('openMigratedDatabase', () => {
   it('migrates an empty database before the first connection, so the schema is there', async () => {
     const empty = await createEmptyDatabase();
-    cleanups.push(empty.drop);
+    cleanups.addStop(empty.drop);
 
     const { db } = await open(empty.url);
 
@@ -50,7 +37,7 @@ describe('openMigratedDatabase', () => {
 
   it('opens an already migrated database as it is', async () => {
     const test = await createTestDatabase();
-    cleanups.push(test.drop);
+    cleanups.addStop(test.drop);
     await test.sql`insert into contacts (phone) values ('79990000001')`;
 
     const { db } = await open(test.url);
@@ -60,7 +47,7 @@ describe('openMigratedDatabase', () => {
 
   it('names its pool after the role in pg_stat_activity', async () => {
     const test = await createTestDatabase();
-    cleanups.push(test.drop);
+    cleanups.addStop(test.drop);
 
     const { db } = await open(test.url, 'scheduler');
 
@@ -70,7 +57,7 @@ describe('openMigratedDatabase', () => {
 
   it('adds the stops that close it to the stop sequence', async () => {
     const test = await createTestDatabase();
-    cleanups.push(test.drop);
+    cleanups.addStop(test.drop);
     const { db, sequence } = await open(test.url);
     expect(sequence.stops).toHaveLength(2);
 
@@ -81,7 +68,7 @@ describe('openMigratedDatabase', () => {
 
   it('refuses a database that is not there, leaving no pool behind to close', async () => {
     const test = await createTestDatabase();
-    cleanups.push(test.drop);
+    cleanups.addStop(test.drop);
     const sequence = stopSequence();
     const missing = withDatabase(test.url, 'broadcaster_no_such_database');
 

@@ -1,69 +1,30 @@
 import { once } from 'node:events';
-import { Writable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logger.js';
-import { openChat2DeskAccess } from '../../src/roles/chat2deskAccess.js';
-import type { EngineParts } from '../../src/roles/engineParts.js';
 import { startSchedulerRole } from '../../src/roles/schedulerRole.js';
 import { insertCampaign } from '../scheduler/seed.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { buildEngineParts, shareDatabaseAndSandbox, stopSequence } from './engineParts.js';
 
 const T = new Date('2026-11-27T07:00:00.000Z');
 const HOUR = 3_600_000;
 
-let db: TestDatabase;
-let sandbox: Sandbox;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  sandbox = await startSandbox({ port: 0, token: 'live-token' });
-});
-afterAll(async () => {
-  await sandbox.close();
-  await db.drop();
-});
-
-const stops: Array<() => Promise<void>> = [];
-const runStops = async () => {
-  while (stops.length) await stops.pop()?.();
-};
+const shared = shareDatabaseAndSandbox();
+const { addStop, runAll: runStops } = stopSequence();
 afterEach(async () => {
   await runStops();
-  await db.sql`delete from campaigns`;
+  await shared.db.sql`delete from campaigns`;
 });
 
-async function engineParts(clock: ManualClock) {
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    CHAT2DESK_API_URL: sandbox.url,
-    CHAT2DESK_TOKEN: 'live-token',
-    CHAT2DESK_REQUESTS_PER_SECOND: '0',
-  });
-  const addStop = (stop: () => Promise<void>) => stops.push(stop);
-  const chat2desk = await openChat2DeskAccess({ config, clock, logger, db, sandbox: undefined, addStop });
-  const parts: EngineParts = { config, clock, logger, db, webhookSecret: 'a'.repeat(48), chat2desk, addStop };
-  return { parts, lines };
-}
+const engineParts = (clock: ManualClock) =>
+  buildEngineParts({ ...shared, clock, webhookSecret: 'a'.repeat(48), addStop });
 
 const runsOf = (campaignId: number) =>
-  db.sql`select scheduled_for from campaign_runs where campaign_id = ${campaignId}`;
+  shared.db.sql`select scheduled_for from campaign_runs where campaign_id = ${campaignId}`;
 
 describe('startSchedulerRole', () => {
   it('starts a timekeeper that turns a due campaign into a run, logging that it started', async () => {
     const { parts, lines } = await engineParts(new ManualClock(T));
-    const campaignId = await insertCampaign(db.sql, { scheduleAt: new Date(T.getTime() - 60_000) });
+    const campaignId = await insertCampaign(shared.db.sql, { scheduleAt: new Date(T.getTime() - 60_000) });
 
     const timekeeper = startSchedulerRole(parts);
     await once(timekeeper, 'tick');
@@ -75,7 +36,7 @@ describe('startSchedulerRole', () => {
   it("keeps the time of the engine's clock, not the machine's", async () => {
     const clock = new ManualClock(T);
     const { parts } = await engineParts(clock);
-    const campaignId = await insertCampaign(db.sql, { scheduleAt: new Date(T.getTime() + HOUR) });
+    const campaignId = await insertCampaign(shared.db.sql, { scheduleAt: new Date(T.getTime() + HOUR) });
     const timekeeper = startSchedulerRole(parts);
 
     await once(timekeeper, 'tick');
@@ -94,7 +55,7 @@ describe('startSchedulerRole', () => {
     timekeeper.on('tick', () => ticks++);
 
     await runStops();
-    const campaignId = await insertCampaign(db.sql, { scheduleAt: new Date(T.getTime() - 60_000) });
+    const campaignId = await insertCampaign(shared.db.sql, { scheduleAt: new Date(T.getTime() - 60_000) });
     // Longer than the one-second tick: a timekeeper still running would have ticked by now.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 

@@ -1,27 +1,20 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Chat2DeskAuthError } from '../../src/chat2desk/errors.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 import { ManualClock } from '../../src/clock.js';
-import { loadConfig } from '../../src/config/config.js';
-import { createLogger } from '../../src/logger.js';
-import { openChat2DeskAccess } from '../../src/roles/chat2deskAccess.js';
-import type { EngineParts } from '../../src/roles/engineParts.js';
 import { startWorkerRole } from '../../src/roles/workerRole.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { eventually, START } from '../support/engineHarness.js';
 import { deliveryRow, seedContact, seedDelivery, seedRunningCampaign } from '../support/seedDeliveries.js';
+import { buildEngineParts, stopSequence } from './engineParts.js';
 
 const SECRET = 'e'.repeat(48);
 
-const cleanups: Array<() => Promise<void>> = [];
-const stops: Array<() => Promise<void>> = [];
-const runStops = async () => {
-  while (stops.length) await stops.pop()?.();
-};
+const cleanups = stopSequence();
+const { stops, addStop, runAll: runStops } = stopSequence();
 afterEach(async () => {
   await runStops();
-  while (cleanups.length) await cleanups.pop()?.();
+  await cleanups.runAll();
 });
 
 /** A database, a sandbox on the engine's clock, and the parts one engine process shares. */
@@ -29,31 +22,19 @@ async function engineParts(
   options: { env?: Record<string, string>; sandbox?: SandboxOptions; token?: string } = {},
 ) {
   const db: TestDatabase = await createTestDatabase();
-  cleanups.push(db.drop);
+  cleanups.addStop(db.drop);
   const clock = new ManualClock(START);
   const sandbox: Sandbox = await startSandbox({ port: 0, token: 'live-token', clock, ...options.sandbox });
-  cleanups.push(() => sandbox.close());
-  const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
-  const config = loadConfig({
-    DATABASE_URL: db.url,
-    CHAT2DESK_API_URL: sandbox.url,
-    CHAT2DESK_TOKEN: options.token ?? 'live-token',
-    CHAT2DESK_REQUESTS_PER_SECOND: '0',
-    WHATSAPP_NEW_CLIENT_DELAY_MS: '0',
-    ...options.env,
+  cleanups.addStop(() => sandbox.close());
+  const { parts, lines } = await buildEngineParts({
+    db,
+    sandbox,
+    token: options.token,
+    clock,
+    webhookSecret: SECRET,
+    addStop,
+    env: { WHATSAPP_NEW_CLIENT_DELAY_MS: '0', ...options.env },
   });
-  const addStop = (stop: () => Promise<void>) => stops.push(stop);
-  const chat2desk = await openChat2DeskAccess({ config, clock, logger, db, sandbox: undefined, addStop });
-  const parts: EngineParts = { config, clock, logger, db, webhookSecret: SECRET, chat2desk, addStop };
   return { parts, db, sandbox, lines };
 }
 

@@ -1,20 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { completeFinishedCampaigns } from '../../src/scheduler/completeFinishedCampaigns.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { START } from '../support/engineHarness.js';
-import { type CampaignSeed, insertCampaign, insertRun } from './seed.js';
+import { type CampaignSeed, insertCampaign, insertRun, useTestDatabasePerTest } from './seed.js';
 
 const NOW = new Date(START.getTime() + 3_600_000);
 
 type RunStatus = 'pending' | 'expanding' | 'running' | 'completed' | 'cancelled';
 
-let db: TestDatabase;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
+const db = useTestDatabasePerTest();
 
 /** A campaign (a running one-shot broadcast after its run, by default) with runs in the statuses given. */
 async function campaignWith(runs: RunStatus[], seed: CampaignSeed = {}): Promise<number> {

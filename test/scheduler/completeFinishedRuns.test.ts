@@ -1,21 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeliveryState } from '../../src/delivery/states.js';
 import { completeFinishedRuns } from '../../src/scheduler/completeFinishedRuns.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { START } from '../support/engineHarness.js';
 import { seedContact, seedDelivery } from '../support/seedDeliveries.js';
-import { insertCampaign, insertRun } from './seed.js';
+import { insertCampaign, insertRun, useTestDatabasePerTest } from './seed.js';
 
 const NOW = new Date(START.getTime() + 3_600_000);
 
-let db: TestDatabase;
+const db = useTestDatabasePerTest();
 let phones = 0;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
 
 /** A running broadcast whose one run (in `status`) holds a delivery per state given. */
 async function runWith(

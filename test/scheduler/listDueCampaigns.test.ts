@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listDueCampaigns } from '../../src/scheduler/listDueCampaigns.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { START } from '../support/engineHarness.js';
-import { insertCampaign } from './seed.js';
+import { insertCampaign, useTestDatabasePerTest } from './seed.js';
 
 const MINUTE = 60_000;
 const at = (ms: number) => new Date(START.getTime() + ms);
 
-let db: TestDatabase;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
+const db = useTestDatabasePerTest();
 
 describe('listDueCampaigns', () => {
   it('lists nothing when no campaign exists', async () => {

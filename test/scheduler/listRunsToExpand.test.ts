@@ -1,19 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listRunsToExpand } from '../../src/scheduler/listRunsToExpand.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { START } from '../support/engineHarness.js';
-import { insertCampaign, insertRun } from './seed.js';
+import { insertCampaign, insertRun, useTestDatabasePerTest } from './seed.js';
 
 const HOUR = 3_600_000;
 const at = (ms: number) => new Date(START.getTime() + ms);
 
-let db: TestDatabase;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
+const db = useTestDatabasePerTest();
 
 describe('listRunsToExpand', () => {
   it('lists nothing when there are no runs', async () => {

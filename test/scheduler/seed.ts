@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import type { Sql } from '../../src/db/database.js';
 import type { Logger } from '../../src/logger.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 export interface CampaignSeed {
   kind?: 'broadcast' | 'reminder';
@@ -78,4 +80,27 @@ export function recordingLogger(): { logger: Logger; lines: Record<string, unkno
     },
   });
   return { logger: pino({ level: 'debug' }, stream), lines };
+}
+
+/** The database of the test running now; `sql` is readable from the test's first hook on. */
+export interface PerTestDatabase {
+  readonly sql: Sql;
+}
+
+/** A fresh test database for each test of this file: made before it, dropped after it. */
+export function useTestDatabasePerTest(): PerTestDatabase {
+  let db: TestDatabase | undefined;
+  beforeEach(async () => {
+    db = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await db?.drop();
+    db = undefined;
+  });
+  return {
+    get sql(): Sql {
+      if (!db) throw new Error('the test database is made in beforeEach: read it inside a hook or a test');
+      return db.sql;
+    },
+  };
 }

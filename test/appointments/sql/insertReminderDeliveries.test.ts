@@ -1,67 +1,28 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { ReminderCampaign } from '../../../src/appointments/reminderCampaigns.js';
 import {
-  activeReminderCampaigns,
-  type ReminderCampaign,
-} from '../../../src/appointments/reminderCampaigns.js';
-import { insertReminderDeliveries } from '../../../src/appointments/sql/insertReminderDeliveries.js';
-import { createCampaign } from '../../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../../src/campaigns/definition.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+  at,
+  fileTestDatabase,
+  insertReminders,
+  seedAppointment,
+  seedReminderCampaign,
+} from '../seedReminders.js';
 
-const TEMPLATES = join(import.meta.dirname, '..', '..', '..', 'templates');
-const HOUR = 3_600_000;
-const T = new Date('2026-11-27T07:00:00.000Z');
-const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
+const db = fileTestDatabase(['campaigns', 'appointments', 'contacts']);
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await db.sql`delete from campaigns`;
-  await db.sql`delete from appointments`;
-  await db.sql`delete from contacts`;
-});
+/** A reminder campaign of a name of its own, whose text tells the time. */
+const reminderCampaign = (overrides: Record<string, unknown> = {}): Promise<ReminderCampaign> =>
+  seedReminderCampaign(db, {
+    name: `Visit reminder ${Math.random()}`,
+    template: 'See you at {{formatTime appointment.startsAt}}',
+    ...overrides,
+  });
 
-async function reminderCampaign(overrides: Record<string, unknown> = {}): Promise<ReminderCampaign> {
-  const definition = validateCampaignDefinition(
-    {
-      name: `Visit reminder ${Math.random()}`,
-      kind: 'reminder',
-      transport: 'sms',
-      template: 'See you at {{formatTime appointment.startsAt}}',
-      offsets: ['-24h', '-2h'],
-      ...overrides,
-    },
-    { now: T },
-  );
-  const { id } = await createCampaign(db, definition, { now: T, templatesDir: TEMPLATES });
-  const [campaign] = await activeReminderCampaigns(db.sql, { campaignId: id });
-  return campaign!;
-}
+const appointment = (externalId: string, startsAt: Date, options: { phone?: string; status?: string } = {}) =>
+  seedAppointment(db, externalId, startsAt, options);
 
-/** An appointment written straight to the table, so no reminder is made for it on the way. */
-async function appointment(
-  externalId: string,
-  startsAt: Date,
-  { phone = '79990000001', status = 'booked' } = {},
-): Promise<number> {
-  const [row] = await db.sql<{ id: number }[]>`
-    with c as (
-      insert into contacts (phone) values (${phone})
-      on conflict (phone) do update set phone = excluded.phone returning id)
-    insert into appointments (external_id, contact_id, starts_at, status)
-    select ${externalId}, c.id, ${startsAt}, ${status}::appointment_status from c returning id`;
-  return row!.id;
-}
-
-function insert(campaigns: ReminderCampaign[], appointments: number[] | 'upcoming', now = T) {
-  return db.sql.begin((tx) => insertReminderDeliveries(tx, { campaigns, appointments, now }));
-}
+const insert = (campaigns: ReminderCampaign[], appointments: number[] | 'upcoming') =>
+  insertReminders(db, campaigns, appointments);
 
 async function deliveries() {
   return db.sql<{ external_id: string; offset: number; state: string; reason: string | null }[]>`

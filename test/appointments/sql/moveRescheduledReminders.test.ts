@@ -1,66 +1,28 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  activeReminderCampaigns,
-  type ReminderCampaign,
-} from '../../../src/appointments/reminderCampaigns.js';
-import { insertReminderDeliveries } from '../../../src/appointments/sql/insertReminderDeliveries.js';
+import { describe, expect, it } from 'vitest';
 import { moveRescheduledReminders } from '../../../src/appointments/sql/moveRescheduledReminders.js';
 import { reminderKey } from '../../../src/appointments/sql/reminderKey.js';
-import { createCampaign } from '../../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../../src/campaigns/definition.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import {
+  at,
+  fileTestDatabase,
+  seedAppointmentWithReminders,
+  seedReminderCampaignBeforeAll,
+  T,
+} from '../seedReminders.js';
 
-const TEMPLATES = join(import.meta.dirname, '..', '..', '..', 'templates');
-const HOUR = 3_600_000;
-const T = new Date('2026-11-27T07:00:00.000Z');
-const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
-
-let db: TestDatabase;
-let campaign: ReminderCampaign;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  const definition = validateCampaignDefinition(
-    {
-      name: 'Visit reminder',
-      kind: 'reminder',
-      transport: 'sms',
-      template: 'See you',
-      offsets: ['-2h'],
-      sendLateWithin: '1h',
-    },
-    { now: T },
-  );
-  const { id } = await createCampaign(db, definition, { now: T, templatesDir: TEMPLATES });
-  [campaign] = (await activeReminderCampaigns(db.sql, { campaignId: id })) as [ReminderCampaign];
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await db.sql`delete from delivery_events`;
-  await db.sql`delete from deliveries`;
-  await db.sql`delete from appointments`;
-  await db.sql`delete from contacts`;
-});
+const db = fileTestDatabase(['delivery_events', 'deliveries', 'appointments', 'contacts']);
+const reminder = seedReminderCampaignBeforeAll(db, { offsets: ['-2h'], sendLateWithin: '1h' });
 
 /** An appointment at `at(30)` whose one reminder (2 h before) is queued; the table is then changed by hand. */
-async function bookedAt30(externalId = 'A', phone = '79990000001'): Promise<number> {
-  const [row] = await db.sql<{ id: number }[]>`
-    with c as (insert into contacts (phone) values (${phone}) returning id)
-    insert into appointments (external_id, contact_id, starts_at) select ${externalId}, c.id, ${at(30)} from c
-    returning id`;
-  await db.sql.begin((tx) =>
-    insertReminderDeliveries(tx, { campaigns: [campaign], appointments: [row!.id], now: T }),
-  );
-  return row!.id;
-}
+const bookedAt30 = (externalId = 'A', phone = '79990000001'): Promise<number> =>
+  seedAppointmentWithReminders(db, reminder.campaign, externalId, at(30), phone);
 
 const moveTo = (id: number, startsAt: Date) =>
   db.sql`update appointments set starts_at = ${startsAt} where id = ${id}`;
 
 function move(appointmentIds: number[], now = T) {
-  return db.sql.begin((tx) => moveRescheduledReminders(tx, { appointmentIds, campaigns: [campaign], now }));
+  return db.sql.begin((tx) =>
+    moveRescheduledReminders(tx, { appointmentIds, campaigns: [reminder.campaign], now }),
+  );
 }
 
 async function reminders() {

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   offsetOfReminderKeySql,
   reminderKey,
   reminderKeySql,
 } from '../../../src/appointments/sql/reminderKey.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { fileTestDatabase } from '../seedReminders.js';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db.drop();
-});
+const db = fileTestDatabase();
 
 async function keyInSql(appointmentId: number, offsetSeconds: number, startsAt: Date): Promise<string> {
   const [row] = await db.sql<{ key: string }[]>`

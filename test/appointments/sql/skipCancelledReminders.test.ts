@@ -1,57 +1,20 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  activeReminderCampaigns,
-  type ReminderCampaign,
-} from '../../../src/appointments/reminderCampaigns.js';
-import { insertReminderDeliveries } from '../../../src/appointments/sql/insertReminderDeliveries.js';
+import { describe, expect, it } from 'vitest';
 import { skipCancelledReminders } from '../../../src/appointments/sql/skipCancelledReminders.js';
-import { createCampaign } from '../../../src/campaigns/createCampaign.js';
-import { validateCampaignDefinition } from '../../../src/campaigns/definition.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import {
+  at,
+  fileTestDatabase,
+  seedAppointmentWithReminders,
+  seedReminderCampaignBeforeAll,
+  T,
+} from '../seedReminders.js';
 
-const TEMPLATES = join(import.meta.dirname, '..', '..', '..', 'templates');
-const HOUR = 3_600_000;
-const T = new Date('2026-11-27T07:00:00.000Z');
-const at = (hours: number) => new Date(T.getTime() + hours * HOUR);
-
-let db: TestDatabase;
-let campaign: ReminderCampaign;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  const definition = validateCampaignDefinition(
-    {
-      name: 'Visit reminder',
-      kind: 'reminder',
-      transport: 'sms',
-      template: 'See you',
-      offsets: ['-24h', '-2h'],
-    },
-    { now: T },
-  );
-  const { id } = await createCampaign(db, definition, { now: T, templatesDir: TEMPLATES });
-  [campaign] = (await activeReminderCampaigns(db.sql, { campaignId: id })) as [ReminderCampaign];
-});
-afterAll(async () => {
-  await db.drop();
-});
-beforeEach(async () => {
-  await db.sql`delete from delivery_events`;
-  await db.sql`delete from deliveries`;
-  await db.sql`delete from appointments`;
-  await db.sql`delete from contacts`;
-});
+const db = fileTestDatabase(['delivery_events', 'deliveries', 'appointments', 'contacts']);
+const reminder = seedReminderCampaignBeforeAll(db);
 
 /** An appointment booked at `at(30)` with its two reminders queued, then given `status`. */
 async function appointmentWithReminders(externalId: string, status: 'booked' | 'cancelled'): Promise<number> {
-  const [row] = await db.sql<{ id: number }[]>`
-    with c as (insert into contacts (phone) values (${`7999${Math.floor(1e7 + Math.random() * 8e7)}`}) returning id)
-    insert into appointments (external_id, contact_id, starts_at) select ${externalId}, c.id, ${at(30)} from c
-    returning id`;
-  const id = row!.id;
-  await db.sql.begin((tx) =>
-    insertReminderDeliveries(tx, { campaigns: [campaign], appointments: [id], now: T }),
-  );
+  const phone = `7999${Math.floor(1e7 + Math.random() * 8e7)}`;
+  const id = await seedAppointmentWithReminders(db, reminder.campaign, externalId, at(30), phone);
   await db.sql`update appointments set status = ${status}::appointment_status where id = ${id}`;
   return id;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
+import type { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
 import { Chat2DeskNotFoundError, Chat2DeskValidationError } from '../../../src/chat2desk/errors.js';
 import {
   createClient,
@@ -12,25 +12,18 @@ import {
   listClients,
   updateClient,
 } from '../../../src/chat2desk/resources/clients.js';
-import { type Sandbox, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
-import { startRecordingServer } from '../../support/recordingServer.js';
+import { type ResourceTestbed, startResourceTestbed } from '../../support/sandboxApi.js';
 
-let sandbox: Sandbox;
 let api: ApiCaller;
-let recording: Awaited<ReturnType<typeof startRecordingServer>>;
+let recording: ResourceTestbed['recording'];
+let closeTestbed: ResourceTestbed['close'];
 let phones = 0;
 const nextPhone = () => `7912000${String(++phones).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, token: 'sandbox-token' });
-  api = new ApiCaller({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 });
-  recording = await startRecordingServer();
+  ({ api, recording, close: closeTestbed } = await startResourceTestbed());
 });
-afterAll(async () => {
-  await api.close();
-  await sandbox.close();
-  await recording.close();
-});
+afterAll(() => closeTestbed());
 
 describe('createClient', () => {
   it('puts phone, transport and channel in the query string of a POST, with no body', async () => {

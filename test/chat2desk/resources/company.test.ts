@@ -1,24 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
+import type { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
 import { Chat2DeskValidationError } from '../../../src/chat2desk/errors.js';
 import { getApiInfo, setChatCloseWebHook, setWebHook } from '../../../src/chat2desk/resources/company.js';
-import { type Sandbox, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
-import { startRecordingServer } from '../../support/recordingServer.js';
+import type { Sandbox } from '../../../src/chat2desk/sandbox/index.js';
+import { type ResourceTestbed, startResourceTestbed } from '../../support/sandboxApi.js';
 
 let sandbox: Sandbox;
 let api: ApiCaller;
-let recording: Awaited<ReturnType<typeof startRecordingServer>>;
+let recording: ResourceTestbed['recording'];
+let closeTestbed: ResourceTestbed['close'];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, token: 'sandbox-token' });
-  api = new ApiCaller({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 });
-  recording = await startRecordingServer();
+  ({ sandbox, api, recording, close: closeTestbed } = await startResourceTestbed());
 });
-afterAll(async () => {
-  await api.close();
-  await sandbox.close();
-  await recording.close();
-});
+afterAll(() => closeTestbed());
 
 describe('setWebHook and setChatCloseWebHook', () => {
   it('post the URL in the body, and null to remove the hook', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
+import type { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
 import {
   Chat2DeskNotFoundError,
   Chat2DeskServerError,
@@ -14,28 +14,23 @@ import {
   updateDialog,
 } from '../../../src/chat2desk/resources/dialogs.js';
 import { sendMessage } from '../../../src/chat2desk/resources/messages.js';
-import { type Sandbox, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
-import { startRecordingServer } from '../../support/recordingServer.js';
+import type { Sandbox } from '../../../src/chat2desk/sandbox/index.js';
+import { type ResourceTestbed, startResourceTestbed } from '../../support/sandboxApi.js';
 
 let sandbox: Sandbox;
 let api: ApiCaller;
-let recording: Awaited<ReturnType<typeof startRecordingServer>>;
+let recording: ResourceTestbed['recording'];
+let closeTestbed: ResourceTestbed['close'];
 let phones = 0;
 const nextPhone = () => `7914000${String(++phones).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, token: 'sandbox-token' });
-  api = new ApiCaller({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 });
-  recording = await startRecordingServer();
+  ({ sandbox, api, recording, close: closeTestbed } = await startResourceTestbed());
 });
 afterEach(() => {
   sandbox.setFaults({});
 });
-afterAll(async () => {
-  await api.close();
-  await sandbox.close();
-  await recording.close();
-});
+afterAll(() => closeTestbed());
 
 /** A client with an open dialog: a message sent to it opens one. */
 async function openDialog(): Promise<{ clientId: number; dialogId: number }> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
+import type { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
 import { Chat2DeskValidationError } from '../../../src/chat2desk/errors.js';
 import { createClient, findClientByPhone } from '../../../src/chat2desk/resources/clients.js';
 import {
@@ -12,8 +12,8 @@ import {
   sendInboxMessage,
   sendMessage,
 } from '../../../src/chat2desk/resources/messages.js';
-import { type Sandbox, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
-import { startRecordingServer } from '../../support/recordingServer.js';
+import type { Sandbox } from '../../../src/chat2desk/sandbox/index.js';
+import { type ResourceTestbed, startResourceTestbed } from '../../support/sandboxApi.js';
 
 const CHANNELS = [
   { id: 1, name: 'Multi', phone: '79000000001', transports: ['whatsapp', 'viber', 'telegram', 'sms'] },
@@ -22,20 +22,15 @@ const CHANNELS = [
 
 let sandbox: Sandbox;
 let api: ApiCaller;
-let recording: Awaited<ReturnType<typeof startRecordingServer>>;
+let recording: ResourceTestbed['recording'];
+let closeTestbed: ResourceTestbed['close'];
 let phones = 0;
 const nextPhone = () => `7913000${String(++phones).padStart(4, '0')}`;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, token: 'sandbox-token', channels: CHANNELS });
-  api = new ApiCaller({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 });
-  recording = await startRecordingServer();
+  ({ sandbox, api, recording, close: closeTestbed } = await startResourceTestbed({ channels: CHANNELS }));
 });
-afterAll(async () => {
-  await api.close();
-  await sandbox.close();
-  await recording.close();
-});
+afterAll(() => closeTestbed());
 
 async function smsClient(): Promise<number> {
   return (await createClient(api, { phone: nextPhone(), transport: 'sms', channelId: 1 })).id;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
+import type { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
 import { Chat2DeskServerError, Chat2DeskValidationError } from '../../../src/chat2desk/errors.js';
 import {
   getApiModes,
@@ -10,28 +10,21 @@ import {
   listCountries,
   listRegions,
 } from '../../../src/chat2desk/resources/reference.js';
-import { type Sandbox, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
-import { startRecordingServer } from '../../support/recordingServer.js';
+import { type ResourceTestbed, startResourceTestbed } from '../../support/sandboxApi.js';
 
 const CHANNELS = [
   { id: 1, name: 'Multi', phone: '79000000001', transports: ['whatsapp', 'sms'] },
   { id: 2, name: 'Viber only', phone: '79000000002', transports: ['viber'] },
 ];
 
-let sandbox: Sandbox;
 let api: ApiCaller;
-let recording: Awaited<ReturnType<typeof startRecordingServer>>;
+let recording: ResourceTestbed['recording'];
+let closeTestbed: ResourceTestbed['close'];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, token: 'sandbox-token', channels: CHANNELS });
-  api = new ApiCaller({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 });
-  recording = await startRecordingServer();
+  ({ api, recording, close: closeTestbed } = await startResourceTestbed({ channels: CHANNELS }));
 });
-afterAll(async () => {
-  await api.close();
-  await sandbox.close();
-  await recording.close();
-});
+afterAll(() => closeTestbed());
 
 describe('the help lists', () => {
   it('read the roles, dialog states, transports and API modes', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
+import type { ApiCaller } from '../../../src/chat2desk/apiCaller.js';
 import { Chat2DeskNotFoundError, Chat2DeskValidationError } from '../../../src/chat2desk/errors.js';
 import {
   createWebhook,
@@ -7,27 +7,22 @@ import {
   listWebhooks,
   updateWebhook,
 } from '../../../src/chat2desk/resources/webhooks.js';
-import { type Sandbox, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
-import { startRecordingServer } from '../../support/recordingServer.js';
+import type { Sandbox } from '../../../src/chat2desk/sandbox/index.js';
+import { type ResourceTestbed, startResourceTestbed } from '../../support/sandboxApi.js';
 
 let sandbox: Sandbox;
 let api: ApiCaller;
-let recording: Awaited<ReturnType<typeof startRecordingServer>>;
+let recording: ResourceTestbed['recording'];
+let closeTestbed: ResourceTestbed['close'];
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, token: 'sandbox-token' });
-  api = new ApiCaller({ baseUrl: sandbox.url, token: sandbox.token, timeoutMs: 5_000 });
-  recording = await startRecordingServer();
+  ({ sandbox, api, recording, close: closeTestbed } = await startResourceTestbed());
 });
 afterEach(async () => {
   sandbox.setOptions({ webhooksApi: true });
   for (const hook of await listWebhooks(api)) await deleteWebhook(api, hook.id);
 });
-afterAll(async () => {
-  await api.close();
-  await sandbox.close();
-  await recording.close();
-});
+afterAll(() => closeTestbed());
 
 describe('createWebhook and updateWebhook', () => {
   it('send the hook under Chat2Desk’s names, leaving out what is not given', async () => {

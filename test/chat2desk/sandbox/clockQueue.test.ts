@@ -1,22 +1,9 @@
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClockQueue } from '../../../src/chat2desk/sandbox/clockQueue.js';
 import { ManualClock } from '../../../src/clock.js';
-import { createLogger } from '../../../src/logger.js';
+import { recordingLogger } from '../../support/sandboxApi.js';
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
-
-/** A logger whose JSON lines the test reads back. */
-function recordingLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: createLogger('debug', stream), lines };
-}
 
 let queue: ClockQueue;
 let clock: ManualClock;

@@ -1,7 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CompanyWebhooks,
@@ -18,7 +17,7 @@ import { SandboxState } from '../../../src/chat2desk/sandbox/state.js';
 import type { WebhookEvent } from '../../../src/chat2desk/sandbox/webhookRegistry.js';
 import { WebhookDispatcher } from '../../../src/chat2desk/sandbox/webhooks.js';
 import { ManualClock } from '../../../src/clock.js';
-import { createLogger } from '../../../src/logger.js';
+import { recordingLogger, sandboxMessageInit } from '../../support/sandboxApi.js';
 
 const T0 = Date.UTC(2026, 10, 27, 7, 0, 0);
 const SECOND = 1000;
@@ -70,16 +69,7 @@ function setUp(adjust: Partial<SandboxSettings> = {}) {
   const clock = new ManualClock(T0);
   const settings = { ...resolveSettings({}), ...adjust };
   const state = new SandboxState(DEFAULT_CHANNELS, { clock, statusTimings: settings.statusTimings });
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger(
-    'debug',
-    new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-        done();
-      },
-    }),
-  );
+  const { logger, lines } = recordingLogger();
   const http = new WebhookDispatcher(logger);
   const hooks = new CompanyWebhooks({ clock, token: TOKEN, state, settings, http, logger });
   closers.push(async () => {
@@ -90,23 +80,18 @@ function setUp(adjust: Partial<SandboxSettings> = {}) {
     state.webhooks.add({ name: 'hook', url, events, channels }, clock.now());
   const client = state.addClient({ phone: '79310001122' });
   const message = (overrides: Partial<Omit<MessageInit, 'id'>> = {}) =>
-    state.addMessage({
-      clientId: client.id,
-      type: 'to_client',
-      text: 'Hi',
-      attachment: null,
-      coordinates: null,
-      transport: 'viber',
-      channelId: 1,
-      dialogId: null,
-      operatorId: null,
-      acceptedAt: clock.now(),
-      goesOutAt: clock.now(),
-      reportsStatus: true,
-      unreachable: false,
-      requestId: null,
-      ...overrides,
-    });
+    state.addMessage(
+      sandboxMessageInit({
+        clientId: client.id,
+        type: 'to_client',
+        text: 'Hi',
+        transport: 'viber',
+        acceptedAt: clock.now(),
+        goesOutAt: clock.now(),
+        reportsStatus: true,
+        ...overrides,
+      }),
+    );
   const advance = async (ms: number) => {
     clock.advance(ms);
     await hooks.runDue();
@@ -115,22 +100,15 @@ function setUp(adjust: Partial<SandboxSettings> = {}) {
 }
 
 const inboxFrom = (c: SandboxClient, s: ReturnType<typeof setUp>, text = 'STOP') =>
-  s.state.addMessage({
-    clientId: c.id,
-    type: 'from_client',
-    text,
-    attachment: null,
-    coordinates: null,
-    transport: 'sms',
-    channelId: 1,
-    dialogId: null,
-    operatorId: null,
-    acceptedAt: s.clock.now(),
-    goesOutAt: null,
-    reportsStatus: false,
-    unreachable: false,
-    requestId: null,
-  });
+  s.state.addMessage(
+    sandboxMessageInit({
+      clientId: c.id,
+      type: 'from_client',
+      text,
+      transport: 'sms',
+      acceptedAt: s.clock.now(),
+    }),
+  );
 
 describe('CompanyWebhooks', () => {
   it('signs each attempt with HMAC-SHA256 keyed by the token’s MD5, over body and the sandbox time of that attempt', async () => {

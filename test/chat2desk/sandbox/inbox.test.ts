@@ -1,17 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RequestRateLimiter } from '../../../src/chat2desk/sandbox/apiBudget.js';
-import { CompanyWebhooks } from '../../../src/chat2desk/sandbox/companyWebhooks.js';
 import type { SandboxContext } from '../../../src/chat2desk/sandbox/context.js';
-import { FaultInjector } from '../../../src/chat2desk/sandbox/faults.js';
 import { ApiError } from '../../../src/chat2desk/sandbox/http.js';
 import { receiveClientMessage, replyAsClient, webhookPayload } from '../../../src/chat2desk/sandbox/inbox.js';
-import { DEFAULT_CHANNELS, resolveSettings } from '../../../src/chat2desk/sandbox/options.js';
-import { SandboxState } from '../../../src/chat2desk/sandbox/state.js';
-import { WebhookDispatcher } from '../../../src/chat2desk/sandbox/webhooks.js';
-import { ManualClock } from '../../../src/clock.js';
-import { silentLogger } from '../../../src/logger.js';
+import type { ManualClock } from '../../../src/clock.js';
+import { startSandboxContext } from '../../support/sandboxApi.js';
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
 
@@ -22,33 +16,9 @@ afterEach(async () => {
 
 /** A sandbox's shared pieces, without its HTTP server: the inbox is called in process. */
 function context(): SandboxContext & { clock: ManualClock } {
-  const clock = new ManualClock(T0);
-  const settings = resolveSettings({});
-  const state = new SandboxState(DEFAULT_CHANNELS, { clock, statusTimings: settings.statusTimings });
-  const webhooks = new WebhookDispatcher(silentLogger, []);
-  const hooks = new CompanyWebhooks({
-    clock,
-    token: 't',
-    state,
-    settings,
-    http: webhooks,
-    logger: silentLogger,
-  });
-  closers.push(async () => {
-    await hooks.close();
-    await webhooks.close();
-  });
-  return {
-    token: 't',
-    clock,
-    state,
-    settings,
-    faults: new FaultInjector(),
-    rateLimiter: new RequestRateLimiter(),
-    webhooks,
-    hooks,
-    logger: silentLogger,
-  };
+  const { ctx, close } = startSandboxContext(T0, {}, []);
+  closers.push(close);
+  return ctx;
 }
 
 /** The ApiError a promise rejects with. */

@@ -6,6 +6,7 @@ import {
   SandboxMessage,
 } from '../../../src/chat2desk/sandbox/models.js';
 import { ManualClock } from '../../../src/clock.js';
+import { sandboxMessageInit } from '../../support/sandboxApi.js';
 
 const T0 = Date.UTC(2026, 2, 10, 9, 0, 0);
 const DELIVERED = 2_000;
@@ -18,20 +19,15 @@ function message(overrides: Partial<MessageInit> = {}): SandboxMessage {
   return new SandboxMessage(
     {
       id: 10_001,
-      clientId: 101,
-      type: 'to_client',
-      text: 'Hi',
-      attachment: null,
-      coordinates: null,
-      transport: 'viber',
-      channelId: 1,
-      dialogId: null,
-      operatorId: null,
-      acceptedAt: new Date(T0),
-      goesOutAt: new Date(T0 + 60_000),
-      reportsStatus: true,
-      unreachable: false,
-      requestId: null,
+      ...sandboxMessageInit({
+        clientId: 101,
+        type: 'to_client',
+        text: 'Hi',
+        transport: 'viber',
+        acceptedAt: new Date(T0),
+        goesOutAt: new Date(T0 + 60_000),
+        reportsStatus: true,
+      }),
       ...overrides,
     },
     { clock, statusTimings: { deliveredAfterMs: DELIVERED, readAfterMs: READ } },

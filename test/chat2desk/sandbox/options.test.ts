@@ -9,17 +9,10 @@ import {
   validateFaultOptions,
 } from '../../../src/chat2desk/sandbox/options.js';
 import { BroadcasterError } from '../../../src/errors.js';
+import { errorThrownBy } from '../../support/sandboxApi.js';
 
 /** The SandboxOptionError `run` throws. */
-function thrown(run: () => unknown): SandboxOptionError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SandboxOptionError) return error;
-    throw error;
-  }
-  throw new Error('expected a SandboxOptionError');
-}
+const thrown = (run: () => unknown): SandboxOptionError => errorThrownBy(run, SandboxOptionError);
 
 describe('resolveSettings', () => {
   it('fills in the defaults: unlimited, a seven-minute WhatsApp delay held, Viber reporting status', () => {

@@ -11,17 +11,10 @@ import {
   readPaging,
   requiredInteger,
 } from '../../../src/chat2desk/sandbox/params.js';
+import { errorThrownBy } from '../../support/sandboxApi.js';
 
 /** The ApiError `run` throws, so a test can look at its status, field and message. */
-function thrown(run: () => unknown): ApiError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected an ApiError');
-}
+const thrown = (run: () => unknown): ApiError => errorThrownBy(run, ApiError);
 
 describe('integers', () => {
   it('take a JSON number or a digit string, and treat absent, null and empty as not given', () => {

@@ -1,9 +1,7 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../../src/chat2desk/sandbox/index.js';
-import { api } from '../../support/sandboxApi.js';
+import { api, recordingPlainLogger, sandboxMessageInit } from '../../support/sandboxApi.js';
 
 let sb: Sandbox | undefined;
 afterEach(async () => {
@@ -14,18 +12,6 @@ afterEach(async () => {
 async function start(options: SandboxOptions = {}): Promise<Sandbox> {
   sb = await startSandbox(options);
   return sb;
-}
-
-/** A logger whose JSON lines the test reads back. */
-function recordingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
 }
 
 describe('the API front', () => {
@@ -64,25 +50,18 @@ describe('the API front', () => {
   });
 
   it('turns an unexpected handler failure into a 500 and logs the route', async () => {
-    const { logger, lines } = recordingLogger();
+    const { logger, lines } = recordingPlainLogger();
     const sandbox = await start({ logger });
     // A message whose client is unknown: the assign handler meets what cannot happen through the API.
-    const orphan = sandbox.state.addMessage({
-      clientId: 9999,
-      type: 'from_client',
-      text: 'x',
-      attachment: null,
-      coordinates: null,
-      transport: 'sms',
-      channelId: 1,
-      dialogId: null,
-      operatorId: null,
-      acceptedAt: sandbox.clock.now(),
-      goesOutAt: null,
-      reportsStatus: false,
-      unreachable: false,
-      requestId: null,
-    });
+    const orphan = sandbox.state.addMessage(
+      sandboxMessageInit({
+        clientId: 9999,
+        type: 'from_client',
+        text: 'x',
+        transport: 'sms',
+        acceptedAt: sandbox.clock.now(),
+      }),
+    );
     const res = await api(sandbox, 'POST', `/v1/messages/${orphan.id}/assign`, { operator_id: 1 });
     expect(res).toEqual({ status: 500, body: { status: 'error', message: 'Internal server error' } });
     const failure = lines.find((l) => l['msg'] === 'sandbox handler failed');

@@ -1,15 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RequestRateLimiter } from '../../../src/chat2desk/sandbox/apiBudget.js';
-import { CompanyWebhooks } from '../../../src/chat2desk/sandbox/companyWebhooks.js';
-import type { SandboxContext } from '../../../src/chat2desk/sandbox/context.js';
-import { FaultInjector } from '../../../src/chat2desk/sandbox/faults.js';
 import type { MessageInit } from '../../../src/chat2desk/sandbox/models.js';
-import {
-  DEFAULT_CHANNELS,
-  resolveSettings,
-  type SandboxOptions,
-} from '../../../src/chat2desk/sandbox/options.js';
-import { SandboxState } from '../../../src/chat2desk/sandbox/state.js';
+import type { SandboxOptions } from '../../../src/chat2desk/sandbox/options.js';
 import {
   clientSnapshot,
   messageSnapshot,
@@ -17,54 +8,30 @@ import {
   statsSnapshot,
   webhookSnapshot,
 } from '../../../src/chat2desk/sandbox/stateViews.js';
-import { WebhookDispatcher } from '../../../src/chat2desk/sandbox/webhooks.js';
-import { ManualClock } from '../../../src/clock.js';
-import { silentLogger } from '../../../src/logger.js';
+import { sandboxMessageInit, startSandboxContext } from '../../support/sandboxApi.js';
 
 const T0 = Date.UTC(2026, 2, 10, 9);
-const open: SandboxContext[] = [];
+const open: Array<() => Promise<void>> = [];
 
 /** A sandbox context as startSandbox builds one, without the HTTP server. */
 function context(options: SandboxOptions = {}) {
-  const clock = new ManualClock(T0);
-  const settings = resolveSettings(options);
-  const state = new SandboxState(DEFAULT_CHANNELS, { clock, statusTimings: settings.statusTimings });
-  const webhooks = new WebhookDispatcher(silentLogger);
-  const ctx: SandboxContext = {
-    token: 't',
-    clock,
-    state,
-    settings,
-    faults: new FaultInjector(),
-    rateLimiter: new RequestRateLimiter(),
-    webhooks,
-    hooks: new CompanyWebhooks({ clock, token: 't', state, settings, http: webhooks, logger: silentLogger }),
-    logger: silentLogger,
-  };
-  open.push(ctx);
+  const { ctx, clock, state, close } = startSandboxContext(T0, options);
+  open.push(close);
   return { ctx, clock, state };
 }
 afterEach(async () => {
-  for (const ctx of open.splice(0)) await ctx.hooks.close();
+  for (const close of open.splice(0)) await close();
 });
 
 function message(clientId: number, goesOutAt: number | null, type: MessageInit['type'] = 'to_client') {
-  return {
+  return sandboxMessageInit({
     clientId,
     type,
     text: 'x',
-    attachment: null,
-    coordinates: null,
     transport: 'sms',
-    channelId: 1,
-    dialogId: null,
-    operatorId: null,
     acceptedAt: new Date(T0),
     goesOutAt: goesOutAt === null ? null : new Date(goesOutAt),
-    reportsStatus: false,
-    unreachable: false,
-    requestId: null,
-  } satisfies Omit<MessageInit, 'id'>;
+  });
 }
 
 describe('stateSnapshot', () => {

@@ -7,6 +7,7 @@ import {
   type WebhookFields,
   WebhookRegistry,
 } from '../../../src/chat2desk/sandbox/webhookRegistry.js';
+import { errorThrownBy } from '../../support/sandboxApi.js';
 
 const T0 = new Date(Date.UTC(2026, 2, 10, 9));
 const fields = (over: Partial<WebhookFields> = {}): WebhookFields => ({
@@ -18,15 +19,7 @@ const fields = (over: Partial<WebhookFields> = {}): WebhookFields => ({
 });
 
 /** The ApiError `run` throws, for asserting its status, field and message. */
-function apiErrorOf(run: () => unknown): ApiError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected an ApiError');
-}
+const apiErrorOf = (run: () => unknown): ApiError => errorThrownBy(run, ApiError);
 
 describe('WebhookRegistry', () => {
   it('adds active hooks numbered from 1 and refuses a sixth', () => {

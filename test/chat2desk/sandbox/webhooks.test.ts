@@ -1,9 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { redactUrl, WebhookDispatcher } from '../../../src/chat2desk/sandbox/webhooks.js';
+import { recordingPlainLogger } from '../../support/sandboxApi.js';
 
 interface Received {
   path: string;
@@ -39,22 +38,10 @@ async function receiver(statuses: number[] = []) {
   return { origin, url: `${origin}/hooks/secret-path`, received };
 }
 
-/** A logger whose JSON lines the test reads back. */
-function recordingLogger() {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'debug' }, stream), lines };
-}
-
 describe('WebhookDispatcher.deliver', () => {
   it('POSTs the payload as JSON and resolves true on a 2xx', async () => {
     const hook = await receiver();
-    const dispatcher = new WebhookDispatcher(recordingLogger().logger, [1, 1]);
+    const dispatcher = new WebhookDispatcher(recordingPlainLogger().logger, [1, 1]);
     expect(await dispatcher.deliver(hook.url, { text: 'STOP' })).toBe(true);
     expect(hook.received).toHaveLength(1);
     expect(hook.received[0]).toMatchObject({ path: '/hooks/secret-path', body: '{"text":"STOP"}' });
@@ -63,7 +50,7 @@ describe('WebhookDispatcher.deliver', () => {
 
   it('retries once per delay, then gives up, logging only where the hook points', async () => {
     const hook = await receiver([500, 503, 500]);
-    const { logger, lines } = recordingLogger();
+    const { logger, lines } = recordingPlainLogger();
     const dispatcher = new WebhookDispatcher(logger, [1, 1]);
     expect(await dispatcher.deliver(hook.url, { n: 1 })).toBe(false);
     expect(hook.received).toHaveLength(3);
@@ -79,7 +66,7 @@ describe('WebhookDispatcher.deliver', () => {
 
   it('succeeds on a retry once the receiver answers again', async () => {
     const hook = await receiver([502]);
-    const dispatcher = new WebhookDispatcher(recordingLogger().logger, [1]);
+    const dispatcher = new WebhookDispatcher(recordingPlainLogger().logger, [1]);
     expect(await dispatcher.deliver(hook.url, {})).toBe(true);
     expect(hook.received).toHaveLength(2);
   });
@@ -88,7 +75,7 @@ describe('WebhookDispatcher.deliver', () => {
     const hook = await receiver();
     const closed = servers.pop()!;
     await new Promise((resolve) => closed.close(resolve));
-    const dispatcher = new WebhookDispatcher(recordingLogger().logger, []);
+    const dispatcher = new WebhookDispatcher(recordingPlainLogger().logger, []);
     expect(await dispatcher.deliver(hook.url, {})).toBe(false);
   });
 });
@@ -96,7 +83,7 @@ describe('WebhookDispatcher.deliver', () => {
 describe('WebhookDispatcher.post', () => {
   it('makes one attempt with the extra headers, answering null or what failed', async () => {
     const hook = await receiver([500]);
-    const dispatcher = new WebhookDispatcher(recordingLogger().logger);
+    const dispatcher = new WebhookDispatcher(recordingPlainLogger().logger);
     expect(await dispatcher.post(hook.url, '{"a":1}', { 'x-signature': 'abc' })).toBe('HTTP 500');
     expect(await dispatcher.post(hook.url, '{"a":2}', { 'x-signature': 'def' })).toBeNull();
     expect(hook.received.map((r) => [r.body, r.headers['x-signature'], r.headers['content-type']])).toEqual([
@@ -107,7 +94,7 @@ describe('WebhookDispatcher.post', () => {
 
   it('sends nothing once closed', async () => {
     const hook = await receiver();
-    const dispatcher = new WebhookDispatcher(recordingLogger().logger);
+    const dispatcher = new WebhookDispatcher(recordingPlainLogger().logger);
     await dispatcher.close();
     expect(await dispatcher.post(hook.url, '{}', {})).toBe('the sandbox is closing');
     expect(await dispatcher.deliver(hook.url, {})).toBe(false);
@@ -116,7 +103,7 @@ describe('WebhookDispatcher.post', () => {
 
   it('stops waiting for a retry when closed', async () => {
     const hook = await receiver([500]);
-    const dispatcher = new WebhookDispatcher(recordingLogger().logger, [600_000]);
+    const dispatcher = new WebhookDispatcher(recordingPlainLogger().logger, [600_000]);
     const delivery = dispatcher.deliver(hook.url, {});
     while (hook.received.length === 0) await new Promise((resolve) => setImmediate(resolve));
     await dispatcher.close();

@@ -1,8 +1,3 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,49 +6,28 @@ import {
   newCredentials,
 } from '../../../src/db/embedded/credentials.js';
 import { OWNER_ROLE, provisionOwnerRole } from '../../../src/db/embedded/ownerRole.js';
-import {
-  initialiseCluster,
-  type Postmaster,
-  startPostmaster,
-} from '../../../src/db/embedded/postgresServer.js';
-import { postgresRunAs, prepareDataDirFor } from '../../../src/db/embedded/postgresUser.js';
 import { runAsSuperuser } from '../../../src/db/embedded/superuserAccess.js';
-import { freePort } from '../../support/freePort.js';
+import { type EmbeddedCluster, startEmbeddedCluster } from './embeddedCluster.js';
 
 /** One fresh cluster, started once, whose server logs every statement: to look for passwords in it. */
-const serverLog: string[] = [];
-const logger = pino(
-  { level: 'debug' },
-  new Writable({
-    write(chunk, _encoding, done) {
-      serverLog.push(chunk.toString());
-      done();
-    },
-  }),
-);
-
-let dir: string;
+let cluster: EmbeddedCluster | undefined;
 let port: number;
-let postmaster: Postmaster | undefined;
+let serverLog: string[];
 let credentials: EmbeddedCredentials;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'broadcaster-owner-role-'));
-  await chmod(dir, 0o755); // as root, PostgreSQL runs as `postgres`, who must reach the data directory
-  const dataDir = join(dir, 'postgres');
-  const runAs = postgresRunAs();
-  if (runAs) await prepareDataDirFor(runAs, dataDir);
-  port = await freePort();
   credentials = newCredentials();
-  await initialiseCluster({ dataDir, superuserPassword: credentials.superuserPassword, runAs, logger });
-  postmaster = await startPostmaster({ dataDir, port, runAs, logger });
+  cluster = await startEmbeddedCluster({
+    dirPrefix: 'broadcaster-owner-role-',
+    superuserPassword: credentials.superuserPassword,
+  });
+  ({ port, logLines: serverLog } = cluster);
   await asSuperuser((sql) => sql`alter system set log_statement = 'all'`);
   await asSuperuser((sql) => sql`select pg_reload_conf()`);
 });
 
 afterAll(async () => {
-  await postmaster?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 function asSuperuser<T>(work: (sql: postgres.Sql) => Promise<T>, database = 'postgres'): Promise<T> {

@@ -1,8 +1,5 @@
-import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddedUrl, randomPassword } from '../../../src/db/embedded/credentials.js';
@@ -12,41 +9,32 @@ import {
   SUPERUSER,
   startPostmaster,
 } from '../../../src/db/embedded/postgresServer.js';
-import { postgresRunAs, prepareDataDirFor } from '../../../src/db/embedded/postgresUser.js';
+import type { RunAs } from '../../../src/db/embedded/postgresUser.js';
+import type { Logger } from '../../../src/logger.js';
 import { freePort } from '../../support/freePort.js';
+import { type EmbeddedCluster, startEmbeddedCluster } from './embeddedCluster.js';
 
 /** One cluster, initialised and started once: its password, its readiness, a refused second start, stop. */
 const password = randomPassword();
-const logLines: string[] = [];
-const logger = pino(
-  { level: 'debug' },
-  new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  }),
-);
-
+let cluster: EmbeddedCluster | undefined;
 let dir: string;
 let dataDir: string;
 let port: number;
+let runAs: RunAs | undefined;
+let logger: Logger;
+let logLines: string[];
 let postmaster: Postmaster | undefined;
-const runAs = postgresRunAs();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'broadcaster-postgres-server-'));
-  await chmod(dir, 0o755); // as root, PostgreSQL runs as `postgres`, who must reach the data directory
-  dataDir = join(dir, 'postgres');
-  if (runAs) await prepareDataDirFor(runAs, dataDir);
-  port = await freePort();
-  await initialiseCluster({ dataDir, superuserPassword: password, runAs, logger });
-  postmaster = await startPostmaster({ dataDir, port, runAs, logger });
+  cluster = await startEmbeddedCluster({
+    dirPrefix: 'broadcaster-postgres-server-',
+    superuserPassword: password,
+  });
+  ({ dir, dataDir, port, runAs, logger, logLines, postmaster } = cluster);
 });
 
 afterAll(async () => {
-  await postmaster?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 async function connect(pass: string, work: (sql: postgres.Sql) => Promise<unknown>): Promise<unknown> {

@@ -1,56 +1,36 @@
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newCredentials, readCredentials, writeCredentials } from '../../../src/db/embedded/credentials.js';
-import {
-  initialiseCluster,
-  type Postmaster,
-  startPostmaster,
-} from '../../../src/db/embedded/postgresServer.js';
-import { postgresRunAs, prepareDataDirFor } from '../../../src/db/embedded/postgresUser.js';
 import {
   LEGACY_SUPERUSER_PASSWORD,
   runAsSuperuser,
   secureSuperuser,
 } from '../../../src/db/embedded/superuserAccess.js';
 import { BroadcasterError } from '../../../src/errors.js';
+import type { Logger } from '../../../src/logger.js';
 import { freePort } from '../../support/freePort.js';
+import { type EmbeddedCluster, startEmbeddedCluster } from './embeddedCluster.js';
 
 /** One cluster made as older engines made it (the built-in password), started once for the file. */
-const logLines: string[] = [];
-const logger = pino(
-  { level: 'debug' },
-  new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(chunk.toString());
-      done();
-    },
-  }),
-);
-
+let cluster: EmbeddedCluster | undefined;
 let dir: string;
 let port: number;
-let postmaster: Postmaster | undefined;
+let logger: Logger;
+let logLines: string[];
 let path: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'broadcaster-superuser-'));
-  await chmod(dir, 0o755); // as root, PostgreSQL runs as `postgres`, who must reach the data directory
-  const dataDir = join(dir, 'postgres');
-  path = `${dataDir}.credentials.json`;
-  const runAs = postgresRunAs();
-  if (runAs) await prepareDataDirFor(runAs, dataDir);
-  port = await freePort();
-  await initialiseCluster({ dataDir, superuserPassword: LEGACY_SUPERUSER_PASSWORD, runAs, logger });
-  postmaster = await startPostmaster({ dataDir, port, runAs, logger });
+  cluster = await startEmbeddedCluster({
+    dirPrefix: 'broadcaster-superuser-',
+    superuserPassword: LEGACY_SUPERUSER_PASSWORD,
+  });
+  ({ dir, port, logger, logLines } = cluster);
+  path = `${cluster.dataDir}.credentials.json`;
 });
 
 afterAll(async () => {
-  await postmaster?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 const accepts = (password: string) =>

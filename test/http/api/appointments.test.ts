@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { type ApiServer, startApiServer } from '../apiServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApiServerOnTestDatabase } from '../apiServer.js';
 
-let db: TestDatabase;
-let server: ApiServer;
+const { db, server } = useApiServerOnTestDatabase();
 let reminderCampaignId: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startApiServer(db);
   const campaign = await server.call<{ id: number; status: string }>('POST', '/api/v1/campaigns', {
     json: {
       name: 'Day-before reminder',
@@ -21,10 +17,6 @@ beforeAll(async () => {
   });
   expect(campaign.body.status).toBe('running');
   reminderCampaignId = campaign.body.id;
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 interface Appointment {

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { insertCampaign, insertDelivery, insertRun } from '../../reports/seedReport.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { type ApiServer, startApiServer } from '../apiServer.js';
+import { useApiServerOnTestDatabase } from '../apiServer.js';
 
 const HOUR = 3_600_000;
 
-let db: TestDatabase;
-let server: ApiServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startApiServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
+const { db, server } = useApiServerOnTestDatabase();
 
 interface ErrorAnswer {
   error: { code: string; message: string; details: Record<string, unknown> & { issues?: unknown[] } };

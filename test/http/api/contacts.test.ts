@@ -1,18 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { API_TOKEN, type ApiServer, startApiServer } from '../apiServer.js';
+import { describe, expect, it } from 'vitest';
+import { API_TOKEN, useApiServerOnTestDatabase } from '../apiServer.js';
 
-let db: TestDatabase;
-let server: ApiServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startApiServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
+const { db, server } = useApiServerOnTestDatabase();
 
 interface Contact {
   id: number;

@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ImportReport } from '../../../src/contacts/importReport.js';
 import { withImportLinks } from '../../../src/http/api/imports.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { type ApiServer, startApiServer } from '../apiServer.js';
+import { useApiServerOnTestDatabase } from '../apiServer.js';
 
-let db: TestDatabase;
-let server: ApiServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startApiServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
+const { db, server } = useApiServerOnTestDatabase();
 
 interface ErrorAnswer {
   error: { code: string; message: string; details: Record<string, unknown> };

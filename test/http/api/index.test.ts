@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { API_PREFIX } from '../../../src/http/api/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { type ApiServer, startApiServer } from '../apiServer.js';
+import { useApiServerOnTestDatabase } from '../apiServer.js';
 
-let db: TestDatabase;
-let server: ApiServer;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startApiServer(db);
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
-});
+const { db, server } = useApiServerOnTestDatabase();
 
 function yamlCampaign(name: string): string {
   return `name: ${name}\nkind: broadcast\ntransport: sms\ntemplate: Hi\naudience: { all: true }\ndraft: true\nschedule: { at: "2026-12-01T10:00:00Z" }\n`;

@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { type ApiServer, startApiServer } from '../apiServer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApiServerOnTestDatabase } from '../apiServer.js';
 
-let db: TestDatabase;
-let server: ApiServer;
+const { db, server } = useApiServerOnTestDatabase();
 const contactIds: number[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startApiServer(db);
   for (const phone of ['79996000001', '79996000002', '79996000003']) {
     const answer = await server.call<{ id: number }>('POST', '/api/v1/contacts', {
       json: { phone, optIn: { source: 'test' } },
     });
     contactIds.push(answer.body.id);
   }
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 interface List {

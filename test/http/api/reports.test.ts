@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { insertCampaign, insertDelivery, insertRun } from '../../reports/seedReport.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { type ApiServer, startApiServer } from '../apiServer.js';
+import { useApiServerOnTestDatabase } from '../apiServer.js';
 
 const DUE = '2026-11-27T06:00:00Z';
 
-let db: TestDatabase;
-let server: ApiServer;
+const { db, server } = useApiServerOnTestDatabase();
 let campaignId: number;
 let firstRun: number;
 let secondRun: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  server = await startApiServer(db);
   campaignId = await insertCampaign(db.sql, { name: 'Report me', transport: 'viber' });
   firstRun = await insertRun(db.sql, campaignId, DUE);
   secondRun = await insertRun(db.sql, campaignId, '2026-11-28T06:00:00Z');
@@ -36,10 +32,6 @@ beforeAll(async () => {
     state: 'queued',
     dueAt: '2026-11-28T06:00:00Z',
   });
-});
-afterAll(async () => {
-  await server?.close();
-  await db?.drop();
 });
 
 interface ErrorAnswer {

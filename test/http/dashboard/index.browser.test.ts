@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCampaign } from '../../../src/campaigns/createCampaign.js';
 import { validateCampaignDefinition } from '../../../src/campaigns/definition.js';
-import { registerDashboard } from '../../../src/http/dashboard/index.js';
 import { campaignReport } from '../../../src/reports/campaignReport.js';
 import { Timekeeper } from '../../../src/scheduler/timekeeper.js';
 import { hasChromium, launchChromium } from '../../support/chromium.js';
 import { createEngineHarness, type EngineHarness, START, seedContacts } from '../../support/engineHarness.js';
+import { startDashboardServer } from '../apiServer.js';
 
 const HAS_CHROMIUM = hasChromium('dashboard browser test');
 
@@ -75,9 +75,9 @@ describe('the dashboard in a real browser', () => {
     async () => {
       h = await createEngineHarness({ whatsappDelayMs: 7 * MINUTE });
       const campaignId = await campaignHalfwayThrough(h);
-      app = Fastify();
-      registerDashboard(app, { sql: h.db.sql, clock: h.clock, apiToken: API_TOKEN });
-      const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+      const dashboard = await startDashboardServer({ sql: h.db.sql, clock: h.clock, apiToken: API_TOKEN });
+      app = dashboard.app;
+      const baseUrl = dashboard.url;
       browser = await launchChromium();
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 

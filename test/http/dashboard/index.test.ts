@@ -1,10 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
-import { registerDashboard } from '../../../src/http/dashboard/index.js';
 import { campaignReport } from '../../../src/reports/campaignReport.js';
 import { insertCampaign, insertDelivery, insertRun } from '../../reports/seedReport.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { startDashboardServer } from '../apiServer.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 const XSS = '<script>alert(1)</script>';
@@ -16,9 +16,7 @@ const clock = new ManualClock('2026-11-27T10:30:00Z');
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = Fastify();
-  registerDashboard(app, { sql: db.sql, clock, apiToken: undefined });
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ app, url: baseUrl } = await startDashboardServer({ sql: db.sql, clock, apiToken: undefined }));
 });
 afterAll(async () => {
   await app?.close();

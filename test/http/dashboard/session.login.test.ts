@@ -1,9 +1,9 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
-import { registerDashboard } from '../../../src/http/dashboard/index.js';
 import { insertCampaign } from '../../reports/seedReport.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { startDashboardServer } from '../apiServer.js';
 
 const TOKEN = 'api-token-that-must-stay-secret';
 const HOUR = 3_600_000;
@@ -16,9 +16,7 @@ const clock = new ManualClock('2026-11-27T10:00:00Z');
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  app = Fastify();
-  registerDashboard(app, { sql: db.sql, clock, apiToken: TOKEN });
-  baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ app, url: baseUrl } = await startDashboardServer({ sql: db.sql, clock, apiToken: TOKEN }));
   campaignId = await insertCampaign(db.sql, { name: 'Guarded', transport: 'viber' });
 });
 afterAll(async () => {
@@ -176,9 +174,7 @@ describe('the dashboard with API_TOKEN set', () => {
 
 describe('guessing the token', () => {
   it('is refused with 429 after ten wrong tries from one address, even when the next try is right', async () => {
-    const guarded = Fastify();
-    registerDashboard(guarded, { sql: db.sql, clock, apiToken: TOKEN });
-    const url = await guarded.listen({ port: 0, host: '127.0.0.1' });
+    const { app: guarded, url } = await startDashboardServer({ sql: db.sql, clock, apiToken: TOKEN });
     try {
       const post = (token: string) =>
         fetch(`${url}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token }) });
@@ -197,9 +193,10 @@ describe('guessing the token', () => {
 
 describe('behind a TLS proxy', () => {
   it('marks the cookie Secure when TRUST_PROXY believes the proxy says https', async () => {
-    const proxied = Fastify({ trustProxy: true });
-    registerDashboard(proxied, { sql: db.sql, clock, apiToken: TOKEN });
-    const url = await proxied.listen({ port: 0, host: '127.0.0.1' });
+    const { app: proxied, url } = await startDashboardServer(
+      { sql: db.sql, clock, apiToken: TOKEN },
+      { trustProxy: true },
+    );
     try {
       const res = await fetch(`${url}/login`, {
         method: 'POST',

@@ -1,18 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DELIVERY_STATES } from '../../../src/delivery/states.js';
 import { countDeliveriesByState } from '../../../src/metrics/sql/countDeliveriesByState.js';
-import { insertCampaign, insertDelivery, insertRun } from '../../reports/seedReport.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import {
+  insertCampaign,
+  insertDelivery,
+  insertRun,
+  useTestDatabasePerFile,
+} from '../../reports/seedReport.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 
-let db: TestDatabase;
-beforeAll(async () => {
-  db = await createTestDatabase();
-});
-afterAll(async () => {
-  await db?.drop();
-});
+const db = useTestDatabasePerFile();
 
 describe('countDeliveriesByState', () => {
   it('gives every state at zero when there are no deliveries', async () => {

@@ -1,18 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readDueQueue } from '../../../src/metrics/sql/readDueQueue.js';
 import { insertCampaign, insertDelivery, insertRun } from '../../reports/seedReport.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useTestDatabasePerTest } from '../../scheduler/seed.js';
 
 const NOW = new Date('2026-11-27T10:00:00.000Z');
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
 
-let db: TestDatabase;
-beforeEach(async () => {
-  db = await createTestDatabase();
-});
-afterEach(async () => {
-  await db.drop();
-});
+const db = useTestDatabasePerTest();
 
 async function campaignWithRun(status = 'running'): Promise<{ id: number; run: number }> {
   const id = await insertCampaign(db.sql, { name: status, transport: 'sms', status });

@@ -1,16 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readMonthApiUsage } from '../../../src/metrics/sql/readMonthApiUsage.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { insertApiUsage, useTestDatabasePerFile } from '../../reports/seedReport.js';
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await db.sql`
-    insert into api_usage (month, requests_counted, monthly_quota) values
-      ('2026-10-01', 900, 1000), ('2026-11-01', 42, 5000), ('2026-12-01', 7, null)`;
-});
-afterAll(async () => {
-  await db?.drop();
+  await insertApiUsage(db.sql, [
+    { month: '2026-10-01', requestsCounted: 900, monthlyQuota: 1000 },
+    { month: '2026-11-01', requestsCounted: 42, monthlyQuota: 5000 },
+    { month: '2026-12-01', requestsCounted: 7, monthlyQuota: null },
+  ]);
 });
 
 describe('readMonthApiUsage', () => {
