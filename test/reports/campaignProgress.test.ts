@@ -1,33 +1,31 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_STATES } from '../../src/delivery/states.js';
 import { listCampaignProgress } from '../../src/reports/campaignProgress.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { insertCampaign, insertDelivery, insertRun } from './seedReport.js';
+import { insertCampaign, seedReportCampaign, useTestDatabasePerFile } from './seedReport.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 const ZEROS = Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0]));
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 let first: number;
 let second: number;
 let third: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  first = await insertCampaign(db.sql, { name: 'First', transport: 'viber' });
+  const seeded = await seedReportCampaign(db.sql, { name: 'First', transport: 'viber' }, [
+    {
+      scheduledFor: DUE,
+      deliveries: [
+        { phone: '79008880001', state: 'queued' },
+        { phone: '79008880002', state: 'sent', sentAt: DUE },
+        { phone: '79008880003', state: 'sent', sentAt: DUE },
+        { phone: '79008880004', state: 'skipped', reason: 'opted_out', skippedAt: DUE },
+      ],
+    },
+  ]);
+  first = seeded.campaign;
   second = await insertCampaign(db.sql, { name: 'Second', transport: 'sms', status: 'scheduled' });
   third = await insertCampaign(db.sql, { name: 'Third', transport: 'whatsapp', kind: 'reminder' });
-  const run = await insertRun(db.sql, first, DUE);
-  const rows = [
-    { phone: '79008880001', state: 'queued' },
-    { phone: '79008880002', state: 'sent', sentAt: DUE },
-    { phone: '79008880003', state: 'sent', sentAt: DUE },
-    { phone: '79008880004', state: 'skipped', reason: 'opted_out', skippedAt: DUE },
-  ];
-  for (const row of rows) await insertDelivery(db.sql, first, run, { dueAt: DUE, ...row });
-});
-afterAll(async () => {
-  await db?.drop();
 });
 
 describe('listCampaignProgress', () => {

@@ -1,49 +1,39 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   countByStateAndReason,
   type StateReasonCount,
 } from '../../../src/reports/sql/countByStateAndReason.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { insertCampaign, insertDelivery, insertRun } from '../seedReport.js';
+import {
+  insertCampaign,
+  seedOtherCampaign,
+  seedTwoRunReportCampaign,
+  useTestDatabasePerFile,
+} from '../seedReport.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 let campaign: number;
-let runA: number;
 let runB: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  campaign = await insertCampaign(db.sql, { name: 'Reasons', transport: 'viber' });
-  runA = await insertRun(db.sql, campaign, DUE);
-  runB = await insertRun(db.sql, campaign, '2026-11-28T10:00:00.000Z');
-  const rows = [
-    { phone: '79010000001', state: 'skipped', reason: 'missing_variable:firstName' },
-    { phone: '79010000002', state: 'skipped', reason: 'missing_variable:city' },
-    { phone: '79010000003', state: 'skipped', reason: 'opted_out' },
-    { phone: '79010000004', state: 'failed', reason: 'attempts_exhausted:timeout' },
-    { phone: '79010000005', state: 'sent' },
-    { phone: '79010000006', state: 'sent' },
-  ];
-  for (const row of rows) await insertDelivery(db.sql, campaign, runA, { dueAt: DUE, ...row });
-  await insertDelivery(db.sql, campaign, runB, {
-    phone: '79010000007',
-    state: 'failed',
-    reason: 'chat2desk:Invalid phone: 7901',
-    dueAt: DUE,
-  });
-  const other = await insertCampaign(db.sql, { name: 'Other', transport: 'viber' });
-  const otherRun = await insertRun(db.sql, other, DUE);
-  await insertDelivery(db.sql, other, otherRun, {
-    phone: '79010000008',
-    state: 'skipped',
-    reason: 'opted_out',
-    dueAt: DUE,
-  });
-});
-afterAll(async () => {
-  await db?.drop();
+  ({ campaign, runB } = await seedTwoRunReportCampaign(
+    db.sql,
+    { name: 'Reasons', transport: 'viber' },
+    {
+      due: DUE,
+      firstRun: [
+        { phone: '79010000001', state: 'skipped', reason: 'missing_variable:firstName' },
+        { phone: '79010000002', state: 'skipped', reason: 'missing_variable:city' },
+        { phone: '79010000003', state: 'skipped', reason: 'opted_out' },
+        { phone: '79010000004', state: 'failed', reason: 'attempts_exhausted:timeout' },
+        { phone: '79010000005', state: 'sent' },
+        { phone: '79010000006', state: 'sent' },
+      ],
+      secondRun: [{ phone: '79010000007', state: 'failed', reason: 'chat2desk:Invalid phone: 7901' }],
+    },
+  ));
+  await seedOtherCampaign(db.sql, DUE, [{ phone: '79010000008', state: 'skipped', reason: 'opted_out' }]);
 });
 
 const sorted = (rows: StateReasonCount[]) =>

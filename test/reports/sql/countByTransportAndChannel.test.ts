@@ -1,48 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   countByTransportAndChannel,
   type TransportChannelCount,
 } from '../../../src/reports/sql/countByTransportAndChannel.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { insertCampaign, insertDelivery, insertRun } from '../seedReport.js';
+import {
+  insertCampaign,
+  seedOtherCampaign,
+  seedReportCampaign,
+  seedTwoRunReportCampaign,
+  useTestDatabasePerFile,
+} from '../seedReport.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 let campaign: number;
-let runA: number;
 let runB: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  campaign = await insertCampaign(db.sql, { name: 'Mixed', transport: 'viber' });
-  runA = await insertRun(db.sql, campaign, DUE);
-  runB = await insertRun(db.sql, campaign, '2026-11-28T10:00:00.000Z');
-  const rows = [
-    { phone: '79011000001', state: 'sent', transport: 'viber', channelId: 1 },
-    { phone: '79011000002', state: 'sent', transport: 'viber', channelId: 2 },
-    { phone: '79011000003', state: 'queued', transport: 'viber', channelId: 2 },
-    { phone: '79011000004', state: 'sent', transport: 'sms', channelId: 2 },
-  ];
-  for (const row of rows) await insertDelivery(db.sql, campaign, runA, { dueAt: DUE, ...row });
-  await insertDelivery(db.sql, campaign, runB, {
-    phone: '79011000005',
-    state: 'waiting',
-    transport: 'sms',
-    channelId: 3,
-    dueAt: DUE,
-  });
-  const other = await insertCampaign(db.sql, { name: 'Other', transport: 'viber' });
-  const otherRun = await insertRun(db.sql, other, DUE);
-  await insertDelivery(db.sql, other, otherRun, {
-    phone: '79011000006',
-    state: 'sent',
-    channelId: 9,
-    dueAt: DUE,
-  });
-});
-afterAll(async () => {
-  await db?.drop();
+  ({ campaign, runB } = await seedTwoRunReportCampaign(
+    db.sql,
+    { name: 'Mixed', transport: 'viber' },
+    {
+      due: DUE,
+      firstRun: [
+        { phone: '79011000001', state: 'sent', transport: 'viber', channelId: 1 },
+        { phone: '79011000002', state: 'sent', transport: 'viber', channelId: 2 },
+        { phone: '79011000003', state: 'queued', transport: 'viber', channelId: 2 },
+        { phone: '79011000004', state: 'sent', transport: 'sms', channelId: 2 },
+      ],
+      secondRun: [{ phone: '79011000005', state: 'waiting', transport: 'sms', channelId: 3 }],
+    },
+  ));
+  await seedOtherCampaign(db.sql, DUE, [{ phone: '79011000006', state: 'sent', channelId: 9 }]);
 });
 
 /** Rows grouped by breakdown and key, states sorted: the query orders by breakdown and key only. */
@@ -92,15 +82,12 @@ describe('countByTransportAndChannel', () => {
   });
 
   it('keeps deliveries without a channel in the channel breakdown, under no channel', async () => {
-    const id = await insertCampaign(db.sql, { name: 'No channel', transport: 'sms' });
-    const run = await insertRun(db.sql, id, DUE);
-    await insertDelivery(db.sql, id, run, {
-      phone: '79011000007',
-      state: 'sent',
-      transport: 'sms',
-      channelId: null,
-      dueAt: DUE,
-    });
+    const { campaign: id } = await seedReportCampaign(db.sql, { name: 'No channel', transport: 'sms' }, [
+      {
+        scheduledFor: DUE,
+        deliveries: [{ phone: '79011000007', state: 'sent', transport: 'sms', channelId: null }],
+      },
+    ]);
 
     expect(await countByTransportAndChannel(db.sql, { campaignId: id })).toEqual([
       { breakdown: 'channel', transport: null, channelId: null, state: 'sent', n: 1 },

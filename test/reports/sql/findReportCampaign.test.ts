@@ -1,25 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CampaignNotFoundForReportError, RunNotFoundForReportError } from '../../../src/reports/errors.js';
 import { findReportCampaign } from '../../../src/reports/sql/findReportCampaign.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { insertCampaign, insertRun } from '../seedReport.js';
+import { seedOtherCampaign, seedReportCampaign, useTestDatabasePerFile } from '../seedReport.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 let campaign: number;
 let run: number;
 let otherRun: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  campaign = await insertCampaign(db.sql, { name: 'Found', transport: 'sms', status: 'paused' });
-  run = await insertRun(db.sql, campaign, DUE);
-  const other = await insertCampaign(db.sql, { name: 'Other', transport: 'viber' });
-  otherRun = await insertRun(db.sql, other, DUE);
-});
-afterAll(async () => {
-  await db?.drop();
+  const found = await seedReportCampaign(db.sql, { name: 'Found', transport: 'sms', status: 'paused' }, [
+    { scheduledFor: DUE },
+  ]);
+  campaign = found.campaign;
+  run = found.runs[0]!;
+  otherRun = (await seedOtherCampaign(db.sql, DUE)).run;
 });
 
 const FOUND = {

@@ -1,69 +1,57 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { firstFailures } from '../../../src/reports/sql/firstFailures.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { insertCampaign, insertDelivery, insertRun } from '../seedReport.js';
+import {
+  insertCampaign,
+  insertDelivery,
+  insertRun,
+  seedOtherCampaign,
+  seedTwoRunReportCampaign,
+  useTestDatabasePerFile,
+} from '../seedReport.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 const at = (time: string) => `2026-11-27T${time}.000Z`;
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 let campaign: number;
 let runA: number;
 let runB: number;
 let invalidPhone: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  campaign = await insertCampaign(db.sql, { name: 'Failures', transport: 'viber' });
-  runA = await insertRun(db.sql, campaign, DUE);
-  runB = await insertRun(db.sql, campaign, '2026-11-28T10:00:00.000Z');
-  invalidPhone = await insertDelivery(db.sql, campaign, runA, {
-    phone: '79012000001',
-    name: 'Ann',
-    state: 'failed',
-    reason: 'chat2desk:Invalid phone',
-    failedAt: at('10:05:00'),
-    dueAt: DUE,
-  });
-  await insertDelivery(db.sql, campaign, runA, {
-    phone: '79012000002',
-    state: 'skipped',
-    reason: 'opted_out',
-    skippedAt: at('10:01:00'),
-    dueAt: DUE,
-  });
-  await insertDelivery(db.sql, campaign, runA, {
-    phone: '79012000003',
-    state: 'sent',
-    sentAt: at('10:00:00'),
-    dueAt: DUE,
-  });
-  await insertDelivery(db.sql, campaign, runA, { phone: '79012000004', state: 'queued', dueAt: DUE });
-  await insertDelivery(db.sql, campaign, runB, {
-    phone: '79012000005',
-    state: 'skipped',
-    reason: 'no_consent',
-    skippedAt: at('10:03:00'),
-    dueAt: DUE,
-  });
+  const seeded = await seedTwoRunReportCampaign(
+    db.sql,
+    { name: 'Failures', transport: 'viber' },
+    {
+      due: DUE,
+      firstRun: [
+        {
+          phone: '79012000001',
+          name: 'Ann',
+          state: 'failed',
+          reason: 'chat2desk:Invalid phone',
+          failedAt: at('10:05:00'),
+        },
+        { phone: '79012000002', state: 'skipped', reason: 'opted_out', skippedAt: at('10:01:00') },
+        { phone: '79012000003', state: 'sent', sentAt: at('10:00:00') },
+        { phone: '79012000004', state: 'queued' },
+      ],
+      secondRun: [
+        { phone: '79012000005', state: 'skipped', reason: 'no_consent', skippedAt: at('10:03:00') },
+      ],
+    },
+  );
+  ({ campaign, runA, runB } = seeded);
+  invalidPhone = seeded.deliveries[0][0]!;
   // Two events: the detail is the last one's.
   await db.sql`
     insert into delivery_events (delivery_id, from_state, to_state, reason, details, at) values
       (${invalidPhone}, 'queued', 'sending', null, ${db.sql.json({ detail: 'an earlier word' })}, ${at('10:04:00')}),
       (${invalidPhone}, 'sending', 'failed', 'chat2desk:Invalid phone',
        ${db.sql.json({ detail: 'Chat2Desk refused the number' })}, ${at('10:05:00')})`;
-  const other = await insertCampaign(db.sql, { name: 'Other', transport: 'viber' });
-  const otherRun = await insertRun(db.sql, other, DUE);
-  await insertDelivery(db.sql, other, otherRun, {
-    phone: '79012000006',
-    state: 'failed',
-    reason: 'undeliverable',
-    failedAt: at('09:00:00'),
-    dueAt: DUE,
-  });
-});
-afterAll(async () => {
-  await db?.drop();
+  await seedOtherCampaign(db.sql, DUE, [
+    { phone: '79012000006', state: 'failed', reason: 'undeliverable', failedAt: at('09:00:00') },
+  ]);
 });
 
 describe('firstFailures', () => {

@@ -1,30 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { deliveriesInScope, type Queryable, type ReportScope } from '../../../src/reports/sql/reportScope.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { insertCampaign, insertDelivery, insertRun } from '../seedReport.js';
+import { seedOtherCampaign, seedTwoRunReportCampaign, useTestDatabasePerFile } from '../seedReport.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 let campaign: number;
 let runA: number;
 let runB: number;
 let otherRun: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  campaign = await insertCampaign(db.sql, { name: 'Scoped', transport: 'viber' });
-  runA = await insertRun(db.sql, campaign, DUE);
-  runB = await insertRun(db.sql, campaign, '2026-11-28T10:00:00.000Z');
-  const other = await insertCampaign(db.sql, { name: 'Other', transport: 'viber' });
-  otherRun = await insertRun(db.sql, other, DUE);
-  await insertDelivery(db.sql, campaign, runA, { phone: '79009990001', state: 'queued', dueAt: DUE });
-  await insertDelivery(db.sql, campaign, runA, { phone: '79009990002', state: 'queued', dueAt: DUE });
-  await insertDelivery(db.sql, campaign, runB, { phone: '79009990003', state: 'queued', dueAt: DUE });
-  await insertDelivery(db.sql, other, otherRun, { phone: '79009990004', state: 'queued', dueAt: DUE });
-});
-afterAll(async () => {
-  await db?.drop();
+  ({ campaign, runA, runB } = await seedTwoRunReportCampaign(
+    db.sql,
+    { name: 'Scoped', transport: 'viber' },
+    {
+      due: DUE,
+      firstRun: [
+        { phone: '79009990001', state: 'queued' },
+        { phone: '79009990002', state: 'queued' },
+      ],
+      secondRun: [{ phone: '79009990003', state: 'queued' }],
+    },
+  ));
+  otherRun = (await seedOtherCampaign(db.sql, DUE, [{ phone: '79009990004', state: 'queued' }])).run;
 });
 
 async function countIn(sql: Queryable, scope: ReportScope): Promise<number> {

@@ -1,46 +1,43 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runSummaries } from '../../../src/reports/sql/runSummaries.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { insertCampaign, insertDelivery, insertRun } from '../seedReport.js';
+import {
+  insertCampaign,
+  seedOtherCampaign,
+  seedReportCampaign,
+  useTestDatabasePerFile,
+} from '../seedReport.js';
 
 const DAY1 = '2026-11-27T10:00:00.000Z';
 const DAY2 = '2026-11-28T10:00:00.000Z';
 const DAY3 = '2026-11-29T10:00:00.000Z';
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 let campaign: number;
 let day1: number;
 let day3: number;
 let day2: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  campaign = await insertCampaign(db.sql, { name: 'Daily', transport: 'viber' });
-  // Inserted out of order: the order comes from scheduled_for, not from the ids.
-  day3 = await insertRun(db.sql, campaign, DAY3);
-  day1 = await insertRun(db.sql, campaign, DAY1);
-  day2 = await insertRun(db.sql, campaign, DAY2);
-  const rows = [
-    { phone: '79013000001', state: 'sent', sentAt: DAY1 },
-    { phone: '79013000002', state: 'failed', reason: 'undeliverable', sentAt: DAY1, failedAt: DAY1 },
-    { phone: '79013000003', state: 'failed', reason: 'attempts_exhausted:timeout', failedAt: DAY1 },
-    { phone: '79013000004', state: 'queued' },
-    { phone: '79013000005', state: 'waiting', reason: 'rate_limited' },
-    { phone: '79013000006', state: 'sending' },
-    { phone: '79013000007', state: 'skipped', reason: 'opted_out', skippedAt: DAY1 },
-  ];
-  for (const row of rows) await insertDelivery(db.sql, campaign, day1, { dueAt: DAY1, ...row });
-  await insertDelivery(db.sql, campaign, day2, {
-    phone: '79013000001',
-    state: 'read',
-    sentAt: DAY2,
-    dueAt: DAY2,
-  });
-  const other = await insertCampaign(db.sql, { name: 'Other', transport: 'viber' });
-  await insertRun(db.sql, other, '2026-12-01T10:00:00.000Z');
-});
-afterAll(async () => {
-  await db?.drop();
+  // Runs inserted out of order: the order comes from scheduled_for, not from the ids.
+  const seeded = await seedReportCampaign(db.sql, { name: 'Daily', transport: 'viber' }, [
+    { scheduledFor: DAY3 },
+    {
+      scheduledFor: DAY1,
+      deliveries: [
+        { phone: '79013000001', state: 'sent', sentAt: DAY1 },
+        { phone: '79013000002', state: 'failed', reason: 'undeliverable', sentAt: DAY1, failedAt: DAY1 },
+        { phone: '79013000003', state: 'failed', reason: 'attempts_exhausted:timeout', failedAt: DAY1 },
+        { phone: '79013000004', state: 'queued' },
+        { phone: '79013000005', state: 'waiting', reason: 'rate_limited' },
+        { phone: '79013000006', state: 'sending' },
+        { phone: '79013000007', state: 'skipped', reason: 'opted_out', skippedAt: DAY1 },
+      ],
+    },
+    { scheduledFor: DAY2, deliveries: [{ phone: '79013000001', state: 'read', sentAt: DAY2 }] },
+  ]);
+  campaign = seeded.campaign;
+  [day3, day1, day2] = seeded.runs as [number, number, number];
+  await seedOtherCampaign(db.sql, '2026-12-01T10:00:00.000Z');
 });
 
 describe('runSummaries', () => {

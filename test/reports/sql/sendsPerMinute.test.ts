@@ -1,39 +1,37 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sendsPerMinute } from '../../../src/reports/sql/sendsPerMinute.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { insertCampaign, insertDelivery, insertRun } from '../seedReport.js';
+import { insertCampaign, seedTwoRunReportCampaign, useTestDatabasePerFile } from '../seedReport.js';
 
 const DUE = '2026-11-27T10:00:00.000Z';
 const at = (time: string) => `2026-11-27T${time}.000Z`;
 
-let db: TestDatabase;
+const db = useTestDatabasePerFile();
 let campaign: number;
 let runA: number;
-let runB: number;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  campaign = await insertCampaign(db.sql, { name: 'Rate', transport: 'viber' });
-  runA = await insertRun(db.sql, campaign, DUE);
-  runB = await insertRun(db.sql, campaign, '2026-11-27T12:00:00.000Z');
-  const rows = [
-    { phone: '79015000001', state: 'sent', sentAt: at('10:03:59') },
-    { phone: '79015000002', state: 'read', sentAt: at('10:00:00') },
-    { phone: '79015000003', state: 'delivered', sentAt: at('10:00:59') },
-    { phone: '79015000004', state: 'failed', reason: 'undeliverable', sentAt: at('10:03:01') },
-    { phone: '79015000005', state: 'failed', reason: 'attempts_exhausted:timeout', failedAt: at('10:01:30') },
-    { phone: '79015000006', state: 'queued' },
-  ];
-  for (const row of rows) await insertDelivery(db.sql, campaign, runA, { dueAt: DUE, ...row });
-  await insertDelivery(db.sql, campaign, runB, {
-    phone: '79015000007',
-    state: 'sent',
-    sentAt: at('12:00:30'),
-    dueAt: DUE,
-  });
-});
-afterAll(async () => {
-  await db?.drop();
+  ({ campaign, runA } = await seedTwoRunReportCampaign(
+    db.sql,
+    { name: 'Rate', transport: 'viber' },
+    {
+      due: DUE,
+      secondRunAt: '2026-11-27T12:00:00.000Z',
+      firstRun: [
+        { phone: '79015000001', state: 'sent', sentAt: at('10:03:59') },
+        { phone: '79015000002', state: 'read', sentAt: at('10:00:00') },
+        { phone: '79015000003', state: 'delivered', sentAt: at('10:00:59') },
+        { phone: '79015000004', state: 'failed', reason: 'undeliverable', sentAt: at('10:03:01') },
+        {
+          phone: '79015000005',
+          state: 'failed',
+          reason: 'attempts_exhausted:timeout',
+          failedAt: at('10:01:30'),
+        },
+        { phone: '79015000006', state: 'queued' },
+      ],
+      secondRun: [{ phone: '79015000007', state: 'sent', sentAt: at('12:00:30') }],
+    },
+  ));
 });
 
 describe('sendsPerMinute', () => {
