@@ -20,9 +20,9 @@ export interface CampaignProgressRow {
 export async function readCampaignProgress(sql: Sql, campaignId: number): Promise<CampaignProgressRow> {
   const [row] = await sql<CampaignProgressRow[]>`
     select c.status, c.status_reason as "statusReason", c.next_run_at as "nextRunAt",
-      count(d.id)::int as total,
-      (count(d.id) filter (where d.state not in ('queued', 'waiting', 'sending')))::int as settled
-    from campaigns c left join deliveries d on d.campaign_id = c.id
+      coalesce(sum(d.n), 0)::int as total,
+      coalesce(sum(d.n) filter (where d.state not in ('queued', 'waiting', 'sending')), 0)::int as settled
+    from campaigns c left join delivery_counts d on d.campaign_id = c.id
     where c.id = ${campaignId}
     group by c.id`;
   if (!row) throw new CampaignNotFoundError(campaignId);

@@ -28,7 +28,10 @@ export async function listCampaignProgress(
       from campaigns c
       left join lateral (
         select sum(n) as total, jsonb_object_agg(state, n) as counts
-        from (select state, count(*)::int as n from deliveries d where d.campaign_id = c.id group by state) per_state
+        from (
+          select state, sum(n)::int as n from delivery_counts d where d.campaign_id = c.id
+          group by state having sum(n) <> 0
+        ) per_state
       ) s on true
       order by c.id desc
       limit ${page.limit} offset ${page.offset}`,

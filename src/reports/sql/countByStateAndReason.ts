@@ -7,9 +7,10 @@ export interface StateReasonCount {
   n: number;
 }
 
+/** From the kept counts (delivery_counts), not the deliveries: as fast for a million recipients as for ten. */
 export function countByStateAndReason(sql: Queryable, scope: ReportScope): Promise<StateReasonCount[]> {
   return sql<StateReasonCount[]>`
-    select d.state, split_part(d.reason, ':', 1) as reason, count(*)::int as n
-    from deliveries d where ${deliveriesInScope(sql, scope)}
-    group by 1, 2`;
+    select d.state, nullif(d.reason, '') as reason, sum(d.n)::int as n
+    from delivery_counts d where ${deliveriesInScope(sql, scope)}
+    group by 1, 2 having sum(d.n) <> 0`;
 }

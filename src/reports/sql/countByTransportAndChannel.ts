@@ -9,14 +9,16 @@ export interface TransportChannelCount {
   n: number;
 }
 
+/** From the kept counts (delivery_counts, where channel 0 is none). */
 export function countByTransportAndChannel(
   sql: Queryable,
   scope: ReportScope,
 ): Promise<TransportChannelCount[]> {
   return sql<TransportChannelCount[]>`
     select case when grouping(d.transport) = 0 then 'transport' else 'channel' end as breakdown,
-           d.transport, d.channel_id as "channelId", d.state, count(*)::int as n
-    from deliveries d where ${deliveriesInScope(sql, scope)}
+           d.transport, nullif(d.channel_id, 0) as "channelId", d.state, sum(d.n)::int as n
+    from delivery_counts d where ${deliveriesInScope(sql, scope)}
     group by grouping sets ((d.transport, d.state), (d.channel_id, d.state))
-    order by 1, 2, 3`;
+    having sum(d.n) <> 0
+    order by 1, 2, 3, 4`;
 }

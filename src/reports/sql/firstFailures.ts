@@ -37,7 +37,8 @@ export async function firstFailures(
            coalesce(d.failed_at, d.skipped_at, d.updated_at) as at
     from deliveries d join contacts c on c.id = d.contact_id
     where ${deliveriesInScope(sql, scope)} and d.state in ('failed', 'skipped')
-    order by at, d.id
+    -- As deliveries_first_failures_idx orders them: the first few are read, not every failure sorted.
+    order by coalesce(d.failed_at, d.skipped_at, d.updated_at), d.id
     limit ${limit}`;
   return rows.map((r) => ({ ...r, deliveryId: Number(r.deliveryId), at: r.at.toISOString() }));
 }

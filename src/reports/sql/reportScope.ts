@@ -10,7 +10,10 @@ export interface ReportScope {
   runId?: number | undefined;
 }
 
-/** The `where` condition selecting the scope's deliveries, for a query that names `deliveries` as `d`. */
+/**
+ * The `where` condition selecting the scope's deliveries, for a query that names `deliveries` (or one of
+ * its kept counts, which have the same campaign_id and run_id) as `d`.
+ */
 export function deliveriesInScope(sql: Queryable, scope: ReportScope): postgres.PendingQuery<postgres.Row[]> {
   return scope.runId === undefined
     ? sql`d.campaign_id = ${scope.campaignId}`

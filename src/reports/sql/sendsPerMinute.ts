@@ -6,11 +6,11 @@ export interface MinuteSends {
   sent: number;
 }
 
-/** Messages accepted by Chat2Desk per minute (by `sent_at`); minutes without a send are left out. */
+/** Messages accepted by Chat2Desk per minute (by `sent_at`, kept in delivery_send_counts); minutes without a send are left out. */
 export async function sendsPerMinute(sql: Queryable, scope: ReportScope): Promise<MinuteSends[]> {
   const rows = await sql<{ minute: Date; sent: number }[]>`
-    select date_trunc('minute', d.sent_at) as minute, count(*)::int as sent
-    from deliveries d where ${deliveriesInScope(sql, scope)} and d.sent_at is not null
-    group by 1 order by 1`;
+    select d.minute, sum(d.n)::int as sent
+    from delivery_send_counts d where ${deliveriesInScope(sql, scope)}
+    group by 1 having sum(d.n) <> 0 order by 1`;
   return rows.map((r) => ({ minute: r.minute.toISOString(), sent: r.sent }));
 }
