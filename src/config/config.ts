@@ -38,6 +38,8 @@ export interface EngineConfig {
   phoneRegion: PhoneRegion;
   /** Undefined when LOG_LEVEL is not set: each command picks its own default. */
   logLevel: LogLevel | undefined;
+  /** RETENTION_DAYS: settled deliveries of finished runs are removed after this many days (counts kept); undefined keeps them. */
+  retentionDays: number | undefined;
 }
 
 /** false: no proxy; true: any; a number: that many proxies in front; else the proxies' addresses (CIDR). */
@@ -87,6 +89,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     defaultTimezone: read.timezone('DEFAULT_TIMEZONE') ?? 'UTC',
     phoneRegion: read.phoneRegion('DEFAULT_PHONE_REGION') ?? DEFAULT_PHONE_REGION,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS),
+    retentionDays: read.integer('RETENTION_DAYS', { min: 1, max: 36_500 }),
   };
 }
 

@@ -8,6 +8,7 @@ import { completeFinishedCampaigns } from './completeFinishedCampaigns.js';
 import { completeFinishedRuns } from './completeFinishedRuns.js';
 import { createDueRun } from './createDueRun.js';
 import { expandCampaignRun } from './expandCampaignRun.js';
+import { forgetOldDeliveries } from './forgetOldDeliveries.js';
 import { listDueCampaigns } from './listDueCampaigns.js';
 import { listRunsToExpand } from './listRunsToExpand.js';
 
@@ -17,6 +18,8 @@ export interface TimekeeperOptions {
   logger?: Logger;
   /** Contacts per expansion batch (one INSERT … SELECT each); see expandCampaignRun. */
   expandBatchSize?: number;
+  /** RETENTION_DAYS: settled deliveries of finished runs older than this are removed, once an hour. */
+  retentionDays?: number;
 }
 
 export interface TickResult {
@@ -24,7 +27,14 @@ export interface TickResult {
   runsCreated: number;
   /** Runs whose expansion this tick carried to the end. */
   runsExpanded: number;
+  /** Old deliveries this tick removed (RETENTION_DAYS; at most once an hour of engine time). */
+  deliveriesForgotten: number;
 }
+
+const HOUR_MS = 3_600_000;
+/** Retention's pace: batches of 10,000, at most 100 an hour (1,000,000 rows), so it never holds a tick long. */
+const RETENTION_BATCH = 10_000;
+const RETENTION_BATCHES_PER_PASS = 100;
 
 /** One campaign or run failed during a tick; the others were still served. */
 export class TimekeeperError extends BroadcasterError {
@@ -59,6 +69,8 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #expandBatchSize: number | undefined;
+  readonly #retentionDays: number | undefined;
+  #lastRetentionAt: number | undefined;
   #task: ScheduledTask | undefined;
   #inFlight: Promise<void> | undefined;
 
@@ -68,6 +80,7 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
     this.#clock = options.clock;
     this.#logger = (options.logger ?? silentLogger).child({ role: 'timekeeper' });
     this.#expandBatchSize = options.expandBatchSize;
+    this.#retentionDays = options.retentionDays;
   }
 
   /** One pass over the schedule, at one instant of the engine clock. */
@@ -76,7 +89,8 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
     const runsCreated = await this.#createDueRuns(now);
     const runsExpanded = await this.#expandPendingRuns(now);
     await this.#completeFinished(now);
-    return { runsCreated, runsExpanded };
+    const deliveriesForgotten = await this.#forgetOld(now);
+    return { runsCreated, runsExpanded, deliveriesForgotten };
   }
 
   /** Ticks every second until stop(); a tick still running when the next is due makes it skip. */
@@ -177,6 +191,23 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
     for (const campaignId of await completeFinishedCampaigns(this.#sql, now)) {
       this.#logger.info({ campaignId }, 'campaign completed');
     }
+  }
+
+  /** RETENTION_DAYS, once an hour of engine time: settled deliveries of finished runs, older than that. */
+  async #forgetOld(now: Date): Promise<number> {
+    if (this.#retentionDays === undefined) return 0;
+    if (this.#lastRetentionAt !== undefined && now.getTime() - this.#lastRetentionAt < HOUR_MS) return 0;
+    this.#lastRetentionAt = now.getTime();
+    const before = new Date(now.getTime() - this.#retentionDays * 24 * HOUR_MS);
+    let forgotten = 0;
+    for (let batch = 0; batch < RETENTION_BATCHES_PER_PASS; batch++) {
+      const n = await forgetOldDeliveries(this.#sql, { before, batchSize: RETENTION_BATCH });
+      forgotten += n;
+      if (n < RETENTION_BATCH) break;
+    }
+    if (forgotten > 0)
+      this.#logger.info({ forgotten, before }, 'old deliveries removed (RETENTION_DAYS); their counts kept');
+    return forgotten;
   }
 
   /** Background failures are logged, and emitted for whoever listens (metrics, tests). */

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       defaultTimezone: 'UTC',
       phoneRegion: 'RU',
       logLevel: undefined,
+      retentionDays: undefined,
     });
   });
 
@@ -56,6 +57,7 @@ describe('loadConfig', () => {
       DEFAULT_TIMEZONE: 'Europe/Moscow',
       DEFAULT_PHONE_REGION: 'kz',
       LOG_LEVEL: 'debug',
+      RETENTION_DAYS: '90',
     });
     expect(config).toMatchObject({
       databaseUrl: 'postgresql://u@db:5432/app',
@@ -80,6 +82,7 @@ describe('loadConfig', () => {
       defaultTimezone: 'Europe/Moscow',
       phoneRegion: 'KZ',
       logLevel: 'debug',
+      retentionDays: 90,
     });
   });
 
@@ -96,6 +99,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://localhost/db', /postgres/],
     ['DEFAULT_TIMEZONE', 'Mars/Olympus', /IANA/],
     ['LOG_LEVEL', 'loud', /one of/],
+    ['RETENTION_DAYS', '0', /at least 1/],
+    ['RETENTION_DAYS', 'a year', /whole number/],
     ['DEFAULT_PHONE_REGION', 'Russia', /two-letter country code/],
     ['DEFAULT_PHONE_REGION', 'XX', /two-letter country code/],
     ['CHAT2DESK_RATE_MARGIN_MS', '1500', /at most 1000/],

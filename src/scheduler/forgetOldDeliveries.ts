@@ -1,0 +1,29 @@
+import type { Sql } from '../db/database.js';
+
+/**
+ * RETENTION_DAYS: removes up to `batchSize` deliveries (their events go with them) that settled before
+ * `before`, of runs that are over; returns how many. Their counts stay (`broadcaster.keep_counts` for
+ * the transaction, see migration 20261206060000_delivery_counts), so an old campaign's report still
+ * answers. Pending deliveries and running runs are never touched; several instances may run it at once
+ * (a row another one holds is skipped).
+ */
+export async function forgetOldDeliveries(
+  sql: Sql,
+  options: { before: Date; batchSize: number },
+): Promise<number> {
+  const deleted = await sql.begin(async (tx) => {
+    await tx`select set_config('broadcaster.keep_counts', 'on', true)`;
+    const [row] = await tx<{ n: number }[]>`
+      with old as (
+        select d.id from deliveries d join campaign_runs r on r.id = d.run_id
+        where r.status in ('completed', 'cancelled')
+          and d.state not in ('queued', 'waiting', 'sending') and d.updated_at < ${options.before}
+        limit ${options.batchSize}
+        for update of d skip locked
+      ),
+      gone as (delete from deliveries d using old where d.id = old.id returning 1)
+      select count(*)::int as n from gone`;
+    return row?.n ?? 0;
+  });
+  return deleted as number;
+}
