@@ -57,58 +57,68 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   select floor(ln(greatest(extract(epoch from sent_at - due_at) * 1000, 0) + 1) / ln(1.02))::int
 $$;
 
--- Folds one statement's changes (+1 for each row as it is now, -1 as it was) into the three tables.
--- Three functions, one per kind of statement, because a trigger sees only the transition tables its
--- event has (an INSERT has no old rows); the statement after `changes` is the same in each.
-CREATE FUNCTION "count_inserted_deliveries"() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+-- Folds a statement's changes into the three tables. Each change is a group of rows added (+n) or taken
+-- away (-n) under one key; the triggers below group their transition tables and pass the groups here as
+-- parallel arrays: a few per statement, however many rows it touched. `minutes` and `buckets` are null
+-- for a delivery Chat2Desk has not accepted.
+CREATE FUNCTION "fold_delivery_changes"(
+  runs INTEGER[], campaigns INTEGER[], states delivery_state[], reasons TEXT[], transports TEXT[],
+  channels INTEGER[], minutes TIMESTAMPTZ[], buckets INTEGER[], dns BIGINT[]
+) RETURNS VOID LANGUAGE plpgsql AS $$
 BEGIN
+  -- PL/pgSQL rather than SQL: its statement's plan is kept for the session, not made at every call.
   WITH changes AS MATERIALIZED (
-    SELECT run_id, campaign_id, state, reason, transport, channel_id, due_at, sent_at, 1 AS dn FROM new_rows
+    SELECT * FROM unnest(runs, campaigns, states, reasons, transports, channels, minutes, buckets, dns)
+      AS c(run_id, campaign_id, state, reason, transport, channel_id, minute, bucket, dn)
   ),
   by_state AS (
     INSERT INTO delivery_counts AS c (run_id, campaign_id, state, reason, transport, channel_id, accepted, slot, n)
-    SELECT run_id, campaign_id, state, coalesce(split_part(reason, ':', 1), ''), transport, coalesce(channel_id, 0),
-           sent_at IS NOT NULL, pg_backend_pid() % 8, sum(dn)
+    SELECT run_id, campaign_id, state, reason, transport, channel_id, minute IS NOT NULL, pg_backend_pid() % 8, sum(dn)
     FROM changes GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(dn) <> 0
     ON CONFLICT (run_id, state, reason, transport, channel_id, accepted, slot) DO UPDATE SET n = c.n + excluded.n
   ),
   sends AS (
     INSERT INTO delivery_send_counts AS c (run_id, campaign_id, minute, latency_bucket, slot, n)
-    SELECT run_id, campaign_id, date_trunc('minute', sent_at), delivery_latency_bucket(due_at, sent_at),
-           pg_backend_pid() % 8, sum(dn)
-    FROM changes WHERE sent_at IS NOT NULL GROUP BY 1, 2, 3, 4 HAVING sum(dn) <> 0
+    SELECT run_id, campaign_id, minute, bucket, pg_backend_pid() % 8, sum(dn)
+    FROM changes WHERE minute IS NOT NULL GROUP BY 1, 2, 3, 4 HAVING sum(dn) <> 0
     ON CONFLICT (run_id, minute, latency_bucket, slot) DO UPDATE SET n = c.n + excluded.n
   )
   INSERT INTO delivery_state_totals AS c (state, slot, n)
   SELECT state, pg_backend_pid() % 8, sum(dn) FROM changes GROUP BY 1 HAVING sum(dn) <> 0
   ON CONFLICT (state, slot) DO UPDATE SET n = c.n + excluded.n;
+END $$;
+
+-- One trigger function per kind of statement, because a trigger sees only the transition tables its
+-- event has (an INSERT has no old rows); each groups its rows by the counts' keys (the reason's head, ''
+-- for none; channel 0 for none; for an accepted message its minute and latency bucket) and folds them.
+CREATE FUNCTION "count_inserted_deliveries"() RETURNS TRIGGER LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM fold_delivery_changes(array_agg(run_id), array_agg(campaign_id), array_agg(state), array_agg(reason),
+                                array_agg(transport), array_agg(channel_id), array_agg(minute), array_agg(bucket),
+                                array_agg(dn))
+  FROM (
+    SELECT run_id, campaign_id, state, coalesce(split_part(reason, ':', 1), '') AS reason, transport,
+           coalesce(channel_id, 0) AS channel_id, date_trunc('minute', sent_at) AS minute,
+           CASE WHEN sent_at IS NOT NULL THEN delivery_latency_bucket(due_at, sent_at) END AS bucket, count(*) AS dn
+    FROM new_rows GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  ) grouped
+  HAVING count(*) > 0;
   RETURN NULL;
 END $$;
 
 CREATE FUNCTION "count_updated_deliveries"() RETURNS TRIGGER LANGUAGE plpgsql AS $$
 BEGIN
-  WITH changes AS MATERIALIZED (
-    SELECT run_id, campaign_id, state, reason, transport, channel_id, due_at, sent_at, 1 AS dn FROM new_rows
-    UNION ALL
-    SELECT run_id, campaign_id, state, reason, transport, channel_id, due_at, sent_at, -1 FROM old_rows
-  ),
-  by_state AS (
-    INSERT INTO delivery_counts AS c (run_id, campaign_id, state, reason, transport, channel_id, accepted, slot, n)
-    SELECT run_id, campaign_id, state, coalesce(split_part(reason, ':', 1), ''), transport, coalesce(channel_id, 0),
-           sent_at IS NOT NULL, pg_backend_pid() % 8, sum(dn)
-    FROM changes GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(dn) <> 0
-    ON CONFLICT (run_id, state, reason, transport, channel_id, accepted, slot) DO UPDATE SET n = c.n + excluded.n
-  ),
-  sends AS (
-    INSERT INTO delivery_send_counts AS c (run_id, campaign_id, minute, latency_bucket, slot, n)
-    SELECT run_id, campaign_id, date_trunc('minute', sent_at), delivery_latency_bucket(due_at, sent_at),
-           pg_backend_pid() % 8, sum(dn)
-    FROM changes WHERE sent_at IS NOT NULL GROUP BY 1, 2, 3, 4 HAVING sum(dn) <> 0
-    ON CONFLICT (run_id, minute, latency_bucket, slot) DO UPDATE SET n = c.n + excluded.n
-  )
-  INSERT INTO delivery_state_totals AS c (state, slot, n)
-  SELECT state, pg_backend_pid() % 8, sum(dn) FROM changes GROUP BY 1 HAVING sum(dn) <> 0
-  ON CONFLICT (state, slot) DO UPDATE SET n = c.n + excluded.n;
+  PERFORM fold_delivery_changes(array_agg(run_id), array_agg(campaign_id), array_agg(state), array_agg(reason),
+                                array_agg(transport), array_agg(channel_id), array_agg(minute), array_agg(bucket),
+                                array_agg(dn))
+  FROM (
+    SELECT run_id, campaign_id, state, coalesce(split_part(reason, ':', 1), '') AS reason, transport,
+           coalesce(channel_id, 0) AS channel_id, date_trunc('minute', sent_at) AS minute,
+           CASE WHEN sent_at IS NOT NULL THEN delivery_latency_bucket(due_at, sent_at) END AS bucket, sum(dn) AS dn
+    FROM (SELECT *, 1 AS dn FROM new_rows UNION ALL SELECT *, -1 FROM old_rows) changed
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING sum(dn) <> 0
+  ) grouped
+  HAVING count(*) > 0;
   RETURN NULL;
 END $$;
 
@@ -118,26 +128,16 @@ BEGIN
   IF current_setting('broadcaster.keep_counts', true) = 'on' THEN
     RETURN NULL;
   END IF;
-  WITH changes AS MATERIALIZED (
-    SELECT run_id, campaign_id, state, reason, transport, channel_id, due_at, sent_at, -1 AS dn FROM old_rows
-  ),
-  by_state AS (
-    INSERT INTO delivery_counts AS c (run_id, campaign_id, state, reason, transport, channel_id, accepted, slot, n)
-    SELECT run_id, campaign_id, state, coalesce(split_part(reason, ':', 1), ''), transport, coalesce(channel_id, 0),
-           sent_at IS NOT NULL, pg_backend_pid() % 8, sum(dn)
-    FROM changes GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(dn) <> 0
-    ON CONFLICT (run_id, state, reason, transport, channel_id, accepted, slot) DO UPDATE SET n = c.n + excluded.n
-  ),
-  sends AS (
-    INSERT INTO delivery_send_counts AS c (run_id, campaign_id, minute, latency_bucket, slot, n)
-    SELECT run_id, campaign_id, date_trunc('minute', sent_at), delivery_latency_bucket(due_at, sent_at),
-           pg_backend_pid() % 8, sum(dn)
-    FROM changes WHERE sent_at IS NOT NULL GROUP BY 1, 2, 3, 4 HAVING sum(dn) <> 0
-    ON CONFLICT (run_id, minute, latency_bucket, slot) DO UPDATE SET n = c.n + excluded.n
-  )
-  INSERT INTO delivery_state_totals AS c (state, slot, n)
-  SELECT state, pg_backend_pid() % 8, sum(dn) FROM changes GROUP BY 1 HAVING sum(dn) <> 0
-  ON CONFLICT (state, slot) DO UPDATE SET n = c.n + excluded.n;
+  PERFORM fold_delivery_changes(array_agg(run_id), array_agg(campaign_id), array_agg(state), array_agg(reason),
+                                array_agg(transport), array_agg(channel_id), array_agg(minute), array_agg(bucket),
+                                array_agg(dn))
+  FROM (
+    SELECT run_id, campaign_id, state, coalesce(split_part(reason, ':', 1), '') AS reason, transport,
+           coalesce(channel_id, 0) AS channel_id, date_trunc('minute', sent_at) AS minute,
+           CASE WHEN sent_at IS NOT NULL THEN delivery_latency_bucket(due_at, sent_at) END AS bucket, -count(*) AS dn
+    FROM old_rows GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  ) grouped
+  HAVING count(*) > 0;
   RETURN NULL;
 END $$;
 
