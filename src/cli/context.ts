@@ -13,10 +13,8 @@ export interface CommandContext {
   untilStopped(): Promise<NodeJS.Signals>;
 }
 
-export function createContext(
-  defaultLogLevel: LogLevel,
-  env: Record<string, string | undefined> = process.env,
-) {
+/** `env` is for tests; left out, loadConfig reads the process's environment (src/config is its only reader). */
+export function createContext(defaultLogLevel: LogLevel, env?: Record<string, string | undefined>) {
   const config = loadConfig(env);
   const logger = createLogger(config.logLevel ?? defaultLogLevel);
   guardAgainstTypeFetchFailures(logger);
