@@ -127,8 +127,8 @@ export async function explainClaim(sql: Sql, options: ClaimOptions): Promise<str
 /** One statement in a transaction whose planner may neither sort nor scan a whole table (see claimDueDeliveries). */
 async function withoutSorting<T>(sql: Sql, statement: (tx: Sql) => Promise<T>): Promise<T> {
   const result = await sql.begin(async (tx) => {
-    await tx`set local enable_sort = off`;
-    await tx`set local enable_seqscan = off`;
+    // Both in one round trip: `set local` for this transaction.
+    await tx`select set_config('enable_sort', 'off', true), set_config('enable_seqscan', 'off', true)`;
     return statement(tx as unknown as Sql);
   });
   return result as T;
