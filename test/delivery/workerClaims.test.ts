@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { LeaseKeeper } from '../../src/delivery/leaseKeeper.js';
-import { WorkerClaims } from '../../src/delivery/workerClaims.js';
+import { STALE_SWEEP_EVERY_MS, WorkerClaims } from '../../src/delivery/workerClaims.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { START } from '../support/engineHarness.js';
@@ -68,6 +68,29 @@ describe('WorkerClaims', () => {
     ).toEqual(stale.map((id) => [id, 'sending']).sort());
     expect(claimed.slice(2).map((d) => [d.id, d.state])).toEqual([[due[0], 'queued']]);
     expect(leases.size).toBe(3);
+  });
+
+  it('looks for stale sends every few seconds, not at every claim, and at once after a full sweep', async () => {
+    db = await createTestDatabase();
+    const clock = new ManualClock(new Date(START.getTime() + 2 * LEASE_MS));
+    await dueDeliveries(db.sql, 10, 79000000001);
+    const stale = await dueDeliveries(db.sql, 3, 79000000101);
+    const markStale = (ids: string[]) =>
+      db!
+        .sql`update deliveries set state = 'sending', locked_by = 'gone', locked_at = ${START} where id in ${db!.sql(ids)}`;
+    await markStale(stale.slice(0, 2));
+    const { claims } = workerClaims(db.sql, clock);
+    const states = (claimed: { state: string }[]) => claimed.map((d) => d.state);
+
+    // A full sweep (2 stale, limit 2) looks again at the next claim, and finds none left.
+    expect(states(await claims.claim(2))).toEqual(['sending', 'sending']);
+    expect(states(await claims.claim(1))).toEqual(['queued']);
+    // That sweep found fewer than it could take: a send gone stale now waits for the next sweep.
+    await markStale(stale.slice(2));
+    clock.advance(STALE_SWEEP_EVERY_MS - 1);
+    expect(states(await claims.claim(1))).toEqual(['queued']);
+    clock.advance(1);
+    expect((await claims.claim(1)).map((d) => [d.id, d.state])).toEqual([[stale[2], 'sending']]);
   });
 
   it('stops holding a lease once its delivery is released', async () => {
