@@ -9,10 +9,11 @@ import { systemClock } from '../dist/clock.js';
 import { Chat2DeskGate } from '../dist/delivery/chat2deskGate.js';
 import { QuotaGuard } from '../dist/delivery/quotaGuard.js';
 import { SharedRateLimiter } from '../dist/delivery/rateLimiter.js';
-import { DeliveryWorker } from '../dist/delivery/worker.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DeliveryWorker } from '../dist/delivery/worker.js';
 
 const { ENGINE, DATABASE_URL, SANDBOX_URL, TOKEN, CONCURRENCY, PER_SECOND, RATE_MARGIN_MS } = process.env;
-const concurrency = Number(CONCURRENCY ?? 64);
+// The engine's own default unless the parent says otherwise; the peer gets the same.
+const concurrency = Number(CONCURRENCY || DEFAULT_CONCURRENCY);
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -41,7 +42,7 @@ async function runOurs() {
     whatsappDelayMs: 0,
     pauseCampaign: campaignPauser(sql),
     concurrency,
-    batchSize: Math.max(100, concurrency * 2),
+    batchSize: CONCURRENCY ? 2 * concurrency : DEFAULT_BATCH_SIZE,
   });
   await worker.runOnce(); // warms the connections up; nothing is due yet
   console.log('ready');
@@ -61,7 +62,8 @@ async function runPeer() {
   const runner = await run({
     connectionString: DATABASE_URL,
     concurrency,
-    maxPoolSize: concurrency + 2,
+    // A connection per job up to 64 (ours has 10): more would pass the server's max_connections (100).
+    maxPoolSize: Math.min(concurrency + 2, 64),
     pollInterval: 250, // our idle poll
     noHandleSignals: true,
     logger: new Logger(() => () => {}),

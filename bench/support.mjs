@@ -119,7 +119,8 @@ export async function spawnDispatchers(n, env) {
  * and returns their figures.
  */
 export async function finishDispatchers(children, open) {
-  while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+  // Once a second: the figures come from the `sent` writes, not from when this loop notices.
+  while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
   for (const child of children) child.stop();
   return Promise.all(children.map((c) => c.done));
 }
