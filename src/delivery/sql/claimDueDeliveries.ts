@@ -124,6 +124,47 @@ export async function explainClaim(sql: Sql, options: ClaimOptions): Promise<str
   return plan.map((row) => row['QUERY PLAN']).join('\n');
 }
 
+/** What the server spent on one claim: its execution time and the pages it touched. */
+export interface ClaimCost {
+  executionMs: number;
+  /** Shared buffers found in PostgreSQL's cache, and read from outside it. */
+  sharedHit: number;
+  sharedRead: number;
+}
+
+/**
+ * Runs the claim under EXPLAIN ANALYZE and undoes it (the transaction is rolled back: nothing stays
+ * claimed). The server's own figures, without the round trips that make a client's timing of a
+ * few-millisecond statement noisy: for benchmarks (bench/history.mjs).
+ */
+export async function measureClaim(sql: Sql, options: ClaimOptions): Promise<ClaimCost> {
+  const undone = new Error('rolled back on purpose');
+  let cost: ClaimCost | undefined;
+  try {
+    await withoutSorting(sql, async (tx) => {
+      const [row] = await tx<{ 'QUERY PLAN': ExplainedPlan[] }[]>`
+        explain (analyze, buffers, format json) ${claimStatement(tx, options)}`;
+      const explained = row?.['QUERY PLAN'][0];
+      if (!explained) throw new Error('EXPLAIN gave no plan');
+      cost = {
+        executionMs: explained['Execution Time'],
+        sharedHit: explained.Plan['Shared Hit Blocks'],
+        sharedRead: explained.Plan['Shared Read Blocks'],
+      };
+      throw undone;
+    });
+  } catch (error) {
+    if (error !== undone) throw error;
+  }
+  if (!cost) throw new Error('the claim was not measured');
+  return cost;
+}
+
+interface ExplainedPlan {
+  'Execution Time': number;
+  Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number };
+}
+
 /** One statement in a transaction whose planner may neither sort nor scan a whole table (see claimDueDeliveries). */
 async function withoutSorting<T>(sql: Sql, statement: (tx: Sql) => Promise<T>): Promise<T> {
   const result = await sql.begin(async (tx) => {

@@ -4,6 +4,7 @@ import type { Sql } from '../../../src/db/database.js';
 import {
   claimDueDeliveries,
   claimStaleSending,
+  measureClaim,
   reclaimOwnDeliveries,
   releaseDeliveries,
   renewLeases,
@@ -353,5 +354,21 @@ describe('releaseDeliveries and renewLeases', () => {
       { id: b, state: 'queued', locked_by: null, locked_at: null },
       { id: sending, state: 'sending', locked_by: 'w1', locked_at: at(10) },
     ]);
+  });
+});
+
+describe('measureClaim', () => {
+  it('gives the server’s time and pages for a claim, and leaves nothing claimed', async () => {
+    db = await createTestDatabase();
+    const home = await seedRunningCampaign(db.sql);
+    for (let i = 0; i < 3; i++) await addDelivery(db.sql, home, { dueAt: at(-i) });
+
+    const cost = await measureClaim(db.sql, { workerId: 'bench', now: START, limit: 2, leaseMs: LEASE_MS });
+
+    expect(cost.executionMs).toBeGreaterThan(0);
+    expect(cost.sharedHit + cost.sharedRead).toBeGreaterThan(0);
+    const [row] = await db.sql`select count(*)::int as held from deliveries where locked_by is not null`;
+    expect(row!.held).toBe(0);
+    expect(await claim(db.sql, 'w1', 5)).toHaveLength(3);
   });
 });
