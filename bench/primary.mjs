@@ -8,7 +8,9 @@
 // side, each with its own two connections, as that many engine processes would with the requests
 // taking no time. Printed per writer count: deliveries recorded per second and WAL written per delivery
 // (what a replica must receive). Then, for the expansion: a million-row
-// `INSERT … SELECT` of deliveries on one backend. Prints figures; nothing passes or fails.
+// `INSERT … SELECT` of deliveries on one backend, and the bytes on disk per delivery (table and indexes,
+// with the dead versions the rounds' updates left, as on a live server). Prints figures; nothing passes
+// or fails.
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { claimDueDeliveries } from '../dist/delivery/sql/claimDueDeliveries.js';
@@ -48,6 +50,14 @@ try {
   console.log('');
   console.log(
     `expansion, one backend: ${count.toLocaleString('en')} deliveries in ${expansion.seconds.toFixed(2)} s = ${Math.round(count / expansion.seconds).toLocaleString('en')}/s, WAL ${(expansion.walBytes / count).toFixed(0)} B/delivery`,
+  );
+  const [disk] = await sql`
+    select (select count(*) from deliveries)::float8 as deliveries,
+           pg_total_relation_size('deliveries')::float8 as delivery_bytes,
+           (select count(*) from delivery_events)::float8 as events,
+           pg_total_relation_size('delivery_events')::float8 as event_bytes`;
+  console.log(
+    `on disk: ${(disk.delivery_bytes / disk.deliveries).toFixed(0)} B per delivery (table and indexes), ${(disk.event_bytes / Math.max(1, disk.events)).toFixed(0)} B per event row, ${(disk.events / disk.deliveries).toFixed(2)} event rows per delivery`,
   );
 } finally {
   await sql.end({ timeout: 5 });
