@@ -53,4 +53,31 @@ describe('readDueQueue', () => {
 
     expect(await readDueQueue(db.sql, NOW)).toEqual({ depth: 0, oldestDueAt: null });
   });
+
+  it('stays exact past the counting step: from the kept counts, or counted in full when both sides are long', async () => {
+    const seed = async (home: { id: number; run: number }, prefix: string, minutesEach: number[]) => {
+      for (const [i, m] of minutesEach.entries()) {
+        await insertDelivery(db.sql, home.id, home.run, {
+          phone: `${prefix}${String(i).padStart(2, '0')}`,
+          state: i % 2 === 0 ? 'queued' : 'waiting',
+          dueAt: minutesAgo(m),
+        });
+      }
+    };
+    // 5 due and 1 ahead: the due ones past the step, the ones ahead under it (kept count 6 − 1).
+    const backlog = await campaignWithRun();
+    await seed(backlog, '790066610', [50, 40, 30, 20, 10, -10]);
+    // 3 due and 3 ahead: both past the step, counted in full.
+    const both = await campaignWithRun();
+    await seed(both, '790066620', [15, 25, 35, -5, -15, -25]);
+    // 1 due: under the step.
+    const small = await campaignWithRun();
+    await seed(small, '790066630', [60]);
+
+    expect(await readDueQueue(db.sql, NOW, { step: 2 })).toEqual({
+      depth: 9,
+      oldestDueAt: new Date(minutesAgo(60)),
+    });
+    expect(await readDueQueue(db.sql, NOW)).toEqual({ depth: 9, oldestDueAt: new Date(minutesAgo(60)) });
+  });
 });
