@@ -36,14 +36,17 @@ export function reconnectBackoffSeconds(retries: number): number {
 export function connectDatabase(url: string, options: ConnectOptions = {}): Database {
   assertPostgresJsPatched();
   const applicationName = options.applicationName ?? 'broadcaster';
+  // Two pools of up to `max` each (postgres.js for the engine's SQL, node-postgres under Prisma), and
+  // one more connection while a LISTEN is held: at most 2 × max + 1 per Database.
+  const max = options.max ?? 10;
   const sql = postgres(url, {
-    max: options.max ?? 10,
+    max,
     onnotice: () => {},
     backoff: reconnectBackoffSeconds,
     connection: { application_name: applicationName },
   });
   const prisma = new PrismaClient({
-    adapter: new PrismaPg({ connectionString: url, application_name: applicationName }),
+    adapter: new PrismaPg({ connectionString: url, application_name: applicationName, max }),
   });
   return {
     url,

@@ -5,6 +5,12 @@ import type { Logger } from '../logger.js';
 import type { AddStop } from './engineParts.js';
 
 /**
+ * Connections in each of an engine process's two pools (its SQL and Prisma's): with its LISTEN, at most
+ * 2 × this + 1 per process (connectDatabase).
+ */
+export const ENGINE_POOL_SIZE = 10;
+
+/**
  * The engine's database, migrated before the first connection so that every role finds the schema it
  * expects; its pool is named after the role in pg_stat_activity.
  */
@@ -17,7 +23,7 @@ export async function openMigratedDatabase(
   const server = await resolveDatabaseServer(config, logger);
   addStop(server.stop);
   await migrate(server.url, { logger });
-  const db = connectDatabase(server.url, { max: 10, applicationName: `broadcaster-${role}` });
+  const db = connectDatabase(server.url, { max: ENGINE_POOL_SIZE, applicationName: `broadcaster-${role}` });
   addStop(db.close);
   return db;
 }
