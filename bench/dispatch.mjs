@@ -3,7 +3,7 @@
 // the peer on the same workload in the same run.
 //
 //   npm run build && node bench/dispatch.mjs [--deliveries 100000] [--processes 1,2,4] [--peer-processes 1]
-//                                             [--concurrency N (default: the engine's, 128)]
+//                                             [--concurrency 128]
 //
 // The sandbox runs as its own process (`broadcaster sandbox`), as Chat2Desk would be. Each round gets
 // fresh work due at one instant (t0), after every process has connected; the clock runs from t0 to the
@@ -22,8 +22,8 @@ const { values } = parseArgs({
     deliveries: { type: 'string', default: '100000' },
     processes: { type: 'string', default: '1,2,4' },
     'peer-processes': { type: 'string', default: '1' },
-    // Default: the engine's own (DEFAULT_CONCURRENCY), for both engines.
-    concurrency: { type: 'string', default: '' },
+    // For both engines; the engine's own default is lower (DEFAULT_CONCURRENCY, see there).
+    concurrency: { type: 'string', default: '128' },
   },
 });
 const count = Number(values.deliveries);

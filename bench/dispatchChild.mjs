@@ -9,11 +9,11 @@ import { systemClock } from '../dist/clock.js';
 import { Chat2DeskGate } from '../dist/delivery/chat2deskGate.js';
 import { QuotaGuard } from '../dist/delivery/quotaGuard.js';
 import { SharedRateLimiter } from '../dist/delivery/rateLimiter.js';
-import { DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, DeliveryWorker } from '../dist/delivery/worker.js';
+import { DeliveryWorker } from '../dist/delivery/worker.js';
 
 const { ENGINE, DATABASE_URL, SANDBOX_URL, TOKEN, CONCURRENCY, PER_SECOND, RATE_MARGIN_MS } = process.env;
-// The engine's own default unless the parent says otherwise; the peer gets the same.
-const concurrency = Number(CONCURRENCY || DEFAULT_CONCURRENCY);
+// The parent's --concurrency (128 unless told otherwise), for both engines.
+const concurrency = Number(CONCURRENCY || 128);
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
@@ -42,7 +42,7 @@ async function runOurs() {
     whatsappDelayMs: 0,
     pauseCampaign: campaignPauser(sql),
     concurrency,
-    batchSize: CONCURRENCY ? 2 * concurrency : DEFAULT_BATCH_SIZE,
+    batchSize: 2 * concurrency,
   });
   await worker.runOnce(); // warms the connections up; nothing is due yet
   console.log('ready');

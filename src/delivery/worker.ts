@@ -199,13 +199,13 @@ type WorkerSettings = Required<
 /**
  * Deliveries one worker keeps in flight. Each spends most of its time waiting (the durable `sending`
  * commit, Chat2Desk's answer, the outcome's commit), so a process sends at about concurrency ÷ that
- * time: bench/dispatch.mjs, 60,000 deliveries, one process, went from 2,006 sends/s at 64 to 3,183 at
- * 128 (2,947 at 256, the two cores then saturated). With a rate limit, the limiter paces the requests
- * whatever this is; it only bounds how many may be open when Chat2Desk answers slowly.
+ * time: bench/dispatch.mjs, 60,000 deliveries, one process, 2,006 sends/s at 64 in flight and 3,183 at
+ * 128 with claims of 256. Not raised: a worker that dies strands what it claimed until the lease runs
+ * out, and claims of 256 left the crash suite's small campaigns waiting (docs/performance.md §2).
  */
-export const DEFAULT_CONCURRENCY = 128;
-/** Deliveries claimed at a time: two in-flight loads, so the next claim overlaps the sends. */
-export const DEFAULT_BATCH_SIZE = 2 * DEFAULT_CONCURRENCY;
+export const DEFAULT_CONCURRENCY = 16;
+/** Deliveries claimed at a time. */
+export const DEFAULT_BATCH_SIZE = 100;
 
 function withDefaults(options: DeliveryWorkerOptions): WorkerSettings {
   return {

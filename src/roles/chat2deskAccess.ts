@@ -7,7 +7,6 @@ import type { Database } from '../db/database.js';
 import { Chat2DeskGate } from '../delivery/chat2deskGate.js';
 import { QuotaGuard } from '../delivery/quotaGuard.js';
 import { SharedRateLimiter } from '../delivery/rateLimiter.js';
-import { DEFAULT_CONCURRENCY } from '../delivery/worker.js';
 import type { Logger } from '../logger.js';
 import { chat2deskRequestObserver } from '../metrics/chat2deskRequests.js';
 import {
@@ -51,8 +50,6 @@ export async function openChat2DeskAccess(options: Chat2DeskAccessOptions): Prom
     baseUrl: apiUrl,
     token,
     timeoutMs: config.chat2desk.timeoutMs,
-    // One connection per delivery the worker may have in flight: none waits for a free connection.
-    connections: DEFAULT_CONCURRENCY,
     logger: options.logger,
     onRequestDone: chat2deskRequestObserver(registry),
   });
