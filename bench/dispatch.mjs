@@ -22,7 +22,7 @@ const { values } = parseArgs({
     deliveries: { type: 'string', default: '100000' },
     processes: { type: 'string', default: '1,2,4' },
     'peer-processes': { type: 'string', default: '1' },
-    // For both engines; the engine's own default is lower (DEFAULT_CONCURRENCY, see there).
+    // For both engines; the engine's own default is lower (DEFAULT_CONCURRENCY in src/delivery/worker.ts).
     concurrency: { type: 'string', default: '128' },
   },
 });

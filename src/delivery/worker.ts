@@ -203,9 +203,9 @@ type WorkerSettings = Required<
  * 128 with claims of 256. Not raised: a worker that dies strands what it claimed until the lease runs
  * out, and claims of 256 left the crash suite's small campaigns waiting (docs/performance.md §2).
  */
-export const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 16;
 /** Deliveries claimed at a time. */
-export const DEFAULT_BATCH_SIZE = 100;
+const DEFAULT_BATCH_SIZE = 100;
 
 function withDefaults(options: DeliveryWorkerOptions): WorkerSettings {
   return {
