@@ -88,14 +88,16 @@ beforeAll(async () => {
     () => {},
   );
   try {
-    await fleet.startAll();
-    const at = new Date(Date.now() + 3_000);
+    // The campaigns are created before the fleet starts, with room for three CLI runs on a loaded
+    // machine: a start only seconds ahead was "in the past" by the third create under CI.
+    const at = new Date(Date.now() + 30_000);
     const ids = {
       slow: await createCampaign('slow', at, { rateLimit: { perSecond: 0.5 } }),
       fast: await createCampaign('fast', at, {}),
       cancelled: await createCampaign('cancelled', at, { rateLimit: { perSecond: 5 } }),
     };
-    await sleep(at.getTime() - Date.now());
+    await fleet.startAll();
+    await sleep(Math.max(0, at.getTime() - Date.now()));
 
     const chaosEnds = Date.now() + CHAOS_MS;
     let cancelled = false;
