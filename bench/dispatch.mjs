@@ -14,7 +14,9 @@ import { parseArgs } from 'node:util';
 import { Logger, runMigrations } from 'graphile-worker';
 import postgres from 'postgres';
 import { Pool } from 'undici';
+import { systemClock } from '../dist/clock.js';
 import { expandCampaignRun } from '../dist/scheduler/expandCampaignRun.js';
+import { Timekeeper } from '../dist/scheduler/timekeeper.js';
 import { finishDispatchers, scratchDatabase, spawnDispatchers, startSandboxProcess } from './support.mjs';
 
 const { values } = parseArgs({
@@ -78,7 +80,13 @@ async function roundOurs(processes) {
   await expandCampaignRun(sql, run.id, { now: new Date() });
   const children = await spawnDispatchers(processes, childEnv('broadcaster'));
   const t0 = new Date(Date.now() + 2_000);
+  // The rows made so far, and those the scheduler makes from the audience blocks during the round.
+  await sql`update campaign_runs set scheduled_for = ${t0} where id = ${run.id}`;
   await sql`update deliveries set due_at = ${t0}, next_attempt_at = ${t0} where run_id = ${run.id}`;
+  // The scheduler's part, as `broadcaster start` runs it beside the workers: every second, it makes
+  // the audience's next blocks into rows while fewer than 20,000 are due (src/delivery/sql/audienceBlocks.ts).
+  const timekeeper = new Timekeeper({ sql, clock: systemClock });
+  timekeeper.start();
   const figures = await finishDispatchers(children, async () => {
     // The kept counts (a few rows), not a count over the run's deliveries: this poll must not take
     // the database's time from the engine it measures.
@@ -87,6 +95,7 @@ async function roundOurs(processes) {
       where run_id = ${run.id} and state in ('queued', 'waiting', 'sending')`;
     return n;
   });
+  await timekeeper.stop();
   const [row] = await sql`
     select count(*)::int as sent, extract(epoch from max(sent_at) - ${t0}::timestamptz) as seconds,
            percentile_cont(0.5) within group (order by extract(epoch from sent_at - due_at) * 1000) as p50,

@@ -1,8 +1,10 @@
 import type { Writable } from 'node:stream';
+import type postgres from 'postgres';
 import { csvLine } from '../csv/csvCell.js';
 import type { Sql } from '../db/database.js';
+import { skipReason } from '../delivery/sql/audienceBlocks.js';
 import { findReportCampaign } from './sql/findReportCampaign.js';
-import { deliveriesInScope } from './sql/reportScope.js';
+import { deliveriesInScope, type Queryable } from './sql/reportScope.js';
 
 export const RECIPIENTS_CSV_COLUMNS = [
   'phone',
@@ -29,7 +31,8 @@ export class CsvOutputClosedError extends Error {
 }
 
 /**
- * Writes one CSV line per delivery of the campaign (or of one run), in delivery order, reading the
+ * Writes one CSV line per delivery of the campaign (or of one run), in delivery order, and then one
+ * per audience member whose delivery row is not made yet, reading the
  * database through a cursor and waiting for `out` to drain, so memory stays bounded for any size.
  * Throws before writing anything when the campaign or run does not exist. Leaves `out` open: the
  * caller ends it (it may be stdout).
@@ -43,15 +46,41 @@ export async function writeRecipientsCsv(
   const scope = { campaignId, runId: options.runId };
   await findReportCampaign(sql, scope);
   await write(out, csvLine(RECIPIENTS_CSV_COLUMNS));
-  // Times are formatted by PostgreSQL as UTC ISO; bigint ids stay text.
-  const cursor = sql<RecipientRow[]>`
-    select c.phone, c.name, d.state::text as state, d.reason,
-           ${isoUtc(sql, 'd.due_at')} as due_at, ${isoUtc(sql, 'd.sent_at')} as sent_at,
-           ${isoUtc(sql, 'd.delivered_at')} as delivered_at, ${isoUtc(sql, 'd.read_at')} as read_at,
-           d.chat2desk_message_id::text as chat2desk_message_id, d.attempts
-    from deliveries d join contacts c on c.id = d.contact_id
-    where ${deliveriesInScope(sql, scope)}
-    order by d.id`.cursor(CURSOR_ROWS);
+  // One snapshot for both parts: a block made into rows meanwhile is listed once, in one of them.
+  await sql.begin('isolation level repeatable read read only', async (tx) => {
+    // Times are formatted by PostgreSQL as UTC ISO; bigint ids stay text.
+    await writeRows(
+      out,
+      tx<RecipientRow[]>`
+        select c.phone, c.name, d.state::text as state, d.reason,
+               ${isoUtc(tx, tx`d.due_at`)} as due_at, ${isoUtc(tx, tx`d.sent_at`)} as sent_at,
+               ${isoUtc(tx, tx`d.delivered_at`)} as delivered_at, ${isoUtc(tx, tx`d.read_at`)} as read_at,
+               d.chat2desk_message_id::text as chat2desk_message_id, d.attempts
+        from deliveries d join contacts c on c.id = d.contact_id
+        where ${deliveriesInScope(tx, scope)}
+        order by d.id`.cursor(CURSOR_ROWS),
+    );
+    // Then the members of audience blocks whose rows are not made yet (src/delivery/sql/audienceBlocks.ts),
+    // with the verdict their row would get now.
+    await writeRows(
+      out,
+      tx<RecipientRow[]>`
+        select ct.phone, ct.name, case when v.reason is null then 'queued' else 'skipped' end as state, v.reason,
+               ${isoUtc(tx, tx`r.scheduled_for`)} as due_at, null as sent_at, null as delivered_at, null as read_at,
+               null as chat2desk_message_id, 0 as attempts
+        from run_audience_blocks b
+        join campaign_runs r on r.id = b.run_id
+        join campaigns k on k.id = b.campaign_id
+        cross join lateral unnest(b.contact_ids) with ordinality as member(id, position)
+        join contacts ct on ct.id = member.id
+        cross join lateral (select ${skipReason(tx)} as reason) v
+        where ${deliveriesInScope(tx, scope, 'b')} and b.materialised_at is null
+        order by b.run_id, b.block_no, member.position`.cursor(CURSOR_ROWS),
+    );
+  });
+}
+
+async function writeRows(out: Writable, cursor: AsyncIterable<RecipientRow[]>): Promise<void> {
   for await (const rows of cursor) {
     let chunk = '';
     for (const row of rows) chunk += csvLine(RECIPIENTS_CSV_COLUMNS.map((column) => row[column]));
@@ -59,8 +88,8 @@ export async function writeRecipientsCsv(
   }
 }
 
-function isoUtc(sql: Sql, column: 'd.due_at' | 'd.sent_at' | 'd.delivered_at' | 'd.read_at') {
-  return sql`to_char(${sql(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+function isoUtc(sql: Queryable, column: postgres.PendingQuery<postgres.Row[]>) {
+  return sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
 
 /** Writes and, when the stream's buffer is full, waits for it to drain (or fails if it closes). */

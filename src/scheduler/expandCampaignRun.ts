@@ -1,11 +1,14 @@
 import { moveRunsTo } from '../campaigns/runStates.js';
-import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { requestClientDirectorySync } from '../delivery/clientDirectory.js';
-import { REASONS } from '../delivery/states.js';
+import {
+  AUDIENCE_BLOCK_SIZE,
+  foldBlockTallies,
+  materialiseNextBlock,
+  materialiseRunAhead,
+  skipReason,
+} from '../delivery/sql/audienceBlocks.js';
 import { BroadcasterError } from '../errors.js';
-import type { CampaignPurpose } from '../messages/consent.js';
-import { DIALLABLE_PHONE_PATTERN } from '../phones/phone.js';
 
 export const DEFAULT_EXPANSION_BATCH_SIZE = 50_000;
 
@@ -30,26 +33,35 @@ interface BatchResult {
 interface LockedRun {
   id: number;
   campaign_id: number;
-  scheduled_for: Date;
   list_id: number | null;
-  purpose: CampaignPurpose;
   transport: string;
   channel_id: number | null;
   /** Resume point: audience members with a higher contact id are still to be expanded. */
   after_id: number;
+  /** The number the batch's first block takes. */
+  next_block: number;
 }
 
 /**
- * Turns a run's audience (the campaign's list, or every contact when it has none) into one
- * delivery per contact, entirely in SQL: keyset batches by contact id, each batch one INSERT … SELECT
- * that commits on its own, so Node's memory does not grow with the audience and a crash resumes
- * after the last committed batch. `on conflict do nothing` on (run_id, contact_id, reminder_key)
- * makes re-expanding a no-op, even by two instances at once.
+ * Decides a run's audience (the campaign's list, or every contact when it has none): every member's
+ * verdict, entirely in SQL, in keyset batches by contact id that each commit on their own, so Node's
+ * memory does not grow with the audience and a crash resumes after the last committed batch.
+ *
+ * The members are stored as blocks of AUDIENCE_BLOCK_SIZE (run_audience_blocks) whose tally of
+ * verdicts goes into the kept counts at once, so the run's report counts all of them from the first
+ * batch; their delivery rows are made a block at a time (src/delivery/sql/audienceBlocks.ts): the
+ * first block's after the first batch, enough for the workers' next minute at the end (a small
+ * audience's all), the rest as the workers use them up (the scheduler's materialiseAhead, every
+ * second), or as skipped rows when the campaign is cancelled. A row costs a foreign key,
+ * four index entries and a count; made at the pace of the sends, it no longer holds the expansion
+ * (docs/performance.md §1). `on conflict do nothing` on (run_id, contact_id, reminder_key) makes
+ * materialising twice a no-op.
  *
  * A contact who must not get the message gets a `skipped` row with its reason, checked in this
- * order: opted_out, no_consent (a marketing campaign; src/campaigns/consent.ts), invalid_phone. The initial state is NOT
- * written to delivery_events: creating a row is not a change of state, and the row's own
- * queued_at/skipped_at and reason already record it; the event log starts at the first transition.
+ * order: opted_out, no_consent (a marketing campaign; src/messages/consent.ts), invalid_phone, decided
+ * again when its row is made (a STOP since expansion counts). The initial state is NOT written to
+ * delivery_events: creating a row is not a change of state, and the row's own queued_at/skipped_at and
+ * reason already record it; the event log starts at the first transition.
  *
  * Run status: pending → expanding → running (with expanded_at). A run found in `expanding` (a crash
  * mid-way) is simply expanded again; a run in any other status is left alone and yields zero counts.
@@ -80,15 +92,19 @@ export async function expandCampaignRun(
 
   const total: ExpansionResult = { queued: 0, skipped: 0 };
   let cursor = 0;
+  let first = true;
   for (;;) {
     const batch = await insertNextBatch(sql, runId, cursor, batchSize, now);
     if (batch === undefined || batch.last_contact_id === null) break;
     cursor = batch.last_contact_id;
     total.queued += batch.queued;
     total.skipped += batch.skipped;
-    // Workers may start on this batch while the next one is being inserted.
-    if (batch.queued > 0) await sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
+    // The first block's rows at once: workers start on them while the rest is decided.
+    if (first) await materialiseNextBlock(sql, runId, { now });
+    first = false;
   }
+  // Rows for the workers' next minute or so (a small audience: all of it); the scheduler tops them up.
+  await materialiseRunAhead(sql, { runId, campaignId: run.campaign_id }, { now });
 
   await moveRunsTo(sql, 'running', { ids: [runId] }, { from: ['expanding'], now });
   return total;
@@ -108,11 +124,12 @@ async function markExpanding(sql: Sql, runId: number, now: Date): Promise<RunToE
 }
 
 /**
- * Inserts the deliveries of the next `batchSize` audience members after the resume point: the larger
- * of our cursor and the highest contact already expanded for this run, so a restarted (or second)
- * expander carries on where the last committed batch ended instead of rescanning. The run row is
- * locked for the batch, so a concurrent cancel either comes first (and nothing is inserted) or waits.
- * Returns undefined when the run is no longer `expanding`.
+ * Decides the next `batchSize` audience members after the resume point (the larger of our cursor and
+ * the last contact already expanded for this run, in blocks or in deliveries, so a restarted or second
+ * expander carries on where the last committed batch ended) and stores them as blocks of
+ * AUDIENCE_BLOCK_SIZE with the tally of their verdicts, which goes into the kept counts in the same
+ * transaction. The run row is locked for the batch, so a concurrent cancel either comes first (and
+ * nothing is stored) or waits. Returns undefined when the run is no longer `expanding`.
  */
 async function insertNextBatch(
   sql: Sql,
@@ -122,14 +139,20 @@ async function insertNextBatch(
   now: Date,
 ): Promise<BatchResult | undefined> {
   return sql.begin(async (tx) => {
+    const [locked] = await tx`
+      select 1 from campaign_runs r where r.id = ${runId} and r.status = 'expanding' for update of r`;
+    if (!locked) return undefined;
+    // Read after the lock, in a statement of its own: its snapshot has the blocks a second expander
+    // committed while this one waited.
     const [run] = await tx<LockedRun[]>`
-      select r.id, r.campaign_id, r.scheduled_for, c.list_id, c.purpose, c.transport, c.channel_id,
+      select r.id, r.campaign_id, c.list_id, c.transport, c.channel_id,
              greatest(${cursor}::int,
-                      coalesce((select max(d.contact_id) from deliveries d where d.run_id = r.id), 0)) as after_id
+                      coalesce((select max(b.last_contact_id) from run_audience_blocks b where b.run_id = r.id), 0),
+                      coalesce((select max(d.contact_id) from deliveries d where d.run_id = r.id), 0)) as after_id,
+             coalesce((select max(b.block_no) + 1 from run_audience_blocks b where b.run_id = r.id), 0) as next_block
       from campaign_runs r
       join campaigns c on c.id = r.campaign_id
-      where r.id = ${runId} and r.status = 'expanding'
-      for update of r`;
+      where r.id = ${runId}`;
     if (!run) return undefined;
     // Keyset scans on a primary key: list_members (list_id, contact_id) or contacts (id).
     const audience =
@@ -138,37 +161,38 @@ async function insertNextBatch(
         : tx`select contact_id as id from list_members
              where list_id = ${run.list_id} and contact_id > ${run.after_id}
              order by contact_id limit ${batchSize}`;
-    const [batch] = await tx<BatchResult[]>`
+    const [batch] = await tx<(BatchResult & { block_nos: number[] })[]>`
       with audience as (${audience}),
       verdict as (
-        select ct.id as contact_id,
-               case
-                 when ct.opted_out_at is not null then ${REASONS.optedOut}::text
-                 when ${run.purpose === 'marketing'}::boolean and ct.opted_in_at is null then ${REASONS.noConsent}
-                 when ct.phone !~ ${DIALLABLE_PHONE_PATTERN} then ${REASONS.invalidPhone}
-               end as reason
+        select ct.id, coalesce(${skipReason(tx)}, '') as reason
         from audience
         join contacts ct on ct.id = audience.id
+        cross join (select purpose from campaigns where id = ${run.campaign_id}) k
       ),
-      inserted as (
-        insert into deliveries (
-          run_id, campaign_id, contact_id, state, reason, due_at, next_attempt_at,
-          transport, channel_id, queued_at, skipped_at
+      numbered as (
+        select id, reason, (row_number() over (order by id) - 1) / ${AUDIENCE_BLOCK_SIZE}::int as b from verdict
+      ),
+      tallies as (
+        select b, array_agg(reason order by reason) as reasons, array_agg(n order by reason) as counts
+        from (select b, reason, count(*)::int as n from numbered group by 1, 2) t
+        group by b
+      ),
+      blocks as (
+        insert into run_audience_blocks (
+          run_id, block_no, campaign_id, transport, channel_id, last_contact_id, contact_ids,
+          tally_reasons, tally_counts, expanded_at
         )
-        select ${run.id}::int, ${run.campaign_id}::int, v.contact_id,
-               (case when v.reason is null then 'queued' else 'skipped' end)::delivery_state,
-               v.reason, ${run.scheduled_for}::timestamptz, ${run.scheduled_for}::timestamptz,
-               ${run.transport}::text, ${run.channel_id}::int,
-               case when v.reason is null then ${now}::timestamptz end,
-               case when v.reason is not null then ${now}::timestamptz end
-        from verdict v
-        order by v.contact_id
-        on conflict (run_id, contact_id, reminder_key) do nothing
-        returning state
+        select ${run.id}::int, ${run.next_block}::int + m.b, ${run.campaign_id}::int, ${run.transport}::text,
+               ${run.channel_id}::int, max(m.id), array_agg(m.id order by m.id), t.reasons, t.counts, ${now}::timestamptz
+        from numbered m join tallies t using (b)
+        group by m.b, t.reasons, t.counts
+        returning block_no
       )
       select (select max(id) from audience) as last_contact_id,
-             (select count(*) from inserted where state = 'queued')::int as queued,
-             (select count(*) from inserted where state = 'skipped')::int as skipped`;
+             coalesce((select array_agg(block_no) from blocks), '{}') as block_nos,
+             (select count(*) from numbered where reason = '')::int as queued,
+             (select count(*) from numbered where reason <> '')::int as skipped`;
+    if (batch) await foldBlockTallies(tx, run.id, batch.block_nos, 1);
     return batch;
   });
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import cron, { type Logger as CronLogger, type ScheduledTask } from 'node-cron';
 import type { Clock } from '../clock.js';
 import type { Sql } from '../db/database.js';
+import { materialiseAhead } from '../delivery/sql/audienceBlocks.js';
 import { BroadcasterError } from '../errors.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { completeFinishedCampaigns } from './completeFinishedCampaigns.js';
@@ -27,6 +28,8 @@ export interface TickResult {
   runsCreated: number;
   /** Runs whose expansion this tick carried to the end. */
   runsExpanded: number;
+  /** Delivery rows made from expanded audiences as the workers used up the last (materialiseAhead). */
+  deliveriesMade: number;
   /** Old deliveries this tick removed (RETENTION_DAYS; at most once an hour of engine time). */
   deliveriesForgotten: number;
 }
@@ -59,8 +62,9 @@ interface TimekeeperEvents {
 const EVERY_SECOND = '* * * * * *';
 
 /**
- * The scheduler role: each tick turns due campaign instants into runs, expands pending runs into
- * deliveries, and completes finished runs and campaigns. Several instances may tick at once: every
+ * The scheduler role: each tick turns due campaign instants into runs, expands pending runs,
+ * makes delivery rows from expanded audiences ahead of the workers, and completes finished runs and
+ * campaigns. Several instances may tick at once: every
  * step is guarded by data (row locks with skip locked, unique keys, conditional updates), not by a
  * leader.
  */
@@ -88,9 +92,10 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
     const now = this.#clock.now();
     const runsCreated = await this.#createDueRuns(now);
     const runsExpanded = await this.#expandPendingRuns(now);
+    const deliveriesMade = await this.#materialiseAhead(now);
     await this.#completeFinished(now);
     const deliveriesForgotten = await this.#forgetOld(now);
-    return { runsCreated, runsExpanded, deliveriesForgotten };
+    return { runsCreated, runsExpanded, deliveriesMade, deliveriesForgotten };
   }
 
   /** Ticks every second until stop(); a tick still running when the next is due makes it skip. */
@@ -182,6 +187,18 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
       }
     }
     return expanded;
+  }
+
+  /** Running campaigns' audiences, made into delivery rows a block at a time ahead of the workers. */
+  async #materialiseAhead(now: Date): Promise<number> {
+    try {
+      return await materialiseAhead(this.#sql, { now });
+    } catch (error) {
+      this.#report(
+        new TimekeeperError('materialise_failed', 'could not make the next deliveries', {}, error),
+      );
+      return 0;
+    }
   }
 
   async #completeFinished(now: Date): Promise<void> {

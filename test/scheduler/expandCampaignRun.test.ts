@@ -213,7 +213,9 @@ describe('expandCampaignRun', () => {
     const complete = await deliveriesOf(runId);
     // As after a crash that committed the batches up to the 400th contact and no further.
     const lastCommitted = contactIds[399]!;
+    // Each batch of 100 is one audience block (src/delivery/sql/audienceBlocks.ts), its rows made at once.
     await db.sql`delete from deliveries where run_id = ${runId} and contact_id > ${lastCommitted}`;
+    await db.sql`delete from run_audience_blocks where run_id = ${runId} and last_contact_id > ${lastCommitted}`;
     await db.sql`update campaign_runs set status = 'expanding', expanded_at = null where id = ${runId}`;
 
     const resumed = await expandCampaignRun(db.sql, runId, { now: NOW, batchSize: 100 });

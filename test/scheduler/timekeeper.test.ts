@@ -69,16 +69,36 @@ describe('Timekeeper', () => {
     const keeper = timekeeper();
 
     clock.set(at(HOUR - 1000));
-    expect(await keeper.tick()).toEqual({ runsCreated: 0, runsExpanded: 0, deliveriesForgotten: 0 });
+    expect(await keeper.tick()).toEqual({
+      runsCreated: 0,
+      runsExpanded: 0,
+      deliveriesMade: 0,
+      deliveriesForgotten: 0,
+    });
     expect(await runsOf(campaignId)).toEqual([]);
     expect((await campaign(campaignId)).status).toBe('scheduled');
 
     clock.set(at(HOUR));
-    expect(await keeper.tick()).toEqual({ runsCreated: 1, runsExpanded: 1, deliveriesForgotten: 0 });
+    expect(await keeper.tick()).toEqual({
+      runsCreated: 1,
+      runsExpanded: 1,
+      deliveriesMade: 0,
+      deliveriesForgotten: 0,
+    });
     clock.set(at(HOUR + 1000));
-    expect(await keeper.tick()).toEqual({ runsCreated: 0, runsExpanded: 0, deliveriesForgotten: 0 });
+    expect(await keeper.tick()).toEqual({
+      runsCreated: 0,
+      runsExpanded: 0,
+      deliveriesMade: 0,
+      deliveriesForgotten: 0,
+    });
     clock.set(at(5 * HOUR));
-    expect(await keeper.tick()).toEqual({ runsCreated: 0, runsExpanded: 0, deliveriesForgotten: 0 });
+    expect(await keeper.tick()).toEqual({
+      runsCreated: 0,
+      runsExpanded: 0,
+      deliveriesMade: 0,
+      deliveriesForgotten: 0,
+    });
 
     const runs = await runsOf(campaignId);
     expect(runs.map((run) => run.scheduled_for)).toEqual([at(HOUR)]);
@@ -142,13 +162,23 @@ describe('Timekeeper', () => {
 
     for (const time of [at(0), at(HOUR), at(3 * HOUR + 30 * MINUTE)]) {
       clock.set(time);
-      expect(await keeper.tick()).toEqual({ runsCreated: 0, runsExpanded: 0, deliveriesForgotten: 0 });
+      expect(await keeper.tick()).toEqual({
+        runsCreated: 0,
+        runsExpanded: 0,
+        deliveriesMade: 0,
+        deliveriesForgotten: 0,
+      });
     }
     expect(await campaign(campaignId)).toMatchObject({ status: 'paused', next_run_at: T0 });
     expect((await runsOf(campaignId)).map((run) => [run.id, run.status])).toEqual([[pendingRun, 'pending']]);
 
     await db.sql`update campaigns set status = 'running' where id = ${campaignId}`; // resume
-    expect(await keeper.tick()).toEqual({ runsCreated: 1, runsExpanded: 2, deliveriesForgotten: 0 });
+    expect(await keeper.tick()).toEqual({
+      runsCreated: 1,
+      runsExpanded: 2,
+      deliveriesMade: 0,
+      deliveriesForgotten: 0,
+    });
 
     const runs = await runsOf(campaignId);
     expect(runs.map((run) => run.scheduled_for)).toEqual([at(-HOUR), at(3 * HOUR)]);
@@ -162,7 +192,12 @@ describe('Timekeeper', () => {
     }
     clock.set(at(HOUR));
 
-    expect(await timekeeper().tick()).toEqual({ runsCreated: 0, runsExpanded: 0, deliveriesForgotten: 0 });
+    expect(await timekeeper().tick()).toEqual({
+      runsCreated: 0,
+      runsExpanded: 0,
+      deliveriesMade: 0,
+      deliveriesForgotten: 0,
+    });
 
     for (const id of ids) expect(await runsOf(id)).toEqual([]);
   });
@@ -182,7 +217,12 @@ describe('Timekeeper', () => {
     const listId = await smallList();
     const campaignId = await insertCampaign(db.sql, { listId, scheduleAt: T0 });
 
-    expect(await timekeeper().tick()).toEqual({ runsCreated: 1, runsExpanded: 1, deliveriesForgotten: 0 });
+    expect(await timekeeper().tick()).toEqual({
+      runsCreated: 1,
+      runsExpanded: 1,
+      deliveriesMade: 0,
+      deliveriesForgotten: 0,
+    });
 
     const [run] = await runsOf(campaignId);
     expect(run?.status).toBe('running');

@@ -12,10 +12,15 @@ export interface ReportScope {
 
 /**
  * The `where` condition selecting the scope's deliveries, for a query that names `deliveries` (or one of
- * its kept counts, which have the same campaign_id and run_id) as `d`.
+ * its kept counts or audience blocks, which have the same campaign_id and run_id) as `d` (or `alias`).
  */
-export function deliveriesInScope(sql: Queryable, scope: ReportScope): postgres.PendingQuery<postgres.Row[]> {
+export function deliveriesInScope(
+  sql: Queryable,
+  scope: ReportScope,
+  alias = 'd',
+): postgres.PendingQuery<postgres.Row[]> {
+  const table = sql(alias);
   return scope.runId === undefined
-    ? sql`d.campaign_id = ${scope.campaignId}`
-    : sql`d.campaign_id = ${scope.campaignId} and d.run_id = ${scope.runId}`;
+    ? sql`${table}.campaign_id = ${scope.campaignId}`
+    : sql`${table}.campaign_id = ${scope.campaignId} and ${table}.run_id = ${scope.runId}`;
 }
