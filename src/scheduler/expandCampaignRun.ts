@@ -154,27 +154,29 @@ async function insertNextBatch(
       join campaigns c on c.id = r.campaign_id
       where r.id = ${runId}`;
     if (!run) return undefined;
-    // Keyset scans on a primary key: list_members (list_id, contact_id) or contacts (id).
-    const audience =
+    // Keyset scans on a primary key: contacts (id), or list_members (list_id, contact_id) joined to
+    // contacts from the same point on (a join without the bound walked contacts from the first).
+    const members =
       run.list_id === null
-        ? tx`select id from contacts where id > ${run.after_id} order by id limit ${batchSize}`
-        : tx`select contact_id as id from list_members
-             where list_id = ${run.list_id} and contact_id > ${run.after_id}
-             order by contact_id limit ${batchSize}`;
+        ? tx`select * from contacts where id > ${run.after_id} order by id limit ${batchSize}`
+        : tx`select c.* from (
+               select contact_id from list_members
+               where list_id = ${run.list_id} and contact_id > ${run.after_id}
+               order by contact_id limit ${batchSize}
+             ) m join contacts c on c.id = m.contact_id and c.id > ${run.after_id}`;
+    // A block is any AUDIENCE_BLOCK_SIZE members of the batch: nothing here sorts (a block's rows are
+    // made in contact order anyway), and the batch, not the block, is the unit of resumption.
     const [batch] = await tx<(BatchResult & { block_nos: number[] })[]>`
-      with audience as (${audience}),
-      verdict as (
-        select ct.id, coalesce(${skipReason(tx)}, '') as reason
-        from audience
-        join contacts ct on ct.id = audience.id
+      with verdict as (
+        select ct.id, coalesce(${skipReason(tx)}, '') as reason,
+               (row_number() over () - 1) / ${AUDIENCE_BLOCK_SIZE}::int as b
+        from (${members}) ct
         cross join (select purpose from campaigns where id = ${run.campaign_id}) k
       ),
-      numbered as (
-        select id, reason, (row_number() over (order by id) - 1) / ${AUDIENCE_BLOCK_SIZE}::int as b from verdict
-      ),
+      members as (select b, max(id) as last_id, array_agg(id) as ids from verdict group by b),
       tallies as (
-        select b, array_agg(reason order by reason) as reasons, array_agg(n order by reason) as counts
-        from (select b, reason, count(*)::int as n from numbered group by 1, 2) t
+        select b, array_agg(reason) as reasons, array_agg(n) as counts
+        from (select b, reason, count(*)::int as n from verdict group by 1, 2) t
         group by b
       ),
       blocks as (
@@ -183,15 +185,14 @@ async function insertNextBatch(
           tally_reasons, tally_counts, expanded_at
         )
         select ${run.id}::int, ${run.next_block}::int + m.b, ${run.campaign_id}::int, ${run.transport}::text,
-               ${run.channel_id}::int, max(m.id), array_agg(m.id order by m.id), t.reasons, t.counts, ${now}::timestamptz
-        from numbered m join tallies t using (b)
-        group by m.b, t.reasons, t.counts
+               ${run.channel_id}::int, m.last_id, m.ids, t.reasons, t.counts, ${now}::timestamptz
+        from members m join tallies t using (b)
         returning block_no
       )
-      select (select max(id) from audience) as last_contact_id,
+      select (select max(last_id) from members) as last_contact_id,
              coalesce((select array_agg(block_no) from blocks), '{}') as block_nos,
-             (select count(*) from numbered where reason = '')::int as queued,
-             (select count(*) from numbered where reason <> '')::int as skipped`;
+             (select count(*) from verdict where reason = '')::int as queued,
+             (select count(*) from verdict where reason <> '')::int as skipped`;
     if (batch) await foldBlockTallies(tx, run.id, batch.block_nos, 1);
     return batch;
   });

@@ -18,7 +18,7 @@ CREATE TABLE "run_audience_blocks" (
     "channel_id" INTEGER,
     -- The highest contact id in the block: expansion resumes after the last block's.
     "last_contact_id" INTEGER NOT NULL,
-    -- The members, ascending; null once materialised.
+    -- The members (in no particular order); null once materialised.
     "contact_ids" INTEGER[],
     -- The verdicts at expansion: reason ('' for queued) and how many, in parallel arrays.
     "tally_reasons" TEXT[] NOT NULL,
