@@ -2,7 +2,8 @@ import type { Sql } from '../db/database.js';
 
 /**
  * RETENTION_DAYS: removes up to `batchSize` deliveries (their events go with them) that settled before
- * `before`, of runs that are over; returns how many. Their counts stay (`broadcaster.keep_counts` for
+ * `before`, of runs that are over, and those runs' audience blocks made into rows before then; returns
+ * how many deliveries. Their counts stay (`broadcaster.keep_counts` for
  * the transaction, see migration 20261206060000_delivery_counts), so an old campaign's report still
  * answers. Pending deliveries and running runs are never touched; several instances may run it at once
  * (a row another one holds is skipped).
@@ -23,6 +24,10 @@ export async function forgetOldDeliveries(
       ),
       gone as (delete from deliveries d using old where d.id = old.id returning 1)
       select count(*)::int as n from gone`;
+    // And the audience blocks of those runs, long made into rows (a finished run has none left to make).
+    await tx`
+      delete from run_audience_blocks b using campaign_runs r
+      where r.id = b.run_id and r.status in ('completed', 'cancelled') and b.materialised_at < ${options.before}`;
     return row?.n ?? 0;
   });
   return deleted as number;

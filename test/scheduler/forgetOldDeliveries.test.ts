@@ -45,6 +45,18 @@ const remaining = async (campaignId: number) =>
 describe('forgetOldDeliveries', () => {
   it('removes the settled deliveries of finished runs from before the cutoff, with their events, keeping their counts', async () => {
     const old = await runWith('completed', ['sent', 'read', 'failed', 'skipped'], 40);
+    const recent = await runWith('completed', ['sent'], 10);
+    // The audience blocks the runs' rows were made from (src/delivery/sql/audienceBlocks.ts).
+    for (const [{ runId, campaignId }, daysAgo] of [
+      [old, 40],
+      [recent, 10],
+    ] as const) {
+      const at = new Date(START.getTime() - daysAgo * DAY);
+      await db.sql`
+        insert into run_audience_blocks (run_id, block_no, campaign_id, transport, last_contact_id,
+                                         tally_reasons, tally_counts, expanded_at, materialised_at)
+        values (${runId}, 0, ${campaignId}, 'sms', 1, '{}', '{}', ${at}, ${at})`;
+    }
 
     const n = await forgetOldDeliveries(db.sql, {
       before: new Date(START.getTime() - 30 * DAY),
@@ -54,10 +66,12 @@ describe('forgetOldDeliveries', () => {
     expect(n).toBe(4);
     expect(await remaining(old.campaignId)).toBe(0);
     const [events] = await db.sql<{ n: number }[]>`select count(*)::int as n from delivery_events`;
-    expect(events?.n).toBe(0);
+    expect(events?.n).toBe(1); // the recent run's
     const report = await campaignReport(db.sql, old.campaignId);
     expect(report.total).toBe(4);
     expect(report.counts).toMatchObject({ sent: 1, read: 1, failed: 1, skipped: 1 });
+    const blocks = await db.sql<{ run_id: number }[]>`select run_id from run_audience_blocks`;
+    expect(blocks).toEqual([{ run_id: recent.runId }]);
   });
 
   it('leaves recent deliveries, pending ones and every delivery of a run still running', async () => {
