@@ -190,8 +190,8 @@ export interface CancelledCampaign extends StatusChange {
 /**
  * Cancels the campaign, and in the same transaction cancels its unfinished runs and skips every
  * delivery still waiting to go out (with an event each; the members of audience blocks not yet made
- * into rows get rows skipped as cancelled, src/delivery/sql/audienceBlocks.ts). Deliveries already sending or sent are left
- * to finish: the message may already be with Chat2Desk.
+ * into rows get rows skipped as cancelled, src/delivery/sql/audienceBlocks.ts). Deliveries already
+ * sending or sent are left to finish: the message may already be with Chat2Desk.
  */
 export async function cancelCampaign(
   sql: Sql,
