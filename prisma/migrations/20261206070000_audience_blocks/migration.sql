@@ -34,7 +34,7 @@ CREATE INDEX "run_audience_blocks_open_campaign_idx" ON "run_audience_blocks"("c
 
 -- Adds (sign 1) or takes back (sign -1) blocks' tallies in the kept counts: queued for '', skipped with
 -- its reason otherwise. One fold for the whole set of blocks.
-CREATE FUNCTION "fold_block_tallies"(runs INTEGER[], blocks INTEGER[], sign INTEGER) RETURNS VOID
+CREATE FUNCTION "fold_block_rows"(blocks run_audience_blocks[], sign INTEGER) RETURNS VOID
 LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM fold_delivery_changes(array_agg(run_id), array_agg(campaign_id), array_agg(state), array_agg(reason),
@@ -44,14 +44,21 @@ BEGIN
     SELECT b.run_id, b.campaign_id,
            (CASE WHEN t.reason = '' THEN 'queued' ELSE 'skipped' END)::delivery_state AS state, t.reason,
            b.transport, coalesce(b.channel_id, 0) AS channel_id, sign * sum(t.n)::bigint AS dn
-    FROM unnest(runs, blocks) AS k(run_id, block_no)
-    JOIN run_audience_blocks b ON b.run_id = k.run_id AND b.block_no = k.block_no
+    FROM unnest(blocks) AS b
     CROSS JOIN LATERAL unnest(b.tally_reasons, b.tally_counts) AS t(reason, n)
     GROUP BY 1, 2, 3, 4, 5, 6
     HAVING sum(t.n) <> 0
   ) grouped
   HAVING count(*) > 0;
 END $$;
+
+-- The same for blocks named by run and number.
+CREATE FUNCTION "fold_block_tallies"(runs INTEGER[], blocks INTEGER[], sign INTEGER) RETURNS VOID
+LANGUAGE sql AS $$
+  SELECT fold_block_rows(array(
+    SELECT b FROM unnest(runs, blocks) AS k(run_id, block_no)
+    JOIN run_audience_blocks b ON b.run_id = k.run_id AND b.block_no = k.block_no), sign)
+$$;
 
 -- A block deleted before it was materialised (its run or campaign deleted) takes its tally with it,
 -- unless retention asked to keep the counts.
@@ -60,19 +67,7 @@ BEGIN
   IF current_setting('broadcaster.keep_counts', true) = 'on' THEN
     RETURN NULL;
   END IF;
-  PERFORM fold_delivery_changes(array_agg(run_id), array_agg(campaign_id), array_agg(state), array_agg(reason),
-                                array_agg(transport), array_agg(channel_id), array_agg(NULL::timestamptz),
-                                array_agg(NULL::integer), array_agg(dn))
-  FROM (
-    SELECT o.run_id, o.campaign_id,
-           (CASE WHEN t.reason = '' THEN 'queued' ELSE 'skipped' END)::delivery_state AS state, t.reason,
-           o.transport, coalesce(o.channel_id, 0) AS channel_id, -sum(t.n)::bigint AS dn
-    FROM old_blocks o CROSS JOIN LATERAL unnest(o.tally_reasons, o.tally_counts) AS t(reason, n)
-    WHERE o.materialised_at IS NULL
-    GROUP BY 1, 2, 3, 4, 5, 6
-    HAVING sum(t.n) <> 0
-  ) grouped
-  HAVING count(*) > 0;
+  PERFORM fold_block_rows(array(SELECT ROW(o.*)::run_audience_blocks FROM old_blocks o WHERE o.materialised_at IS NULL), -1);
   RETURN NULL;
 END $$;
 
