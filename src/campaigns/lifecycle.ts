@@ -2,7 +2,7 @@ import type postgres from 'postgres';
 import { startReminderCampaign } from '../appointments/reminderCampaigns.js';
 import type { Sql } from '../db/database.js';
 import type { CampaignPauser } from '../delivery/campaignPauser.js';
-import { materialiseCancelledBlocks } from '../delivery/sql/audienceBlocks.js';
+import { cancelUnmadeBlocks } from '../delivery/sql/audienceBlocks.js';
 import { skipPendingDeliveries } from '../delivery/sql/skipPendingDeliveries.js';
 import { REASONS } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
@@ -190,8 +190,9 @@ export interface CancelledCampaign extends StatusChange {
 /**
  * Cancels the campaign, and in the same transaction cancels its unfinished runs and skips every
  * delivery still waiting to go out (with an event each; the members of audience blocks not yet made
- * into rows get rows skipped as cancelled, src/delivery/sql/audienceBlocks.ts). Deliveries already
- * sending or sent are left to finish: the message may already be with Chat2Desk.
+ * into rows are counted as cancelled at once, their rows made later by the scheduler,
+ * src/delivery/sql/audienceBlocks.ts). Deliveries already sending or sent are left to finish: the
+ * message may already be with Chat2Desk.
  */
 export async function cancelCampaign(
   sql: Sql,
@@ -201,9 +202,9 @@ export async function cancelCampaign(
   return sql.begin(async (tx) => {
     const change = await changeCampaignStatus(tx, campaignId, 'cancelled', options);
     // The runs first: an expansion batch in progress holds its run's row, and is waited for here; the
-    // next one finds the run cancelled. Then every block of the audience is there to be made skipped.
+    // next one finds the run cancelled. Then every block of the audience is there to be cancelled.
     const runs = await moveRunsTo(tx, 'cancelled', { where: tx`r.campaign_id = ${campaignId}` }, options);
-    const unmade = await materialiseCancelledBlocks(tx, campaignId, { now: options.now });
+    const unmade = await cancelUnmadeBlocks(tx, campaignId);
     const skipped = await skipPendingDeliveries(
       tx,
       { campaignId },

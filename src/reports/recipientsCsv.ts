@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import type postgres from 'postgres';
 import { csvLine } from '../csv/csvCell.js';
 import type { Sql } from '../db/database.js';
-import { skipReason } from '../delivery/sql/audienceBlocks.js';
+import { memberVerdict } from '../delivery/sql/audienceBlocks.js';
 import { findReportCampaign } from './sql/findReportCampaign.js';
 import { deliveriesInScope, type Queryable } from './sql/reportScope.js';
 
@@ -73,7 +73,7 @@ export async function writeRecipientsCsv(
         join campaigns k on k.id = b.campaign_id
         cross join lateral unnest(b.contact_ids) with ordinality as member(id, position)
         join contacts ct on ct.id = member.id
-        cross join lateral (select ${skipReason(tx)} as reason) v
+        cross join lateral (select ${memberVerdict(tx)} as reason) v
         where ${deliveriesInScope(tx, scope, 'b')} and b.materialised_at is null
         order by b.run_id, b.block_no, member.position`.cursor(CURSOR_ROWS),
     );

@@ -193,7 +193,12 @@ async function insertNextBatch(
              coalesce((select array_agg(block_no) from blocks), '{}') as block_nos,
              (select count(*) from verdict where reason = '')::int as queued,
              (select count(*) from verdict where reason <> '')::int as skipped`;
-    if (batch) await foldBlockTallies(tx, run.id, batch.block_nos, 1);
+    if (batch)
+      await foldBlockTallies(
+        tx,
+        batch.block_nos.map((no) => ({ run_id: run.id, block_no: no })),
+        1,
+      );
     return batch;
   });
 }

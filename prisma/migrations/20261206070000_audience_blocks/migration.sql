@@ -73,3 +73,35 @@ END $$;
 
 CREATE TRIGGER "run_audience_blocks_uncount_deleted" AFTER DELETE ON "run_audience_blocks"
   REFERENCING OLD TABLE AS old_blocks FOR EACH STATEMENT EXECUTE FUNCTION uncount_deleted_blocks();
+
+-- The kept counts' fold, as in 20261206060000_delivery_counts, with its upserts in key order: two
+-- statements folding into the same counters (a worker's moves, a block being made, an expansion batch)
+-- then lock the rows they share in the same order, instead of deadlocking on a hash's order.
+CREATE OR REPLACE FUNCTION "fold_delivery_changes"(
+  runs INTEGER[], campaigns INTEGER[], states delivery_state[], reasons TEXT[], transports TEXT[],
+  channels INTEGER[], minutes TIMESTAMPTZ[], buckets INTEGER[], dns BIGINT[]
+) RETURNS VOID LANGUAGE plpgsql AS $$
+BEGIN
+  WITH changes AS MATERIALIZED (
+    SELECT * FROM unnest(runs, campaigns, states, reasons, transports, channels, minutes, buckets, dns)
+      AS c(run_id, campaign_id, state, reason, transport, channel_id, minute, bucket, dn)
+  ),
+  by_state AS (
+    INSERT INTO delivery_counts AS c (run_id, campaign_id, state, reason, transport, channel_id, accepted, slot, n)
+    SELECT run_id, campaign_id, state, reason, transport, channel_id, minute IS NOT NULL, pg_backend_pid() % 8, sum(dn)
+    FROM changes GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(dn) <> 0
+    ORDER BY 1, 3, 4, 5, 6, 7
+    ON CONFLICT (run_id, state, reason, transport, channel_id, accepted, slot) DO UPDATE SET n = c.n + excluded.n
+  ),
+  sends AS (
+    INSERT INTO delivery_send_counts AS c (run_id, campaign_id, minute, latency_bucket, slot, n)
+    SELECT run_id, campaign_id, minute, bucket, pg_backend_pid() % 8, sum(dn)
+    FROM changes WHERE minute IS NOT NULL GROUP BY 1, 2, 3, 4 HAVING sum(dn) <> 0
+    ORDER BY 1, 3, 4
+    ON CONFLICT (run_id, minute, latency_bucket, slot) DO UPDATE SET n = c.n + excluded.n
+  )
+  INSERT INTO delivery_state_totals AS c (state, slot, n)
+  SELECT state, pg_backend_pid() % 8, sum(dn) FROM changes GROUP BY 1 HAVING sum(dn) <> 0
+  ORDER BY 1
+  ON CONFLICT (state, slot) DO UPDATE SET n = c.n + excluded.n;
+END $$;

@@ -31,17 +31,30 @@ export function skipReason(sql: Queryable) {
   end`;
 }
 
+/**
+ * What a member's row gets when it is made: its skip reason, or `cancelled` when its run was
+ * cancelled, or null (queued). Reads the contact as `ct`, the campaign as `k` and the run as `r`.
+ */
+export function memberVerdict(sql: Queryable) {
+  return sql`coalesce(${skipReason(sql)}, case when r.status = 'cancelled' then ${REASONS.cancelled}::text end)`;
+}
+
+/** A block, by its run and number. */
+export interface BlockKey {
+  run_id: number;
+  block_no: number;
+}
+
 /** Adds (1) or takes back (-1) blocks' tallies of verdicts in the kept counts (one fold for them all). */
 export async function foldBlockTallies(
   sql: Queryable,
-  runId: number,
-  blockNos: readonly number[],
+  blocks: readonly BlockKey[],
   sign: 1 | -1,
 ): Promise<void> {
-  if (blockNos.length === 0) return;
+  if (blocks.length === 0) return;
   await sql`
-    select fold_block_tallies(array_fill(${runId}::int, array[${blockNos.length}::int]),
-                              ${blockNos as number[]}::int[], ${sign}::int)`;
+    select fold_block_tallies(${blocks.map((b) => b.run_id)}::int[], ${blocks.map((b) => b.block_no)}::int[],
+                              ${sign}::int)`;
 }
 
 export interface MaterialisedBlock {
@@ -53,21 +66,13 @@ export interface MaterialisedBlock {
 
 /**
  * Inserts the delivery rows of one block its caller has locked, with each member's verdict decided
- * now (a STOP since expansion is honoured), and takes the block's tally back out of the kept counts:
- * the rows' own count triggers put the verdicts in, so the counts stay exact across the move. A
- * `cancelled` block's members who would have been sent to are skipped with reason `cancelled`.
- * Queued rows keep the run's due time and the block's expansion time as `queued_at`.
+ * now (a STOP since expansion is honoured; a cancelled run's members are skipped `cancelled`), and
+ * takes the block's tally back out of the kept counts: the rows' own count triggers put the verdicts
+ * in, so the counts stay exact across the move. Queued rows keep the run's due time and the block's
+ * expansion time as `queued_at`.
  */
-async function materialiseLockedBlock(
-  tx: Queryable,
-  runId: number,
-  blockNo: number,
-  options: { now: Date; cancelled: boolean },
-): Promise<MaterialisedBlock> {
-  await foldBlockTallies(tx, runId, [blockNo], -1);
-  const reason = options.cancelled
-    ? tx`coalesce(${skipReason(tx)}, ${REASONS.cancelled}::text)`
-    : skipReason(tx);
+async function materialiseLockedBlock(tx: Queryable, block: BlockKey, now: Date): Promise<MaterialisedBlock> {
+  await foldBlockTallies(tx, [block], -1);
   const [made] = await tx<MaterialisedBlock[]>`
     with made as (
       insert into deliveries (
@@ -78,21 +83,21 @@ async function materialiseLockedBlock(
              (case when v.reason is null then 'queued' else 'skipped' end)::delivery_state, v.reason,
              r.scheduled_for, r.scheduled_for, b.transport, b.channel_id,
              case when v.reason is null then b.expanded_at end,
-             case when v.reason is not null then ${options.now}::timestamptz end
+             case when v.reason is not null then ${now}::timestamptz end
       from run_audience_blocks b
       join campaign_runs r on r.id = b.run_id
       join campaigns k on k.id = b.campaign_id
       cross join lateral unnest(b.contact_ids) as member(id)
       join contacts ct on ct.id = member.id
-      cross join lateral (select ${reason} as reason) v
-      where b.run_id = ${runId} and b.block_no = ${blockNo}
+      cross join lateral (select ${memberVerdict(tx)} as reason) v
+      where b.run_id = ${block.run_id} and b.block_no = ${block.block_no}
       order by ct.id
       on conflict (run_id, contact_id, reminder_key) do nothing
       returning state, reason
     ),
     marked as (
-      update run_audience_blocks set materialised_at = ${options.now}, contact_ids = null
-      where run_id = ${runId} and block_no = ${blockNo}
+      update run_audience_blocks set materialised_at = ${now}, contact_ids = null
+      where run_id = ${block.run_id} and block_no = ${block.block_no}
     )
     select count(*) filter (where state = 'queued')::int as queued,
            count(*) filter (where state = 'skipped')::int as skipped,
@@ -111,13 +116,17 @@ export async function materialiseNextBlock(
   options: { now: Date },
 ): Promise<MaterialisedBlock | undefined> {
   const made = await sql.begin(async (tx) => {
-    const [block] = await tx<{ block_no: number }[]>`
-      select block_no from run_audience_blocks
+    // The run first, as the expansion (for update, a batch at a time) and a cancel (its status) take
+    // it before the blocks and the counts: taken later, by the rows' foreign key, it deadlocked with
+    // an expansion batch waiting for the counts this block had locked.
+    await tx`select 1 from campaign_runs where id = ${runId} for key share`;
+    const [block] = await tx<BlockKey[]>`
+      select run_id, block_no from run_audience_blocks
       where run_id = ${runId} and materialised_at is null
       order by block_no limit 1
       for update skip locked`;
     if (!block) return undefined;
-    return materialiseLockedBlock(tx, runId, block.block_no, { now: options.now, cancelled: false });
+    return materialiseLockedBlock(tx, block, options.now);
   });
   if (made && made.queued > 0) await sql`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
   return made as MaterialisedBlock | undefined;
@@ -126,17 +135,20 @@ export async function materialiseNextBlock(
 /**
  * Keeps one run's workers fed: materialises its next blocks while its campaign has fewer than
  * DUE_AHEAD deliveries due within a minute (waiting ones held by a send window do not count, so
- * members in other time zones are not held behind them). Returns the rows made.
+ * members in other time zones are not held behind them). A cancelled run's blocks are made (as
+ * skipped rows) without waiting for anything. Returns the rows made.
  */
 export async function materialiseRunAhead(
   sql: Sql,
-  run: { runId: number; campaignId: number },
+  run: { runId: number; campaignId: number; cancelled?: boolean },
   options: { now: Date },
 ): Promise<number> {
   const soon = new Date(options.now.getTime() + DUE_AHEAD_HORIZON_MS);
   let made = 0;
   while (made < ROWS_PER_PASS) {
-    const [due] = await sql<{ n: number }[]>`
+    const [due] = run.cancelled
+      ? [{ n: 0 }]
+      : await sql<{ n: number }[]>`
       select count(*)::int as n from (
         select 1 from deliveries d
         where d.campaign_id = ${run.campaignId} and d.state in ('queued', 'waiting')
@@ -153,16 +165,18 @@ export async function materialiseRunAhead(
 
 /**
  * The scheduler's pass: every run of a running campaign with blocks still to materialise is topped
- * up (materialiseRunAhead), oldest run first. Paused campaigns' blocks wait for the resume.
+ * up (materialiseRunAhead), oldest run first, and a cancelled run's blocks are made as skipped rows.
+ * Paused campaigns' blocks wait for the resume.
  */
 export async function materialiseAhead(sql: Sql, options: { now: Date }): Promise<number> {
-  const runs = await sql<{ runId: number; campaignId: number }[]>`
-    select b.run_id as "runId", b.campaign_id as "campaignId"
+  const runs = await sql<{ runId: number; campaignId: number; cancelled: boolean }[]>`
+    select b.run_id as "runId", b.campaign_id as "campaignId", r.status = 'cancelled' as cancelled
     from run_audience_blocks b
     join campaign_runs r on r.id = b.run_id
     join campaigns k on k.id = b.campaign_id
-    where b.materialised_at is null and k.status = 'running' and r.status in ('expanding', 'running')
-    group by b.run_id, b.campaign_id, r.scheduled_for
+    where b.materialised_at is null
+      and (r.status = 'cancelled' or (k.status = 'running' and r.status in ('expanding', 'running')))
+    group by b.run_id, b.campaign_id, r.status, r.scheduled_for
     order by r.scheduled_for, b.run_id`;
   let made = 0;
   for (const run of runs) made += await materialiseRunAhead(sql, run, options);
@@ -170,27 +184,32 @@ export async function materialiseAhead(sql: Sql, options: { now: Date }): Promis
 }
 
 /**
- * A cancelled campaign's blocks still to materialise, made at once as skipped rows (reason
- * `cancelled`, or the member's own skip reason), in the caller's transaction: its report lists every
- * member. Waits for a block another transaction is materialising. Returns those skipped as cancelled.
+ * A campaign being cancelled (its runs already cancelled, in the caller's transaction): the members
+ * of its blocks still to materialise who would have been sent to are counted as skipped `cancelled`
+ * at once — the blocks' tallies say so, and the kept counts move with them — and their rows are made
+ * later, by the scheduler, as skipped rows (materialiseAhead). So a cancel costs a few rows per
+ * 10,000 members, whatever the audience. Waits for a block another transaction is materialising.
+ * Returns the members counted as cancelled.
  */
-export async function materialiseCancelledBlocks(
-  tx: Queryable,
-  campaignId: number,
-  options: { now: Date },
-): Promise<number> {
-  const blocks = await tx<{ run_id: number; block_no: number }[]>`
+export async function cancelUnmadeBlocks(tx: Queryable, campaignId: number): Promise<number> {
+  const blocks = await tx<BlockKey[]>`
     select run_id, block_no from run_audience_blocks
     where campaign_id = ${campaignId} and materialised_at is null
     order by run_id, block_no
     for update`;
-  let cancelled = 0;
-  for (const block of blocks) {
-    const made = await materialiseLockedBlock(tx, block.run_id, block.block_no, {
-      ...options,
-      cancelled: true,
-    });
-    cancelled += made.cancelled;
-  }
-  return cancelled;
+  if (blocks.length === 0) return 0;
+  await foldBlockTallies(tx, blocks, -1);
+  const [moved] = await tx<{ n: number }[]>`
+    with changed as (
+      update run_audience_blocks b
+      set tally_reasons = array(
+        select case when reason = '' then ${REASONS.cancelled} else reason end from unnest(b.tally_reasons) reason)
+      from unnest(${blocks.map((k) => k.run_id)}::int[], ${blocks.map((k) => k.block_no)}::int[]) as k(run_id, block_no)
+      where b.run_id = k.run_id and b.block_no = k.block_no
+      returning (select coalesce(sum(t.n), 0) from unnest(b.tally_reasons, b.tally_counts) as t(reason, n)
+                 where t.reason = ${REASONS.cancelled}) as n
+    )
+    select coalesce(sum(n), 0)::int as n from changed`;
+  await foldBlockTallies(tx, blocks, 1);
+  return moved?.n ?? 0;
 }

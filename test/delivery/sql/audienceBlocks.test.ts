@@ -60,6 +60,19 @@ describe('audience blocks: an expanded audience made into delivery rows as the w
       ]),
     );
 
+  /** The recipients CSV's lines, without its header. */
+  async function recipients(campaignId: number): Promise<string[]> {
+    let csv = '';
+    const out = new Writable({
+      write(chunk, _encoding, done) {
+        csv += String(chunk);
+        done();
+      },
+    });
+    await writeRecipientsCsv(db.sql, campaignId, out);
+    return csv.trim().split('\n').slice(1);
+  }
+
   /** Marks `n` of the run's queued deliveries sent, as the workers would have. */
   async function send(runId: number, n: number) {
     await db.sql`
@@ -111,16 +124,8 @@ describe('audience blocks: an expanded audience made into delivery rows as the w
   });
 
   it('lists every member in the recipients CSV, with and without a row, once each', async () => {
-    const { campaignId, runId } = await expandedRun();
-    let csv = '';
-    const out = new Writable({
-      write(chunk, _encoding, done) {
-        csv += String(chunk);
-        done();
-      },
-    });
-    await writeRecipientsCsv(db.sql, campaignId, out, { runId });
-    const lines = csv.trim().split('\n').slice(1);
+    const { campaignId } = await expandedRun();
+    const lines = await recipients(campaignId);
     const phones = new Set(lines.map((line) => line.split(',')[0]));
     expect(lines).toHaveLength(AUDIENCE);
     expect(phones.size).toBe(AUDIENCE);
@@ -138,17 +143,30 @@ describe('audience blocks: an expanded audience made into delivery rows as the w
     await db.sql`update campaigns set status = 'completed' where id = ${campaignId}`;
   });
 
-  it('a cancel makes every member not yet in a row a row skipped as cancelled, in its transaction', async () => {
+  it('a cancel counts every member not yet in a row as cancelled at once; the scheduler makes their rows later', async () => {
     const { campaignId, runId } = await expandedRun();
+    const madeAtExpansion = await rowsOf(runId);
     const cancelled = await cancelCampaign(db.sql, campaignId, { now: NOW });
 
-    expect(cancelled.skippedDeliveries).toBe(AUDIENCE - WITHOUT_CONSENT);
-    expect(await rowsOf(runId)).toBe(AUDIENCE);
-    expect(await countsOf(campaignId)).toEqual({
+    const counts = {
       'skipped:cancelled': AUDIENCE - WITHOUT_CONSENT,
       'skipped:no_consent': WITHOUT_CONSENT,
-    });
+    };
+    expect(cancelled.skippedDeliveries).toBe(AUDIENCE - WITHOUT_CONSENT);
+    expect(await rowsOf(runId)).toBe(madeAtExpansion);
+    expect(await countsOf(campaignId)).toEqual(counts);
     expect(await findDeliveryCountDrift(db.sql)).toEqual([]);
+    expect(
+      (await recipients(campaignId)).filter((line) => line.includes(',skipped,cancelled,')),
+    ).toHaveLength(AUDIENCE - WITHOUT_CONSENT);
+
+    expect(await materialiseAhead(db.sql, { now: NOW })).toBe(AUDIENCE - madeAtExpansion);
+    expect(await rowsOf(runId)).toBe(AUDIENCE);
+    expect(await countsOf(campaignId)).toEqual(counts);
+    expect(await findDeliveryCountDrift(db.sql)).toEqual([]);
+    const [queued] = await db.sql<{ n: number }[]>`
+      select count(*)::int as n from deliveries where run_id = ${runId} and state <> 'skipped'`;
+    expect(queued!.n).toBe(0);
   });
 
   it('a campaign deleted with blocks not made takes their counts with it', async () => {
