@@ -146,21 +146,23 @@ export async function materialiseRunAhead(
   const soon = new Date(options.now.getTime() + DUE_AHEAD_HORIZON_MS);
   let made = 0;
   while (made < ROWS_PER_PASS) {
-    const [due] = run.cancelled
-      ? [{ n: 0 }]
-      : await sql<{ n: number }[]>`
-      select count(*)::int as n from (
-        select 1 from deliveries d
-        where d.campaign_id = ${run.campaignId} and d.state in ('queued', 'waiting')
-          and d.next_attempt_at <= ${soon}
-        limit ${DUE_AHEAD}
-      ) ahead`;
-    if ((due?.n ?? 0) >= DUE_AHEAD) break;
+    if (!run.cancelled && (await dueBefore(sql, run.campaignId, soon)) >= DUE_AHEAD) break;
     const block = await materialiseNextBlock(sql, run.runId, options);
     if (!block) break;
     made += block.queued + block.skipped;
   }
   return made;
+}
+
+/** The campaign's deliveries due before `soon`, counted up to DUE_AHEAD (in the claim index). */
+async function dueBefore(sql: Sql, campaignId: number, soon: Date): Promise<number> {
+  const [due] = await sql<{ n: number }[]>`
+    select count(*)::int as n from (
+      select 1 from deliveries d
+      where d.campaign_id = ${campaignId} and d.state in ('queued', 'waiting') and d.next_attempt_at <= ${soon}
+      limit ${DUE_AHEAD}
+    ) ahead`;
+  return due?.n ?? 0;
 }
 
 /**
@@ -203,7 +205,8 @@ export async function cancelUnmadeBlocks(tx: Queryable, campaignId: number): Pro
     with changed as (
       update run_audience_blocks b
       set tally_reasons = array(
-        select case when reason = '' then ${REASONS.cancelled} else reason end from unnest(b.tally_reasons) reason)
+        select case when t.reason = '' then ${REASONS.cancelled} else t.reason end
+        from unnest(b.tally_reasons) with ordinality as t(reason, position) order by t.position)
       from unnest(${blocks.map((k) => k.run_id)}::int[], ${blocks.map((k) => k.block_no)}::int[]) as k(run_id, block_no)
       where b.run_id = k.run_id and b.block_no = k.block_no
       returning (select coalesce(sum(t.n), 0) from unnest(b.tally_reasons, b.tally_counts) as t(reason, n)
