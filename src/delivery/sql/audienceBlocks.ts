@@ -60,8 +60,6 @@ export async function foldBlockTallies(
 export interface MaterialisedBlock {
   queued: number;
   skipped: number;
-  /** Of the skipped: those skipped because the campaign was cancelled. */
-  cancelled: number;
 }
 
 /**
@@ -93,17 +91,16 @@ async function materialiseLockedBlock(tx: Queryable, block: BlockKey, now: Date)
       where b.run_id = ${block.run_id} and b.block_no = ${block.block_no}
       order by ct.id
       on conflict (run_id, contact_id, reminder_key) do nothing
-      returning state, reason
+      returning state
     ),
     marked as (
       update run_audience_blocks set materialised_at = ${now}, contact_ids = null
       where run_id = ${block.run_id} and block_no = ${block.block_no}
     )
     select count(*) filter (where state = 'queued')::int as queued,
-           count(*) filter (where state = 'skipped')::int as skipped,
-           count(*) filter (where reason = ${REASONS.cancelled})::int as cancelled
+           count(*) filter (where state = 'skipped')::int as skipped
     from made`;
-  return made ?? { queued: 0, skipped: 0, cancelled: 0 };
+  return made ?? { queued: 0, skipped: 0 };
 }
 
 /**
