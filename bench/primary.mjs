@@ -53,9 +53,9 @@ try {
   );
   const [disk] = await sql`
     select (select count(*) from deliveries)::float8 as deliveries,
-           pg_total_relation_size('deliveries')::float8 as delivery_bytes,
+           (select sum(pg_total_relation_size(relid)) from pg_partition_tree('deliveries'))::float8 as delivery_bytes,
            (select count(*) from delivery_events)::float8 as events,
-           pg_total_relation_size('delivery_events')::float8 as event_bytes`;
+           (select sum(pg_total_relation_size(relid)) from pg_partition_tree('delivery_events'))::float8 as event_bytes`;
   console.log(
     `on disk: ${(disk.delivery_bytes / disk.deliveries).toFixed(0)} B per delivery (table and indexes), ${(disk.event_bytes / Math.max(1, disk.events)).toFixed(0)} B per event row, ${(disk.events / disk.deliveries).toFixed(2)} event rows per delivery`,
   );

@@ -38,7 +38,7 @@ export interface EngineConfig {
   phoneRegion: PhoneRegion;
   /** Undefined when LOG_LEVEL is not set: each command picks its own default. */
   logLevel: LogLevel | undefined;
-  /** RETENTION_DAYS: settled deliveries of finished runs are removed after this many days (counts kept); undefined keeps them. */
+  /** RETENTION_DAYS: history older than this many days is removed, a week of runs' partition at a time where it can be (counts kept); undefined keeps it. */
   retentionDays: number | undefined;
 }
 

@@ -8,6 +8,11 @@ import { type Logger, silentLogger } from '../logger.js';
 import { completeFinishedCampaigns } from './completeFinishedCampaigns.js';
 import { completeFinishedRuns } from './completeFinishedRuns.js';
 import { createDueRun } from './createDueRun.js';
+import {
+  dropOldDeliveryPartitions,
+  PARTITION_PERIOD_DAYS,
+  upkeepDeliveryPartitions,
+} from './deliveryPartitions.js';
 import { expandCampaignRun } from './expandCampaignRun.js';
 import { forgetOldDeliveries } from './forgetOldDeliveries.js';
 import { listDueCampaigns } from './listDueCampaigns.js';
@@ -19,7 +24,11 @@ export interface TimekeeperOptions {
   logger?: Logger;
   /** Contacts per expansion batch (one INSERT … SELECT each); see expandCampaignRun. */
   expandBatchSize?: number;
-  /** RETENTION_DAYS: settled deliveries of finished runs older than this are removed, once an hour. */
+  /**
+   * RETENTION_DAYS: the history of runs that ended before this many days ago is removed, once an hour:
+   * whole partitions of deliveries where every run in them is over (deliveryPartitions.ts), settled
+   * deliveries of finished runs row by row where a partition must stay.
+   */
   retentionDays?: number;
 }
 
@@ -30,8 +39,10 @@ export interface TickResult {
   runsExpanded: number;
   /** Delivery rows made from expanded audiences as the workers used up the last (materialiseAhead). */
   deliveriesMade: number;
-  /** Old deliveries this tick removed (RETENTION_DAYS; at most once an hour of engine time). */
+  /** Old deliveries this tick removed row by row (RETENTION_DAYS; at most once an hour of engine time)… */
   deliveriesForgotten: number;
+  /** …and partitions of deliveries it dropped whole. */
+  partitionsDropped: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -74,7 +85,7 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
   readonly #logger: Logger;
   readonly #expandBatchSize: number | undefined;
   readonly #retentionDays: number | undefined;
-  #lastRetentionAt: number | undefined;
+  #lastHistoryAt: number | undefined;
   #task: ScheduledTask | undefined;
   #inFlight: Promise<void> | undefined;
 
@@ -94,8 +105,8 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
     const runsExpanded = await this.#expandPendingRuns(now);
     const deliveriesMade = await this.#materialiseAhead(now);
     await this.#completeFinished(now);
-    const deliveriesForgotten = await this.#forgetOld(now);
-    return { runsCreated, runsExpanded, deliveriesMade, deliveriesForgotten };
+    const { deliveriesForgotten, partitionsDropped } = await this.#keepHistory(now);
+    return { runsCreated, runsExpanded, deliveriesMade, deliveriesForgotten, partitionsDropped };
   }
 
   /** Ticks every second until stop(); a tick still running when the next is due makes it skip. */
@@ -210,12 +221,41 @@ export class Timekeeper extends EventEmitter<TimekeeperEvents> {
     }
   }
 
-  /** RETENTION_DAYS, once an hour of engine time: settled deliveries of finished runs, older than that. */
-  async #forgetOld(now: Date): Promise<number> {
-    if (this.#retentionDays === undefined) return 0;
-    if (this.#lastRetentionAt !== undefined && now.getTime() - this.#lastRetentionAt < HOUR_MS) return 0;
-    this.#lastRetentionAt = now.getTime();
-    const before = new Date(now.getTime() - this.#retentionDays * 24 * HOUR_MS);
+  /**
+   * Once an hour of engine time: a partition of deliveries ready ahead of the runs, a new range started
+   * when the runs' partition is a period old (with RETENTION_DAYS: a week, or RETENTION_DAYS if
+   * shorter), and the history older than RETENTION_DAYS removed: partitions dropped whole first, then
+   * settled deliveries of finished runs row by row in the partitions that stay.
+   */
+  async #keepHistory(now: Date): Promise<{ deliveriesForgotten: number; partitionsDropped: number }> {
+    const none = { deliveriesForgotten: 0, partitionsDropped: 0 };
+    if (this.#lastHistoryAt !== undefined && now.getTime() - this.#lastHistoryAt < HOUR_MS) return none;
+    this.#lastHistoryAt = now.getTime();
+    const retentionDays = this.#retentionDays;
+    try {
+      const periodDays =
+        retentionDays === undefined ? undefined : Math.min(PARTITION_PERIOD_DAYS, retentionDays);
+      const { made, receiving } = await upkeepDeliveryPartitions(this.#sql, { now, periodDays });
+      if (made.length > 0) {
+        this.#logger.info({ made, receiving }, 'partitions of deliveries made ahead of the runs');
+      }
+    } catch (error) {
+      this.#report(new TimekeeperError('partitions_failed', 'could not make the next partition', {}, error));
+    }
+    if (retentionDays === undefined) return none;
+    const before = new Date(now.getTime() - retentionDays * 24 * HOUR_MS);
+    const dropped = await dropOldDeliveryPartitions(this.#sql, { before });
+    if (dropped.length > 0) {
+      this.#logger.info(
+        { dropped, before },
+        'old partitions of deliveries dropped (RETENTION_DAYS); their counts kept',
+      );
+    }
+    return { deliveriesForgotten: await this.#forgetOld(before), partitionsDropped: dropped.length };
+  }
+
+  /** RETENTION_DAYS: settled deliveries of finished runs, older than `before`, row by row. */
+  async #forgetOld(before: Date): Promise<number> {
     let forgotten = 0;
     for (let batch = 0; batch < RETENTION_BATCHES_PER_PASS; batch++) {
       const n = await forgetOldDeliveries(this.#sql, { before, batchSize: RETENTION_BATCH });

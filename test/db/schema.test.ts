@@ -174,7 +174,14 @@ describe('schema.prisma and the migrations', () => {
       },
     });
     const event = await p.deliveryEvent.create({
-      data: { deliveryId: delivery.id, fromState: null, toState: 'queued', at, details: { by: 'test' } },
+      data: {
+        deliveryId: delivery.id,
+        runId: run.id,
+        fromState: null,
+        toState: 'queued',
+        at,
+        details: { by: 'test' },
+      },
     });
     await p.apiUsage.create({
       data: { month: new Date('2026-11-01'), requestsCounted: 3, apiMode: 'normal' },
@@ -199,8 +206,9 @@ describe('schema.prisma and the migrations', () => {
       data: { status: 'paused', statusReason: 'quota_guard' },
     });
     await p.campaignRun.update({ where: { id: run.id }, data: { status: 'running', expandedAt: at } });
+    const deliveryKey = { id_runId: { id: delivery.id, runId: run.id } };
     const sent = await p.delivery.update({
-      where: { id: delivery.id },
+      where: deliveryKey,
       data: {
         state: 'sent',
         sentAt: at,
@@ -221,7 +229,7 @@ describe('schema.prisma and the migrations', () => {
 
     // read back across relations
     const full = await p.delivery.findUniqueOrThrow({
-      where: { id: delivery.id },
+      where: deliveryKey,
       include: { events: true, contact: true, run: { include: { campaign: true } }, appointment: true },
     });
     expect(full.events.map((e) => e.id)).toEqual([event.id]);
@@ -230,8 +238,8 @@ describe('schema.prisma and the migrations', () => {
     expect(full.appointment?.status).toBe('rescheduled');
 
     // delete, children first where the schema restricts
-    await p.deliveryEvent.delete({ where: { id: event.id } });
-    await p.delivery.delete({ where: { id: delivery.id } });
+    await p.deliveryEvent.delete({ where: { id_runId: { id: event.id, runId: run.id } } });
+    await p.delivery.delete({ where: deliveryKey });
     await p.appointment.delete({ where: { id: appointment.id } });
     await p.campaignRun.delete({ where: { id: run.id } });
     await p.campaign.delete({ where: { id: campaign.id } });
@@ -252,8 +260,8 @@ describe('schema.prisma and the migrations', () => {
                  values ('x', 'broadcast', 'sms', '{}', 'hi') returning id),
            r as (insert into campaign_runs (campaign_id, scheduled_for) select id, now() from k returning id, campaign_id),
            d as (insert into deliveries (run_id, campaign_id, contact_id, due_at, next_attempt_at, transport)
-                 select r.id, r.campaign_id, c.id, now(), now(), 'sms' from r, c returning id)
-      insert into delivery_events (delivery_id, to_state, at) select id, 'queued', now() from d returning id`;
+                 select r.id, r.campaign_id, c.id, now(), now(), 'sms' from r, c returning id, run_id)
+      insert into delivery_events (delivery_id, run_id, to_state, at) select id, run_id, 'queued', now() from d returning id`;
 
     await expect(
       db.sql`update delivery_events set reason = 'rewritten' where id = ${row!.id}`,

@@ -173,8 +173,8 @@ describe('campaignReport for a whole campaign', () => {
 
   it('lists failed and skipped deliveries earliest first, with phone, name, full reason, its detail and time', async () => {
     await db.sql`
-      insert into delivery_events (delivery_id, from_state, to_state, reason, details, at)
-      select d.id, 'queued', 'skipped', d.reason, ${db.sql.json({ detail: 'an object, not text' })}, d.skipped_at
+      insert into delivery_events (delivery_id, run_id, from_state, to_state, reason, details, at)
+      select d.id, d.run_id, 'queued', 'skipped', d.reason, ${db.sql.json({ detail: 'an object, not text' })}, d.skipped_at
       from deliveries d join contacts c on c.id = d.contact_id where c.phone = '79001110008'`;
     const report = await campaignReport(db.sql, viber);
     expect(report.failuresTotal).toBe(4);

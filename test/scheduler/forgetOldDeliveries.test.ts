@@ -32,7 +32,7 @@ async function runWith(
       values (${runId}, ${campaignId}, ${contactId}, ${state}, ${reason}, ${at}, ${at}, 'sms',
               ${['sent', 'delivered', 'read'].includes(state) ? at : null}, ${at}, ${at})
       returning id`;
-    await db.sql`insert into delivery_events (delivery_id, to_state, at) values (${row!.id}, ${state}, ${at})`;
+    await db.sql`insert into delivery_events (delivery_id, run_id, to_state, at) values (${row!.id}, ${runId}, ${state}, ${at})`;
   }
   return { campaignId, runId };
 }

@@ -74,6 +74,7 @@ describe('Timekeeper', () => {
       runsExpanded: 0,
       deliveriesMade: 0,
       deliveriesForgotten: 0,
+      partitionsDropped: 0,
     });
     expect(await runsOf(campaignId)).toEqual([]);
     expect((await campaign(campaignId)).status).toBe('scheduled');
@@ -84,6 +85,7 @@ describe('Timekeeper', () => {
       runsExpanded: 1,
       deliveriesMade: 0,
       deliveriesForgotten: 0,
+      partitionsDropped: 0,
     });
     clock.set(at(HOUR + 1000));
     expect(await keeper.tick()).toEqual({
@@ -91,6 +93,7 @@ describe('Timekeeper', () => {
       runsExpanded: 0,
       deliveriesMade: 0,
       deliveriesForgotten: 0,
+      partitionsDropped: 0,
     });
     clock.set(at(5 * HOUR));
     expect(await keeper.tick()).toEqual({
@@ -98,6 +101,7 @@ describe('Timekeeper', () => {
       runsExpanded: 0,
       deliveriesMade: 0,
       deliveriesForgotten: 0,
+      partitionsDropped: 0,
     });
 
     const runs = await runsOf(campaignId);
@@ -167,6 +171,7 @@ describe('Timekeeper', () => {
         runsExpanded: 0,
         deliveriesMade: 0,
         deliveriesForgotten: 0,
+        partitionsDropped: 0,
       });
     }
     expect(await campaign(campaignId)).toMatchObject({ status: 'paused', next_run_at: T0 });
@@ -178,6 +183,7 @@ describe('Timekeeper', () => {
       runsExpanded: 2,
       deliveriesMade: 0,
       deliveriesForgotten: 0,
+      partitionsDropped: 0,
     });
 
     const runs = await runsOf(campaignId);
@@ -197,6 +203,7 @@ describe('Timekeeper', () => {
       runsExpanded: 0,
       deliveriesMade: 0,
       deliveriesForgotten: 0,
+      partitionsDropped: 0,
     });
 
     for (const id of ids) expect(await runsOf(id)).toEqual([]);
@@ -222,6 +229,7 @@ describe('Timekeeper', () => {
       runsExpanded: 1,
       deliveriesMade: 0,
       deliveriesForgotten: 0,
+      partitionsDropped: 0,
     });
 
     const [run] = await runsOf(campaignId);

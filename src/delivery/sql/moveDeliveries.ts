@@ -89,7 +89,7 @@ export async function moveDeliveriesTo(
         : sql``
     }
     before as (
-      select d.id, d.state from deliveries d join input i on i.id = d.id
+      select d.id, d.run_id, d.state from deliveries d join input i on i.id = d.id
       where d.state = any(${allowedFrom}::delivery_state[])
         and (i.worker_id is null
              or d.locked_by = i.worker_id and (i.lease_token is null or d.lease_token = i.lease_token))
@@ -118,11 +118,11 @@ export async function moveDeliveriesTo(
         locked_by = case when i.flags & ${SETS.release} <> 0 then null else d.locked_by end,
         locked_at = case when i.flags & ${SETS.release} <> 0 then null else d.locked_at end
       from before b join input i on i.id = b.id
-      where d.id = b.id
-      returning d.id, b.state as from_state, i.reason, i.at, i.n
+      where d.id = b.id and d.run_id = b.run_id
+      returning d.id, d.run_id, b.state as from_state, i.reason, i.at, i.n
     )
-    insert into delivery_events (delivery_id, from_state, to_state, reason, details, at)
-    select id, from_state, ${to}::delivery_state, reason,
+    insert into delivery_events (delivery_id, run_id, from_state, to_state, reason, details, at)
+    select id, run_id, from_state, ${to}::delivery_state, reason,
            nullif(${sql.json(moves.map((m) => m.details ?? null) as never)}::jsonb -> (n - 1)::int, 'null'::jsonb), at
     from moved
     returning delivery_id::text`;

@@ -27,7 +27,7 @@ export async function skipPendingDeliveries(
   const { reason, now } = options;
   const [row] = await sql<{ count: number }[]>`
     with pending as (
-      select d.id, d.state from deliveries d
+      select d.id, d.run_id, d.state from deliveries d
       where d.state = any(${SKIPPABLE}::delivery_state[]) and ${selectionCondition(sql, selection)}
       order by d.id
       for update of d
@@ -35,11 +35,11 @@ export async function skipPendingDeliveries(
       update deliveries d set state = 'skipped', reason = ${reason}, skipped_at = ${now}, updated_at = ${now},
         locked_by = null, locked_at = null
       from pending
-      where d.id = pending.id
-      returning d.id, pending.state as from_state
+      where d.id = pending.id and d.run_id = pending.run_id
+      returning d.id, d.run_id, pending.state as from_state
     ), logged as (
-      insert into delivery_events (delivery_id, from_state, to_state, reason, at)
-      select id, from_state, 'skipped', ${reason}, ${now} from moved
+      insert into delivery_events (delivery_id, run_id, from_state, to_state, reason, at)
+      select id, run_id, from_state, 'skipped', ${reason}, ${now} from moved
       returning 1
     )
     select count(*)::int as count from logged`;

@@ -45,10 +45,14 @@ beforeAll(async () => {
   invalidPhone = seeded.deliveries[0][0]!;
   // Two events: the detail is the last one's.
   await db.sql`
-    insert into delivery_events (delivery_id, from_state, to_state, reason, details, at) values
-      (${invalidPhone}, 'queued', 'sending', null, ${db.sql.json({ detail: 'an earlier word' })}, ${at('10:04:00')}),
-      (${invalidPhone}, 'sending', 'failed', 'chat2desk:Invalid phone',
-       ${db.sql.json({ detail: 'Chat2Desk refused the number' })}, ${at('10:05:00')})`;
+    insert into delivery_events (delivery_id, run_id, from_state, to_state, reason, details, at)
+    select d.id, d.run_id, e.from_state::delivery_state, e.to_state::delivery_state, e.reason, e.details, e.at
+    from deliveries d, (values
+      ('queued', 'sending', null, ${db.sql.json({ detail: 'an earlier word' })}::jsonb, ${at('10:04:00')}::timestamptz),
+      ('sending', 'failed', 'chat2desk:Invalid phone',
+       ${db.sql.json({ detail: 'Chat2Desk refused the number' })}::jsonb, ${at('10:05:00')}::timestamptz)
+    ) as e(from_state, to_state, reason, details, at)
+    where d.id = ${invalidPhone}`;
   await seedOtherCampaign(db.sql, DUE, [
     { phone: '79012000006', state: 'failed', reason: 'undeliverable', failedAt: at('09:00:00') },
   ]);
