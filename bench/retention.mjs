@@ -34,7 +34,6 @@ try {
   await upkeepDeliveryPartitions(sql, { now: new Date(start.getTime() + 7 * DAY), periodDays: 7 });
   const second = await finishedRun('week 2', new Date(start.getTime() + 7 * DAY));
   await sql`vacuum analyze`;
-  await sql`checkpoint`;
   const countsBefore = await keptCounts([first, second]);
   const before = new Date(start.getTime() + 60 * DAY);
 
