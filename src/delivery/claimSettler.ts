@@ -105,6 +105,7 @@ export class ClaimSettler {
   ): Promise<boolean> {
     const moved = await this.#o.moves.move({
       id: d.id,
+      runId: d.runId,
       to,
       reason,
       now: this.#o.clock.now(),

@@ -37,7 +37,7 @@ export class LeaseKeeper {
   }
 
   hold(claim: HeldClaim): void {
-    this.#held.set(claim.id, { id: claim.id, leaseToken: claim.leaseToken });
+    this.#held.set(claim.id, { id: claim.id, runId: claim.runId, leaseToken: claim.leaseToken });
   }
 
   drop(id: string): void {

@@ -35,8 +35,8 @@ export async function applyRecipientStatus(
 ): Promise<boolean | 'awaitingDelivery'> {
   const to = report.status ? STATUS_TO_STATE[report.status.toLowerCase()] : undefined;
   if (!to) return false;
-  const [delivery] = await sql<{ id: string; state: DeliveryState }[]>`
-    select id, state from deliveries where chat2desk_message_id = ${String(report.chat2deskMessageId)}
+  const [delivery] = await sql<{ id: string; runId: number; state: DeliveryState }[]>`
+    select id, run_id as "runId", state from deliveries where chat2desk_message_id = ${String(report.chat2deskMessageId)}
     order by id limit 1`;
   // Only a message Chat2Desk accepted can be delivered, read or found undeliverable.
   const from: DeliveryState[] = SENT_STATES.filter((state) => canTransition(state, to));
@@ -48,6 +48,7 @@ export async function applyRecipientStatus(
     [
       {
         id: delivery.id,
+        runId: delivery.runId,
         to,
         reason: to === 'failed' ? failureReason(report.error) : null,
         now: report.now,

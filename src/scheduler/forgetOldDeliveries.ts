@@ -16,13 +16,13 @@ export async function forgetOldDeliveries(
     await tx`select set_config('broadcaster.keep_counts', 'on', true)`;
     const [row] = await tx<{ n: number }[]>`
       with old as (
-        select d.id from deliveries d join campaign_runs r on r.id = d.run_id
+        select d.id, d.run_id from deliveries d join campaign_runs r on r.id = d.run_id
         where r.status in ('completed', 'cancelled')
           and d.state not in ('queued', 'waiting', 'sending') and d.updated_at < ${options.before}
         limit ${options.batchSize}
         for update of d skip locked
       ),
-      gone as (delete from deliveries d using old where d.id = old.id returning 1)
+      gone as (delete from deliveries d using old where d.id = old.id and d.run_id = old.run_id returning 1)
       select count(*)::int as n from gone`;
     // And the audience blocks of those runs, long made into rows (a finished run has none left to make).
     await tx`

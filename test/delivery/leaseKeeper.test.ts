@@ -53,8 +53,8 @@ describe('LeaseKeeper', () => {
     const a = await claimed('w1', 11);
     const b = await claimed('w1', 12, 'sending');
     const leases = keeper();
-    leases.hold({ id: a, leaseToken: '11' });
-    leases.hold({ id: b, leaseToken: '12' });
+    leases.hold({ id: a, runId: home.runId, leaseToken: '11' });
+    leases.hold({ id: b, runId: home.runId, leaseToken: '12' });
     clock.advance(MINUTE);
 
     await leases.renewNow();
@@ -70,13 +70,13 @@ describe('LeaseKeeper', () => {
     const otherWorker = await claimed('w2', 24);
     const kept = await claimed('w1', 25);
     const leases = keeper();
-    leases.hold({ id: dropped, leaseToken: '21' });
-    leases.hold({ id: settled, leaseToken: '22' });
+    leases.hold({ id: dropped, runId: home.runId, leaseToken: '21' });
+    leases.hold({ id: settled, runId: home.runId, leaseToken: '22' });
     // Claimed again since: the token it holds is no longer the delivery's.
     await db.sql`update deliveries set lease_token = 99 where id = ${takenOver}`;
-    leases.hold({ id: takenOver, leaseToken: '23' });
-    leases.hold({ id: otherWorker, leaseToken: '24' });
-    leases.hold({ id: kept, leaseToken: '25' });
+    leases.hold({ id: takenOver, runId: home.runId, leaseToken: '23' });
+    leases.hold({ id: otherWorker, runId: home.runId, leaseToken: '24' });
+    leases.hold({ id: kept, runId: home.runId, leaseToken: '25' });
     leases.drop(dropped);
     expect(leases.size).toBe(4);
     clock.advance(MINUTE);
@@ -91,8 +91,8 @@ describe('LeaseKeeper', () => {
     const a = await claimed('w1', 31);
     const leases = keeper();
 
-    leases.hold({ id: a, leaseToken: '31' });
-    leases.hold({ id: a, leaseToken: '31' });
+    leases.hold({ id: a, runId: home.runId, leaseToken: '31' });
+    leases.hold({ id: a, runId: home.runId, leaseToken: '31' });
     expect(leases.size).toBe(1);
     leases.drop(a);
     leases.drop(a);
@@ -102,7 +102,7 @@ describe('LeaseKeeper', () => {
   it('never overlaps itself: a renewal asked for while one runs joins it', async () => {
     const a = await claimed('w1', 41);
     const leases = keeper();
-    leases.hold({ id: a, leaseToken: '41' });
+    leases.hold({ id: a, runId: home.runId, leaseToken: '41' });
 
     const first = leases.renewNow();
     const second = leases.renewNow();
@@ -129,7 +129,7 @@ describe('LeaseKeeper', () => {
     );
     let failures = 0;
     const leases = keeper({ sql: closed, onFailure: () => failures++, logger });
-    leases.hold({ id: a, leaseToken: '51' });
+    leases.hold({ id: a, runId: home.runId, leaseToken: '51' });
 
     await expect(leases.renewNow()).resolves.toBeUndefined();
 

@@ -7,6 +7,7 @@ import { offsetOfReminderKeySql, reminderKeySql } from './reminderKey.js';
 
 interface Decision {
   id: string;
+  run_id: number;
   contact_id: number;
   old_due: Date;
   new_due: Date;
@@ -51,7 +52,7 @@ export async function moveRescheduledReminders(
       order by d.id
       for update of d
     )
-    select s.id::text as id, s.contact_id, s.old_due, s.new_key,
+    select s.id::text as id, s.run_id, s.contact_id, s.old_due, s.new_key,
            s.starts_at + make_interval(secs => s.offset_seconds) as new_due,
            case
              when exists (select 1 from deliveries x
@@ -67,6 +68,7 @@ export async function moveRescheduledReminders(
   for (const d of decisions) {
     const move = {
       id: d.id,
+      runId: d.run_id,
       now,
       details: { fromDueAt: d.old_due.toISOString(), toDueAt: d.new_due.toISOString() },
     };

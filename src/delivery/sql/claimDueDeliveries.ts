@@ -218,9 +218,9 @@ function claimStatement(sql: Sql, options: ClaimOptions) {
       from ranked r
     ),
     due as (
-      select picked.id, picked.appointment_id from shares s
+      select picked.id, picked.run_id, picked.appointment_id from shares s
       cross join lateral (
-        select d.id, d.appointment_id from deliveries d
+        select d.id, d.run_id, d.appointment_id from deliveries d
         where d.campaign_id = s.id and ${claimable('d')}
         order by d.next_attempt_at, d.id
         limit s.take
@@ -234,7 +234,7 @@ function claimStatement(sql: Sql, options: ClaimOptions) {
     token as (select nextval('delivery_lease_tokens') as value)
     update deliveries d set locked_by = ${options.workerId}, locked_at = ${now}, lease_token = token.value
     from due left join appointments a on a.id = due.appointment_id, contacts c, campaigns k, token
-    where d.id = due.id and c.id = d.contact_id and k.id = d.campaign_id
+    where d.id = due.id and d.run_id = due.run_id and c.id = d.contact_id and k.id = d.campaign_id
     returning ${CLAIMED_COLUMNS(sql)}`;
 }
 
@@ -249,7 +249,7 @@ export async function claimStaleSending(
   const leaseExpired = new Date(options.now.getTime() - options.leaseMs);
   return sql<ClaimedDelivery[]>`
     with stale as (
-      select d.id, d.appointment_id from deliveries d
+      select d.id, d.run_id, d.appointment_id from deliveries d
       where d.state = 'sending' and d.locked_at < ${leaseExpired}
       order by d.locked_at
       limit ${options.limit}
@@ -258,7 +258,7 @@ export async function claimStaleSending(
     token as (select nextval('delivery_lease_tokens') as value)
     update deliveries d set locked_by = ${options.workerId}, locked_at = ${options.now}, lease_token = token.value
     from stale left join appointments a on a.id = stale.appointment_id, contacts c, campaigns k, token
-    where d.id = stale.id and c.id = d.contact_id and k.id = d.campaign_id
+    where d.id = stale.id and d.run_id = stale.run_id and c.id = d.contact_id and k.id = d.campaign_id
     returning ${CLAIMED_COLUMNS(sql)}`.then(withAppointmentDates);
 }
 
@@ -274,14 +274,14 @@ export async function reclaimOwnDeliveries(
   if (options.ids.length === 0) return [];
   return sql<ClaimedDelivery[]>`
     with own as (
-      select d.id, d.appointment_id from deliveries d
+      select d.id, d.run_id, d.appointment_id from deliveries d
       where d.id = any(${options.ids}::bigint[]) and d.locked_by = ${options.workerId}
         and d.state in ('queued', 'waiting', 'sending')
       for update skip locked
     )
     update deliveries d set locked_at = ${options.now}
     from own left join appointments a on a.id = own.appointment_id, contacts c, campaigns k
-    where d.id = own.id and c.id = d.contact_id and k.id = d.campaign_id
+    where d.id = own.id and d.run_id = own.run_id and c.id = d.contact_id and k.id = d.campaign_id
     returning ${CLAIMED_COLUMNS(sql)}`.then(withAppointmentDates);
 }
 
@@ -294,9 +294,10 @@ function withAppointmentDates(rows: readonly ClaimedDelivery[]): ClaimedDelivery
   );
 }
 
-/** A delivery a worker holds: its id and the token of its claim. */
+/** A delivery a worker holds: its id (and run: the partition it is in) and the token of its claim. */
 export interface HeldClaim {
   id: string;
+  runId: number;
   leaseToken: string;
 }
 
@@ -309,8 +310,9 @@ export async function releaseDeliveries(
   if (claims.length === 0) return;
   await sql`
     update deliveries d set locked_by = null, locked_at = null
-    from unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.leaseToken)}::bigint[]) as h(id, token)
-    where d.id = h.id and d.lease_token = h.token and d.locked_by = ${workerId}
+    from unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.runId)}::int[],
+                ${claims.map((c) => c.leaseToken)}::bigint[]) as h(id, run_id, token)
+    where d.id = h.id and d.run_id = h.run_id and d.lease_token = h.token and d.locked_by = ${workerId}
       and d.state in ('queued', 'waiting')`;
 }
 
@@ -327,8 +329,9 @@ export async function renewLeases(
   if (claims.length === 0) return new Set();
   const rows = await sql<{ id: string }[]>`
     update deliveries d set locked_at = ${options.now}
-    from unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.leaseToken)}::bigint[]) as h(id, token)
-    where d.id = h.id and d.lease_token = h.token and d.locked_by = ${options.workerId}
+    from unnest(${claims.map((c) => c.id)}::bigint[], ${claims.map((c) => c.runId)}::int[],
+                ${claims.map((c) => c.leaseToken)}::bigint[]) as h(id, run_id, token)
+    where d.id = h.id and d.run_id = h.run_id and d.lease_token = h.token and d.locked_by = ${options.workerId}
       and d.state in ('queued', 'waiting', 'sending')
     returning d.id::text`;
   return new Set(rows.map((r) => r.id));

@@ -59,6 +59,7 @@ export async function moveDeliveriesTo(
     with input as (
       select * from unnest(
         ${column((m) => m.id)}::bigint[],
+        ${column((m) => m.runId)}::int[],
         ${column((m) => m.reason)}::text[],
         ${column((m) => m.workerId)}::text[],
         ${column((m) => m.leaseToken)}::bigint[],
@@ -72,7 +73,7 @@ export async function moveDeliveriesTo(
         ${column((m) => m.changes?.reminderKey)}::text[],
         ${column((m) => m.changes?.contactId)}::int[],
         ${flags as never}::int[]
-      ) with ordinality as i(id, reason, worker_id, lease_token, at, next_attempt_at, rendered_text,
+      ) with ordinality as i(id, run_id, reason, worker_id, lease_token, at, next_attempt_at, rendered_text,
                              chat2desk_client_id, chat2desk_message_id, attempts, due_at, reminder_key,
                              contact_id, flags, n)
     ),
@@ -89,7 +90,9 @@ export async function moveDeliveriesTo(
         : sql``
     }
     before as (
-      select d.id, d.run_id, d.state from deliveries d join input i on i.id = d.id
+      select d.id, d.run_id, d.state from deliveries d
+      -- By its run too where every move names it: one partition's index probed, not each one's.
+      join input i on i.id = d.id ${moves.every((m) => m.runId !== undefined) ? sql`and d.run_id = i.run_id` : sql``}
       where d.state = any(${allowedFrom}::delivery_state[])
         and (i.worker_id is null
              or d.locked_by = i.worker_id and (i.lease_token is null or d.lease_token = i.lease_token))

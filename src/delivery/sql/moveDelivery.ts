@@ -18,6 +18,8 @@ export interface DeliveryChanges {
 
 export interface MoveDelivery {
   id: string;
+  /** The delivery's run, when the mover knows it: the row is then looked up in its run's partition only. */
+  runId?: number;
   to: DeliveryState;
   reason: string | null;
   now: Date;

@@ -338,8 +338,8 @@ describe('releaseDeliveries and renewLeases', () => {
     const sending = await addDelivery(db.sql, home, { state: 'sending', lockedBy: 'w1', lockedAt: START });
     const claimed = await claim(db.sql, 'w1', 2);
     const cb = claimed.find((d) => d.id === b)!;
-    const stale = { id: a, leaseToken: String(OLD_TOKEN + 1) };
-    const inSending = { id: sending, leaseToken: String(OLD_TOKEN) };
+    const stale = { id: a, runId: home.runId, leaseToken: String(OLD_TOKEN + 1) };
+    const inSending = { id: sending, runId: home.runId, leaseToken: String(OLD_TOKEN) };
 
     expect(await renewLeases(db.sql, [stale, cb, inSending], { workerId: 'w1', now: at(10) })).toEqual(
       new Set([b, sending]),
