@@ -11,6 +11,7 @@ export type { Logger };
 const SECRET_KEYS = new Set([
   'token',
   'apitoken',
+  'viewertoken',
   'chat2desktoken',
   'accesstoken',
   'authorization',
@@ -39,6 +40,7 @@ const CENSOR = '[redacted]';
 const BINDING_SECRET_PATHS = [
   'token',
   'apiToken',
+  'viewerToken',
   'chat2deskToken',
   'authorization',
   'password',

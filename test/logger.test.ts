@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../src/logger.js';
 
 const CHAT2DESK_TOKEN = 'c2d-4f9a1e7b2d6c8e0f';
 const API_TOKEN = 'api-7d3b9c1a5e2f4b6d';
+const VIEWER_TOKEN = 'viewer-1c5e9a3b7d2f';
 
 /** A logger at trace writing into an array of raw lines, so a test sees exactly what would reach the log. */
 function capture(): { logger: Logger; lines: string[] } {
@@ -23,6 +24,7 @@ function expectNoSecrets(lines: string[]): void {
   for (const line of lines) {
     expect(line).not.toContain(CHAT2DESK_TOKEN);
     expect(line).not.toContain(API_TOKEN);
+    expect(line).not.toContain(VIEWER_TOKEN);
   }
 }
 
@@ -42,6 +44,7 @@ describe('the logger', () => {
   it.each([
     ['a token field', { token: CHAT2DESK_TOKEN }],
     ['an API token field', { apiToken: API_TOKEN }],
+    ['a viewer token field', { http: { viewerToken: VIEWER_TOKEN } }],
     ['a token one level down', { chat2desk: { token: CHAT2DESK_TOKEN } }],
     ['a token two levels down', { config: { chat2desk: { token: CHAT2DESK_TOKEN } } }],
     ['an authorization header', { headers: { authorization: CHAT2DESK_TOKEN } }],
@@ -71,7 +74,7 @@ describe('the logger', () => {
 
   it('redacts the whole loaded configuration, keeping its other values', () => {
     const { logger, lines } = capture();
-    const config = loadConfig({ CHAT2DESK_TOKEN, API_TOKEN, PORT: '8080' });
+    const config = loadConfig({ CHAT2DESK_TOKEN, API_TOKEN, VIEWER_TOKEN, PORT: '8080' });
     logger.info({ config }, 'configuration');
     expectNoSecrets(lines);
     expect(JSON.parse(lines[0]!).config.http.port).toBe(8080);

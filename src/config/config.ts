@@ -25,6 +25,8 @@ export interface EngineConfig {
     port: number;
     /** API_TOKEN; set, the engine listens on every interface, so it must be hard to guess. */
     apiToken: string | undefined;
+    /** VIEWER_TOKEN: a second token that only reads (console and API); needs API_TOKEN beside it. */
+    viewerToken: string | undefined;
     /** TRUST_PROXY: whose X-Forwarded-* headers are believed (client address, https, host). */
     trustProxy: TrustProxy;
     /** ALLOWED_HOSTS: names besides loopback and PUBLIC_URL's host that requests may be addressed to. */
@@ -61,6 +63,7 @@ const LEASE_TIMEOUTS = 4;
 
 export function loadConfig(env: Env = process.env): EngineConfig {
   const read = new EnvReader(env);
+  const apiToken = read.secret('API_TOKEN', MIN_API_TOKEN_LENGTH);
   const timeoutMs = read.integer('CHAT2DESK_TIMEOUT_MS', { min: 1 }) ?? 15_000;
   return {
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -80,7 +83,8 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     deliveryLeaseMs: leaseMs(read.integer('DELIVERY_LEASE_MS', { min: 1 }), timeoutMs),
     http: {
       port: read.integer('PORT', { min: 0, max: 65535 }) ?? 3000,
-      apiToken: read.secret('API_TOKEN', MIN_API_TOKEN_LENGTH),
+      apiToken,
+      viewerToken: viewerToken(read.secret('VIEWER_TOKEN', MIN_API_TOKEN_LENGTH), apiToken),
       trustProxy: read.trustProxy('TRUST_PROXY'),
       allowedHosts: read.hostList('ALLOWED_HOSTS'),
     },
@@ -91,6 +95,19 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS),
     retentionDays: read.integer('RETENTION_DAYS', { min: 1, max: 36_500 }),
   };
+}
+
+/** A viewer token guards nothing on an open engine, and one equal to API_TOKEN would give viewers every right. */
+function viewerToken(viewer: string | undefined, api: string | undefined): string | undefined {
+  if (viewer === undefined) return undefined;
+  if (api === undefined) {
+    throw new ConfigError(
+      'VIEWER_TOKEN',
+      'needs API_TOKEN beside it: without API_TOKEN the console and API are open to anyone who reaches them',
+    );
+  }
+  if (viewer === api) throw new ConfigError('VIEWER_TOKEN', 'must differ from API_TOKEN');
+  return viewer;
 }
 
 function leaseMs(configured: number | undefined, timeoutMs: number): number {

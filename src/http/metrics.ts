@@ -20,6 +20,8 @@ export interface MetricsDeps {
   logger?: Logger;
   /** API_TOKEN: when set (the engine listens beyond loopback), scrapes must bear it too. */
   apiToken?: string | undefined;
+  /** VIEWER_TOKEN: may scrape too (it reads). */
+  viewerToken?: string | undefined;
   /** Shared with the API and the dashboard's login: a guess anywhere counts everywhere. */
   authAttempts?: AuthAttempts;
 }
@@ -36,7 +38,10 @@ export async function registerMetrics(app: FastifyInstance, deps: MetricsDeps): 
   if (deps.apiToken !== undefined) {
     const attempts = deps.authAttempts ?? new AuthAttempts();
     await attempts.attach(app);
-    app.addHook('onRequest', requireBearerToken(deps.apiToken, attempts));
+    app.addHook(
+      'onRequest',
+      requireBearerToken({ apiToken: deps.apiToken, viewerToken: deps.viewerToken }, attempts),
+    );
   }
   app.get('/metrics', async (_request, reply) => {
     const text = await registry.metrics();

@@ -45,6 +45,8 @@ export interface HttpServerOptions {
   db?: Database;
   /** API_TOKEN: the bearer token of the API and the dashboard; undefined leaves them open. */
   apiToken?: string;
+  /** VIEWER_TOKEN: reads the API, the console and /metrics, changes nothing. */
+  viewerToken?: string | undefined;
   /** Where `{"file": "name.hbs"}` templates live; default: templates/ of the package. */
   templatesDir?: string;
   defaultTimezone?: string;
@@ -121,6 +123,7 @@ function registerRoutes(app: FastifyInstance, options: HttpServerOptions, authAt
       clock: options.clock,
       logger: options.logger,
       apiToken: options.apiToken,
+      viewerToken: options.viewerToken,
       templatesDir: options.templatesDir ?? DEFAULT_TEMPLATES_DIR,
       defaultTimezone: options.defaultTimezone,
       phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
@@ -135,6 +138,7 @@ function registerRoutes(app: FastifyInstance, options: HttpServerOptions, authAt
       registerMetrics(root, {
         sql: options.sql,
         apiToken: options.apiToken,
+        viewerToken: options.viewerToken,
         authAttempts,
         clock: options.clock,
         logger: options.logger,
@@ -147,6 +151,7 @@ function registerRoutes(app: FastifyInstance, options: HttpServerOptions, authAt
       sql: options.sql,
       clock: options.clock,
       apiToken: options.apiToken,
+      viewerToken: options.viewerToken,
       authAttempts,
     });
   }

@@ -32,6 +32,7 @@ function buildEngineHttpServer(parts: EngineParts): FastifyInstance {
     trustProxy: config.http.trustProxy,
     db: parts.db,
     apiToken: config.http.apiToken,
+    viewerToken: config.http.viewerToken,
     defaultTimezone: config.defaultTimezone,
     phoneRegion: config.phoneRegion,
     chat2desk: {

@@ -131,6 +131,28 @@ describe('loadConfig', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
   });
 
+  it('reads VIEWER_TOKEN only beside a different API_TOKEN, never echoing either', () => {
+    const api = 'api-secret-0123456789';
+    const viewer = 'viewer-secret-0123456789';
+    expect(loadConfig({ API_TOKEN: api, VIEWER_TOKEN: viewer }).http).toMatchObject({
+      apiToken: api,
+      viewerToken: viewer,
+    });
+    expect(loadConfig({ API_TOKEN: api }).http.viewerToken).toBeUndefined();
+    const alone = configError({ VIEWER_TOKEN: viewer });
+    expect(alone.variable).toBe('VIEWER_TOKEN');
+    expect(alone.message).toMatch(/needs API_TOKEN/);
+    const same = configError({ API_TOKEN: api, VIEWER_TOKEN: api });
+    expect(same.message).toMatch(/^VIEWER_TOKEN: must differ from API_TOKEN/);
+    const short = configError({ API_TOKEN: api, VIEWER_TOKEN: 'hunter2' });
+    expect(short.message).toMatch(/at least 16 characters/);
+    for (const error of [alone, same, short]) {
+      expect(error.message).not.toContain(viewer);
+      expect(error.message).not.toContain(api);
+      expect(error.message).not.toContain('hunter2');
+    }
+  });
+
   it('never echoes a short API token', () => {
     const error = configError({ API_TOKEN: 'hunter2' });
     expect(error.message).not.toContain('hunter2');

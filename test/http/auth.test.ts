@@ -38,16 +38,20 @@ describe('requireBearerToken', () => {
   });
 
   /** A server whose one route sits behind the hook, counting wrong tokens up to `max`. */
-  async function serve(apiToken: string | undefined, max = 2) {
+  async function serve(apiToken: string | undefined, max = 2, viewerToken?: string) {
     const app = Fastify();
     servers.push(app);
     const attempts = new AuthAttempts({ max, windowMs: 60_000 });
     await attempts.attach(app);
-    app.addHook('onRequest', requireBearerToken(apiToken, attempts));
+    app.addHook('onRequest', requireBearerToken({ apiToken, viewerToken }, attempts));
     app.get('/thing', async () => ({ ok: true }));
+    app.post('/thing', async () => ({ changed: true }));
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    return async (authorization?: string) => {
-      const response = await fetch(`${url}/thing`, { headers: authorization ? { authorization } : {} });
+    return async (authorization?: string, method = 'GET') => {
+      const response = await fetch(`${url}/thing`, {
+        method,
+        headers: authorization ? { authorization } : {},
+      });
       const body = (await response.json()) as { error: { code: string; message: string } };
       return { status: response.status, headers: response.headers, body };
     };
@@ -78,6 +82,28 @@ describe('requireBearerToken', () => {
     const get = await serve(TOKEN, 1);
     for (let i = 0; i < 3; i++) expect((await get()).status).toBe(401);
     expect((await get(`Bearer ${TOKEN}`)).status).toBe(200);
+  });
+
+  it('lets the viewer token read but not change, saying which token a change needs', async () => {
+    const viewer = 'viewer-token-0123456789';
+    const call = await serve(TOKEN, 10, viewer);
+    expect((await call(`Bearer ${viewer}`)).status).toBe(200);
+    expect((await call(`Bearer ${TOKEN}`, 'POST')).status).toBe(200);
+    const refused = await call(`Bearer ${viewer}`, 'POST');
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toEqual({
+      code: 'forbidden',
+      message: 'the viewer token (VIEWER_TOKEN) only reads; POST needs API_TOKEN',
+      details: {},
+    });
+    expect(JSON.stringify(refused.body)).not.toContain(viewer);
+  });
+
+  it('does not count a viewer’s refused change as a wrong guess', async () => {
+    const viewer = 'viewer-token-0123456789';
+    const call = await serve(TOKEN, 1, viewer);
+    for (let i = 0; i < 3; i++) expect((await call(`Bearer ${viewer}`, 'POST')).status).toBe(403);
+    expect((await call(`Bearer ${TOKEN}`)).status).toBe(200);
   });
 
   it('refuses even the right token with 429 once the wrong ones pass the limit', async () => {

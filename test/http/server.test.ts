@@ -100,4 +100,26 @@ describe('buildHttpServer', () => {
     expect(login.status).toBe(401);
     expect((await get(`${url}/api/v1/lists`, { authorization: `Bearer ${TOKEN}` })).status).toBe(429);
   });
+
+  it('gives VIEWER_TOKEN the reads of the API, /metrics and the console, and none of the changes', async () => {
+    const viewer = 'server-test-viewer-token';
+    const url = await serve({ db, apiToken: TOKEN, viewerToken: viewer, dashboard: true, metrics: {} });
+    const asViewer = { authorization: `Bearer ${viewer}` };
+    expect((await get(`${url}/api/v1/campaigns`, asViewer)).status).toBe(200);
+    expect((await get(`${url}/metrics`, asViewer)).status).toBe(200);
+    const change = await fetch(`${url}/api/v1/lists`, {
+      method: 'POST',
+      headers: { ...asViewer, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'viewers-were-here' }),
+    });
+    expect(change.status).toBe(403);
+    expect(((await change.json()) as { error: { code: string } }).error.code).toBe('forbidden');
+    expect(await db.sql`select 1 from lists where name = 'viewers-were-here'`).toHaveLength(0);
+    const login = await fetch(`${url}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ token: viewer, next: '/' }),
+    });
+    expect(login.status).toBe(303);
+  });
 });

@@ -13,6 +13,8 @@ export interface ApiDeps {
   logger: Logger;
   /** API_TOKEN; undefined: the API is open (the engine then listens on 127.0.0.1 only). */
   apiToken: string | undefined;
+  /** VIEWER_TOKEN: reads (GET) only. */
+  viewerToken: string | undefined;
   /** Where `{"file": "name.hbs"}` templates are read from. */
   templatesDir: string;
   /** DEFAULT_TIMEZONE, for rendering previews as the worker would. */

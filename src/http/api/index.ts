@@ -26,7 +26,10 @@ export function registerApi(app: FastifyInstance, deps: ApiDeps): void {
   void app.register(
     async (api) => {
       await deps.authAttempts.attach(api);
-      api.addHook('onRequest', requireBearerToken(deps.apiToken, deps.authAttempts));
+      api.addHook(
+        'onRequest',
+        requireBearerToken({ apiToken: deps.apiToken, viewerToken: deps.viewerToken }, deps.authAttempts),
+      );
       // A campaign may be written in YAML: kept as text for parseCampaignText, which knows its lines.
       api.addContentTypeParser(YAML_CONTENT_TYPES, { parseAs: 'string' }, (_request, body, done) =>
         (body as string).includes('\u0000')

@@ -33,7 +33,8 @@ function actionButton(
 <input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="${style}">${label}</button></form>`;
 }
 
-function actions(report: CampaignReport, csrf: string): SafeHtml {
+function actions(report: CampaignReport, csrf: string | undefined): SafeHtml {
+  if (csrf === undefined) return html``;
   const status = report.status as CampaignStatus;
   const id = report.campaignId;
   const buttons: SafeHtml[] = [];
@@ -108,8 +109,11 @@ ${report.failures.map(
 ${more > 0 ? html`<p class="muted" style="margin:10px 0 0">The first ${report.failures.length} of ${report.failuresTotal}; the CSV export lists them all.</p>` : ''}`;
 }
 
-/** The campaign's report as a page: numbers, states, a chart of sends, failures, and its buttons. */
-export function campaignPage(report: CampaignReport, csrf: string): SafeHtml {
+/**
+ * The campaign's report as a page: numbers, states, a chart of sends, failures, and its buttons —
+ * those only with `csrf`, the token of a login that may change things.
+ */
+export function campaignPage(report: CampaignReport, csrf: string | undefined): SafeHtml {
   const csvHref = `/campaigns/${report.campaignId}/recipients.csv${report.runId === null ? '' : `?run=${report.runId}`}`;
   const latency = report.latencyMs;
   return html`<p class="sub" style="margin-bottom:6px"><a href="/">Campaigns</a> / #${report.campaignId}${

@@ -16,13 +16,15 @@ import { campaignPage } from './campaignPage.js';
 import type { SafeHtml } from './html.js';
 import { page } from './layout.js';
 import { loginPage, messagePage } from './messagePages.js';
-import { DashboardSession, sessionCookie } from './session.js';
+import { DashboardSession, type Session, sessionCookie } from './session.js';
 
 export interface DashboardDeps {
   sql: Sql;
   clock: Clock;
   /** API_TOKEN: with one, the dashboard asks for it once at /login; without, it is open. */
   apiToken: string | undefined;
+  /** VIEWER_TOKEN: logs in too, to read only (no buttons; every form post refused). */
+  viewerToken?: string | undefined;
   /** Counts wrong tokens at /login per client address (shared with the API's Bearer checks). */
   authAttempts?: AuthAttempts;
 }
@@ -89,7 +91,7 @@ export function localPath(next: string | null | undefined): string {
  * report, a chart of sends, failures, and pause/resume/cancel buttons that are plain forms).
  */
 export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): void {
-  const session = new DashboardSession(deps.apiToken, deps.sql);
+  const session = new DashboardSession({ apiToken: deps.apiToken, viewerToken: deps.viewerToken }, deps.sql);
 
   void app.register(async (scope) => {
     await scope.register(helmet, HELMET_OPTIONS);
@@ -129,17 +131,20 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     const currentSession = (request: FastifyRequest) => session.sessionFrom(request.headers.cookie, now());
     // Behind a TLS proxy (TRUST_PROXY) the request's protocol is the proxy's: https.
     const cookieOptions = (request: FastifyRequest) => ({ secure: request.protocol === 'https' });
-    const logoutCsrf = (current: string) => (session.loginRequired ? session.csrfToken(current) : undefined);
+    const logoutCsrf = (current: Session) => (session.loginRequired ? session.csrfToken(current) : undefined);
+    /** The CSRF token of a page's forms that change something; undefined for a viewer, who gets none. */
+    const changeCsrf = (current: Session) =>
+      current.role === 'admin' ? session.csrfToken(current) : undefined;
 
     /** The session of a page request, or a redirect to /login (then null). */
-    async function pageSession(request: FastifyRequest, reply: FastifyReply): Promise<string | null> {
+    async function pageSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
       const current = await currentSession(request);
       if (current === null) void reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
       return current;
     }
 
     /** Whether a form post comes from a logged-in dashboard page; answers 403 itself when not. */
-    async function formSession(request: FastifyRequest, reply: FastifyReply): Promise<string | null> {
+    async function formSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
       const current = await currentSession(request);
       if (current === null) {
         const login = { href: '/login', label: 'Log in again' };
@@ -158,6 +163,16 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         return null;
       }
       return current;
+    }
+
+    /** A form post that changes something: an admin's only; a viewer is told why not (403). */
+    async function changeSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
+      const current = await formSession(request, reply);
+      if (current === null || current.role === 'admin') return current;
+      const message =
+        'You are logged in with the viewer token (VIEWER_TOKEN), which only reads; changes need API_TOKEN.';
+      void sendPage(reply, 403, 'Read only', messagePage('Read only', message, toCampaigns));
+      return null;
     }
 
     scope.get<{ Querystring: { page?: number } }>(
@@ -185,7 +200,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         if (current === null) return reply;
         const report = await campaignReport(deps.sql, request.params.id, { runId: request.query.run });
         const watching = report.status === 'running' || report.totals.pending > 0;
-        return sendPage(reply, 200, report.name, campaignPage(report, session.csrfToken(current)), {
+        return sendPage(reply, 200, report.name, campaignPage(report, changeCsrf(current)), {
           logoutCsrf: logoutCsrf(current),
           refreshSeconds: watching && report.status !== 'paused' ? REFRESH_SECONDS : undefined,
         });
@@ -225,7 +240,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     for (const [action, perform] of Object.entries(actions)) {
       scope.post(`/campaigns/:id/${action}`, { schema: { params: ID_PARAMS } }, async (req, reply) => {
         const { id } = req.params as { id: number };
-        if ((await formSession(req, reply)) === null) return reply;
+        if ((await changeSession(req, reply)) === null) return reply;
         await perform(id);
         return reply.redirect(`/campaigns/${id}`, 303);
       });
@@ -242,11 +257,12 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       const next = localPath(formField(req, 'next'));
       if (!session.loginRequired) return reply.redirect(next, 303);
       if (await attempts.refuseIfBlocked(req, reply)) return reply;
-      if (!session.isApiToken(formField(req, 'token') ?? '')) {
+      const role = session.roleOfToken(formField(req, 'token') ?? '');
+      if (role === null) {
         await attempts.recordFailure(req);
         return sendPage(reply, 401, 'Log in', loginPage({ next, failed: true }));
       }
-      const issued = await session.issue(now());
+      const issued = await session.issue(now(), role);
       return reply.header('set-cookie', sessionCookie(issued, cookieOptions(req))).redirect(next, 303);
     });
 

@@ -1,92 +1,108 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Sql } from '../../db/database.js';
+import { type AccessRole, type AccessTokens, roleOfToken, sameSecret } from '../auth.js';
 
 export const SESSION_COOKIE = 'broadcaster_session';
 /** A login lasts a working day. */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-function sameBytes(a: string, b: string): boolean {
-  // Digests first: equal lengths for timingSafeEqual, and no early exit on the length.
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
-}
-
 /**
- * The dashboard's login. With API_TOKEN set, a browser proves it knows the token once, at /login, and
- * then carries a cookie holding `id.HMAC(token, id)` — a random id, never the token. The session lives
- * in the database (only the id's hash): logging out revokes it on every instance, and it ends after
- * SESSION_TTL_MS by the engine's clock. Every form carries a CSRF token that is an HMAC of the cookie.
- * Without API_TOKEN the dashboard is open (the engine listens on 127.0.0.1) but forms still carry a
- * CSRF token, keyed by a secret of this process, so another web site cannot press the buttons.
+ * The dashboard's login. With API_TOKEN set, a browser proves it knows a token once, at /login —
+ * API_TOKEN (admin: every right) or VIEWER_TOKEN (viewer: reads only) — and then carries a cookie
+ * holding `id.HMAC(that token, role, id)`: a random id, never the token, signed by the token it was
+ * opened with, so replacing VIEWER_TOKEN (or API_TOKEN) ends the logins it opened. The session lives
+ * in the database (only the id's hash, and its role): logging out revokes it on every instance, and it
+ * ends after SESSION_TTL_MS by the engine's clock. Every form carries a CSRF token that is an HMAC of
+ * the cookie. Without API_TOKEN the dashboard is open (the engine listens on 127.0.0.1) but forms
+ * still carry a CSRF token, keyed by a secret of this process, so another web site cannot press the
+ * buttons.
  */
 export class DashboardSession {
   readonly loginRequired: boolean;
-  readonly #key: string | Buffer;
+  readonly #tokens: AccessTokens;
+  readonly #keys: Readonly<Record<AccessRole, string | Buffer | undefined>>;
   readonly #sql: Sql;
 
-  constructor(apiToken: string | undefined, sql: Sql) {
-    this.loginRequired = apiToken !== undefined && apiToken !== '';
-    this.#key = this.loginRequired ? apiToken! : randomBytes(32);
+  constructor(tokens: AccessTokens, sql: Sql) {
+    this.loginRequired = tokens.apiToken !== undefined && tokens.apiToken !== '';
+    this.#tokens = tokens;
+    this.#keys = this.loginRequired
+      ? { admin: tokens.apiToken, viewer: tokens.viewerToken }
+      : { admin: randomBytes(32), viewer: undefined };
     this.#sql = sql;
   }
 
-  #mac(purpose: string, value: string): string {
-    return createHmac('sha256', this.#key)
-      .update(`broadcaster-dashboard:${purpose}:${value}`)
+  #mac(role: AccessRole, purpose: string, value: string): string {
+    const key = this.#keys[role];
+    if (key === undefined) throw new Error(`no ${role} token is configured`);
+    return createHmac('sha256', key)
+      .update(`broadcaster-dashboard:${purpose}:${role}:${value}`)
       .digest('base64url');
   }
 
-  /** Whether `given` is the API token, compared in constant time. */
-  isApiToken(given: string): boolean {
-    return this.loginRequired && sameBytes(given, this.#key as string);
+  /** The role the token given at /login grants, or null; compared in constant time. */
+  roleOfToken(given: string): AccessRole | null {
+    return this.loginRequired ? roleOfToken(given, this.#tokens) : null;
   }
 
-  /** A new session, stored; its cookie value. Sessions long expired are forgotten on the way. */
-  async issue(now: Date): Promise<string> {
+  /** A new session of `role`, stored; its cookie value. Sessions long expired are forgotten on the way. */
+  async issue(now: Date, role: AccessRole): Promise<string> {
     const id = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
     await this.#sql`
-      insert into dashboard_sessions (id_hash, created_at, expires_at)
-      values (${idHash(id)}, ${now}, ${expiresAt})`;
+      insert into dashboard_sessions (id_hash, created_at, expires_at, role)
+      values (${idHash(id)}, ${now}, ${expiresAt}, ${role})`;
     await this
       .#sql`delete from dashboard_sessions where expires_at < ${new Date(now.getTime() - SESSION_TTL_MS)}`;
-    return `${id}.${this.#mac('session', id)}`;
+    return `${id}.${this.#mac(role, 'session', id)}`;
   }
 
-  /** The session the request carries, if genuine, not revoked and not expired; always '' when no login is required. */
-  async sessionFrom(cookieHeader: string | undefined, now: Date): Promise<string | null> {
-    if (!this.loginRequired) return '';
+  /**
+   * The session the request carries, if genuine, not revoked and not expired, with its role; with no
+   * login required, everyone is an admin (the engine is then reachable from this machine only).
+   */
+  async sessionFrom(cookieHeader: string | undefined, now: Date): Promise<Session | null> {
+    if (!this.loginRequired) return { value: '', role: 'admin' };
     const value = readCookie(cookieHeader, SESSION_COOKIE);
-    const id = value === undefined ? undefined : this.#genuineId(value);
-    if (id === undefined) return null;
+    const signed = value === undefined ? undefined : this.#genuine(value);
+    if (signed === undefined) return null;
     const [live] = await this.#sql`
       select 1 from dashboard_sessions
-      where id_hash = ${idHash(id)} and revoked_at is null and expires_at > ${now}`;
-    return live ? value! : null;
+      where id_hash = ${idHash(signed.id)} and role = ${signed.role} and revoked_at is null and expires_at > ${now}`;
+    return live ? { value: value!, role: signed.role } : null;
   }
 
   /** Ends a session everywhere: its cookie no longer logs anyone in, wherever it was copied. */
-  async revoke(session: string, now: Date): Promise<void> {
-    const id = this.#genuineId(session);
-    if (id === undefined) return;
+  async revoke(session: Session, now: Date): Promise<void> {
+    const signed = this.#genuine(session.value);
+    if (signed === undefined) return;
     await this
-      .#sql`update dashboard_sessions set revoked_at = ${now} where id_hash = ${idHash(id)} and revoked_at is null`;
+      .#sql`update dashboard_sessions set revoked_at = ${now} where id_hash = ${idHash(signed.id)} and revoked_at is null`;
   }
 
-  /** The id of a cookie value this installation's key signed; a forgery is refused before any query. */
-  #genuineId(value: string): string | undefined {
+  /** The id and role of a cookie value one of this installation's tokens signed; a forgery is refused before any query. */
+  #genuine(value: string): { id: string; role: AccessRole } | undefined {
     const [id = '', mac = ''] = value.split('.');
-    return /^[\w-]{43}$/.test(id) && sameBytes(mac, this.#mac('session', id)) ? id : undefined;
+    if (!/^[\w-]{43}$/.test(id)) return undefined;
+    // Both roles are always compared, so the time taken does not say which token signed it.
+    const admin = sameSecret(mac, this.#mac('admin', 'session', id));
+    const viewer = this.#keys.viewer !== undefined && sameSecret(mac, this.#mac('viewer', 'session', id));
+    return admin ? { id, role: 'admin' } : viewer ? { id, role: 'viewer' } : undefined;
   }
 
-  csrfToken(session: string): string {
-    return this.#mac('csrf', session);
+  csrfToken(session: Session): string {
+    return this.#mac(session.role, 'csrf', session.value);
   }
 
-  isCsrfToken(session: string, given: string | null | undefined): boolean {
-    return typeof given === 'string' && sameBytes(given, this.csrfToken(session));
+  isCsrfToken(session: Session, given: string | null | undefined): boolean {
+    return typeof given === 'string' && sameSecret(given, this.csrfToken(session));
   }
+}
+
+/** A logged-in browser: its cookie value ('' when no login is required) and what it may do. */
+export interface Session {
+  value: string;
+  role: AccessRole;
 }
 
 function idHash(id: string): string {

@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/database.js
 import { startDashboardServer } from '../apiServer.js';
 
 const TOKEN = 'api-token-that-must-stay-secret';
+const VIEWER_TOKEN = 'viewer-token-that-must-stay-secret';
 const HOUR = 3_600_000;
 
 let db: TestDatabase;
@@ -16,7 +17,12 @@ const clock = new ManualClock('2026-11-27T10:00:00Z');
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  ({ app, url: baseUrl } = await startDashboardServer({ sql: db.sql, clock, apiToken: TOKEN }));
+  ({ app, url: baseUrl } = await startDashboardServer({
+    sql: db.sql,
+    clock,
+    apiToken: TOKEN,
+    viewerToken: VIEWER_TOKEN,
+  }));
   campaignId = await insertCampaign(db.sql, { name: 'Guarded', transport: 'viber' });
 });
 afterAll(async () => {
@@ -33,9 +39,9 @@ function request(path: string, options: { cookie?: string; form?: Record<string,
   });
 }
 
-/** Logs in and returns the `name=value` of the session cookie. */
-async function logIn(): Promise<string> {
-  const res = await request('/login', { form: { token: TOKEN, next: '/' } });
+/** Logs in (with API_TOKEN unless told) and returns the `name=value` of the session cookie. */
+async function logIn(token = TOKEN): Promise<string> {
+  const res = await request('/login', { form: { token, next: '/' } });
   expect(res.status).toBe(303);
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
@@ -141,6 +147,34 @@ describe('the dashboard with API_TOKEN set', () => {
     expect(await campaignStatus()).toBe('paused');
   });
 
+  it('lets the viewer token read every page and the CSV, with no button to press', async () => {
+    const cookie = await logIn(VIEWER_TOKEN);
+    expect(cookie).not.toContain(VIEWER_TOKEN);
+    const page = await request(`/campaigns/${campaignId}`, { cookie });
+    const text = await page.text();
+    expect(page.status).toBe(200);
+    expect(text).toContain('Guarded');
+    expect(text).not.toMatch(/action="\/campaigns\/\d+\/(pause|resume|cancel)"/);
+    expect((await request('/', { cookie })).status).toBe(200);
+    expect((await request(`/campaigns/${campaignId}/recipients.csv`, { cookie })).status).toBe(200);
+  });
+
+  it('refuses a viewer’s change even with a genuine CSRF token of its own session, saying why', async () => {
+    const before = await campaignStatus();
+    const cookie = await logIn(VIEWER_TOKEN);
+    const csrf = csrfOf(await (await request('/', { cookie })).text()); // its logout form's
+    for (const action of ['pause', 'resume', 'cancel']) {
+      const pressed = await request(`/campaigns/${campaignId}/${action}`, { cookie, form: { csrf } });
+      expect(pressed.status, action).toBe(403);
+      expect(await pressed.text()).toContain('only reads');
+    }
+    expect(await campaignStatus()).toBe(before);
+
+    const out = await request('/logout', { cookie, form: { csrf } });
+    expect(out.status).toBe(303);
+    expect((await request('/', { cookie })).status).toBe(303);
+  });
+
   it('keeps the recipients CSV behind the login', async () => {
     const res = await request(`/campaigns/${campaignId}/recipients.csv`);
     expect(res.status).toBe(303);
@@ -174,7 +208,12 @@ describe('the dashboard with API_TOKEN set', () => {
 
 describe('guessing the token', () => {
   it('is refused with 429 after ten wrong tries from one address, even when the next try is right', async () => {
-    const { app: guarded, url } = await startDashboardServer({ sql: db.sql, clock, apiToken: TOKEN });
+    const { app: guarded, url } = await startDashboardServer({
+      sql: db.sql,
+      clock,
+      apiToken: TOKEN,
+      viewerToken: VIEWER_TOKEN,
+    });
     try {
       const post = (token: string) =>
         fetch(`${url}/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token }) });

@@ -10,6 +10,9 @@ import { createTestDatabase, type TestDatabase } from '../../support/database.js
 import { START } from '../../support/engineHarness.js';
 
 const TOKEN = 'api-token-of-this-installation';
+const VIEWER = 'viewer-token-of-this-installation';
+const TOKENS = { apiToken: TOKEN, viewerToken: VIEWER };
+const admin = (value: string) => ({ value, role: 'admin' as const });
 const at = (ms: number) => new Date(START.getTime() + ms);
 const cookieHeader = (value: string) => `theme=dark; ${SESSION_COOKIE}=${value}; lang=ru`;
 
@@ -27,24 +30,28 @@ async function storedSessions(): Promise<number> {
 }
 
 describe('DashboardSession with API_TOKEN set', () => {
-  it('requires a login, and knows the API token when it sees it', () => {
-    const session = new DashboardSession(TOKEN, db.sql);
+  it('requires a login, and knows each token and its role when it sees it', () => {
+    const session = new DashboardSession(TOKENS, db.sql);
 
     expect(session.loginRequired).toBe(true);
-    expect(session.isApiToken(TOKEN)).toBe(true);
-    expect(session.isApiToken(`${TOKEN} `)).toBe(false);
-    expect(session.isApiToken('')).toBe(false);
+    expect(session.roleOfToken(TOKEN)).toBe('admin');
+    expect(session.roleOfToken(VIEWER)).toBe('viewer');
+    expect(session.roleOfToken(`${TOKEN} `)).toBeNull();
+    expect(session.roleOfToken('')).toBeNull();
+    expect(new DashboardSession({ apiToken: TOKEN }, db.sql).roleOfToken(VIEWER)).toBeNull();
   });
 
   it('issues a signed cookie value holding a random id, never the token, and stores only its hash', async () => {
-    const session = new DashboardSession(TOKEN, db.sql);
+    const session = new DashboardSession(TOKENS, db.sql);
 
-    const value = await session.issue(START);
+    const value = await session.issue(START, 'admin');
 
     expect(value).toMatch(/^[\w-]{43}\.[\w-]{43}$/);
     expect(value).not.toContain(TOKEN);
-    const [row] = await db.sql`select id_hash, created_at, expires_at, revoked_at from dashboard_sessions`;
+    const [row] =
+      await db.sql`select id_hash, created_at, expires_at, revoked_at, role from dashboard_sessions`;
     expect(row).toEqual({
+      role: 'admin',
       id_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
       created_at: START,
       expires_at: at(SESSION_TTL_MS),
@@ -54,26 +61,26 @@ describe('DashboardSession with API_TOKEN set', () => {
   });
 
   it('finds the session a request carries until it expires', async () => {
-    const session = new DashboardSession(TOKEN, db.sql);
-    const value = await session.issue(START);
+    const session = new DashboardSession(TOKENS, db.sql);
+    const value = await session.issue(START, 'admin');
 
-    expect(await session.sessionFrom(cookieHeader(value), at(SESSION_TTL_MS - 1))).toBe(value);
+    expect(await session.sessionFrom(cookieHeader(value), at(SESSION_TTL_MS - 1))).toEqual(admin(value));
     expect(await session.sessionFrom(cookieHeader(value), at(SESSION_TTL_MS))).toBeNull();
   });
 
   it('finds none in a request without the cookie', async () => {
-    const session = new DashboardSession(TOKEN, db.sql);
-    await session.issue(START);
+    const session = new DashboardSession(TOKENS, db.sql);
+    await session.issue(START, 'admin');
 
     expect(await session.sessionFrom(undefined, START)).toBeNull();
     expect(await session.sessionFrom('theme=dark', START)).toBeNull();
   });
 
   it('refuses a forged or altered cookie, and one signed by another installation', async () => {
-    const session = new DashboardSession(TOKEN, db.sql);
-    const value = await session.issue(START);
+    const session = new DashboardSession(TOKENS, db.sql);
+    const value = await session.issue(START, 'admin');
     const [id, mac] = value.split('.') as [string, string];
-    const elsewhere = await new DashboardSession('another-token', db.sql).issue(START);
+    const elsewhere = await new DashboardSession({ apiToken: 'another-token' }, db.sql).issue(START, 'admin');
     const [otherId] = elsewhere.split('.') as [string];
 
     for (const forged of [
@@ -89,30 +96,30 @@ describe('DashboardSession with API_TOKEN set', () => {
   });
 
   it('revokes a session everywhere: another instance with the same token no longer finds it', async () => {
-    const session = new DashboardSession(TOKEN, db.sql);
-    const otherInstance = new DashboardSession(TOKEN, db.sql);
-    const value = await session.issue(START);
-    const kept = await session.issue(START);
-    expect(await otherInstance.sessionFrom(cookieHeader(value), START)).toBe(value);
+    const session = new DashboardSession(TOKENS, db.sql);
+    const otherInstance = new DashboardSession(TOKENS, db.sql);
+    const value = await session.issue(START, 'admin');
+    const kept = await session.issue(START, 'admin');
+    expect(await otherInstance.sessionFrom(cookieHeader(value), START)).toEqual(admin(value));
 
-    await session.revoke(value, at(1000));
-    await session.revoke(value, at(2000));
-    await session.revoke('forged.value', at(3000));
+    await session.revoke(admin(value), at(1000));
+    await session.revoke(admin(value), at(2000));
+    await session.revoke(admin('forged.value'), at(3000));
 
     expect(await otherInstance.sessionFrom(cookieHeader(value), at(4000))).toBeNull();
-    expect(await otherInstance.sessionFrom(cookieHeader(kept), at(4000))).toBe(kept);
+    expect(await otherInstance.sessionFrom(cookieHeader(kept), at(4000))).toEqual(admin(kept));
     const revoked = await db.sql`select revoked_at from dashboard_sessions where revoked_at is not null`;
     expect(revoked).toEqual([{ revoked_at: at(1000) }]);
   });
 
   it('forgets sessions long expired when it issues a new one', async () => {
-    const session = new DashboardSession(TOKEN, db.sql);
-    await session.issue(START);
-    await session.issue(at(SESSION_TTL_MS));
+    const session = new DashboardSession(TOKENS, db.sql);
+    await session.issue(START, 'admin');
+    await session.issue(at(SESSION_TTL_MS), 'admin');
     expect(await storedSessions()).toBe(2);
 
     // The first expired at START + TTL: forgotten once that is more than a TTL ago.
-    await session.issue(at(2 * SESSION_TTL_MS + 1));
+    await session.issue(at(2 * SESSION_TTL_MS + 1), 'admin');
 
     expect(await storedSessions()).toBe(2);
     const [oldest] = await db.sql`select min(created_at) as created_at from dashboard_sessions`;
@@ -120,40 +127,79 @@ describe('DashboardSession with API_TOKEN set', () => {
   });
 
   it('gives each session its own CSRF token, the same on every instance with the token', async () => {
-    const session = new DashboardSession(TOKEN, db.sql);
-    const a = await session.issue(START);
-    const b = await session.issue(START);
+    const session = new DashboardSession(TOKENS, db.sql);
+    const a = await session.issue(START, 'admin');
+    const b = await session.issue(START, 'admin');
 
-    const token = session.csrfToken(a);
+    const token = session.csrfToken(admin(a));
 
     expect(token).toMatch(/^[\w-]{43}$/);
-    expect(new DashboardSession(TOKEN, db.sql).csrfToken(a)).toBe(token);
-    expect(session.isCsrfToken(a, token)).toBe(true);
-    expect(session.isCsrfToken(b, token)).toBe(false);
-    expect(session.isCsrfToken(a, null)).toBe(false);
-    expect(session.isCsrfToken(a, undefined)).toBe(false);
-    expect(session.isCsrfToken(a, '')).toBe(false);
+    expect(new DashboardSession(TOKENS, db.sql).csrfToken(admin(a))).toBe(token);
+    expect(session.isCsrfToken(admin(a), token)).toBe(true);
+    expect(session.isCsrfToken(admin(b), token)).toBe(false);
+    expect(session.isCsrfToken(admin(a), null)).toBe(false);
+    expect(session.isCsrfToken(admin(a), undefined)).toBe(false);
+    expect(session.isCsrfToken(admin(a), '')).toBe(false);
+  });
+});
+
+describe('DashboardSession with VIEWER_TOKEN as well', () => {
+  it('opens a viewer session signed by the viewer token, its role stored and read back', async () => {
+    const session = new DashboardSession(TOKENS, db.sql);
+    const value = await session.issue(START, 'viewer');
+
+    expect(value).not.toContain(VIEWER);
+    expect(await session.sessionFrom(cookieHeader(value), START)).toEqual({ value, role: 'viewer' });
+    const [row] = await db.sql`select role from dashboard_sessions`;
+    expect(row!.role).toBe('viewer');
+  });
+
+  it('ends viewer logins when VIEWER_TOKEN is replaced or removed, keeping the admins’', async () => {
+    const session = new DashboardSession(TOKENS, db.sql);
+    const viewer = await session.issue(START, 'viewer');
+    const adminCookie = await session.issue(START, 'admin');
+
+    for (const tokens of [{ apiToken: TOKEN, viewerToken: 'a-new-viewer-token-0123' }, { apiToken: TOKEN }]) {
+      const restarted = new DashboardSession(tokens, db.sql);
+      expect(await restarted.sessionFrom(cookieHeader(viewer), START)).toBeNull();
+      expect((await restarted.sessionFrom(cookieHeader(adminCookie), START))?.role).toBe('admin');
+    }
+  });
+
+  it('does not let a viewer cookie pass for an admin one, even with the row’s role changed', async () => {
+    const session = new DashboardSession(TOKENS, db.sql);
+    const viewer = await session.issue(START, 'viewer');
+    await db.sql`update dashboard_sessions set role = 'admin'`;
+
+    expect(await session.sessionFrom(cookieHeader(viewer), START)).toBeNull();
+  });
+
+  it('gives a viewer and an admin different CSRF tokens for the same cookie value', () => {
+    const session = new DashboardSession(TOKENS, db.sql);
+    const token = session.csrfToken({ value: 'x', role: 'viewer' });
+    expect(session.isCsrfToken({ value: 'x', role: 'admin' }, token)).toBe(false);
+    expect(session.isCsrfToken({ value: 'x', role: 'viewer' }, token)).toBe(true);
   });
 });
 
 describe('DashboardSession without API_TOKEN', () => {
-  it('requires no login: every request has the empty session, and no token is the API token', async () => {
+  it('requires no login: every request has the empty admin session, and no token is accepted', async () => {
     for (const token of [undefined, '']) {
-      const session = new DashboardSession(token, db.sql);
+      const session = new DashboardSession({ apiToken: token }, db.sql);
 
       expect(session.loginRequired).toBe(false);
-      expect(await session.sessionFrom(undefined, START)).toBe('');
-      expect(session.isApiToken('')).toBe(false);
+      expect(await session.sessionFrom(undefined, START)).toEqual(admin(''));
+      expect(session.roleOfToken('')).toBeNull();
     }
   });
 
   it("still protects forms, with a key of this process's own", () => {
-    const one = new DashboardSession(undefined, db.sql);
-    const other = new DashboardSession(undefined, db.sql);
+    const one = new DashboardSession({ apiToken: undefined }, db.sql);
+    const other = new DashboardSession({ apiToken: undefined }, db.sql);
 
-    expect(one.isCsrfToken('', one.csrfToken(''))).toBe(true);
-    expect(one.csrfToken('')).not.toBe(other.csrfToken(''));
-    expect(other.isCsrfToken('', one.csrfToken(''))).toBe(false);
+    expect(one.isCsrfToken(admin(''), one.csrfToken(admin('')))).toBe(true);
+    expect(one.csrfToken(admin(''))).not.toBe(other.csrfToken(admin('')));
+    expect(other.isCsrfToken(admin(''), one.csrfToken(admin('')))).toBe(false);
   });
 });
 
