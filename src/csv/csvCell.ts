@@ -1,6 +1,7 @@
 /** Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"). */
 const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+// `;` too: it is the separator of Excel's CSV in Russian (and most European) locales.
+const NEEDS_QUOTES = /[",;\r\n]|^\s|\s$/;
 
 /**
  * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break, and prefixed with `'`
@@ -12,9 +13,13 @@ export function csvCell(value: string | number | null | undefined): string {
   return quotedCell(FORMULA_START.test(value) ? `'${value}` : value);
 }
 
-export function csvLine(values: ReadonlyArray<string | number | null | undefined>): string {
-  return `${values.map(csvCell).join(',')}\r\n`;
+/** The cells of a line, formula-guarded, separated by `separator` (`,`; `;` for Excel in a Russian locale). */
+export function csvLine(values: ReadonlyArray<string | number | null | undefined>, separator = ','): string {
+  return `${values.map(csvCell).join(separator)}\r\n`;
 }
+
+/** What Excel needs to open a CSV as UTF-8 rather than its ANSI code page (Cyrillic would be mojibake). */
+export const UTF8_BOM = '\uFEFF';
 
 /**
  * A line of cells exactly as given (RFC 4180 quoting only, no formula guard): for giving a user their

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type postgres from 'postgres';
-import { csvLine } from '../csv/csvCell.js';
+import { csvLine, UTF8_BOM } from '../csv/csvCell.js';
 import type { Sql } from '../db/database.js';
 import { memberVerdict } from '../delivery/sql/audienceBlocks.js';
 import { findReportCampaign } from './sql/findReportCampaign.js';
@@ -41,16 +41,19 @@ export async function writeRecipientsCsv(
   sql: Sql,
   campaignId: number,
   out: Writable,
-  options: { runId?: number | undefined } = {},
+  options: { runId?: number | undefined; excel?: boolean } = {},
 ): Promise<void> {
   const scope = { campaignId, runId: options.runId };
   await findReportCampaign(sql, scope);
-  await write(out, csvLine(RECIPIENTS_CSV_COLUMNS));
+  // For Excel: a BOM, so it reads UTF-8 (Cyrillic names), and `;`, the separator it expects in Russian.
+  const separator = options.excel ? ';' : ',';
+  await write(out, (options.excel ? UTF8_BOM : '') + csvLine(RECIPIENTS_CSV_COLUMNS, separator));
   // One snapshot for both parts: a block made into rows meanwhile is listed once, in one of them.
   await sql.begin('isolation level repeatable read read only', async (tx) => {
     // Times are formatted by PostgreSQL as UTC ISO; bigint ids stay text.
     await writeRows(
       out,
+      separator,
       tx<RecipientRow[]>`
         select c.phone, c.name, d.state::text as state, d.reason,
                ${isoUtc(tx, tx`d.due_at`)} as due_at, ${isoUtc(tx, tx`d.sent_at`)} as sent_at,
@@ -64,6 +67,7 @@ export async function writeRecipientsCsv(
     // with the verdict their row would get now.
     await writeRows(
       out,
+      separator,
       tx<RecipientRow[]>`
         select ct.phone, ct.name, case when v.reason is null then 'queued' else 'skipped' end as state, v.reason,
                ${isoUtc(tx, tx`r.scheduled_for`)} as due_at, null as sent_at, null as delivered_at, null as read_at,
@@ -80,10 +84,18 @@ export async function writeRecipientsCsv(
   });
 }
 
-async function writeRows(out: Writable, cursor: AsyncIterable<RecipientRow[]>): Promise<void> {
+async function writeRows(
+  out: Writable,
+  separator: string,
+  cursor: AsyncIterable<RecipientRow[]>,
+): Promise<void> {
   for await (const rows of cursor) {
     let chunk = '';
-    for (const row of rows) chunk += csvLine(RECIPIENTS_CSV_COLUMNS.map((column) => row[column]));
+    for (const row of rows)
+      chunk += csvLine(
+        RECIPIENTS_CSV_COLUMNS.map((column) => row[column]),
+        separator,
+      );
     await write(out, chunk);
   }
 }

@@ -28,4 +28,9 @@ describe('csvCell', () => {
   it('ends a line with CRLF', () => {
     expect(csvLine(['a', 1, null])).toBe('a,1,\r\n');
   });
+
+  it('separates with `;` for Excel in a Russian locale, quoting cells that hold one', () => {
+    expect(csvCell('a;b')).toBe('"a;b"');
+    expect(csvLine(['Анна; Иванова', 'x,y', 2], ';')).toBe('"Анна; Иванова";"x,y";2\r\n');
+  });
 });

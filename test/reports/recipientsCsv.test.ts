@@ -59,6 +59,28 @@ describe('writeRecipientsCsv', () => {
     ]);
   });
 
+  it('writes for Excel on request: a UTF-8 BOM first and `;` between cells, Cyrillic intact', async () => {
+    const campaign = await insertCampaign(db.sql, { name: 'Excel', transport: 'viber' });
+    const run = await insertRun(db.sql, campaign, DUE);
+    await insertDelivery(db.sql, campaign, run, {
+      phone: '79004440011',
+      name: 'Иванова; Анна',
+      state: 'sent',
+      dueAt: DUE,
+      sentAt: DUE,
+    });
+    const { out, writes } = collect();
+
+    await writeRecipientsCsv(db.sql, campaign, out, { excel: true });
+
+    const bytes = Buffer.from(writes.join(''), 'utf8');
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parse(bytes, { columns: true, delimiter: ';', bom: true }) as Array<Record<string, string>>;
+    expect(rows).toEqual([
+      expect.objectContaining({ phone: '79004440011', name: 'Иванова; Анна', state: 'sent' }),
+    ]);
+  });
+
   it('quotes names and reasons so a CSV reader gets them back, and defuses formulas', async () => {
     const names = [
       'Smith, John',

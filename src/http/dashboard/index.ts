@@ -13,10 +13,13 @@ import { findReportCampaign } from '../../reports/sql/findReportCampaign.js';
 import { AuthAttempts } from '../authAttempts.js';
 import { campaignListPage } from './campaignListPage.js';
 import { campaignPage } from './campaignPage.js';
+import { CONSOLE_SCRIPT } from './consoleScript.js';
 import type { SafeHtml } from './html.js';
 import { page } from './layout.js';
 import { loginPage, messagePage } from './messagePages.js';
 import { DashboardSession, type Session, sessionCookie } from './session.js';
+import { registerSettings } from './settingsRoutes.js';
+import { type Ui, uiFor } from './ui.js';
 
 export interface DashboardDeps {
   sql: Sql;
@@ -33,12 +36,13 @@ const PAGE_SIZE = 50;
 /** Pages of a campaign still sending reload themselves this often, so it can be watched. */
 const REFRESH_SECONDS = 30;
 
-/** Helmet's headers, with a policy for pages that have no script anywhere and inline styles only. */
+/** Helmet's headers, with a policy for pages whose only script is the console's own file, and inline styles. */
 const HELMET_OPTIONS = {
   contentSecurityPolicy: {
     useDefaults: false,
     directives: {
       defaultSrc: ["'none'"],
+      scriptSrc: ["'self'"],
       styleSrc: ["'unsafe-inline'"],
       imgSrc: ["'self'", 'data:'],
       formAction: ["'self'"],
@@ -59,8 +63,12 @@ const RUN_QUERY = {
   type: 'object',
   properties: { run: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
 } as const;
+const CSV_QUERY = {
+  type: 'object',
+  properties: { ...RUN_QUERY.properties, excel: { type: 'integer', enum: [0, 1] } },
+} as const;
 
-type IdRequest = FastifyRequest<{ Params: { id: number }; Querystring: { run?: number } }>;
+type IdRequest = FastifyRequest<{ Params: { id: number }; Querystring: { run?: number; excel?: number } }>;
 
 /** A field of a posted form; absent when the body was not a form (JSON, say). */
 function formField(request: FastifyRequest, name: string): string | null {
@@ -108,23 +116,34 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       return payload;
     });
     scope.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-      if (error instanceof CampaignNotFoundError || error instanceof RunNotFoundForReportError) {
-        return sendPage(reply, 404, 'Not found', messagePage('Not found', error.message, toCampaigns));
+      const ui = uiOf(request);
+      const { t } = ui;
+      const show = (status: number, title: string, message: string, back = toCampaigns(ui)) =>
+        sendPage(reply, ui, status, title, messagePage(title, message, back));
+      if (error instanceof CampaignNotFoundError) {
+        return show(404, t('error.notFound'), t('error.noCampaign', { campaignId: error.campaignId }));
+      }
+      if (error instanceof RunNotFoundForReportError) {
+        return show(404, t('error.notFound'), t('error.noRun', error.details));
       }
       if (error instanceof InvalidCampaignTransitionError) {
-        const back = { href: `/campaigns/${error.campaignId}`, label: 'Back to the campaign' };
-        return sendPage(reply, 409, 'Not possible now', messagePage('Not possible now', error.message, back));
+        const back = { href: `/campaigns/${error.campaignId}`, label: t('error.backToCampaign') };
+        const status = (name: string) => t(`status.${name}`, { defaultValue: name });
+        const message =
+          error.from === error.to
+            ? t('error.alreadyThere', { campaignId: error.campaignId, to: status(error.to) })
+            : t('error.transition', {
+                campaignId: error.campaignId,
+                from: status(error.from),
+                to: status(error.to),
+              });
+        return show(409, t('error.notPossible'), message, back);
       }
-      if (isDatabaseUnavailable(error)) {
-        const message = 'The database does not answer; try again in a moment.';
-        return sendPage(reply, 503, 'Unavailable', messagePage('Unavailable', message, toCampaigns));
-      }
+      if (isDatabaseUnavailable(error)) return show(503, t('error.unavailable'), t('error.unavailableText'));
       const status =
         error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status === 500) request.log.error({ err: error }, 'dashboard request failed');
-      const message =
-        status === 500 ? 'Something went wrong; the engine log has the details.' : error.message;
-      return sendPage(reply, status, 'Error', messagePage('Error', message, toCampaigns));
+      return show(status, t('error.title'), status === 500 ? t('error.internal') : error.message);
     });
 
     const now = () => deps.clock.now();
@@ -146,20 +165,17 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     /** Whether a form post comes from a logged-in dashboard page; answers 403 itself when not. */
     async function formSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
       const current = await currentSession(request);
+      const ui = uiOf(request);
+      const { t } = ui;
       if (current === null) {
-        const login = { href: '/login', label: 'Log in again' };
-        void sendPage(
-          reply,
-          403,
-          'Not logged in',
-          messagePage('Not logged in', 'Your login has expired.', login),
-        );
+        const login = { href: '/login', label: t('error.logInAgain') };
+        const body = messagePage(t('error.notLoggedIn'), t('error.expired'), login);
+        void sendPage(reply, ui, 403, t('error.notLoggedIn'), body);
         return null;
       }
       if (!session.isCsrfToken(current, formField(request, 'csrf'))) {
-        const message =
-          'This form is stale or did not come from the dashboard; reload the page and try again.';
-        void sendPage(reply, 403, 'Refused', messagePage('Refused', message, toCampaigns));
+        const body = messagePage(t('error.refused'), t('error.staleForm'), toCampaigns(ui));
+        void sendPage(reply, ui, 403, t('error.refused'), body);
         return null;
       }
       return current;
@@ -169,11 +185,16 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     async function changeSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
       const current = await formSession(request, reply);
       if (current === null || current.role === 'admin') return current;
-      const message =
-        'You are logged in with the viewer token (VIEWER_TOKEN), which only reads; changes need API_TOKEN.';
-      void sendPage(reply, 403, 'Read only', messagePage('Read only', message, toCampaigns));
+      const ui = uiOf(request);
+      const body = messagePage(ui.t('error.readOnly'), ui.t('error.readOnlyText'), toCampaigns(ui));
+      void sendPage(reply, ui, 403, ui.t('error.readOnly'), body);
       return null;
     }
+
+    // The console's one script (consoleScript.ts); it holds nothing secret, so it needs no login.
+    scope.get('/assets/console.js', async (_request, reply) =>
+      reply.type('text/javascript; charset=utf-8').send(CONSOLE_SCRIPT),
+    );
 
     scope.get<{ Querystring: { page?: number } }>(
       '/',
@@ -186,8 +207,12 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
           limit: PAGE_SIZE,
           offset: (pageNumber - 1) * PAGE_SIZE,
         });
-        const body = campaignListPage({ ...list, page: pageNumber, pageSize: PAGE_SIZE });
-        return sendPage(reply, 200, 'Campaigns', body, { logoutCsrf: logoutCsrf(current) });
+        const ui = uiOf(request);
+        const body = campaignListPage(ui, { ...list, page: pageNumber, pageSize: PAGE_SIZE });
+        return sendPage(reply, ui, 200, ui.t('list.title'), body, {
+          logoutCsrf: logoutCsrf(current),
+          path: request.url,
+        });
       },
     );
 
@@ -200,25 +225,28 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         if (current === null) return reply;
         const report = await campaignReport(deps.sql, request.params.id, { runId: request.query.run });
         const watching = report.status === 'running' || report.totals.pending > 0;
-        return sendPage(reply, 200, report.name, campaignPage(report, changeCsrf(current)), {
+        const ui = uiOf(request);
+        return sendPage(reply, ui, 200, report.name, campaignPage(ui, report, changeCsrf(current)), {
           logoutCsrf: logoutCsrf(current),
           refreshSeconds: watching && report.status !== 'paused' ? REFRESH_SECONDS : undefined,
+          path: request.url,
         });
       },
     );
 
     scope.get(
       '/campaigns/:id/recipients.csv',
-      { schema: { params: ID_PARAMS, querystring: RUN_QUERY } },
+      { schema: { params: ID_PARAMS, querystring: CSV_QUERY } },
       async (req, reply) => {
         const request = req as IdRequest;
         if ((await pageSession(request, reply)) === null) return reply;
         const { id } = request.params;
         const runId = request.query.run;
+        const excel = request.query.excel === 1;
         // Fails with 404 before any CSV is written.
         await findReportCampaign(deps.sql, { campaignId: id, runId });
         const out = new PassThrough();
-        void writeRecipientsCsv(deps.sql, id, out, { runId }).then(
+        void writeRecipientsCsv(deps.sql, id, out, { runId, excel }).then(
           () => out.end(),
           (error: unknown) => out.destroy(error as Error),
         );
@@ -226,7 +254,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
           .type('text/csv; charset=utf-8')
           .header(
             'content-disposition',
-            `attachment; filename="campaign-${id}${runId ? `-run-${runId}` : ''}-recipients.csv"`,
+            `attachment; filename="campaign-${id}${runId ? `-run-${runId}` : ''}-recipients${excel ? '-excel' : ''}.csv"`,
           )
           .send(out);
       },
@@ -250,7 +278,10 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       const next = localPath(request.query.next);
       if (!session.loginRequired || (await currentSession(request)) !== null)
         return reply.redirect(next, 303);
-      return sendPage(reply, 200, 'Log in', loginPage({ next, failed: false }));
+      const ui = uiOf(request);
+      return sendPage(reply, ui, 200, ui.t('login.title'), loginPage(ui, { next, failed: false }), {
+        path: request.url,
+      });
     });
 
     scope.post('/login', async (req, reply) => {
@@ -260,7 +291,8 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       const role = session.roleOfToken(formField(req, 'token') ?? '');
       if (role === null) {
         await attempts.recordFailure(req);
-        return sendPage(reply, 401, 'Log in', loginPage({ next, failed: true }));
+        const ui = uiOf(req);
+        return sendPage(reply, ui, 401, ui.t('login.title'), loginPage(ui, { next, failed: true }));
       }
       const issued = await session.issue(now(), role);
       return reply.header('set-cookie', sessionCookie(issued, cookieOptions(req))).redirect(next, 303);
@@ -274,20 +306,38 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         .header('set-cookie', sessionCookie(null, cookieOptions(req)))
         .redirect(session.loginRequired ? '/login' : '/', 303);
     });
+
+    registerSettings(scope, {
+      pageSession,
+      formSession,
+      csrfToken: (current) => session.csrfToken(current),
+      logoutCsrf,
+      cookieOptions,
+      localPath,
+      uiOf,
+      show: (reply, request, title, body, options) =>
+        sendPage(reply, uiOf(request), 200, title, body, { ...options, path: request.url }),
+    });
   });
 }
 
-const toCampaigns = { href: '/', label: 'All campaigns' };
+const toCampaigns = (ui: Ui) => ({ href: '/', label: ui.t('error.back') });
+
+function uiOf(request: FastifyRequest): Ui {
+  return uiFor(request.headers);
+}
 
 function sendPage(
   reply: FastifyReply,
+  ui: Ui,
   status: number,
   title: string,
   body: SafeHtml,
-  options: { logoutCsrf?: string | undefined; refreshSeconds?: number | undefined } = {},
+  options: { logoutCsrf?: string | undefined; refreshSeconds?: number | undefined; path?: string } = {},
 ): FastifyReply {
   return reply
     .status(status)
     .type('text/html; charset=utf-8')
-    .send(page({ title, body, ...options }));
+    .header('vary', 'Accept-Language, Cookie')
+    .send(page({ ui, title, body, ...options }));
 }

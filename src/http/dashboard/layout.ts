@@ -1,4 +1,6 @@
 import { html, SafeHtml } from './html.js';
+import { LANGUAGES } from './translations.js';
+import type { Ui } from './ui.js';
 
 /** One colour per delivery state, used by every bar, swatch and chart. */
 export const STATE_COLOURS: Readonly<Record<string, string>> = {
@@ -20,7 +22,13 @@ a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }
 header.top { background: #0f172a; color: #fff; }
 header.top .inner { display: flex; align-items: center; justify-content: space-between; height: 52px; }
-header.top a.brand { color: #fff; font-weight: 600; letter-spacing: .01em; }
+header.top a.brand { color: #fff; font-weight: 600; letter-spacing: .01em; margin-right: 12px; }
+header.top nav { display: flex; gap: 18px; align-items: center; }
+header.top nav a:not(.brand) { color: #cbd5e1; }
+header.top .tools { display: flex; gap: 16px; align-items: center; font-size: 13px; }
+header.top .tools a { color: #cbd5e1; }
+header.top .langs { display: flex; gap: 8px; }
+header.top .langs strong { color: #fff; font-weight: 600; }
 header.top form button { background: transparent; color: #cbd5e1; border: 1px solid #334155; }
 .inner { max-width: 1120px; margin: 0 auto; padding: 0 24px; }
 main.inner { padding-top: 24px; padding-bottom: 48px; }
@@ -70,32 +78,53 @@ svg.chart text { font: 11px system-ui, sans-serif; fill: #64748b; }
 `;
 
 export interface PageOptions {
+  ui: Ui;
   title: string;
   body: SafeHtml;
+  /** The path of this page, for the language links to come back to. */
+  path?: string;
   /** The logout form's CSRF token, when someone is logged in. */
   logoutCsrf?: string | undefined;
   /** Seconds before the browser reloads the page, for pages that change while watched. */
   refreshSeconds?: number | undefined;
 }
 
+function languageLinks(ui: Ui, path: string): SafeHtml {
+  return html`<span class="langs">${LANGUAGES.map((lang) =>
+    lang === ui.lang
+      ? html`<strong lang="${lang}">${ui.t(`language.${lang}`)}</strong>`
+      : html`<a lang="${lang}" hreflang="${lang}" href="/settings/language?to=${lang}&amp;next=${encodeURIComponent(path)}">${ui.t(`language.${lang}`)}</a>`,
+  )}</span>`;
+}
+
 export function page(options: PageOptions): string {
+  const { ui } = options;
+  const t = ui.t;
+  const loggedIn = options.logoutCsrf !== undefined;
   return html`<!doctype html>
-<html lang="en">
+<html lang="${ui.lang}" data-zone-source="${ui.zoneSource}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
-<title>${options.title} · Broadcaster</title>
+<title>${options.title} · ${t('titleSuffix')}</title>
 <style>${new SafeHtml(STYLE)}</style>
+<script src="/assets/console.js" defer></script>
 </head>
 <body>
 <header class="top"><div class="inner">
-<a class="brand" href="/">Chat2Desk Broadcaster</a>
+<nav><a class="brand" href="/">${t('brand')}</a>
+<a href="/">${t('nav.campaigns')}</a>
+<a href="/settings">${t('nav.settings')}</a></nav>
+<div class="tools">
+<a class="zone" href="/settings" title="${t('nav.settings')}">${t('timesIn')} <span data-zone-label>${ui.zone}</span></a>
+${languageLinks(ui, options.path ?? '/')}
 ${
-  options.logoutCsrf === undefined
-    ? ''
-    : html`<form method="post" action="/logout"><input type="hidden" name="csrf" value="${options.logoutCsrf}"><button type="submit">Log out</button></form>`
+  loggedIn
+    ? html`<form method="post" action="/logout"><input type="hidden" name="csrf" value="${options.logoutCsrf}"><button type="submit">${t('nav.logOut')}</button></form>`
+    : ''
 }
+</div>
 </div></header>
 <main class="inner">
 ${options.body}
@@ -105,26 +134,32 @@ ${options.body}
 }
 
 /** A stacked bar of delivery states: the campaign's progress at a glance. */
-export function stateBar(counts: Record<string, number>, total: number, big = false): SafeHtml {
-  const segments = Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .map(
-      ([state, n]) =>
-        html`<span style="width:${((n / total) * 100).toFixed(3)}%;background:${STATE_COLOURS[state] ?? '#94a3b8'}" title="${state}: ${n}"></span>`,
-    );
-  return html`<div class="bar${big ? ' big' : ''}" role="img" aria-label="${Object.entries(counts)
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${s} ${n}`)
+export function stateBar(ui: Ui, counts: Record<string, number>, total: number, big = false): SafeHtml {
+  const present = Object.entries(counts).filter(([, n]) => n > 0);
+  const name = (state: string) => ui.t(`state.${state}`, { defaultValue: state });
+  const segments = present.map(
+    ([state, n]) =>
+      html`<span style="width:${((n / total) * 100).toFixed(3)}%;background:${STATE_COLOURS[state] ?? '#94a3b8'}" title="${name(state)}: ${ui.number(n)}"></span>`,
+  );
+  return html`<div class="bar${big ? ' big' : ''}" role="img" aria-label="${present
+    .map(([s, n]) => `${name(s)} ${ui.number(n)}`)
     .join(', ')}">${total > 0 ? segments : ''}</div>`;
 }
 
-export function statusBadge(status: string): SafeHtml {
-  return html`<span class="badge ${status}" data-status="${status}">${status}</span>`;
+export function statusBadge(ui: Ui, status: string): SafeHtml {
+  return html`<span class="badge ${status}" data-status="${status}">${ui.t(`status.${status}`, { defaultValue: status })}</span>`;
 }
 
-/** 2026-11-27T07:09:00.000Z → "2026-11-27 07:09 UTC". */
-export function formatUtc(iso: string | Date | null): string {
-  if (iso === null) return '—';
-  const text = typeof iso === 'string' ? iso : iso.toISOString();
-  return `${text.slice(0, 10)} ${text.slice(11, 16)} UTC`;
+/** Newer / Page n of m / Older links under a paged table; nothing when it fits one page. */
+export function pager(
+  ui: Ui,
+  options: { page: number; pages: number; href: (page: number) => string },
+): SafeHtml {
+  const { page, pages, href } = options;
+  if (pages <= 1) return html``;
+  return html`<div class="pager">
+${page > 1 ? html`<a href="${href(page - 1)}" rel="prev">${ui.t('pager.newer')}</a>` : ''}
+<span class="muted">${ui.t('pager.page', { page: ui.number(page), pages: ui.number(pages) })}</span>
+${page < pages ? html`<a href="${href(page + 1)}" rel="next">${ui.t('pager.older')}</a>` : ''}
+</div>`;
 }

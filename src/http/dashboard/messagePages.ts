@@ -1,15 +1,17 @@
 import { html, type SafeHtml } from './html.js';
+import type { Ui } from './ui.js';
 
-export function loginPage(options: { next: string; failed: boolean }): SafeHtml {
+export function loginPage(ui: Ui, options: { next: string; failed: boolean }): SafeHtml {
+  const { t } = ui;
   return html`<div class="login"><section class="panel">
-<h1>Log in</h1>
-<p class="sub">Enter the engine's API token (API_TOKEN).</p>
-${options.failed ? html`<div class="error" role="alert">That is not the API token.</div>` : ''}
+<h1>${t('login.title')}</h1>
+<p class="sub">${t('login.intro')}</p>
+${options.failed ? html`<div class="error" role="alert">${t('login.failed')}</div>` : ''}
 <form method="post" action="/login">
 <input type="hidden" name="next" value="${options.next}">
-<label for="token">API token</label>
+<label for="token">${t('login.token')}</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-<button type="submit" class="primary">Log in</button>
+<button type="submit" class="primary">${t('login.submit')}</button>
 </form>
 </section></div>`;
 }

@@ -1,6 +1,7 @@
 import type { MinuteSends } from '../../reports/campaignReport.js';
 import { html, type SafeHtml } from './html.js';
 import { STATE_COLOURS } from './layout.js';
+import type { Ui } from './ui.js';
 
 const MINUTE = 60_000;
 /** Bars a chart holds at most; longer spans are drawn with wider buckets. */
@@ -47,17 +48,14 @@ function niceStep(x: number): number {
   return [1, 2, 5, 10].map((f) => f * power).find((s) => s >= x) ?? 10 * power;
 }
 
-function timeLabel(ms: number, withDate: boolean): string {
-  const iso = new Date(ms).toISOString();
-  return withDate ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
-}
-
-/** Messages sent over time as an inline SVG bar chart (UTC). */
-export function sendsChart(sendRate: readonly MinuteSends[]): SafeHtml {
+/** Messages sent over time as an inline SVG bar chart, its times in the viewer's zone. */
+export function sendsChart(ui: Ui, sendRate: readonly MinuteSends[]): SafeHtml {
+  const { t } = ui;
   const { bucketMinutes, buckets } = bucketSends(sendRate);
   if (buckets.length === 0) {
-    return html`<p class="muted" data-chart="empty">Nothing has been sent yet.</p>`;
+    return html`<p class="muted" data-chart="empty">${t('chart.empty')}</p>`;
   }
+  const timeLabel = (ms: number, withDate: boolean) => ui.timeText(ms, { date: withDate });
   const max = Math.max(...buckets.map((b) => b.sent));
   const step = niceStep(max / 4);
   const top = Math.max(step, Math.ceil(max / step) * step);
@@ -84,13 +82,12 @@ export function sendsChart(sendRate: readonly MinuteSends[]): SafeHtml {
         : '';
     const bar =
       b.sent > 0
-        ? html`<rect class="sends-bar" data-sent="${b.sent}" x="${x.toFixed(1)}" y="${y(b.sent).toFixed(1)}" width="${barW.toFixed(1)}" height="${(plotH + TOP - y(b.sent)).toFixed(1)}" rx="2" fill="${STATE_COLOURS.sent!}"><title>${timeLabel(b.start, true)} UTC: ${b.sent} sent</title></rect>`
+        ? html`<rect class="sends-bar" data-sent="${b.sent}" x="${x.toFixed(1)}" y="${y(b.sent).toFixed(1)}" width="${barW.toFixed(1)}" height="${(plotH + TOP - y(b.sent)).toFixed(1)}" rx="2" fill="${STATE_COLOURS.sent!}"><title>${t('chart.bar', { time: timeLabel(b.start, true), count: b.sent })}</title></rect>`
         : '';
     return html`${bar}${label}`;
   });
-  const unit = bucketMinutes === 1 ? 'minute' : `${bucketMinutes} minutes`;
-  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-label="Messages sent per ${unit}" data-chart="sends" data-bucket-minutes="${bucketMinutes}">
+  return html`<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-label="${t('chart.label', { count: bucketMinutes })}" data-chart="sends" data-bucket-minutes="${bucketMinutes}">
 ${grid}${bars}
 </svg>
-<p class="muted" style="margin:6px 0 0;font-size:13px">Messages accepted by Chat2Desk per ${unit}, UTC.</p>`;
+<p class="muted" style="margin:6px 0 0;font-size:13px">${t('chart.caption', { count: bucketMinutes, zone: ui.zone })}</p>`;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { campaignListPage } from '../../../src/http/dashboard/campaignListPage.js';
+import { uiFor } from '../../../src/http/dashboard/ui.js';
 import type { CampaignProgress } from '../../../src/reports/campaignProgress.js';
 
 function campaign(overrides: Partial<CampaignProgress> = {}): CampaignProgress {
@@ -19,8 +20,11 @@ function campaign(overrides: Partial<CampaignProgress> = {}): CampaignProgress {
 }
 
 function render(items: CampaignProgress[], total = items.length, page = 1, pageSize = 50): string {
-  return campaignListPage({ items, total, page, pageSize }).value;
+  return campaignListPage(EN, { items, total, page, pageSize }).value;
 }
+
+/** The console as a browser asking for nothing gets it: English, times in UTC. */
+const EN = uiFor({});
 
 describe('campaignListPage', () => {
   it('says how to make a campaign when there is none', () => {
@@ -46,7 +50,9 @@ describe('campaignListPage', () => {
   it('shows 0% for a campaign without deliveries, and its next run in UTC', () => {
     const out = render([campaign({ nextRunAt: new Date('2026-12-01T10:00:00Z') })]);
     expect(out).toContain('0 of 0 settled (0%)');
-    expect(out).toContain('<td>2026-12-01 10:00 UTC</td>');
+    expect(out).toContain(
+      '<td><time datetime="2026-12-01T10:00:00.000Z" title="2026-12-01 10:00 UTC">2026-12-01 10:00</time></td>',
+    );
   });
 
   it('shows why the engine changed a status, escaped', () => {
@@ -61,11 +67,11 @@ describe('campaignListPage', () => {
 
   it('links to newer and older pages from a middle page, and only newer from the last', () => {
     const middle = render([campaign()], 120, 2, 50);
-    expect(middle).toContain('<a href="/?page=1">← Newer</a>');
+    expect(middle).toContain('<a href="/?page=1" rel="prev">← Newer</a>');
     expect(middle).toContain('Page 2 of 3');
-    expect(middle).toContain('<a href="/?page=3">Older →</a>');
+    expect(middle).toContain('<a href="/?page=3" rel="next">Older →</a>');
     const last = render([campaign()], 120, 3, 50);
-    expect(last).toContain('<a href="/?page=2">');
+    expect(last).toContain('<a href="/?page=2" rel="prev">');
     expect(last).not.toContain('Older');
   });
 });

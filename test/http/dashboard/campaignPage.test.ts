@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { campaignPage } from '../../../src/http/dashboard/campaignPage.js';
+import { uiFor } from '../../../src/http/dashboard/ui.js';
 import { type CampaignReport, campaignReport } from '../../../src/reports/campaignReport.js';
 import { insertCampaign, insertDelivery, insertRun } from '../../reports/seedReport.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+/** The console as a browser asking for nothing gets it: English, times in UTC. */
+const EN = uiFor({});
 
 const DUE = '2026-11-27T10:00:00.000Z';
 const CSRF = 'csrf-token-123';
@@ -61,7 +65,7 @@ describe('campaignPage', () => {
       ['cancelled', []],
     ];
     for (const [status, expected] of cases) {
-      const page = campaignPage(await reportOf(status), CSRF).value;
+      const page = campaignPage(EN, await reportOf(status), CSRF).value;
       expect(actionsOf(page), status).toEqual(expected);
       expect([...page.matchAll(/name="csrf" value="([^"]*)"/g)].map((m) => m[1])).toEqual(
         expected.map(() => CSRF),
@@ -70,7 +74,7 @@ describe('campaignPage', () => {
   });
 
   it('asks before cancelling by folding the cancel button away', async () => {
-    const page = campaignPage(await reportOf('running'), CSRF).value;
+    const page = campaignPage(EN, await reportOf('running'), CSRF).value;
     expect(page).toMatch(
       /<details class="confirm"><summary>Cancel…<\/summary>[\s\S]*action="\/campaigns\/\d+\/cancel"[\s\S]*<\/details>/,
     );
@@ -78,7 +82,7 @@ describe('campaignPage', () => {
 
   it('shows a campaign without deliveries with dashes and no table of runs', async () => {
     const report = await reportOf('scheduled');
-    const page = campaignPage(report, CSRF).value;
+    const page = campaignPage(EN, report, CSRF).value;
     expect(page).toContain('data-total="deliveries">0<');
     expect(page).toContain('data-total="latencyP50">—<');
     expect(page).toContain('No delivery carries a reason.');
@@ -88,7 +92,11 @@ describe('campaignPage', () => {
   });
 
   it('labels latency as lateness for a reminder campaign', async () => {
-    const page = campaignPage(await reportOf('running', { kind: 'reminder', deliveries: true }), CSRF).value;
+    const page = campaignPage(
+      EN,
+      await reportOf('running', { kind: 'reminder', deliveries: true }),
+      CSRF,
+    ).value;
     expect(page).toContain('Late by (p50)');
     // 5 minutes late, read from the kept histogram (within 2 %).
     expect(page).toMatch(/data-total="latencyP50">(4m 5\d(\.\d)?s|5m( [0-5](\.\d)?s)?)</);
@@ -98,7 +106,7 @@ describe('campaignPage', () => {
     const all = await reportOf('running', { deliveries: true });
     const run = all.runs[0]!.runId;
     const report = await campaignReport(db.sql, all.campaignId, { runId: run });
-    const page = campaignPage(report, CSRF).value;
+    const page = campaignPage(EN, report, CSRF).value;
     expect(page).toContain(` / run #${run}`);
     expect(page).toContain(`<a href="/campaigns/${all.campaignId}">Show every run</a>`);
     expect(page).toContain(`href="/campaigns/${all.campaignId}/recipients.csv?run=${run}" download`);
@@ -109,7 +117,7 @@ describe('campaignPage', () => {
       ...(await reportOf('running', { deliveries: true })),
       failuresTotal: 250,
     };
-    const page = campaignPage(report, CSRF).value;
+    const page = campaignPage(EN, report, CSRF).value;
     expect(page).toContain('The first 1 of 250; the CSV export lists them all.');
   });
 });

@@ -237,7 +237,7 @@ describe('the campaign page', () => {
   it('answers 404 for a campaign that does not exist and 400 for an id that is not a number', async () => {
     const missing = await get('/campaigns/999999');
     expect(missing.status).toBe(404);
-    expect(await missing.text()).toContain('campaign 999999 does not exist');
+    expect(await missing.text()).toContain('There is no campaign 999999.');
     expect((await get('/campaigns/abc')).status).toBe(400);
   });
 
@@ -307,7 +307,7 @@ describe('the pause, resume and cancel buttons', () => {
     const res = await post(`/campaigns/${id}/pause`, { csrf });
 
     expect(res.status).toBe(409);
-    expect(await res.text()).toContain(`campaign ${id} cannot go from completed to paused`);
+    expect(await res.text()).toContain(`Campaign ${id} is completed: it cannot become paused.`);
   });
 
   it('leave the JSON content type alone: the form parser is the dashboard’s own', async () => {

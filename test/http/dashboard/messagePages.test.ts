@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { loginPage, messagePage } from '../../../src/http/dashboard/messagePages.js';
+import { uiFor } from '../../../src/http/dashboard/ui.js';
+
+/** The console as a browser asking for nothing gets it: English, times in UTC. */
+const EN = uiFor({});
 
 describe('loginPage', () => {
   it('posts the token to /login, carrying where to go next', () => {
-    const page = loginPage({ next: '/campaigns/7', failed: false }).value;
+    const page = loginPage(EN, { next: '/campaigns/7', failed: false }).value;
     expect(page).toContain('<form method="post" action="/login">');
     expect(page).toContain('<input type="hidden" name="next" value="/campaigns/7">');
     expect(page).toContain('name="token" type="password"');
@@ -11,12 +15,12 @@ describe('loginPage', () => {
   });
 
   it('says the token was wrong after a failed attempt', () => {
-    const page = loginPage({ next: '/', failed: true }).value;
-    expect(page).toContain('<div class="error" role="alert">That is not the API token.</div>');
+    const page = loginPage(EN, { next: '/', failed: true }).value;
+    expect(page).toContain('<div class="error" role="alert">That is not a token of this engine.</div>');
   });
 
   it('escapes the next path, so it cannot break out of its attribute', () => {
-    const page = loginPage({ next: '/"><script>x</script>', failed: false }).value;
+    const page = loginPage(EN, { next: '/"><script>x</script>', failed: false }).value;
     expect(page).not.toContain('<script>');
     expect(page).toContain('value="/&quot;&gt;&lt;script&gt;x&lt;/script&gt;"');
   });

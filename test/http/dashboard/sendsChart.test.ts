@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bucketSends, sendsChart } from '../../../src/http/dashboard/sendsChart.js';
+import { uiFor } from '../../../src/http/dashboard/ui.js';
+
+/** The console as a browser asking for nothing gets it: English, times in UTC. */
+const EN = uiFor({});
 
 describe('the sends-over-time chart', () => {
   it('draws one bar per minute, with the empty minutes between sends kept on the time axis', () => {
@@ -34,12 +38,12 @@ describe('the sends-over-time chart', () => {
   });
 
   it('says nothing was sent instead of drawing an empty chart', () => {
-    expect(sendsChart([]).value).toContain('Nothing has been sent yet.');
+    expect(sendsChart(EN, []).value).toContain('Nothing has been sent yet.');
   });
 
   it('scales the axis to a round number above the busiest minute', () => {
-    const svg = sendsChart([{ minute: '2026-11-27T10:00:00.000Z', sent: 37 }]).value;
+    const svg = sendsChart(EN, [{ minute: '2026-11-27T10:00:00.000Z', sent: 37 }]).value;
     expect(svg).toContain('text-anchor="end">40</text>');
-    expect(svg).toContain('<title>11-27 10:00 UTC: 37 sent</title>');
+    expect(svg).toContain('<title>2026-11-27 10:00: 37 sent</title>');
   });
 });

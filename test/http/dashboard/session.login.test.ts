@@ -71,7 +71,7 @@ describe('the dashboard with API_TOKEN set', () => {
     const res = await request('/login', { form: { token: 'guess', next: '/' } });
     expect(res.status).toBe(401);
     expect(res.headers.get('set-cookie')).toBeNull();
-    expect(await res.text()).toContain('That is not the API token.');
+    expect(await res.text()).toContain('That is not a token of this engine.');
   });
 
   it('logs in with the token: an HttpOnly, SameSite=Strict cookie that does not contain the token', async () => {
