@@ -52,6 +52,8 @@ export interface HttpServerOptions {
   defaultTimezone?: string;
   /** DEFAULT_PHONE_REGION (default RU). */
   phoneRegion?: PhoneRegion;
+  /** CHAT2DESK_REQUESTS_PER_SECOND, for the console's forecasts. */
+  requestsPerSecond?: number;
   /** What test-send sends with; without it the route answers 503. */
   chat2desk?: { client: Chat2DeskClient; gate: Chat2DeskGate; whatsappDelayMs: number };
   /** The largest CSV an import accepts, streamed (default 200 MB). */
@@ -153,6 +155,18 @@ function registerRoutes(app: FastifyInstance, options: HttpServerOptions, authAt
       apiToken: options.apiToken,
       viewerToken: options.viewerToken,
       authAttempts,
+      editor: options.db
+        ? {
+            db: options.db,
+            templatesDir: options.templatesDir ?? DEFAULT_TEMPLATES_DIR,
+            defaultTimezone: options.defaultTimezone,
+            phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
+            chat2desk: options.chat2desk,
+            ...(options.requestsPerSecond === undefined
+              ? {}
+              : { accountPerSecond: options.requestsPerSecond }),
+          }
+        : undefined,
     });
   }
 }

@@ -35,6 +35,7 @@ function buildEngineHttpServer(parts: EngineParts): FastifyInstance {
     viewerToken: config.http.viewerToken,
     defaultTimezone: config.defaultTimezone,
     phoneRegion: config.phoneRegion,
+    requestsPerSecond: config.chat2desk.requestsPerSecond,
     chat2desk: {
       client: chat2desk.client,
       gate: chat2desk.gate,

@@ -29,11 +29,11 @@ function campaignRow(ui: Ui, c: CampaignProgress): SafeHtml {
 
 export function campaignListPage(
   ui: Ui,
-  input: { items: CampaignProgress[]; total: number; page: number; pageSize: number },
+  input: { items: CampaignProgress[]; total: number; page: number; pageSize: number; canCreate?: boolean },
 ): SafeHtml {
   const { t } = ui;
   const { items, total, page, pageSize } = input;
-  return html`<h1>${t('list.title')}</h1>
+  return html`${input.canCreate ? html`<div class="actions" style="float:right"><a class="button primary" href="/campaigns/new">${t('list.new')}</a></div>` : ''}<h1>${t('list.title')}</h1>
 <p class="sub">${t('list.summary', { count: total })}</p>
 <section class="panel">
 ${

@@ -1,6 +1,7 @@
 import { type CampaignStatus, canChangeCampaignStatus } from '../../campaigns/lifecycle.js';
 import type { CampaignReport } from '../../reports/campaignReport.js';
 import { formatDuration, formatPercent } from '../../reports/formatCampaignReport.js';
+import { type CampaignSetup, campaignSetupActions, campaignSetupPanel } from './campaignSetup.js';
 import { html, type SafeHtml } from './html.js';
 import { STATE_COLOURS, stateBar, statusBadge } from './layout.js';
 import { sendsChart } from './sendsChart.js';
@@ -46,7 +47,7 @@ function actionButton(
 <input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="${style}">${label}</button></form>`;
 }
 
-function actions(ui: Ui, report: CampaignReport, csrf: string | undefined): SafeHtml {
+function actions(ui: Ui, report: CampaignReport, csrf: string | undefined, setup?: CampaignSetup): SafeHtml {
   if (csrf === undefined) return html``;
   const { t } = ui;
   const status = report.status as CampaignStatus;
@@ -55,12 +56,14 @@ function actions(ui: Ui, report: CampaignReport, csrf: string | undefined): Safe
   if (canChangeCampaignStatus(status, 'paused'))
     buttons.push(actionButton(id, 'pause', csrf, t('campaign.pause'), 'warn'));
   if (status === 'paused') buttons.push(actionButton(id, 'resume', csrf, t('campaign.resume'), 'primary'));
-  if (canChangeCampaignStatus(status, 'cancelled')) {
+  // A draft is deleted rather than cancelled, when the set-up's buttons are there to do it.
+  if (canChangeCampaignStatus(status, 'cancelled') && !(setup && status === 'draft')) {
     // Cancelling, which cannot be undone, asks first by unfolding (no script needed).
     buttons.push(html`<details class="confirm"><summary>${t('campaign.cancel')}</summary>
 <p class="muted" style="margin:0 0 8px;font-size:13px">${t('campaign.cancelWarning')}</p>
 ${actionButton(id, 'cancel', csrf, t('campaign.cancelConfirm'), 'danger')}</details>`);
   }
+  if (setup) buttons.unshift(campaignSetupActions(ui, setup));
   return buttons.length ? html`<div class="actions">${buttons}</div>` : html``;
 }
 
@@ -148,7 +151,25 @@ ${
  * The campaign's report as a page: numbers, states, a chart of sends, failures, and its buttons —
  * those only with `csrf`, the token of a login that may change things.
  */
-export function campaignPage(ui: Ui, report: CampaignReport, csrf: string | undefined): SafeHtml {
+export function campaignPage(
+  ui: Ui,
+  report: CampaignReport,
+  csrf: string | undefined,
+  setup?: CampaignSetup,
+): SafeHtml {
+  const { t } = ui;
+  return html`<p class="sub" style="margin-bottom:6px"><a href="/">${t('nav.campaigns')}</a> / #${report.campaignId}${
+    report.runId === null ? '' : html` / ${t('campaign.run', { run: report.runId })}`
+  }</p>
+<h1 data-field="name">${report.name}</h1>
+<p class="sub">${statusBadge(ui, report.status)} ${report.statusReason ? html`<span class="muted">(${report.statusReason})</span>` : ''} · ${t(`kind.${report.kind}`, { defaultValue: report.kind })} · ${report.transport}</p>
+${actions(ui, report, csrf, setup)}
+${setup ? campaignSetupPanel(ui, setup) : ''}
+${report.status === 'draft' ? '' : reportSections(ui, report)}`;
+}
+
+/** What the campaign did: numbers, rates, the chart, states, reasons, runs, failures and the download. */
+function reportSections(ui: Ui, report: CampaignReport): SafeHtml {
   const { t } = ui;
   const csvHref = (excel: boolean) => {
     const query = [report.runId === null ? '' : `run=${report.runId}`, excel ? 'excel=1' : ''].filter(
@@ -157,17 +178,11 @@ export function campaignPage(ui: Ui, report: CampaignReport, csrf: string | unde
     return `/campaigns/${report.campaignId}/recipients.csv${query.length ? `?${query.join('&')}` : ''}`;
   };
   const latency = report.latencyMs;
-  return html`<p class="sub" style="margin-bottom:6px"><a href="/">${t('nav.campaigns')}</a> / #${report.campaignId}${
-    report.runId === null ? '' : html` / ${t('campaign.run', { run: report.runId })}`
-  }</p>
-<h1 data-field="name">${report.name}</h1>
-<p class="sub">${statusBadge(ui, report.status)} ${report.statusReason ? html`<span class="muted">(${report.statusReason})</span>` : ''} · ${t(`kind.${report.kind}`, { defaultValue: report.kind })} · ${report.transport}</p>
-${actions(ui, report, csrf)}
-${
-  report.transportReportsDelivery
-    ? ''
-    : html`<div class="notice" data-notice="no-delivery-reports">${t('campaign.noDeliveryReports', { transport: report.transport })}</div>`
-}
+  return html`${
+    report.transportReportsDelivery
+      ? ''
+      : html`<div class="notice" data-notice="no-delivery-reports">${t('campaign.noDeliveryReports', { transport: report.transport })}</div>`
+  }
 <div class="grid">
 ${stat(t('campaign.recipients'), ui.number(report.total), 'deliveries')}
 ${stat(t('campaign.sent'), ui.number(report.totals.accepted), 'accepted', t('campaign.sentNote'))}

@@ -2,8 +2,12 @@ import { PassThrough } from 'node:stream';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CampaignNotFoundError, InvalidCampaignTransitionError } from '../../campaigns/errors.js';
+import { forecastStoredCampaign } from '../../campaigns/forecast.js';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../../campaigns/lifecycle.js';
+import { previewCampaign } from '../../campaigns/preview.js';
+import { getCampaign } from '../../campaigns/queries.js';
 import type { Clock } from '../../clock.js';
+import { ContactInputError, ContactNotFoundError } from '../../contacts/contacts.js';
 import type { Sql } from '../../db/database.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { listCampaignProgress } from '../../reports/campaignProgress.js';
@@ -11,8 +15,10 @@ import { campaignReport, RunNotFoundForReportError } from '../../reports/campaig
 import { writeRecipientsCsv } from '../../reports/recipientsCsv.js';
 import { findReportCampaign } from '../../reports/sql/findReportCampaign.js';
 import { AuthAttempts } from '../authAttempts.js';
+import { type CampaignEditorDeps, registerCampaignEditor } from './campaignEditorRoutes.js';
 import { campaignListPage } from './campaignListPage.js';
 import { campaignPage } from './campaignPage.js';
+import { type CampaignSetup, nextRuns, scheduleOf } from './campaignSetup.js';
 import { CONSOLE_SCRIPT } from './consoleScript.js';
 import type { SafeHtml } from './html.js';
 import { page } from './layout.js';
@@ -30,6 +36,8 @@ export interface DashboardDeps {
   viewerToken?: string | undefined;
   /** Counts wrong tokens at /login per client address (shared with the API's Bearer checks). */
   authAttempts?: AuthAttempts;
+  /** With these the console edits campaigns too (the editor, publish, test messages). */
+  editor?: Omit<CampaignEditorDeps, 'clock'> | undefined;
 }
 
 const PAGE_SIZE = 50;
@@ -63,12 +71,19 @@ const RUN_QUERY = {
   type: 'object',
   properties: { run: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
 } as const;
+const CAMPAIGN_QUERY = {
+  type: 'object',
+  properties: { ...RUN_QUERY.properties, phone: { type: 'string', maxLength: 40 } },
+} as const;
 const CSV_QUERY = {
   type: 'object',
   properties: { ...RUN_QUERY.properties, excel: { type: 'integer', enum: [0, 1] } },
 } as const;
 
-type IdRequest = FastifyRequest<{ Params: { id: number }; Querystring: { run?: number; excel?: number } }>;
+type IdRequest = FastifyRequest<{
+  Params: { id: number };
+  Querystring: { run?: number; excel?: number; phone?: string };
+}>;
 
 /** A field of a posted form; absent when the body was not a form (JSON, say). */
 function formField(request: FastifyRequest, name: string): string | null {
@@ -181,14 +196,26 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       return current;
     }
 
-    /** A form post that changes something: an admin's only; a viewer is told why not (403). */
-    async function changeSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
-      const current = await formSession(request, reply);
-      if (current === null || current.role === 'admin') return current;
+    /** Tells a viewer that their login only reads (403). */
+    function refuseViewer(request: FastifyRequest, reply: FastifyReply): null {
       const ui = uiOf(request);
       const body = messagePage(ui.t('error.readOnly'), ui.t('error.readOnlyText'), toCampaigns(ui));
       void sendPage(reply, ui, 403, ui.t('error.readOnly'), body);
       return null;
+    }
+
+    /** A form post that changes something: an admin's only; a viewer is told why not (403). */
+    async function changeSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
+      const current = await formSession(request, reply);
+      if (current === null || current.role === 'admin') return current;
+      return refuseViewer(request, reply);
+    }
+
+    /** A page only an admin needs (a form that changes something): a viewer is told why not. */
+    async function adminPageSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null> {
+      const current = await pageSession(request, reply);
+      if (current === null || current.role === 'admin') return current;
+      return refuseViewer(request, reply);
     }
 
     // The console's one script (consoleScript.ts); it holds nothing secret, so it needs no login.
@@ -208,7 +235,12 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
           offset: (pageNumber - 1) * PAGE_SIZE,
         });
         const ui = uiOf(request);
-        const body = campaignListPage(ui, { ...list, page: pageNumber, pageSize: PAGE_SIZE });
+        const body = campaignListPage(ui, {
+          ...list,
+          page: pageNumber,
+          pageSize: PAGE_SIZE,
+          canCreate: deps.editor !== undefined && current.role === 'admin',
+        });
         return sendPage(reply, ui, 200, ui.t('list.title'), body, {
           logoutCsrf: logoutCsrf(current),
           path: request.url,
@@ -218,15 +250,24 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
 
     scope.get(
       '/campaigns/:id',
-      { schema: { params: ID_PARAMS, querystring: RUN_QUERY } },
+      { schema: { params: ID_PARAMS, querystring: CAMPAIGN_QUERY } },
       async (req, reply) => {
         const request = req as IdRequest;
         const current = await pageSession(request, reply);
         if (current === null) return reply;
         const report = await campaignReport(deps.sql, request.params.id, { runId: request.query.run });
-        const watching = report.status === 'running' || report.totals.pending > 0;
         const ui = uiOf(request);
-        return sendPage(reply, ui, 200, report.name, campaignPage(ui, report, changeCsrf(current)), {
+        const csrf = changeCsrf(current);
+        const setup = deps.editor
+          ? await campaignSetup(deps.editor, report.campaignId, {
+              phone: request.query.phone,
+              csrf,
+              now: now(),
+            })
+          : undefined;
+        // A page asked for a preview stays put; one that is watched reloads itself.
+        const watching = (report.status === 'running' || report.totals.pending > 0) && !request.query.phone;
+        return sendPage(reply, ui, 200, report.name, campaignPage(ui, report, csrf, setup), {
           logoutCsrf: logoutCsrf(current),
           refreshSeconds: watching && report.status !== 'paused' ? REFRESH_SECONDS : undefined,
           path: request.url,
@@ -307,6 +348,25 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         .redirect(session.loginRequired ? '/login' : '/', 303);
     });
 
+    if (deps.editor) {
+      registerCampaignEditor(
+        scope,
+        { ...deps.editor, clock: deps.clock },
+        {
+          adminPageSession,
+          changeSession,
+          csrfToken: (current) => session.csrfToken(current),
+          logoutCsrf,
+          uiOf,
+          send: (reply, request, status, title, body, current) =>
+            sendPage(reply, uiOf(request), status, title, body, {
+              logoutCsrf: logoutCsrf(current),
+              path: request.url,
+            }),
+        },
+      );
+    }
+
     registerSettings(scope, {
       pageSession,
       formSession,
@@ -319,6 +379,56 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         sendPage(reply, uiOf(request), 200, title, body, { ...options, path: request.url }),
     });
   });
+}
+
+/**
+ * The campaign's set-up for its page. The preview is composed only when it is worth it: when a phone
+ * is asked for, or before the campaign goes out (a running campaign's page reloads itself, and a
+ * sample of a million-contact audience is no free query).
+ */
+async function campaignSetup(
+  editor: NonNullable<DashboardDeps['editor']>,
+  campaignId: number,
+  options: { phone: string | undefined; csrf: string | undefined; now: Date },
+): Promise<CampaignSetup> {
+  const details = await getCampaign(editor.db, campaignId);
+  if (!details) throw new CampaignNotFoundError(campaignId);
+  const phone = options.phone?.trim() ?? '';
+  const wanted = phone !== '' || details.status === 'draft' || details.status === 'scheduled';
+  let preview: CampaignSetup['preview'] = null;
+  if (wanted) {
+    try {
+      preview = await previewCampaign(editor.db.sql, campaignId, {
+        now: options.now,
+        phoneRegion: editor.phoneRegion,
+        ...(phone !== '' ? { phone } : {}),
+        ...(editor.defaultTimezone ? { defaultTimezone: editor.defaultTimezone } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof ContactNotFoundError || error instanceof ContactInputError)) throw error;
+      preview = { error: error.message };
+    }
+  }
+  const before = details.status === 'draft' || details.status === 'scheduled';
+  const forecast =
+    before && details.kind === 'broadcast'
+      ? await forecastStoredCampaign(editor.db.sql, campaignId, {
+          now: options.now,
+          accountPerSecond: editor.accountPerSecond ?? 0,
+          whatsappDelayMs: editor.chat2desk?.whatsappDelayMs ?? editor.whatsappDelayMs ?? 420_000,
+          startsAt:
+            details.nextRunAt ?? nextRuns(scheduleOf(details.definition).schedule, options.now, 1)[0] ?? null,
+        })
+      : null;
+  return {
+    details,
+    preview,
+    forecast,
+    previewPhone: phone,
+    csrf: options.csrf,
+    canTestSend: editor.chat2desk !== undefined,
+    now: options.now,
+  };
 }
 
 const toCampaigns = (ui: Ui) => ({ href: '/', label: ui.t('error.back') });

@@ -74,6 +74,26 @@ details.confirm[open] summary { margin-bottom: 8px; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: #64748b; }
 .login { max-width: 380px; margin: 80px auto; }
 .login input { width: 100%; font: inherit; padding: 8px 10px; border: 1px solid #cbd5e1; border-radius: 7px; margin: 6px 0 14px; }
+form.editor label { display: block; font-weight: 600; font-size: 14px; margin: 12px 0 4px; }
+form.editor label.inline { display: inline-block; font-weight: 400; margin: 4px 16px 4px 0; }
+form.editor input:not([type=radio]), form.editor select, form.editor textarea { width: 100%; font: inherit; padding: 7px 10px; border: 1px solid #cbd5e1; border-radius: 7px; background: #fff; }
+form.editor textarea.mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+form.editor [aria-invalid="true"] { border-color: #dc2626; background: #fef2f2; }
+form.editor fieldset { border: none; padding: 0; margin: 12px 0 0; }
+form.editor legend { font-weight: 600; font-size: 14px; padding: 0; }
+.row { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+.hint { color: var(--muted); font-size: 13px; margin: 4px 0 0; }
+.field-error { color: #b91c1c; font-size: 13px; margin: 4px 0 0; }
+pre.message { white-space: pre-wrap; background: #f1f5f9; border-radius: 8px; padding: 12px 14px; margin: 0 0 8px; font: 14px/1.5 system-ui, sans-serif; }
+dl.definition { display: grid; grid-template-columns: max-content 1fr; gap: 6px 18px; margin: 0; }
+dl.definition dt { color: var(--muted); }
+dl.definition dd { margin: 0; overflow-wrap: anywhere; }
+a.button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
+a.button { display: inline-block; font-size: 14px; font-weight: 600; border-radius: 7px; padding: 6px 14px; border: 1px solid var(--line); background: #fff; color: var(--ink); }
+form.inline-form { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin: 0 0 12px; }
+form.inline-form input { font: inherit; padding: 6px 10px; border: 1px solid #cbd5e1; border-radius: 7px; min-width: 220px; }
+ol.runs { margin: 6px 0 0; padding-left: 20px; }
+h3 { font-size: 14px; margin: 16px 0 8px; color: #334155; }
 .pager { display: flex; gap: 12px; justify-content: flex-end; margin-top: 12px; }
 `;
 

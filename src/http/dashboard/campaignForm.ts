@@ -1,0 +1,208 @@
+import { instantsAtWallClock, isIanaTimeZone, wallClockAt } from '../../time/timeZones.js';
+
+/**
+ * The campaign editor's form: its fields as the browser posts them (text), turned into the campaign
+ * document the API and the CLI take — so one validator judges all three — and back, for editing.
+ */
+export interface CampaignForm {
+  name: string;
+  kind: string;
+  transport: string;
+  channelId: string;
+  purpose: string;
+  /** A list's name; `*` for every contact; '' for none chosen (a reminder then reaches everyone). */
+  list: string;
+  template: string;
+  /** `at` (once), `cron` (repeating); reminders have none. */
+  scheduleMode: string;
+  /** A wall-clock time in `timezone`, as <input type="datetime-local"> gives it: 2026-11-27T10:00. */
+  at: string;
+  cron: string;
+  timezone: string;
+  /** Reminder offsets, comma-separated: -24h, -2h. */
+  offsets: string;
+  windowFrom: string;
+  windowTo: string;
+  perSecond: string;
+}
+
+export const CAMPAIGN_FORM_FIELDS = [
+  'name',
+  'kind',
+  'transport',
+  'channelId',
+  'purpose',
+  'list',
+  'template',
+  'scheduleMode',
+  'at',
+  'cron',
+  'timezone',
+  'offsets',
+  'windowFrom',
+  'windowTo',
+  'perSecond',
+] as const satisfies readonly (keyof CampaignForm)[];
+
+export type CampaignFormField = (typeof CAMPAIGN_FORM_FIELDS)[number];
+
+/** The form a new campaign starts from. */
+export function blankCampaignForm(timezone: string): CampaignForm {
+  return {
+    name: '',
+    kind: 'broadcast',
+    transport: 'whatsapp',
+    channelId: '',
+    purpose: 'marketing',
+    list: '',
+    template: 'Hi {{name}}!',
+    scheduleMode: 'at',
+    at: '',
+    cron: '',
+    timezone,
+    offsets: '-24h, -2h',
+    windowFrom: '09:00',
+    windowTo: '21:00',
+    perSecond: '',
+  };
+}
+
+/** The form's fields from a posted body; missing ones are ''. Values are cut at 100,000 characters. */
+export function campaignFormFrom(body: URLSearchParams): CampaignForm {
+  const form = {} as CampaignForm;
+  for (const field of CAMPAIGN_FORM_FIELDS) form[field] = (body.get(field) ?? '').slice(0, 100_000);
+  return form;
+}
+
+const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/**
+ * A wall-clock time in a zone as an ISO time with its offset (what `schedule.at` takes), or the
+ * text as given when it is not one (the validator then says what is wrong with it). A time the
+ * clocks skip (spring forward) has no instant: it is left as given too, and refused.
+ */
+export function instantText(local: string, timezone: string): string {
+  const match = LOCAL_TIME.exec(local.trim());
+  if (!match || !isIanaTimeZone(timezone)) return local;
+  const [y, mo, d, h, mi, s] = match.slice(1).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [instant] = instantsAtWallClock(Date.UTC(y, mo - 1, d, h, mi, s), timezone);
+  return instant === undefined ? local : new Date(instant).toISOString();
+}
+
+/** The document the form describes: always a draft (publishing is its own step). */
+export function campaignDocument(form: CampaignForm): Record<string, unknown> {
+  const reminder = form.kind === 'reminder';
+  const doc: Record<string, unknown> = {
+    name: form.name.trim(),
+    kind: form.kind,
+    transport: form.transport,
+    purpose: form.purpose,
+    template: form.template,
+    draft: true,
+  };
+  if (form.channelId.trim() !== '') doc.channelId = numberOr(form.channelId);
+  if (form.list === '*') doc.audience = { all: true };
+  else if (form.list !== '') doc.audience = { list: form.list };
+  if (form.timezone !== '') doc.timezone = form.timezone;
+  if (reminder) {
+    doc.offsets = form.offsets
+      .split(',')
+      .map((offset) => offset.trim())
+      .filter(Boolean);
+  } else if (form.scheduleMode === 'cron') {
+    doc.schedule = { cron: form.cron.trim() };
+  } else {
+    doc.schedule = { at: instantText(form.at, form.timezone) };
+  }
+  if (form.windowFrom !== '' || form.windowTo !== '')
+    doc.sendWindow = { from: form.windowFrom, to: form.windowTo };
+  if (form.perSecond.trim() !== '') doc.rateLimit = { perSecond: numberOr(form.perSecond) };
+  return doc;
+}
+
+/** A number when the text is one, else the text itself (for the validator to name). */
+function numberOr(text: string): number | string {
+  const trimmed = text.trim();
+  return /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : trimmed;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A stored campaign's document as the form shows it for editing. */
+export function campaignFormOf(doc: Record<string, unknown>, defaultTimezone: string): CampaignForm {
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  const object = (value: unknown) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  const schedule = object(doc.schedule);
+  const window = object(doc.sendWindow);
+  const timezone = text(doc.timezone) || text(schedule.timezone) || defaultTimezone;
+  const template = object(doc.template);
+  let at = '';
+  const when = typeof schedule.at === 'string' ? Date.parse(schedule.at) : Number.NaN;
+  if (!Number.isNaN(when) && isIanaTimeZone(timezone)) {
+    const w = wallClockAt(when, timezone);
+    at = `${w.year}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}`;
+  }
+  const purpose =
+    text(doc.purpose) ||
+    (doc.requireOptIn === false ? 'transactional' : doc.kind === 'reminder' ? 'transactional' : 'marketing');
+  return {
+    name: text(doc.name),
+    kind: text(doc.kind) || 'broadcast',
+    transport: text(doc.transport),
+    channelId: text(doc.channelId),
+    purpose,
+    list: object(doc.audience).all === true ? '*' : text(object(doc.audience).list),
+    template: typeof doc.template === 'string' ? doc.template : text(template.source),
+    scheduleMode: schedule.cron !== undefined ? 'cron' : 'at',
+    at,
+    cron: text(schedule.cron),
+    timezone,
+    offsets: Array.isArray(doc.offsets) ? doc.offsets.map(text).join(', ') : '',
+    windowFrom: text(window.from),
+    windowTo: text(window.to),
+    perSecond: text(object(doc.rateLimit).perSecond),
+  };
+}
+
+/**
+ * The form field a validator issue belongs to (`schedule.at` → at, `offsets[1]` → offsets), or
+ * null for one that concerns the campaign as a whole.
+ */
+export function formFieldOfIssue(path: string): CampaignFormField | null {
+  const head = path.replace(/\[\d+\]/g, '');
+  const exact: Record<string, CampaignFormField> = {
+    name: 'name',
+    kind: 'kind',
+    transport: 'transport',
+    channelId: 'channelId',
+    purpose: 'purpose',
+    requireOptIn: 'purpose',
+    audience: 'list',
+    'audience.list': 'list',
+    template: 'template',
+    'template.source': 'template',
+    'schedule.at': 'at',
+    'schedule.cron': 'cron',
+    'schedule.timezone': 'timezone',
+    timezone: 'timezone',
+    schedule: 'scheduleMode',
+    offsets: 'offsets',
+    'sendWindow.from': 'windowFrom',
+    'sendWindow.to': 'windowTo',
+    sendWindow: 'windowFrom',
+    rateLimit: 'perSecond',
+    'rateLimit.perSecond': 'perSecond',
+  };
+  return exact[head] ?? null;
+}
