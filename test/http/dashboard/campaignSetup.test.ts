@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import type { CampaignDetails } from '../../../src/campaigns/queries.js';
+import {
+  type CampaignSetup,
+  campaignSetupActions,
+  campaignSetupPanel,
+  nextRuns,
+  scheduleOf,
+} from '../../../src/http/dashboard/campaignSetup.js';
+import { uiFor } from '../../../src/http/dashboard/ui.js';
+
+const NOW = new Date('2026-11-27T07:00:00.000Z');
+const EN = uiFor({});
+
+function details(overrides: Partial<CampaignDetails> = {}): CampaignDetails {
+  return {
+    id: 7,
+    name: 'Weekly digest',
+    kind: 'broadcast',
+    status: 'draft',
+    statusReason: null,
+    transport: 'viber',
+    channelId: null,
+    purpose: 'marketing',
+    nextRunAt: null,
+    createdAt: NOW,
+    updatedAt: NOW,
+    counts: {},
+    definition: {
+      schedule: { cron: '0 10 * * MON', timezone: 'Europe/Moscow' },
+      audience: { list: 'vip' },
+      sendWindow: { from: '09:00', to: '21:00' },
+    },
+    templateSource: 'Hi {{name}} <3',
+    whatsappTemplate: null,
+    attachment: null,
+    runs: [],
+    runCount: 0,
+    ...overrides,
+  };
+}
+
+function setup(overrides: Partial<CampaignSetup> = {}): CampaignSetup {
+  return {
+    details: details(),
+    preview: null,
+    forecast: null,
+    previewPhone: '',
+    csrf: 'token',
+    canTestSend: true,
+    now: NOW,
+    ...overrides,
+  };
+}
+
+describe('scheduleOf and nextRuns', () => {
+  it('give a cron schedule’s next five runs in its zone', () => {
+    const { schedule, zone } = scheduleOf(details().definition);
+    expect(zone).toBe('Europe/Moscow');
+    expect(nextRuns(schedule, NOW).map((d) => d.toISOString())).toEqual([
+      '2026-11-30T07:00:00.000Z',
+      '2026-12-07T07:00:00.000Z',
+      '2026-12-14T07:00:00.000Z',
+      '2026-12-21T07:00:00.000Z',
+      '2026-12-28T07:00:00.000Z',
+    ]);
+  });
+
+  it('give a one-shot schedule its one run, none once it passed, and none without a schedule', () => {
+    const { schedule } = scheduleOf({ schedule: { at: '2026-11-28T10:00:00+03:00' } });
+    expect(nextRuns(schedule, NOW)).toEqual([new Date('2026-11-28T07:00:00.000Z')]);
+    expect(nextRuns(schedule, new Date('2026-12-01T00:00:00Z'))).toEqual([]);
+    expect(scheduleOf({}).schedule).toBeNull();
+    expect(scheduleOf({ schedule: { cron: '0 9 * * *' }, timezone: 'Mars/Olympus' }).zone).toBe('UTC');
+  });
+});
+
+describe('campaignSetupPanel', () => {
+  it('states the set-up: audience, schedule with its next runs in the campaign’s zone, window, rate, template', () => {
+    const out = campaignSetupPanel(EN, setup()).value;
+    expect(out).toContain('<dd>vip</dd>');
+    expect(out).toContain('repeating: 0 10 * * MON in Europe/Moscow; the next runs:');
+    expect(out.match(/<li>/g)).toHaveLength(5);
+    expect(out).toContain('<li>2026-11-30 10:00 <span class="muted">(2026-11-30 07:00 UTC)</span></li>');
+    expect(out).toContain('09:00–21:00 in each contact’s zone');
+    expect(out).toContain('<pre class="message" data-field="template">Hi {{name}} &lt;3</pre>');
+    expect(out).toContain('action="/campaigns/7/test-send"');
+  });
+
+  it('shows a preview, or why it could not be made', () => {
+    const preview = {
+      campaignId: 7,
+      contact: { id: 1, phone: '79000000001', name: 'Anna' },
+      sample: true,
+      ok: true,
+      text: 'Hi Anna <3',
+      size: { length: 10, limit: 1000 },
+      timezone: 'Europe/Moscow',
+      consent: { purpose: 'marketing' as const, rule: '', skipped: null },
+    };
+    const out = campaignSetupPanel(EN, setup({ preview })).value;
+    expect(out).toContain('<pre class="message" data-preview="text">Hi Anna &lt;3</pre>');
+    expect(out).toContain('As Anna +79000000001 would get it (the first contact of the audience)');
+    const missing = campaignSetupPanel(
+      EN,
+      setup({ preview: { error: 'no contact with phone 79001112233' } }),
+    ).value;
+    expect(missing).toContain('<div class="error" role="alert">no contact with phone 79001112233</div>');
+  });
+
+  it('offers a viewer no form that changes anything, and no test message', () => {
+    const out = campaignSetupPanel(EN, setup({ csrf: undefined })).value;
+    expect(out).not.toContain('method="post"');
+    expect(campaignSetupActions(EN, setup({ csrf: undefined })).value).toBe('');
+  });
+});
+
+describe('campaignSetupActions', () => {
+  it('gives a draft edit, publish and delete, and anything a duplicate', () => {
+    const draft = campaignSetupActions(EN, setup()).value;
+    for (const expected of [
+      'href="/campaigns/7/edit"',
+      'action="/campaigns/7/publish"',
+      'action="/campaigns/7/delete"',
+    ]) {
+      expect(draft).toContain(expected);
+    }
+    const live = campaignSetupActions(EN, setup({ details: details({ status: 'running' }) })).value;
+    expect(live).toContain('href="/campaigns/new?from=7"');
+    expect(live).not.toContain('publish');
+    expect(live).not.toContain('/edit');
+  });
+});
