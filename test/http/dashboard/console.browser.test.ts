@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { en } from '../../../src/http/dashboard/locales/en.js';
+import { ru } from '../../../src/http/dashboard/locales/ru.js';
 import { campaignReport } from '../../../src/reports/campaignReport.js';
 import { Timekeeper } from '../../../src/scheduler/timekeeper.js';
 import { hasChromium, launchChromium } from '../../support/chromium.js';
@@ -166,4 +168,99 @@ describe('the console in a real browser', () => {
     },
     180_000,
   );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'speaks Russian on every page to a browser that asks for it, with no English left',
+    async () => {
+      const page = await logIn(API_TOKEN, { locale: 'ru-RU' });
+      const [draft] = await h.db.sql<{ id: number }[]>`
+        insert into campaigns (name, kind, status, transport, channel_id, definition, template_source, purpose)
+        values ('Черновик', 'broadcast', 'draft', 'viber', 1,
+                ${h.db.sql.json({ name: 'Черновик', audience: { list: 'vip' }, schedule: { cron: '0 10 * * MON', timezone: 'Europe/Moscow' } })},
+                'Привет', 'marketing')
+        returning id`;
+      const [live] = await h.db.sql<
+        { id: number }[]
+      >`select id from campaigns where status <> 'draft' order by id limit 1`;
+      const paths = [
+        '/',
+        `/campaigns/${live!.id}`,
+        `/campaigns/${draft!.id}`,
+        `/campaigns/${draft!.id}/edit`,
+        '/campaigns/new',
+        '/settings',
+        '/campaigns/999999',
+      ];
+      const english = englishPhrases();
+      for (const path of paths) {
+        await page.goto(`${baseUrl}${path}`);
+        expect(await page.getAttribute('html', 'lang'), path).toBe('ru');
+        // textContent: the text as written, not as CSS shows it (upper-cased labels), hidden parts too.
+        const text = (await page.locator('body').textContent()) ?? '';
+        const left = english.filter(({ pattern }) => pattern.test(text)).map(({ phrase }) => phrase);
+        expect(left, path).toEqual([]);
+        expect(text, path).not.toMatch(
+          /\b(?:list|campaign|editor|setup|forecast|error|settings|chart|state|status)\.[a-zA-Z]+/,
+        );
+        await shot(page, `ru${path.replaceAll('/', '-').replace(/-$/, '') || '-campaigns'}`);
+      }
+      await page.context().close();
+    },
+    120_000,
+  );
+
+  it.skipIf(!HAS_CHROMIUM)('lets a viewer read everything and change nothing', async () => {
+    const page = await logIn(VIEWER_TOKEN);
+    expect(await page.getByRole('link', { name: 'New campaign' }).count()).toBe(0);
+    const [campaign] = await h.db.sql<
+      { id: number }[]
+    >`select id from campaigns where status = 'scheduled' or status = 'running' or status = 'completed' order by id limit 1`;
+    await page.goto(`${baseUrl}/campaigns/${campaign!.id}`);
+    expect(await page.locator('main form[method="post"]').count()).toBe(0);
+    expect(await page.locator('[data-total="accepted"]').count()).toBe(1);
+    const refused = await page.goto(`${baseUrl}/campaigns/new`);
+    expect(refused!.status()).toBe(403);
+    await page.context().close();
+  });
 });
+
+/** Keys whose text is the same in both languages: names. */
+const SAME_IN_BOTH = new Set(['brand', 'titleSuffix', 'language.en', 'language.ru', 'editor.cron']);
+
+/**
+ * The console's own English text that must not show on a Russian page: every phrase (a fragment
+ * between placeholders with a space in it) and every one-word label, of values Russian spells
+ * differently; fragments Russian uses as they are (Handlebars:, p95) are left out.
+ */
+function englishPhrases(): Array<{ phrase: string; pattern: RegExp }> {
+  const ruText = JSON.stringify(ru);
+  const phrases = new Map<string, RegExp>();
+  const walk = (enValue: unknown, ruValue: unknown, path: string) => {
+    if (typeof enValue === 'string') {
+      // Only names are the same in both languages; English copied into ru.ts is caught here.
+      if (enValue === ruValue && SAME_IN_BOTH.has(path)) return;
+      if (enValue === ruValue) {
+        phrases.set(enValue, new RegExp(enValue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+        return;
+      }
+      for (const part of enValue.split(/\{\{[^}]*\}\}/)) {
+        const phrase = part.trim().replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');
+        if (!/[a-z]{3}/.test(phrase) || ruText.includes(phrase)) continue;
+        const word = !phrase.includes(' ');
+        if (word && (phrase.length < 5 || part.trim() !== enValue.trim())) continue;
+        const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        phrases.set(phrase, new RegExp(word ? `(?<![\\p{L}-])${escaped}(?![\\p{L}-])` : escaped, 'u'));
+      }
+      return;
+    }
+    if (typeof enValue === 'object' && enValue !== null) {
+      const ruObject = (ruValue ?? {}) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(enValue)) {
+        const ruPlural = ruObject[key] ?? ruObject[key.replace(/_other$/, '_many')];
+        walk(value, ruPlural, path ? `${path}.${key}` : key);
+      }
+    }
+  };
+  walk(en, ru, '');
+  return [...phrases].map(([phrase, pattern]) => ({ phrase, pattern }));
+}
