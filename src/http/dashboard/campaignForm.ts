@@ -168,7 +168,9 @@ export function campaignFormOf(doc: Record<string, unknown>, defaultTimezone: st
     at,
     cron: text(schedule.cron),
     timezone,
-    offsets: Array.isArray(doc.offsets) ? doc.offsets.map(text).join(', ') : blankCampaignForm(timezone).offsets,
+    offsets: Array.isArray(doc.offsets)
+      ? doc.offsets.map(text).join(', ')
+      : blankCampaignForm(timezone).offsets,
     windowFrom: text(window.from),
     windowTo: text(window.to),
     perSecond: text(object(doc.rateLimit).perSecond),

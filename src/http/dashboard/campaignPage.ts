@@ -7,6 +7,25 @@ import { STATE_COLOURS, stateBar, statusBadge } from './layout.js';
 import { sendsChart } from './sendsChart.js';
 import type { Ui } from './ui.js';
 
+/** A rate as the viewer's language writes "not known". */
+function percent(ui: Ui, rate: number | null): string {
+  return rate === null ? ui.t('unknownValue') : formatPercent(rate);
+}
+
+/** 61_500 → "1m 1.5s" / "1 мин 1,5 с": the report's durations in the viewer's units. */
+export function duration(ui: Ui, ms: number): string {
+  const text = formatDuration(ms);
+  const decimal = (n: string) => (ui.lang === 'ru' ? n.replace('.', ',') : n);
+  if (text.endsWith(' ms')) return ui.t('duration.ms', { n: decimal(text.slice(0, -3)) });
+  return text
+    .split(' ')
+    .map((part) => {
+      const match = /^([\d.]+)(h|m|s)$/.exec(part);
+      return match ? ui.t(`duration.${match[2]}`, { n: decimal(match[1]!) }) : part;
+    })
+    .join(' ');
+}
+
 function stat(label: string, value: string, field: string, note?: string): SafeHtml {
   return html`<div class="stat"><div class="label">${label}</div><div class="value" data-total="${field}">${value}</div>${
     note ? html`<div class="note">${note}</div>` : ''
@@ -23,17 +42,12 @@ function rateStat(
 ): SafeHtml {
   const { t } = ui;
   if (!report.transportReportsDelivery) {
-    return stat(
-      label,
-      formatPercent(rate),
-      field,
-      t('campaign.notReported', { transport: report.transport }),
-    );
+    return stat(label, percent(ui, rate), field, t('campaign.notReported', { transport: report.transport }));
   }
-  if (report.ratesFinal) return stat(label, formatPercent(rate), field);
+  if (report.ratesFinal) return stat(label, percent(ui, rate), field);
   const awaiting = t('campaign.awaiting', { count: report.totals.awaitingStatus ?? 0 });
   if (rate === null) return stat(label, t('campaign.unknownPending'), field, awaiting);
-  return stat(label, formatPercent(rate), field, t('campaign.soFar', { awaiting }));
+  return stat(label, percent(ui, rate), field, t('campaign.soFar', { awaiting }));
 }
 
 function actionButton(
@@ -120,7 +134,7 @@ function runTable(ui: Ui, report: CampaignReport): SafeHtml {
 ${report.runs.map(
   (
     r,
-  ) => html`<tr><td><a href="${base}?run=${r.runId}">#${r.runId}</a></td><td>${ui.time(r.scheduledFor)}</td><td>${r.status}</td>
+  ) => html`<tr><td><a href="${base}?run=${r.runId}">#${r.runId}</a></td><td>${ui.time(r.scheduledFor)}</td><td>${t(`runStatus.${r.status}`, { defaultValue: r.status })}</td>
 <td class="num">${ui.number(r.total)}</td><td class="num">${ui.number(r.accepted)}</td><td class="num">${ui.number(r.pending)}</td></tr>`,
 )}</tbody></table>
 ${report.runId === null ? '' : html`<p style="margin:10px 0 0"><a href="${base}">${t('campaign.everyRun')}</a></p>`}`;
@@ -203,10 +217,10 @@ ${
 }
 ${stat(
   report.kind === 'reminder' ? t('campaign.lateBy') : t('campaign.dueToSent'),
-  latency ? formatDuration(latency.p50) : '—',
+  latency ? duration(ui, latency.p50) : '—',
   'latencyP50',
   latency
-    ? t('campaign.latencyNote', { p95: formatDuration(latency.p95), max: formatDuration(latency.max) })
+    ? t('campaign.latencyNote', { p95: duration(ui, latency.p95), max: duration(ui, latency.max) })
     : undefined,
 )}
 </div>

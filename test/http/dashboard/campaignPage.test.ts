@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignPage } from '../../../src/http/dashboard/campaignPage.js';
+import { campaignPage, duration } from '../../../src/http/dashboard/campaignPage.js';
 import { uiFor } from '../../../src/http/dashboard/ui.js';
 import { type CampaignReport, campaignReport } from '../../../src/reports/campaignReport.js';
 import { insertCampaign, insertDelivery, insertRun } from '../../reports/seedReport.js';
@@ -119,5 +119,17 @@ describe('campaignPage', () => {
     };
     const page = campaignPage(EN, report, CSRF).value;
     expect(page).toContain('The first 1 of 250; the CSV export lists them all.');
+  });
+});
+
+describe('duration', () => {
+  it('writes the report’s durations in the viewer’s units', () => {
+    const ru = uiFor({ 'accept-language': 'ru' });
+    expect([950, 61_500, 7_260_000].map((ms) => duration(EN, ms))).toEqual(['950 ms', '1m 1.5s', '2h 1m']);
+    expect([950, 61_500, 7_260_000].map((ms) => duration(ru, ms))).toEqual([
+      '950 мс',
+      '1 мин 1,5 с',
+      '2 ч 1 мин',
+    ]);
   });
 });

@@ -27,6 +27,15 @@ export const ru = {
     skipped: 'пропущено',
   },
   kind: { broadcast: 'рассылка', reminder: 'напоминание' },
+  runStatus: {
+    pending: 'ждёт',
+    expanding: 'собирается',
+    running: 'идёт',
+    completed: 'завершён',
+    cancelled: 'отменён',
+  },
+  unknownValue: 'н/д',
+  duration: { ms: '{{n}} мс', s: '{{n}} с', m: '{{n}} мин', h: '{{n}} ч' },
   consent: {
     marketing: 'маркетинг: только контактам с записанным согласием; отписка останавливает все сообщения',
     transactional: 'транзакционная: согласие не нужно; отписка останавливает все сообщения',
