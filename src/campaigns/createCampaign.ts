@@ -114,6 +114,7 @@ export async function campaignColumns(
       : Prisma.DbNull,
     attachmentUrl: definition.attachment ?? null,
     listId,
+    audienceWhere: definition.audience.where ?? null,
     scheduleAt: schedule && 'at' in schedule ? schedule.at : null,
     scheduleCron: cron?.cron ?? null,
     // One zone per campaign: validation refuses a cron zone that differs from the campaign's.

@@ -1,3 +1,4 @@
+import { MAX_FILTER_LENGTH, parseSegmentFilter, SegmentFilterError } from '../lists/segmentFilter.js';
 import { CAMPAIGN_PURPOSES, type CampaignPurpose, defaultPurpose } from '../messages/consent.js';
 import type { SendWindow } from '../messages/sendWindow.js';
 import type { WhatsAppTemplate } from '../messages/whatsappTemplate.js';
@@ -33,8 +34,11 @@ export interface CampaignDefinition {
   whatsappTemplate?: WhatsAppTemplate;
   /** The URL of a file sent with the message (POST /v1/messages `attachment`), or as the message. */
   attachment?: string;
-  /** Broadcasts name one; for reminders it narrows the appointments' contacts (default: all). */
-  audience: { list: string } | { all: true };
+  /**
+   * Broadcasts name one; for reminders it narrows the appointments' contacts (default: all). `where`
+   * (broadcasts) keeps the members a segment filter selects (src/lists/segmentFilter.ts).
+   */
+  audience: ({ list: string } | { all: true }) & { where?: string };
   /** Broadcasts have one; reminders none (they follow appointments). */
   schedule: CampaignSchedule;
   /** Reminders: seconds relative to an appointment's startsAt (-86400 = a day before). */
@@ -194,22 +198,53 @@ function readAudience(
       check.add('audience', 'required for a broadcast: {"list": "<list name>"} or {"all": true}');
     return everyone;
   }
-  const spec = check.object(value, 'audience', ['list', 'all']);
+  const spec = check.object(value, 'audience', ['list', 'all', 'where']);
   if (!spec) return everyone;
+  const where = readSegment(check, spec.where, kind);
+  const segment = where === null ? {} : { where };
   if (spec.list !== undefined && spec.all !== undefined) {
     check.add('audience', 'give either "list" or "all", not both');
     return everyone;
   }
   if (spec.list !== undefined) {
     const list = check.text('audience.list', spec.list, 'the name of a contact list');
-    return list ? { list } : everyone;
+    return list ? { list, ...segment } : everyone;
   }
   if (spec.all !== undefined) {
     if (spec.all !== true) check.expected('audience.all', 'true (every contact)', spec.all);
-    return everyone;
+    return { all: true, ...segment };
   }
-  check.add('audience', 'expected {"list": "<list name>"} or {"all": true}');
+  // A segment alone is a segment of every contact.
+  if (where !== null) return { all: true, where };
+  check.add('audience', 'expected {"list": "<list name>"}, {"all": true} or {"where": "<segment filter>"}');
   return everyone;
+}
+
+/** `audience.where`: a segment filter, read now so a mistake is named with its column. */
+function readSegment(check: IssueCollector, value: unknown, kind: CampaignKind | null): string | null {
+  if (value === undefined) return null;
+  const where = check.text(
+    'audience.where',
+    value,
+    'a segment filter such as city = "Moscow"',
+    MAX_FILTER_LENGTH,
+  );
+  if (where === null) return null;
+  if (kind === 'reminder') {
+    check.add(
+      'audience.where',
+      "a segment narrows a broadcast's audience; a reminder follows its appointments (narrow it with a list)",
+    );
+    return null;
+  }
+  try {
+    parseSegmentFilter(where);
+  } catch (error) {
+    if (!(error instanceof SegmentFilterError)) throw error;
+    check.add('audience.where', error.message);
+    return null;
+  }
+  return where;
 }
 
 /**

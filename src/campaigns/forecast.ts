@@ -1,6 +1,8 @@
 import type { Sql } from '../db/database.js';
 import { monthOf } from '../delivery/quotaGuard.js';
 import type { CampaignPurpose } from '../messages/consent.js';
+import { parseSegmentFilter } from '../lists/segmentFilter.js';
+import { segmentCondition } from '../lists/segmentSql.js';
 import { readMonthApiUsage } from '../metrics/sql/readMonthApiUsage.js';
 
 /**
@@ -30,6 +32,8 @@ export interface CampaignForecast {
 
 export interface ForecastInput {
   listId: number | null;
+  /** The campaign's segment filter (audience.where), if any. */
+  where: string | null;
   purpose: CampaignPurpose;
   transport: string;
   /** The campaign's own limit, if any. */
@@ -63,7 +67,7 @@ export async function forecastCampaign(sql: Sql, input: ForecastInput): Promise<
       input.listId === null
         ? sql`true`
         : sql`exists (select 1 from list_members m where m.list_id = ${input.listId} and m.contact_id = c.id)`
-    }`;
+    } and ${input.where === null ? sql`true` : segmentCondition(sql, parseSegmentFilter(input.where), { alias: 'c', now: input.now })}`;
   const { audience, optedOut, noConsent, newClients } = counts!;
   const recipients = audience - optedOut - noConsent;
   const requests = recipients + newClients;
@@ -109,17 +113,20 @@ export async function forecastStoredCampaign(
   const [campaign] = await sql<
     {
       listId: number | null;
+      where: string | null;
       purpose: CampaignPurpose;
       transport: string;
       perSecond: number | null;
       kind: string;
     }[]
   >`
-    select list_id as "listId", purpose, transport, rate_limit_per_second as "perSecond", kind
+    select list_id as "listId", audience_where as "where", purpose, transport,
+           rate_limit_per_second as "perSecond", kind
     from campaigns where id = ${campaignId}`;
   if (campaign?.kind !== 'broadcast') return null;
   return forecastCampaign(sql, {
     listId: campaign.listId,
+    where: campaign.where,
     purpose: campaign.purpose,
     transport: campaign.transport,
     campaignPerSecond: campaign.perSecond,

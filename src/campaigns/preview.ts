@@ -1,4 +1,6 @@
 import { ContactNotFoundError, phoneDigits } from '../contacts/contacts.js';
+import { parseSegmentFilter } from '../lists/segmentFilter.js';
+import { segmentCondition } from '../lists/segmentSql.js';
 import type { Sql } from '../db/database.js';
 import type { MessageCampaign, MessageFailure, RecipientRefusal } from '../messages/composeMessage.js';
 import { type CampaignPurpose, CONSENT_RULES } from '../messages/consent.js';
@@ -59,6 +61,8 @@ export interface PreviewCampaign extends MessageCampaign {
   kind: 'broadcast' | 'reminder';
   timezone: string | null;
   listId: number | null;
+  /** The segment filter narrowing the audience (audience.where), if any. */
+  audienceWhere: string | null;
   channelId: number | null;
   purpose: CampaignPurpose;
 }
@@ -101,7 +105,7 @@ export async function previewCampaign(
     contact = await findContactByPhone(sql, phone);
     if (!contact) throw new ContactNotFoundError({ phone });
   } else {
-    contact = await sampleContact(sql, campaign);
+    contact = await sampleContact(sql, campaign, options.now);
   }
   const recipient = contact ?? { id: 0, ...INVENTED_SAMPLE };
   const prepared = await prepareFor(sql, campaign, recipient, options);
@@ -155,7 +159,7 @@ export async function prepareFor(
 export async function loadCampaign(sql: Sql, campaignId: number): Promise<PreviewCampaign> {
   const [campaign] = await sql<PreviewCampaign[]>`
     select id, name, kind, template_source as "templateSource", template_variables as variables, timezone,
-           list_id as "listId", transport, channel_id as "channelId", purpose,
+           list_id as "listId", audience_where as "audienceWhere", transport, channel_id as "channelId", purpose,
            whatsapp_template as "whatsappTemplate", attachment_url as attachment
     from campaigns where id = ${campaignId}`;
   if (!campaign) throw new CampaignNotFoundError(campaignId);
@@ -177,14 +181,22 @@ export async function findContactByPhone(sql: Sql, phone: string): Promise<Previ
 }
 
 /** The first contact the campaign would reach: of its list (or of everyone), consenting ones first. */
-async function sampleContact(sql: Sql, campaign: PreviewCampaign): Promise<PreviewContact | undefined> {
+async function sampleContact(
+  sql: Sql,
+  campaign: PreviewCampaign,
+  now: Date,
+): Promise<PreviewContact | undefined> {
+  const segment =
+    campaign.audienceWhere === null || campaign.audienceWhere === undefined
+      ? sql`true`
+      : segmentCondition(sql, parseSegmentFilter(campaign.audienceWhere), { alias: 'c', now });
   const [contact] = await sql<PreviewContact[]>`
     select ${contactColumns(sql)} from contacts c
     where ${
       campaign.listId === null
         ? sql`true`
         : sql`exists (select 1 from list_members m where m.contact_id = c.id and m.list_id = ${campaign.listId})`
-    }
+    } and ${segment}
     order by (c.opted_out_at is null and c.opted_in_at is not null) desc, c.id
     limit 1`;
   return contact;

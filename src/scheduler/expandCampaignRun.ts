@@ -9,6 +9,8 @@ import {
   skipReason,
 } from '../delivery/sql/audienceBlocks.js';
 import { BroadcasterError } from '../errors.js';
+import { parseSegmentFilter } from '../lists/segmentFilter.js';
+import { segmentCondition } from '../lists/segmentSql.js';
 
 export const DEFAULT_EXPANSION_BATCH_SIZE = 50_000;
 
@@ -34,6 +36,8 @@ interface LockedRun {
   id: number;
   campaign_id: number;
   list_id: number | null;
+  /** The campaign's segment filter (`audience.where`), validated when the campaign was saved. */
+  audience_where: string | null;
   transport: string;
   channel_id: number | null;
   /** Resume point: audience members with a higher contact id are still to be expanded. */
@@ -145,7 +149,7 @@ async function insertNextBatch(
     // Read after the lock, in a statement of its own: its snapshot has the blocks a second expander
     // committed while this one waited.
     const [run] = await tx<LockedRun[]>`
-      select r.id, r.campaign_id, c.list_id, c.transport, c.channel_id,
+      select r.id, r.campaign_id, c.list_id, c.audience_where, c.transport, c.channel_id,
              greatest(${cursor}::int,
                       coalesce((select max(b.last_contact_id) from run_audience_blocks b where b.run_id = r.id), 0),
                       coalesce((select max(d.contact_id) from deliveries d where d.run_id = r.id), 0)) as after_id,
@@ -164,14 +168,23 @@ async function insertNextBatch(
                where list_id = ${run.list_id} and contact_id > ${run.after_id}
                order by contact_id limit ${batchSize}
              ) m join contacts c on c.id = m.contact_id and c.id > ${run.after_id}`;
+    // A segment (audience.where) keeps the members it selects; the batch still moves past all it
+    // scanned, so a batch none of whose members match is no end of the audience.
+    // Without one the members are read once, as a subquery (a CTE read twice would be kept in memory).
+    const segmented = run.audience_where !== null;
+    const segment = segmented
+      ? segmentCondition(tx, parseSegmentFilter(run.audience_where!), { alias: 'ct', now })
+      : tx`true`;
     // A block is any AUDIENCE_BLOCK_SIZE members of the batch: nothing here sorts (a block's rows are
     // made in contact order anyway), and the batch, not the block, is the unit of resumption.
     const [batch] = await tx<(BatchResult & { block_nos: number[] })[]>`
-      with verdict as (
+      with ${segmented ? tx`scanned as (${members}),` : tx``}
+      verdict as (
         select ct.id, coalesce(${skipReason(tx)}, '') as reason,
                (row_number() over () - 1) / ${AUDIENCE_BLOCK_SIZE}::int as b
-        from (${members}) ct
+        from ${segmented ? tx`scanned` : tx`(${members})`} ct
         cross join (select purpose from campaigns where id = ${run.campaign_id}) k
+        where ${segment}
       ),
       members as (select b, max(id) as last_id, array_agg(id) as ids from verdict group by b),
       tallies as (
@@ -189,7 +202,7 @@ async function insertNextBatch(
         from members m join tallies t using (b)
         returning block_no
       )
-      select (select max(last_id) from members) as last_contact_id,
+      select ${segmented ? tx`(select max(id) from scanned)` : tx`(select max(last_id) from members)`} as last_contact_id,
              coalesce((select array_agg(block_no) from blocks), '{}') as block_nos,
              (select count(*) from verdict where reason = '')::int as queued,
              (select count(*) from verdict where reason <> '')::int as skipped`;

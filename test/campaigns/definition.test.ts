@@ -626,3 +626,34 @@ describe('parseCampaignText', () => {
     expect(parseCampaignText(json, 'json', { now }).raw).toEqual(blackFriday);
   });
 });
+
+describe('audience.where', () => {
+  it('keeps a segment filter with a list, with all, or alone (a segment of every contact)', () => {
+    const where = 'city = "Moscow" and consent = opted_in';
+    expect(
+      validateCampaignDefinition({ ...blackFriday, audience: { list: 'vip', where } }, { now }).audience,
+    ).toEqual({
+      list: 'vip',
+      where,
+    });
+    expect(validateCampaignDefinition({ ...blackFriday, audience: { where } }, { now }).audience).toEqual({
+      all: true,
+      where,
+    });
+  });
+
+  it('names a mistake in the filter with its column, at audience.where', () => {
+    expect(issues({ ...blackFriday, audience: { list: 'vip', where: 'city = "Moscow' } })).toEqual([
+      { path: 'audience.where', message: 'a "quoted" text is not closed (column 8)' },
+    ]);
+  });
+
+  it('is for broadcasts: a reminder follows its appointments', () => {
+    expect(issues({ ...reminder, audience: { list: 'vip', where: 'city = "Moscow"' } })).toEqual([
+      expect.objectContaining({
+        path: 'audience.where',
+        message: expect.stringMatching(/narrows a broadcast/),
+      }),
+    ]);
+  });
+});

@@ -28,6 +28,7 @@ afterAll(async () => {
 
 const base = {
   listId: 0,
+  where: null,
   purpose: 'marketing' as const,
   transport: 'whatsapp',
   campaignPerSecond: null,
@@ -62,6 +63,12 @@ describe('forecastCampaign', () => {
     expect(own.finishesAt).toEqual(new Date(START.getTime() + 70_000));
     const unlimited = await forecastCampaign(db.sql, { ...base, listId, accountPerSecond: 0 });
     expect(unlimited.finishesAt).toBeNull();
+  });
+
+  it('narrows the audience by its segment', async () => {
+    const forecast = await forecastCampaign(db.sql, { ...base, listId, where: 'discount >= 25' });
+    // discount 10 + i % 20 >= 25 for i % 20 in 15..19: five of every twenty of the 100.
+    expect(forecast.audience).toBe(25);
   });
 
   it('reaches every contact for an audience of all', async () => {

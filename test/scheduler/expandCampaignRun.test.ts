@@ -150,6 +150,36 @@ describe('expandCampaignRun', () => {
     expect(result.queued + result.skipped).toBe(members.length);
   });
 
+  it('expands only the members its segment selects, batches with no match included', async () => {
+    const members = contactIds.filter((_, index) => index % 5 === 0);
+    const listId = await insertList(db.sql, 'segmented', members);
+    // Only the last three members match: every batch of 7 before them matches nobody.
+    const chosen = members.slice(-3);
+    await db.sql`update contacts set attributes = attributes || '{"tier": "gold"}' where id = any(${chosen})`;
+    const campaignId = await insertCampaign(db.sql, { status: 'running', listId });
+    await db.sql`update campaigns set audience_where = ${'tier = "gold"'} where id = ${campaignId}`;
+    const runId = await insertRun(db.sql, campaignId, SCHEDULED_FOR);
+
+    const result = await expandCampaignRun(db.sql, runId, { now: NOW, batchSize: 7 });
+
+    expect((await deliveriesOf(runId)).map((row) => row.contact_id)).toEqual(chosen);
+    expect(result.queued + result.skipped).toBe(3);
+    await db.sql`update contacts set attributes = attributes - 'tier' where id = any(${chosen})`;
+  });
+
+  it('applies a segment to every contact when the audience is all, skips and reasons as before', async () => {
+    const campaignId = await insertCampaign(db.sql, { status: 'running' });
+    await db.sql`update campaigns set audience_where = ${'phone startswith "79"'} where id = ${campaignId}`;
+    const runId = await insertRun(db.sql, campaignId, SCHEDULED_FOR);
+
+    await expandCampaignRun(db.sql, runId, { now: NOW, batchSize: 50 });
+
+    const rows = await deliveriesOf(runId);
+    const expected = contacts.flatMap((c, i) => (c.phone.startsWith('79') ? [contactIds[i]!] : []));
+    expect(rows.map((row) => row.contact_id)).toEqual(expected);
+    expect(rows.some((row) => row.reason === 'no_consent')).toBe(true);
+  });
+
   it('gives each contact exactly one delivery with the all-contacts audience', async () => {
     const campaignId = await insertCampaign(db.sql, { status: 'running' });
     const runId = await insertRun(db.sql, campaignId, SCHEDULED_FOR);

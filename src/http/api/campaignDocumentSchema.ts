@@ -55,10 +55,16 @@ export const campaignDocumentSchema = {
       format: 'uri',
     },
     audience: {
-      description: '{"list": "<list name>"} or {"all": true}; required for a broadcast',
+      description:
+        '{"list": "<list name>"} or {"all": true}, with an optional "where" segment filter ' +
+        '(e.g. city = "Moscow" and consent = opted_in); required for a broadcast',
       type: 'object',
       additionalProperties: false,
-      properties: { list: { type: 'string' }, all: { type: 'boolean', enum: [true] } },
+      properties: {
+        list: { type: 'string' },
+        all: { type: 'boolean', enum: [true] },
+        where: { type: 'string', description: 'A segment filter: see GET /segments/count' },
+      },
     },
     schedule: {
       description:

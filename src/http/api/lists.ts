@@ -4,11 +4,14 @@ import {
   createList,
   deleteList,
   getList,
+  getListByName,
   ListNotFoundError,
   listLists,
   listMembers,
   removeListMember,
 } from '../../lists/lists.js';
+import { countSegment } from '../../lists/segmentCount.js';
+import { MAX_FILTER_LENGTH } from '../../lists/segmentFilter.js';
 import type { ApiDeps } from './deps.js';
 import { type IdParams, idParams, idSchema, type Paging, page, pagingQuery } from './schemas.js';
 
@@ -52,6 +55,42 @@ export function registerListRoutes(api: FastifyInstance, deps: ApiDeps): void {
     async (request, reply) => {
       const list = await createList(db, request.body, { now: clock.now() });
       return reply.status(201).header('location', `/api/v1/lists/${list.id}`).send(list);
+    },
+  );
+
+  api.get<{ Querystring: { list?: string; where?: string } }>(
+    '/segments/count',
+    {
+      schema: {
+        tags: TAGS,
+        summary: 'How many contacts a segment selects: the count a campaign with this audience would reach',
+        description:
+          'A segment is a list (or every contact) narrowed by a filter over contact fields, e.g. ' +
+          '`city = "Moscow" and age >= 30 and consent = opted_in and not last_contacted within 7d`. ' +
+          'Fields: name, phone, timezone, consent (opted_in|opted_out|none), opted_in_at, opted_out_at, ' +
+          'created_at, last_contacted (within 30d), any attribute (`in backticks` with spaces). ' +
+          'Operators: = != < <= > >= contains startswith in (…) is [not] empty; and, or, not, ( ). ' +
+          'A filter that cannot be read is a 400 segment_filter_invalid with details.column.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            list: { type: 'string', minLength: 1, maxLength: 200 },
+            where: { type: 'string', maxLength: MAX_FILTER_LENGTH },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { list, where } = request.query;
+      const found = list === undefined ? null : await getListByName(db, list);
+      if (list !== undefined && !found) throw new ListNotFoundError({ name: list });
+      const counted = await countSegment(db.sql, {
+        listId: found?.id ?? null,
+        where: where ?? null,
+        now: clock.now(),
+      });
+      return { list: list ?? null, where: where ?? null, ...counted };
     },
   );
 

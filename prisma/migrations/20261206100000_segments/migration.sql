@@ -1,0 +1,7 @@
+-- Segments: a campaign's audience narrowed by a filter over contact fields (audience.where), kept as
+-- written and compiled to parameterised SQL at expansion (src/lists/segmentSql.ts).
+ALTER TABLE "campaigns" ADD COLUMN "audience_where" TEXT;
+
+-- A contact's deliveries by when they were sent: `last_contacted within 30d` in a segment, and a
+-- contact's page (every delivery, newest first). Made on each partition of deliveries.
+CREATE INDEX "deliveries_contact_id_sent_at_idx" ON "deliveries" ("contact_id", "sent_at");
