@@ -1,8 +1,8 @@
 import type { Sql } from '../db/database.js';
 import { monthOf } from '../delivery/quotaGuard.js';
-import type { CampaignPurpose } from '../messages/consent.js';
 import { parseSegmentFilter } from '../lists/segmentFilter.js';
 import { segmentCondition } from '../lists/segmentSql.js';
+import type { CampaignPurpose } from '../messages/consent.js';
 import { readMonthApiUsage } from '../metrics/sql/readMonthApiUsage.js';
 
 /**

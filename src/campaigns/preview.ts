@@ -1,7 +1,7 @@
 import { ContactNotFoundError, phoneDigits } from '../contacts/contacts.js';
+import type { Sql } from '../db/database.js';
 import { parseSegmentFilter } from '../lists/segmentFilter.js';
 import { segmentCondition } from '../lists/segmentSql.js';
-import type { Sql } from '../db/database.js';
 import type { MessageCampaign, MessageFailure, RecipientRefusal } from '../messages/composeMessage.js';
 import { type CampaignPurpose, CONSENT_RULES } from '../messages/consent.js';
 import { type MessageSize, messageSize } from '../messages/messageLimits.js';

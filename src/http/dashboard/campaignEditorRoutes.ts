@@ -10,7 +10,9 @@ import type { Clock } from '../../clock.js';
 import { ContactInputError, ContactNotFoundError } from '../../contacts/contacts.js';
 import type { Database } from '../../db/database.js';
 import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
-import { listLists } from '../../lists/lists.js';
+import { getListByName, listLists } from '../../lists/lists.js';
+import { countSegment, type SegmentCount } from '../../lists/segmentCount.js';
+import { SegmentFilterError } from '../../lists/segmentFilter.js';
 import type { PhoneRegion } from '../../phones/phone.js';
 import {
   blankCampaignForm,
@@ -121,6 +123,7 @@ export function registerCampaignEditor(
       action: string;
       campaignId?: number;
       errors?: Map<CampaignFormField | 'general', string[]>;
+      count?: SegmentCount;
     },
   ): Promise<FastifyReply> {
     const ui = ctx.uiOf(request);
@@ -138,9 +141,10 @@ export function registerCampaignEditor(
       moreLists: lists.total > lists.items.length,
       channels,
       ...(input.campaignId === undefined ? {} : { campaignId: input.campaignId }),
+      ...(input.count ? { count: input.count } : {}),
     });
     const title = input.campaignId === undefined ? ui.t('editor.newTitle') : ui.t('editor.editTitle');
-    return ctx.send(reply, request, errors.size ? 422 : 200, title, body, session);
+    return ctx.send(reply, request, errors.size && !input.count ? 422 : 200, title, body, session);
   }
 
   /** Saves the posted form through `save`; on a problem, the form again with each at its field. */
@@ -152,9 +156,18 @@ export function registerCampaignEditor(
     save: (definition: ReturnType<typeof validateCampaignDefinition>) => Promise<number>,
     campaignId?: number,
   ): Promise<FastifyReply> {
-    const form = campaignFormFrom(
-      request.body instanceof URLSearchParams ? request.body : new URLSearchParams(),
-    );
+    const body = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
+    const form = campaignFormFrom(body);
+    // The Count button: the audience as the form now describes it, counted, nothing saved.
+    if (body.get('intent') === 'count') {
+      const counted = await countAudience(form);
+      return showForm(request, reply, session, {
+        form,
+        action,
+        ...(campaignId === undefined ? {} : { campaignId }),
+        ...counted,
+      });
+    }
     try {
       const definition = validateCampaignDefinition(campaignDocument(form), { now: deps.clock.now() });
       const id = await save(definition);
@@ -171,6 +184,22 @@ export function registerCampaignEditor(
   }
 
   const saveOptions = () => ({ now: deps.clock.now(), templatesDir: deps.templatesDir });
+
+  /** The form's audience counted, or the problem at its field (a list there is none of, a filter). */
+  async function countAudience(
+    form: CampaignForm,
+  ): Promise<{ count: SegmentCount } | { errors: Map<CampaignFormField | 'general', string[]> }> {
+    const named = form.list !== '' && form.list !== '*';
+    const list = named ? await getListByName(deps.db, form.list) : undefined;
+    if (named && !list) return { errors: new Map([['list', [`no contact list named "${form.list}"`]]]) };
+    try {
+      const now = deps.clock.now();
+      return { count: await countSegment(deps.db.sql, { listId: list?.id ?? null, where: form.where, now }) };
+    } catch (error) {
+      if (!(error instanceof SegmentFilterError)) throw error;
+      return { errors: new Map([['where', [error.message]]]) };
+    }
+  }
 
   scope.get<{ Querystring: { from?: number } }>(
     '/campaigns/new',

@@ -12,6 +12,8 @@ export interface CampaignForm {
   purpose: string;
   /** A list's name; `*` for every contact; '' for none chosen (a reminder then reaches everyone). */
   list: string;
+  /** A segment filter narrowing the audience (audience.where); '' for none. */
+  where: string;
   template: string;
   /** `at` (once), `cron` (repeating); reminders have none. */
   scheduleMode: string;
@@ -33,6 +35,7 @@ export const CAMPAIGN_FORM_FIELDS = [
   'channelId',
   'purpose',
   'list',
+  'where',
   'template',
   'scheduleMode',
   'at',
@@ -55,6 +58,7 @@ export function blankCampaignForm(timezone: string): CampaignForm {
     channelId: '',
     purpose: 'marketing',
     list: '',
+    where: '',
     template: 'Hi {{name}}!',
     scheduleMode: 'at',
     at: '',
@@ -108,8 +112,10 @@ export function campaignDocument(form: CampaignForm): Record<string, unknown> {
     draft: true,
   };
   if (form.channelId.trim() !== '') doc.channelId = numberOr(form.channelId);
-  if (form.list === '*') doc.audience = { all: true };
-  else if (form.list !== '') doc.audience = { list: form.list };
+  const where = form.where.trim() === '' ? {} : { where: form.where.trim() };
+  if (form.list === '*') doc.audience = { all: true, ...where };
+  else if (form.list !== '') doc.audience = { list: form.list, ...where };
+  else if ('where' in where) doc.audience = where;
   if (form.timezone !== '') doc.timezone = form.timezone;
   if (reminder) {
     doc.offsets = form.offsets
@@ -163,6 +169,7 @@ export function campaignFormOf(doc: Record<string, unknown>, defaultTimezone: st
     channelId: text(doc.channelId),
     purpose,
     list: object(doc.audience).all === true ? '*' : text(object(doc.audience).list),
+    where: text(object(doc.audience).where),
     template: typeof doc.template === 'string' ? doc.template : text(template.source),
     scheduleMode: schedule.cron !== undefined ? 'cron' : 'at',
     at,
@@ -192,6 +199,7 @@ export function formFieldOfIssue(path: string): CampaignFormField | null {
     requireOptIn: 'purpose',
     audience: 'list',
     'audience.list': 'list',
+    'audience.where': 'where',
     template: 'template',
     'template.source': 'template',
     'schedule.at': 'at',

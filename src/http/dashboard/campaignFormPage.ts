@@ -1,4 +1,5 @@
 import { TRANSPORTS } from '../../campaigns/definition.js';
+import type { SegmentCount } from '../../lists/segmentCount.js';
 import { CAMPAIGN_PURPOSES } from '../../messages/consent.js';
 import type { CampaignForm, CampaignFormField } from './campaignForm.js';
 import { html, type SafeHtml } from './html.js';
@@ -26,6 +27,8 @@ export interface CampaignFormPageInput {
   channels: readonly ChannelChoice[] | null;
   /** The id of the campaign being edited; undefined for a new one. */
   campaignId?: number;
+  /** The audience counted on request (the Count button): members, those the segment selects, opted in. */
+  count?: SegmentCount;
 }
 
 function fieldErrors(input: CampaignFormPageInput, field: CampaignFormField): SafeHtml {
@@ -116,6 +119,20 @@ ${
 </select>
 ${input.moreLists ? html`<p class="hint">${t('editor.moreLists')}</p>` : ''}
 ${fieldErrors(input, 'list')}
+<label for="where">${t('editor.where')}</label>
+<textarea id="where" name="where" rows="2" class="mono" maxlength="4000" placeholder='city = "Moscow" and consent = opted_in'${invalid(input, 'where')}>${form.where}</textarea>
+<p class="hint">${t('editor.whereHint')}</p>
+${fieldErrors(input, 'where')}
+<p class="count-row"><button type="submit" name="intent" value="count">${t('editor.count')}</button>
+${
+  input.count
+    ? html`<span data-count="audience" role="status">${t('editor.counted', {
+        matching: ui.number(input.count.matching),
+        members: ui.number(input.count.members),
+        optedIn: ui.number(input.count.optedIn),
+      })}</span>`
+    : ''
+}</p>
 <label for="template">${t('editor.template')}</label>
 <textarea id="template" name="template" rows="6" class="mono"${invalid(input, 'template')}>${form.template}</textarea>
 <p class="hint">${t('editor.templateHint')}</p>

@@ -68,9 +68,11 @@ function definitionList(ui: Ui, setup: CampaignSetup): SafeHtml {
     [t('editor.purpose'), t(`consent.${details.purpose}`)],
     [
       t('editor.audience'),
-      typeof audience.list === 'string'
-        ? audience.list
-        : t(details.kind === 'reminder' ? 'setup.everyoneBooked' : 'editor.everyone'),
+      html`${
+        typeof audience.list === 'string'
+          ? audience.list
+          : t(details.kind === 'reminder' ? 'setup.everyoneBooked' : 'editor.everyone')
+      }${typeof audience.where === 'string' ? html` · <span class="mono" data-field="where">${audience.where}</span>` : ''}`,
     ],
     [t('editor.channel'), details.channelId === null ? t('editor.anyChannel') : `#${details.channelId}`],
   ];

@@ -149,3 +149,36 @@ describe('lists', () => {
     expect(answer.status).toBe(400);
   });
 });
+
+describe('GET /segments/count', () => {
+  it('counts a list’s members a filter selects, and every contact without a list', async () => {
+    const list = await createList('segment-count');
+    await server.call('POST', `/api/v1/lists/${list.id}/members`, {
+      json: { contactIds: contactIds.slice(0, 2) },
+    });
+    await db.sql`update contacts set attributes = '{"city": "Kazan"}' where id = ${contactIds[1]!}`;
+    const where = encodeURIComponent('city = "Kazan"');
+    const counted = await server.call('GET', `/api/v1/segments/count?list=segment-count&where=${where}`);
+    expect(counted.status).toBe(200);
+    expect(counted.body).toEqual({
+      list: 'segment-count',
+      where: 'city = "Kazan"',
+      members: 2,
+      matching: 1,
+      optedIn: 1,
+    });
+    const all = await server.call<{ members: number }>('GET', '/api/v1/segments/count');
+    expect(all.body.members).toBeGreaterThanOrEqual(3);
+  });
+
+  it('answers 400 with the column for a filter it cannot read, and 404 for a list there is none of', async () => {
+    const bad = await server.call<ErrorAnswer>(
+      'GET',
+      `/api/v1/segments/count?where=${encodeURIComponent('city = ')}`,
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'segment_filter_invalid', details: { column: 8 } });
+    const missing = await server.call<ErrorAnswer>('GET', '/api/v1/segments/count?list=nope');
+    expect(missing.status).toBe(404);
+  });
+});

@@ -63,6 +63,7 @@ const FORM = {
   channelId: '',
   purpose: 'marketing',
   list: 'vip',
+  where: '',
   template: 'Hi {{firstName}}',
   scheduleMode: 'at',
   at: '2026-11-28T10:00',
@@ -113,6 +114,38 @@ describe('the campaign editor', () => {
       '<textarea id="template" name="template" rows="6" class="mono">Hi {{firstName}}</textarea>',
     );
     expect(await db.sql`select count(*)::int as n from campaigns`).toEqual(before);
+  });
+
+  it('counts the audience the form describes, segment included, without saving', async () => {
+    const before = await db.sql`select count(*)::int as n from campaigns`;
+    const counted = await request('/campaigns/new', {
+      cookie: admin,
+      form: { ...FORM, where: 'discount >= 20', intent: 'count', csrf: await csrf(admin) },
+    });
+    expect(counted.status).toBe(200);
+    // discount = 10 + i % 20 for i in 1..12: 10 + 10, 11 and 12 → 20, 21, 22.
+    expect(await counted.text()).toMatch(
+      /<span data-count="audience" role="status">3 of 12 contacts \(2 of them opted in\)<\/span>/,
+    );
+    const bad = await request('/campaigns/new', {
+      cookie: admin,
+      form: { ...FORM, where: 'discount >=', intent: 'count', csrf: await csrf(admin) },
+    });
+    expect(await bad.text()).toMatch(
+      /data-error-for="where">expected a &quot;text&quot; or a number, found the end/,
+    );
+    expect(await db.sql`select count(*)::int as n from campaigns`).toEqual(before);
+  });
+
+  it('saves the segment with the campaign, and shows it in the set-up', async () => {
+    const id = await createDraft({ where: 'discount >= 20' });
+    const [row] = await db.sql<
+      { audience_where: string }[]
+    >`select audience_where from campaigns where id = ${id}`;
+    expect(row!.audience_where).toBe('discount >= 20');
+    expect(await (await request(`/campaigns/${id}`, { cookie: admin })).text()).toContain(
+      '<span class="mono" data-field="where">discount &gt;= 20</span>',
+    );
   });
 
   it('refuses a list that does not exist at the audience field', async () => {

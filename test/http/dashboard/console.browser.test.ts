@@ -90,11 +90,17 @@ describe('the console in a real browser', () => {
       await page.selectOption('#transport', 'whatsapp');
       await page.selectOption('#channelId', '1');
       await page.selectOption('#list', 'vip');
+      // A segment of the list, counted before it is saved: everyone but contact 20 (discount 10).
+      await page.fill('#where', 'discount >= 11');
+      await page.getByRole('button', { name: 'Count' }).click();
+      const counted = page.locator('[data-count="audience"]');
+      await counted.waitFor();
+      expect(await counted.textContent()).toMatch(/^29 of 30 contacts/);
       await page.fill('#template', 'Hi {{firstName}}, {{discount}}% off until Sunday');
       await page.selectOption('#timezone', 'Europe/Moscow');
       // A time already past (the engine's clock reads 10:00 in Moscow): refused, at its field.
       await page.fill('#at', '2026-11-27T09:00');
-      await page.click('form.editor button[type="submit"]');
+      await page.getByRole('button', { name: 'Save the draft' }).click();
       const atError = page.locator('[data-error-for="at"]');
       await atError.waitFor();
       expect(await atError.textContent()).toMatch(/in the past/);
@@ -103,7 +109,7 @@ describe('the console in a real browser', () => {
       await shot(page, 'campaign-editor-error');
 
       await page.fill('#at', '2026-11-27T11:00');
-      await page.click('form.editor button[type="submit"]');
+      await page.getByRole('button', { name: 'Save the draft' }).click();
       await page.waitForURL(/\/campaigns\/\d+$/);
       const campaignId = Number(new URL(page.url()).pathname.split('/').pop());
       expect(await page.locator('.badge[data-status]').first().getAttribute('data-status')).toBe('draft');
@@ -153,6 +159,8 @@ describe('the console in a real browser', () => {
       await page.goto(`${baseUrl}/campaigns/${campaignId}`);
       const report = await campaignReport(h.db.sql, campaignId);
       expect(report.totals.accepted).toBeGreaterThan(0);
+      // The segment's count is the campaign's recipients.
+      expect(report.total).toBe(29);
       expect(await page.locator('[data-total="accepted"]').textContent()).toBe(
         String(report.totals.accepted),
       );

@@ -64,6 +64,11 @@ export const en = {
     members_one: '{{count, number}} contact',
     members_other: '{{count, number}} contacts',
     moreLists: 'Only the first lists are offered here.',
+    where: 'Segment (optional)',
+    whereHint:
+      'Narrows the audience by the contacts’ fields: city = "Moscow" and age >= 30, tier in ("gold", "vip"), consent = opted_in, timezone is empty, not last_contacted within 7d. Fields: name, phone, timezone, consent, opted_in_at, created_at, last_contacted, and every column of the contacts’ CSV.',
+    count: 'Count',
+    counted: '{{matching}} of {{members}} contacts ({{optedIn}} of them opted in)',
     template: 'Message',
     templateHint:
       'Handlebars: {{name}}, {{phone}} and every column of the contact’s CSV; a value a contact lacks skips that contact with missing_variable, never an empty hole.',

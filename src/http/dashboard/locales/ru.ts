@@ -86,6 +86,11 @@ export const ru = {
     members_many: '{{count, number}} контактов',
     members_other: '{{count, number}} контакта',
     moreLists: 'Здесь предложены только первые списки.',
+    where: 'Сегмент (необязательно)',
+    whereHint:
+      'Сужает аудиторию по полям контактов: city = "Moscow" and age >= 30, tier in ("gold", "vip"), consent = opted_in, timezone is empty, not last_contacted within 7d. Поля: name, phone, timezone, consent, opted_in_at, created_at, last_contacted и любой столбец CSV контактов.',
+    count: 'Посчитать',
+    counted: '{{matching}} из {{members}} контактов (с согласием — {{optedIn}})',
     template: 'Сообщение',
     templateHint:
       'Handlebars: {{name}}, {{phone}} и любой столбец CSV контакта; если у контакта нет значения, он пропускается с причиной missing_variable — пустых мест в тексте не бывает.',
