@@ -15,6 +15,7 @@ import { campaignReport, RunNotFoundForReportError } from '../../reports/campaig
 import { writeRecipientsCsv } from '../../reports/recipientsCsv.js';
 import { findReportCampaign } from '../../reports/sql/findReportCampaign.js';
 import { AuthAttempts } from '../authAttempts.js';
+import { registerAppointmentPages } from './appointmentRoutes.js';
 import { type CampaignEditorDeps, registerCampaignEditor } from './campaignEditorRoutes.js';
 import { campaignListPage } from './campaignListPage.js';
 import { campaignPage } from './campaignPage.js';
@@ -365,6 +366,20 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
             }),
         },
       );
+    }
+
+    if (deps.editor) {
+      registerAppointmentPages(scope, {
+        db: deps.editor.db,
+        now,
+        pageSession,
+        uiOf,
+        show: (reply, request, title, body, current) =>
+          sendPage(reply, uiOf(request), 200, title, body, {
+            logoutCsrf: logoutCsrf(current),
+            path: request.url,
+          }),
+      });
     }
 
     registerSettings(scope, {

@@ -48,6 +48,7 @@ th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: upp
 td.num, th.num { text-align: right; }
 tr:last-child td { border-bottom: none; }
 tr.zero td { color: #94a3b8; }
+tr.event td { border-bottom: none; padding-top: 0; font-size: 13px; }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; background: #e2e8f0; color: #334155; }
 .badge.running { background: #dcfce7; color: #166534; }
 .badge.scheduled { background: #dbeafe; color: #1e40af; }
@@ -135,6 +136,7 @@ ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.re
 <header class="top"><div class="inner">
 <nav><a class="brand" href="/">${t('brand')}</a>
 <a href="/">${t('nav.campaigns')}</a>
+<a href="/appointments">${t('nav.appointments')}</a>
 <a href="/settings">${t('nav.settings')}</a></nav>
 <div class="tools">
 <a class="zone" href="/settings" title="${t('nav.settings')}">${t('timesIn')} <span data-zone-label>${ui.zone}</span></a>

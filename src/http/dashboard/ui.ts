@@ -32,6 +32,8 @@ export interface Ui {
   number(n: number): string;
   /** A time as the viewer reads it: `<time datetime="ISO" title="… UTC">` in their zone; — for none. */
   time(at: string | Date | null): SafeHtml;
+  /** The calendar day (YYYY-MM-DD) an instant falls on in the viewer's zone. */
+  dayOf(at: Date): string;
   /** The same, as plain text (for SVG titles and axis labels). */
   timeText(at: string | Date | number, options?: { date?: boolean; time?: boolean }): string;
 }
@@ -103,6 +105,7 @@ export function uiFor(headers: { cookie?: string | undefined; 'accept-language'?
     zone,
     zoneSource,
     number: (n) => numberFormat(lang).format(n),
+    dayOf: (at) => wallClockText(at.getTime(), zone, 'en', { time: false }),
     timeText,
     time(at) {
       if (at === null) return html`—`;

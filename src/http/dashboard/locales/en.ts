@@ -9,7 +9,7 @@ import { REASON_MEANINGS } from '../../../reports/formatCampaignReport.js';
 export const en = {
   brand: 'Chat2Desk Broadcaster',
   titleSuffix: 'Broadcaster',
-  nav: { campaigns: 'Campaigns', settings: 'Settings', logOut: 'Log out' },
+  nav: { appointments: 'Appointments', campaigns: 'Campaigns', settings: 'Settings', logOut: 'Log out' },
   timesIn: 'Times in',
   language: { en: 'English', ru: 'Русский' },
   status: {
@@ -148,6 +148,27 @@ export const en = {
     noContact: 'No contact has the phone {{phone}}: add it as a contact first (import, or the API).',
     whatsappDelay:
       'Chat2Desk has just created this WhatsApp client: it takes messages to it from {{retryAt}}. Send the test again then.',
+  },
+  appointment: {
+    dayTitle: 'Appointments',
+    day: 'Day',
+    show: 'Show',
+    count_one: '{{count, number}} appointment',
+    count_other: '{{count, number}} appointments',
+    none: 'No appointment starts on this day.',
+    startsAt: 'Starts',
+    externalId: 'Appointment',
+    reminders: 'Reminders',
+    noReminders: 'No reminder.',
+    title: 'Appointment {{externalId}}',
+    moved: 'moved from {{from}} to {{to}}',
+    timeline: 'Its reminders',
+    campaign: 'Campaign',
+    offset: 'Offset',
+    planned: 'Planned for',
+    since: 'Since',
+    notFound: 'There is no appointment {{id}}.',
+    status: { booked: 'booked', rescheduled: 'rescheduled', cancelled: 'cancelled' },
   },
   pager: { newer: '← Newer', older: 'Older →', page: 'Page {{page}} of {{pages}}' },
   list: {

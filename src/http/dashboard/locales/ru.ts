@@ -5,7 +5,7 @@
 export const ru = {
   brand: 'Chat2Desk Broadcaster',
   titleSuffix: 'Broadcaster',
-  nav: { campaigns: 'Кампании', settings: 'Настройки', logOut: 'Выйти' },
+  nav: { appointments: 'Записи', campaigns: 'Кампании', settings: 'Настройки', logOut: 'Выйти' },
   timesIn: 'Время:',
   language: { en: 'English', ru: 'Русский' },
   status: {
@@ -170,6 +170,29 @@ export const ru = {
     noContact: 'Нет контакта с телефоном {{phone}}: сначала добавьте его (импорт или API).',
     whatsappDelay:
       'Chat2Desk только что создал этого клиента WhatsApp: сообщения ему принимаются с {{retryAt}}. Отправьте тест ещё раз тогда.',
+  },
+  appointment: {
+    dayTitle: 'Записи',
+    day: 'День',
+    show: 'Показать',
+    count_one: '{{count, number}} запись',
+    count_few: '{{count, number}} записи',
+    count_many: '{{count, number}} записей',
+    count_other: '{{count, number}} записи',
+    none: 'В этот день записей нет.',
+    startsAt: 'Начало',
+    externalId: 'Запись',
+    reminders: 'Напоминания',
+    noReminders: 'Напоминаний нет.',
+    title: 'Запись {{externalId}}',
+    moved: 'перенесено с {{from}} на {{to}}',
+    timeline: 'Её напоминания',
+    campaign: 'Кампания',
+    offset: 'Смещение',
+    planned: 'Запланировано на',
+    since: 'С',
+    notFound: 'Записи {{id}} нет.',
+    status: { booked: 'назначена', rescheduled: 'перенесена', cancelled: 'отменена' },
   },
   pager: { newer: '← Новее', older: 'Старше →', page: 'Страница {{page}} из {{pages}}' },
   list: {
