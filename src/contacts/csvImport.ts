@@ -71,6 +71,10 @@ export interface CsvImportOptions {
   listName?: string;
   batchSize?: number;
   onProgress?: (progress: ImportProgress) => void;
+  /** Called once the import's record exists, with its id: a caller may follow it while it runs. */
+  onStart?: (importId: number) => void;
+  /** Columns renamed before they are read (a console's column mapping): the file's name → the column it is. */
+  renameColumns?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -96,6 +100,7 @@ export async function runCsvImport<K extends string, R>(
     listName: options.listName,
     now: options.now,
   });
+  options.onStart?.(importId);
   const reader = new CsvReader(input);
   const report = new ImportReportBuilder(importId, kind.repeatRule);
   let batch = new Map<string, LinedRow<R>>();
@@ -161,7 +166,9 @@ export async function runCsvImport<K extends string, R>(
   try {
     for await (const item of reader) {
       if (item.kind === 'header') {
-        columns = mapCsvHeader(item.names, item.line, kind.columns);
+        const rename = options.renameColumns ?? {};
+        const names = item.names.map((name) => (Object.hasOwn(rename, name) ? rename[name]! : name));
+        columns = mapCsvHeader(names, item.line, kind.columns);
         const keyIndex = columns.known[kind.keyColumn];
         keyColumnName = (keyIndex === undefined ? undefined : columns.names[keyIndex]) ?? kind.keyColumn;
         await recordImportHeader(sql, importId, item.names);

@@ -33,6 +33,10 @@ export interface ImportContactsOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Rows per upsert statement (default IMPORT_BATCH_SIZE). */
   batchSize?: number;
+  /** Called with the import's id as soon as its record exists. */
+  onStart?: (importId: number) => void;
+  /** The file's column names → the columns they are (phone, name, …, or an attribute's name). */
+  renameColumns?: Readonly<Record<string, string>>;
 }
 
 /** What a phone repeated in a file does, as the report says it. */
@@ -91,6 +95,8 @@ export async function importContactsCsv(
     ...(listName === undefined ? {} : { listName }),
     ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.onStart === undefined ? {} : { onStart: options.onStart }),
+    ...(options.renameColumns === undefined ? {} : { renameColumns: options.renameColumns }),
   });
 }
 

@@ -162,6 +162,7 @@ function registerRoutes(app: FastifyInstance, options: HttpServerOptions, authAt
             defaultTimezone: options.defaultTimezone,
             phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
             chat2desk: options.chat2desk,
+            importLimitBytes: options.importBodyLimitBytes ?? DEFAULT_IMPORT_LIMIT_BYTES,
             ...(options.requestsPerSecond === undefined
               ? {}
               : { accountPerSecond: options.requestsPerSecond }),

@@ -41,6 +41,8 @@ export interface CampaignEditorDeps {
   templatesDir: string;
   defaultTimezone?: string | undefined;
   phoneRegion: PhoneRegion;
+  /** The largest CSV a console upload may be (the API's import limit). */
+  importLimitBytes?: number;
   /** CHAT2DESK_REQUESTS_PER_SECOND (0: none): for a draft's forecast of when it would finish. */
   accountPerSecond?: number;
   /** WHATSAPP_NEW_CLIENT_DELAY_MS, for the forecast when no Chat2Desk client is given. */

@@ -10,6 +10,7 @@ import type { Clock } from '../../clock.js';
 import { ContactInputError, ContactNotFoundError } from '../../contacts/contacts.js';
 import type { Sql } from '../../db/database.js';
 import { isDatabaseUnavailable } from '../../db/unavailable.js';
+import { BroadcasterError } from '../../errors.js';
 import { listCampaignProgress } from '../../reports/campaignProgress.js';
 import { campaignReport, RunNotFoundForReportError } from '../../reports/campaignReport.js';
 import { writeRecipientsCsv } from '../../reports/recipientsCsv.js';
@@ -21,6 +22,7 @@ import { campaignListPage } from './campaignListPage.js';
 import { campaignPage } from './campaignPage.js';
 import { type CampaignSetup, nextRuns, scheduleOf } from './campaignSetup.js';
 import { CONSOLE_SCRIPT } from './consoleScript.js';
+import { registerContactPages } from './contactRoutes.js';
 import type { SafeHtml } from './html.js';
 import { page } from './layout.js';
 import { loginPage, messagePage } from './messagePages.js';
@@ -156,6 +158,10 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         return show(409, t('error.notPossible'), message, back);
       }
       if (isDatabaseUnavailable(error)) return show(503, t('error.unavailable'), t('error.unavailableText'));
+      // Anything else the engine says does not exist: its own words, with a 404.
+      if (error instanceof BroadcasterError && error.code.endsWith('_not_found')) {
+        return show(404, t('error.notFound'), error.message);
+      }
       const status =
         error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
       if (status === 500) request.log.error({ err: error }, 'dashboard request failed');
@@ -369,6 +375,31 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
     }
 
     if (deps.editor) {
+      registerContactPages(scope, {
+        db: deps.editor.db,
+        clock: deps.clock,
+        phoneRegion: deps.editor.phoneRegion,
+        defaultTimezone: deps.editor.defaultTimezone,
+        importLimitBytes: deps.editor.importLimitBytes ?? 200 * 1024 * 1024,
+        pageSession,
+        adminPageSession,
+        changeSession,
+        isCsrf: (current, token) => session.isCsrfToken(current, token),
+        refuseForm: (request, reply) => {
+          const ui = uiOf(request);
+          const body = messagePage(ui.t('error.refused'), ui.t('error.staleForm'), toCampaigns(ui));
+          void sendPage(reply, ui, 403, ui.t('error.refused'), body);
+          return null;
+        },
+        csrfToken: (current) => session.csrfToken(current),
+        uiOf,
+        send: (reply, request, status, title, body, current, options = {}) =>
+          sendPage(reply, uiOf(request), status, title, body, {
+            logoutCsrf: logoutCsrf(current),
+            path: request.url,
+            ...options,
+          }),
+      });
       registerAppointmentPages(scope, {
         db: deps.editor.db,
         now,

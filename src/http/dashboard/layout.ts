@@ -48,6 +48,9 @@ th { font-size: 12px; color: var(--muted); font-weight: 600; text-transform: upp
 td.num, th.num { text-align: right; }
 tr:last-child td { border-bottom: none; }
 tr.zero td { color: #94a3b8; }
+table.preview th { vertical-align: bottom; text-transform: none; letter-spacing: 0; font-size: 13px; color: var(--ink); }
+table.preview th select { display: block; margin-top: 4px; font: inherit; font-size: 12px; }
+ul.consent { margin: 0; padding-left: 18px; }
 tr.event td { border-bottom: none; padding-top: 0; font-size: 13px; }
 .badge { display: inline-block; padding: 1px 9px; border-radius: 999px; font-size: 12px; font-weight: 600; background: #e2e8f0; color: #334155; }
 .badge.running { background: #dcfce7; color: #166534; }
@@ -137,6 +140,7 @@ ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.re
 <nav><a class="brand" href="/">${t('brand')}</a>
 <a href="/">${t('nav.campaigns')}</a>
 <a href="/appointments">${t('nav.appointments')}</a>
+<a href="/contacts">${t('nav.contacts')}</a>
 <a href="/settings">${t('nav.settings')}</a></nav>
 <div class="tools">
 <a class="zone" href="/settings" title="${t('nav.settings')}">${t('timesIn')} <span data-zone-label>${ui.zone}</span></a>
