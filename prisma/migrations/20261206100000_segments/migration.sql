@@ -5,3 +5,8 @@ ALTER TABLE "campaigns" ADD COLUMN "audience_where" TEXT;
 -- A contact's deliveries by when they were sent: `last_contacted within 30d` in a segment, and a
 -- contact's page (every delivery, newest first). Made on each partition of deliveries.
 CREATE INDEX "deliveries_contact_id_sent_at_idx" ON "deliveries" ("contact_id", "sent_at");
+
+-- The cross-campaign overview (src/reports/overview.ts): the last 30 days' sends by minute, and
+-- opt-outs by when they happened, without reading all history.
+CREATE INDEX "delivery_send_counts_minute_idx" ON "delivery_send_counts" ("minute");
+CREATE INDEX "contacts_opted_out_at_idx" ON "contacts" ("opted_out_at") WHERE "opted_out_at" IS NOT NULL;

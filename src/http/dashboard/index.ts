@@ -13,6 +13,7 @@ import { isDatabaseUnavailable } from '../../db/unavailable.js';
 import { BroadcasterError } from '../../errors.js';
 import { listCampaignProgress } from '../../reports/campaignProgress.js';
 import { campaignReport, RunNotFoundForReportError } from '../../reports/campaignReport.js';
+import { campaignOverview } from '../../reports/overview.js';
 import { writeRecipientsCsv } from '../../reports/recipientsCsv.js';
 import { findReportCampaign } from '../../reports/sql/findReportCampaign.js';
 import { AuthAttempts } from '../authAttempts.js';
@@ -26,6 +27,7 @@ import { registerContactPages } from './contactRoutes.js';
 import type { SafeHtml } from './html.js';
 import { page } from './layout.js';
 import { loginPage, messagePage } from './messagePages.js';
+import { overviewPage } from './overviewPage.js';
 import { DashboardSession, type Session, sessionCookie } from './session.js';
 import { registerSettings } from './settingsRoutes.js';
 import { type Ui, uiFor } from './ui.js';
@@ -44,6 +46,8 @@ export interface DashboardDeps {
 }
 
 const PAGE_SIZE = 50;
+/** The overview's period. */
+const OVERVIEW_DAYS = 30;
 /** Pages of a campaign still sending reload themselves this often, so it can be watched. */
 const REFRESH_SECONDS = 30;
 
@@ -281,6 +285,25 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
         });
       },
     );
+
+    scope.get('/overview', async (request, reply) => {
+      const current = await pageSession(request, reply);
+      if (current === null) return reply;
+      const ui = uiOf(request);
+      const since = new Date(now().getTime() - OVERVIEW_DAYS * 86_400_000);
+      const overview = await campaignOverview(deps.sql, { since, zone: ui.zone });
+      return sendPage(
+        reply,
+        ui,
+        200,
+        ui.t('overview.title'),
+        overviewPage(ui, overview, { periodDays: OVERVIEW_DAYS }),
+        {
+          logoutCsrf: logoutCsrf(current),
+          path: request.url,
+        },
+      );
+    });
 
     scope.get(
       '/campaigns/:id/recipients.csv',

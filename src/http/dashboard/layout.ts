@@ -139,6 +139,7 @@ ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.re
 <header class="top"><div class="inner">
 <nav><a class="brand" href="/">${t('brand')}</a>
 <a href="/">${t('nav.campaigns')}</a>
+<a href="/overview">${t('nav.overview')}</a>
 <a href="/appointments">${t('nav.appointments')}</a>
 <a href="/contacts">${t('nav.contacts')}</a>
 <a href="/settings">${t('nav.settings')}</a></nav>

@@ -243,6 +243,16 @@ export const en = {
       attribute: 'attribute',
     },
   },
+  overview: {
+    title: 'Overview',
+    intro: 'Every campaign over the last {{days}} days; days in {{zone}}.',
+    optOuts: 'Opt-outs',
+    optedOut: 'Skipped: opted out',
+    byDay: 'By day',
+    day: 'Day',
+    campaigns: 'Campaigns in the period',
+    nothing: 'Nothing in this period.',
+  },
   pager: { newer: '← Newer', older: 'Older →', page: 'Page {{page}} of {{pages}}' },
   list: {
     new: 'New campaign',

@@ -278,6 +278,16 @@ export const ru = {
       attribute: 'атрибут',
     },
   },
+  overview: {
+    title: 'Сводка',
+    intro: 'Все кампании за последние {{days}} дней; дни по поясу {{zone}}.',
+    optOuts: 'Отписки',
+    optedOut: 'Пропущено: отписались',
+    byDay: 'По дням',
+    day: 'День',
+    campaigns: 'Кампании за период',
+    nothing: 'За этот период ничего нет.',
+  },
   pager: { newer: '← Новее', older: 'Старше →', page: 'Страница {{page}} из {{pages}}' },
   list: {
     new: 'Новая кампания',
