@@ -26,6 +26,7 @@ import { CONSOLE_SCRIPT } from './consoleScript.js';
 import { registerContactPages } from './contactRoutes.js';
 import type { SafeHtml } from './html.js';
 import { page } from './layout.js';
+import { registerListPages } from './listRoutes.js';
 import { loginPage, messagePage } from './messagePages.js';
 import { overviewPage } from './overviewPage.js';
 import { DashboardSession, type Session, sessionCookie } from './session.js';
@@ -421,6 +422,19 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
             logoutCsrf: logoutCsrf(current),
             path: request.url,
             ...options,
+          }),
+      });
+      registerListPages(scope, {
+        db: deps.editor.db,
+        clock: deps.clock,
+        pageSession,
+        changeSession,
+        csrfToken: (current) => session.csrfToken(current),
+        uiOf,
+        send: (reply, request, status, title, body, current) =>
+          sendPage(reply, uiOf(request), status, title, body, {
+            logoutCsrf: logoutCsrf(current),
+            path: request.url,
           }),
       });
       registerAppointmentPages(scope, {

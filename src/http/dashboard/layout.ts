@@ -142,6 +142,7 @@ ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.re
 <a href="/overview">${t('nav.overview')}</a>
 <a href="/appointments">${t('nav.appointments')}</a>
 <a href="/contacts">${t('nav.contacts')}</a>
+<a href="/lists">${t('nav.lists')}</a>
 <a href="/settings">${t('nav.settings')}</a></nav>
 <div class="tools">
 <a class="zone" href="/settings" title="${t('nav.settings')}">${t('timesIn')} <span data-zone-label>${ui.zone}</span></a>

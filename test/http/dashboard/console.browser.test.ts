@@ -207,9 +207,7 @@ describe('the console in a real browser', () => {
         const text = (await page.locator('body').textContent()) ?? '';
         const left = english.filter(({ pattern }) => pattern.test(text)).map(({ phrase }) => phrase);
         expect(left, path).toEqual([]);
-        expect(text, path).not.toMatch(
-          /\b(?:list|campaign|editor|setup|forecast|error|settings|chart|state|status)\.[a-zA-Z]+/,
-        );
+        expect(text, path).not.toMatch(new RegExp(`\\b(?:${Object.keys(en).join('|')})\\.[a-zA-Z]+`));
         await shot(page, `ru${path.replaceAll('/', '-').replace(/-$/, '') || '-campaigns'}`);
       }
       await page.context().close();

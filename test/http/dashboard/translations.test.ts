@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { en } from '../../../src/http/dashboard/locales/en.js';
 import { ru } from '../../../src/http/dashboard/locales/ru.js';
@@ -39,6 +41,18 @@ describe('the console’s translations', () => {
     for (const [key, forms] of pluralForms(ru))
       expect(forms.sort(), key).toEqual(['few', 'many', 'one', 'other']);
     for (const [key, forms] of pluralForms(en)) expect(forms.sort(), key).toEqual(['one', 'other']);
+  });
+
+  it('have every key the console’s pages ask for by name', () => {
+    const dir = join(import.meta.dirname, '..', '..', '..', 'src', 'http', 'dashboard');
+    const known = keysOf(en);
+    const asked = new Set<string>();
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      for (const match of text.matchAll(/\bt\(\s*'([a-zA-Z][\w.]*)'/g)) asked.add(match[1]!);
+    }
+    expect(asked.size).toBeGreaterThan(100);
+    expect([...asked].filter((key) => !known.has(key))).toEqual([]);
   });
 
   it('pick Russian’s plural form by the number, and write the number as a Russian reader does', () => {

@@ -10,7 +10,9 @@ export const en = {
   brand: 'Chat2Desk Broadcaster',
   titleSuffix: 'Broadcaster',
   nav: {
+    overview: 'Overview',
     contacts: 'Contacts',
+    lists: 'Lists',
     appointments: 'Appointments',
     campaigns: 'Campaigns',
     settings: 'Settings',
@@ -252,6 +254,17 @@ export const en = {
     day: 'Day',
     campaigns: 'Campaigns in the period',
     nothing: 'Nothing in this period.',
+  },
+  lists: {
+    title: 'Lists',
+    none: 'No list yet: import contacts into one, or make one below.',
+    name: 'Name',
+    members: 'Contacts',
+    description: 'Description',
+    segment: 'Count a segment',
+    create: 'New list',
+    createButton: 'Create the list',
+    nameNeeded: 'A list needs a name.',
   },
   pager: { newer: '← Newer', older: 'Older →', page: 'Page {{page}} of {{pages}}' },
   list: {

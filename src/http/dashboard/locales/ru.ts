@@ -6,7 +6,9 @@ export const ru = {
   brand: 'Chat2Desk Broadcaster',
   titleSuffix: 'Broadcaster',
   nav: {
+    overview: 'Сводка',
     contacts: 'Контакты',
+    lists: 'Списки',
     appointments: 'Записи',
     campaigns: 'Кампании',
     settings: 'Настройки',
@@ -287,6 +289,17 @@ export const ru = {
     day: 'День',
     campaigns: 'Кампании за период',
     nothing: 'За этот период ничего нет.',
+  },
+  lists: {
+    title: 'Списки',
+    none: 'Списков пока нет: импортируйте контакты в список или создайте его ниже.',
+    name: 'Название',
+    members: 'Контактов',
+    description: 'Описание',
+    segment: 'Посчитать сегмент',
+    create: 'Новый список',
+    createButton: 'Создать список',
+    nameNeeded: 'У списка должно быть название.',
   },
   pager: { newer: '← Новее', older: 'Старше →', page: 'Страница {{page}} из {{pages}}' },
   list: {
