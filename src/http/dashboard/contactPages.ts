@@ -8,7 +8,15 @@ import type { Ui } from './ui.js';
 /** Contacts found by phone or name, a page at a time, with their consent. */
 export function contactListPage(
   ui: Ui,
-  input: { q: string; items: Contact[]; total: number; page: number; pageSize: number; canImport: boolean },
+  input: {
+    q: string;
+    list?: string | undefined;
+    items: Contact[];
+    total: number;
+    page: number;
+    pageSize: number;
+    canImport: boolean;
+  },
 ): SafeHtml {
   const { t } = ui;
   const rows = input.items.map(
@@ -22,6 +30,7 @@ export function contactListPage(
   );
   return html`${input.canImport ? html`<div class="actions" style="float:right"><a class="button primary" href="/contacts/import">${t('contact.import')}</a></div>` : ''}<h1>${t('contact.title')}</h1>
 <form method="get" action="/contacts" class="inline-form">
+${input.list === undefined ? '' : html`<input type="hidden" name="list" value="${input.list}"><span class="badge">${input.list}</span>`}
 <input name="q" value="${input.q}" placeholder="${t('contact.searchHint')}" aria-label="${t('contact.search')}" maxlength="200">
 <button type="submit">${t('contact.search')}</button>
 <span class="muted">${t('contact.count', { count: input.total })}</span>
@@ -35,7 +44,8 @@ ${
 ${pager(ui, {
   page: input.page,
   pages: Math.max(1, Math.ceil(input.total / input.pageSize)),
-  href: (n) => `/contacts?q=${encodeURIComponent(input.q)}&page=${n}`,
+  href: (n) =>
+    `/contacts?q=${encodeURIComponent(input.q)}${input.list === undefined ? '' : `&list=${encodeURIComponent(input.list)}`}&page=${n}`,
 })}
 </section>`;
 }

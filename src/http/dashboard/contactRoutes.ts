@@ -80,13 +80,17 @@ export function registerContactPages(scope: FastifyInstance, ctx: ContactRouteCo
     limits: { files: 1, fields: 10, fileSize: ctx.importLimitBytes, parts: 12 },
   });
 
-  scope.get<{ Querystring: { q?: string; page?: number } }>(
+  scope.get<{ Querystring: { q?: string; list?: string; page?: number } }>(
     '/contacts',
     {
       schema: {
         querystring: {
           type: 'object',
-          properties: { q: { type: 'string', maxLength: 200 }, page: PAGE_QUERY.properties.page },
+          properties: {
+            q: { type: 'string', maxLength: 200 },
+            list: { type: 'string', maxLength: 200 },
+            page: PAGE_QUERY.properties.page,
+          },
         },
       },
     },
@@ -96,14 +100,17 @@ export function registerContactPages(scope: FastifyInstance, ctx: ContactRouteCo
       const ui = ctx.uiOf(request);
       const q = request.query.q?.trim() ?? '';
       const page = request.query.page ?? 1;
+      const list = request.query.list?.trim() || undefined;
       const found = await listContacts(ctx.db, {
         ...(q === '' ? {} : { search: q }),
+        ...(list === undefined ? {} : { list }),
         phoneRegion: ctx.phoneRegion,
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
       });
       const body = contactListPage(ui, {
         q,
+        list,
         ...found,
         page,
         pageSize: PAGE_SIZE,

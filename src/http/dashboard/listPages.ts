@@ -27,7 +27,7 @@ ${
     ? html`<p class="muted">${t('lists.none')}</p>`
     : html`<table><thead><tr><th>${t('lists.name')}</th><th class="num">${t('lists.members')}</th><th>${t('lists.description')}</th></tr></thead><tbody>${input.items.map(
         (l) =>
-          html`<tr data-list="${l.name}"><td><a href="/contacts?q=&amp;list=${encodeURIComponent(l.name)}">${l.name}</a></td><td class="num">${ui.number(l.memberCount)}</td><td>${l.description ?? ''}</td></tr>`,
+          html`<tr data-list="${l.name}"><td><a href="/contacts?list=${encodeURIComponent(l.name)}">${l.name}</a></td><td class="num">${ui.number(l.memberCount)}</td><td>${l.description ?? ''}</td></tr>`,
       )}</tbody></table>`
 }
 ${pager(ui, { page: input.page, pages: Math.max(1, Math.ceil(input.total / input.pageSize)), href: (n) => `/lists?page=${n}` })}

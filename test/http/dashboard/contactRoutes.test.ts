@@ -180,5 +180,8 @@ describe('the contacts pages', () => {
     expect(page).toContain('<dt>Город</dt><dd>Москва</dd>');
     expect(page).toContain('imported');
     expect((await request('/contacts/999999', { cookie: viewer })).status).toBe(404);
+    const inList = await (await request('/contacts?list=imported', { cookie: viewer })).text();
+    expect(inList).toContain('2 contacts');
+    expect(await (await request('/contacts?list=nobody', { cookie: viewer })).text()).toContain('No contact matches.');
   });
 });
