@@ -18,8 +18,10 @@ export interface CampaignProgress {
 /** Campaigns, newest first, each with its deliveries counted per state: the dashboard's overview. */
 export async function listCampaignProgress(
   sql: Sql,
-  page: { limit: number; offset: number },
+  page: { limit: number; offset: number; archived?: boolean },
 ): Promise<{ items: CampaignProgress[]; total: number }> {
+  // The list shows the campaigns not archived, or (asked) the archived ones only.
+  const archived = page.archived ? sql`c.archived_at is not null` : sql`c.archived_at is null`;
   const [items, [count]] = await Promise.all([
     sql<(Omit<CampaignProgress, 'counts'> & { counts: Record<string, number> })[]>`
       select c.id, c.name, c.kind, c.status, c.status_reason as "statusReason", c.transport,
@@ -33,9 +35,10 @@ export async function listCampaignProgress(
           group by state having sum(n) <> 0
         ) per_state
       ) s on true
+      where ${archived}
       order by c.id desc
       limit ${page.limit} offset ${page.offset}`,
-    sql<{ n: number }[]>`select count(*)::int as n from campaigns`,
+    sql<{ n: number }[]>`select count(*)::int as n from campaigns c where ${archived}`,
   ]);
   for (const item of items)
     item.counts = { ...Object.fromEntries(DELIVERY_STATES.map((s) => [s, 0])), ...item.counts };

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { setCampaignArchived } from '../../campaigns/archive.js';
 import { createCampaign } from '../../campaigns/createCampaign.js';
 import { validateCampaignDefinition } from '../../campaigns/definition.js';
 import { CampaignDefinitionError, CampaignNotFoundError } from '../../campaigns/errors.js';
@@ -266,6 +267,18 @@ export function registerCampaignEditor(
     }
     return reply.redirect(`/campaigns/${id}`, 303);
   });
+
+  for (const [action, archived] of [
+    ['archive', true],
+    ['unarchive', false],
+  ] as const) {
+    scope.post(`/campaigns/:id/${action}`, { schema: { params: ID_PARAMS } }, async (request, reply) => {
+      if ((await ctx.changeSession(request, reply)) === null) return reply;
+      const { id } = request.params as { id: number };
+      await setCampaignArchived(deps.db.sql, id, { archived, now: deps.clock.now() });
+      return reply.redirect(`/campaigns/${id}`, 303);
+    });
+  }
 
   scope.post('/campaigns/:id/delete', { schema: { params: ID_PARAMS } }, async (request, reply) => {
     if ((await ctx.changeSession(request, reply)) === null) return reply;

@@ -29,7 +29,15 @@ function campaignRow(ui: Ui, c: CampaignProgress): SafeHtml {
 
 export function campaignListPage(
   ui: Ui,
-  input: { items: CampaignProgress[]; total: number; page: number; pageSize: number; canCreate?: boolean },
+  input: {
+    items: CampaignProgress[];
+    total: number;
+    page: number;
+    pageSize: number;
+    canCreate?: boolean;
+    /** The archived campaigns are shown (instead of the others). */
+    archived?: boolean;
+  },
 ): SafeHtml {
   const { t } = ui;
   const { items, total, page, pageSize } = input;
@@ -44,6 +52,15 @@ ${
 <tbody>${items.map((c) => campaignRow(ui, c))}</tbody>
 </table>`
 }
-${pager(ui, { page, pages: Math.max(1, Math.ceil(total / pageSize)), href: (n) => `/?page=${n}` })}
+${pager(ui, {
+  page,
+  pages: Math.max(1, Math.ceil(total / pageSize)),
+  href: (n) => `/?page=${n}${input.archived ? '&archived=1' : ''}`,
+})}
+<p style="margin:12px 0 0">${
+    input.archived
+      ? html`<a href="/">${t('list.showCurrent')}</a>`
+      : html`<a href="/?archived=1" data-link="archived">${t('list.showArchived')}</a>`
+  }</p>
 </section>`;
 }

@@ -1,3 +1,4 @@
+import { ARCHIVABLE_STATUSES } from '../../campaigns/archive.js';
 import type { CampaignForecast } from '../../campaigns/forecast.js';
 import type { CampaignPreview } from '../../campaigns/preview.js';
 import type { CampaignDetails } from '../../campaigns/queries.js';
@@ -14,6 +15,8 @@ export interface CampaignSetup {
   details: CampaignDetails;
   /** The preview asked for (a phone), or of a sample contact; an error text when the phone names no contact. */
   preview: CampaignPreview | { error: string } | null;
+  /** When it was archived; null when it is not. */
+  archivedAt: Date | null;
   /** A broadcast's forecast before it goes out; null after, and for reminders. */
   forecast: CampaignForecast | null;
   /** The phone the preview was asked for, to show in its field again. */
@@ -147,9 +150,17 @@ export function campaignSetupActions(ui: Ui, setup: CampaignSetup): SafeHtml {
   const id = details.id;
   const hidden = html`<input type="hidden" name="csrf" value="${csrf}">`;
   const draft = details.status === 'draft';
+  const archivable = (ARCHIVABLE_STATUSES as readonly string[]).includes(details.status);
+  const archive =
+    setup.archivedAt !== null
+      ? html`<form method="post" action="/campaigns/${id}/unarchive">${hidden}<button type="submit">${t('setup.unarchive')}</button></form>`
+      : archivable
+        ? html`<form method="post" action="/campaigns/${id}/archive">${hidden}<button type="submit">${t('setup.archive')}</button></form>`
+        : '';
   return html`${draft ? html`<a class="button" href="/campaigns/${id}/edit">${t('setup.edit')}</a>` : ''}
 ${draft ? html`<form method="post" action="/campaigns/${id}/publish">${hidden}<button type="submit" class="primary">${t('setup.publish')}</button></form>` : ''}
 <a class="button" href="/campaigns/new?from=${id}">${t('setup.duplicate')}</a>
+${archive}
 ${
   draft
     ? html`<details class="confirm"><summary>${t('setup.delete')}</summary>
@@ -216,6 +227,6 @@ ${over ? html`<div class="error" role="alert" data-forecast="over-quota">${t('fo
 /** The campaign's set-up on its page: what, to whom and when, a preview, a test message, and a draft's buttons. */
 export function campaignSetupPanel(ui: Ui, setup: CampaignSetup): SafeHtml {
   const { t } = ui;
-  return html`<section class="panel" data-panel="setup"><h2>${t('setup.title')}</h2>${definitionList(ui, setup)}${forecastBlock(ui, setup.forecast)}</section>
+  return html`${setup.archivedAt === null ? '' : html`<div class="notice" data-notice="archived">${t('setup.archived', { at: ui.timeText(setup.archivedAt) })}</div>`}<section class="panel" data-panel="setup"><h2>${t('setup.title')}</h2>${definitionList(ui, setup)}${forecastBlock(ui, setup.forecast)}</section>
 <section class="panel" id="preview" data-panel="preview"><h2>${t('setup.previewTitle')}</h2>${previewBlock(ui, setup)}${testSendBlock(ui, setup)}</section>`;
 }

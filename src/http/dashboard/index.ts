@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CampaignNotArchivableError } from '../../campaigns/archive.js';
 import { CampaignNotFoundError, InvalidCampaignTransitionError } from '../../campaigns/errors.js';
 import { forecastStoredCampaign } from '../../campaigns/forecast.js';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../../campaigns/lifecycle.js';
@@ -149,6 +150,10 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       if (error instanceof RunNotFoundForReportError) {
         return show(404, t('error.notFound'), t('error.noRun', error.details));
       }
+      if (error instanceof CampaignNotArchivableError) {
+        const back = { href: `/campaigns/${error.details.campaignId}`, label: t('error.backToCampaign') };
+        return show(409, t('error.notPossible'), error.message, back);
+      }
       if (error instanceof InvalidCampaignTransitionError) {
         const back = { href: `/campaigns/${error.campaignId}`, label: t('error.backToCampaign') };
         const status = (name: string) => t(`status.${name}`, { defaultValue: name });
@@ -235,16 +240,28 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
       reply.type('text/javascript; charset=utf-8').send(CONSOLE_SCRIPT),
     );
 
-    scope.get<{ Querystring: { page?: number } }>(
+    scope.get<{ Querystring: { page?: number; archived?: number } }>(
       '/',
-      { schema: { querystring: { type: 'object', properties: { page: { type: 'integer', minimum: 1 } } } } },
+      {
+        schema: {
+          querystring: {
+            type: 'object',
+            properties: {
+              page: { type: 'integer', minimum: 1 },
+              archived: { type: 'integer', enum: [0, 1] },
+            },
+          },
+        },
+      },
       async (request, reply) => {
         const current = await pageSession(request, reply);
         if (current === null) return reply;
         const pageNumber = request.query.page ?? 1;
+        const archived = request.query.archived === 1;
         const list = await listCampaignProgress(deps.sql, {
           limit: PAGE_SIZE,
           offset: (pageNumber - 1) * PAGE_SIZE,
+          archived,
         });
         const ui = uiOf(request);
         const body = campaignListPage(ui, {
@@ -252,6 +269,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
           page: pageNumber,
           pageSize: PAGE_SIZE,
           canCreate: deps.editor !== undefined && current.role === 'admin',
+          archived,
         });
         return sendPage(reply, ui, 200, ui.t('list.title'), body, {
           logoutCsrf: logoutCsrf(current),
@@ -503,8 +521,11 @@ async function campaignSetup(
             details.nextRunAt ?? nextRuns(scheduleOf(details.definition).schedule, options.now, 1)[0] ?? null,
         })
       : null;
+  const [archive] = await editor.db.sql<{ archivedAt: Date | null }[]>`
+    select archived_at as "archivedAt" from campaigns where id = ${campaignId}`;
   return {
     details,
+    archivedAt: archive?.archivedAt ?? null,
     preview,
     forecast,
     previewPhone: phone,

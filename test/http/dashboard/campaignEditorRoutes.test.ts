@@ -187,6 +187,30 @@ describe('the campaign editor', () => {
     expect(copy).toContain('action="/campaigns/new"');
   });
 
+  it('archives a campaign that sends nothing more and brings it back; one that may still send is refused', async () => {
+    const id = await createDraft({ name: 'To archive' });
+    const token = await csrf(admin);
+    expect((await request(`/campaigns/${id}/archive`, { cookie: admin, form: { csrf: token } })).status).toBe(
+      303,
+    );
+    expect(await (await request(`/campaigns/${id}`, { cookie: admin })).text()).toContain(
+      'data-notice="archived"',
+    );
+    expect(await (await request('/', { cookie: admin })).text()).not.toContain(`data-campaign-id="${id}"`);
+    expect(await (await request('/?archived=1', { cookie: admin })).text()).toContain(
+      `data-campaign-id="${id}"`,
+    );
+    expect(
+      (await request(`/campaigns/${id}/unarchive`, { cookie: admin, form: { csrf: token } })).status,
+    ).toBe(303);
+    expect(await (await request('/', { cookie: admin })).text()).toContain(`data-campaign-id="${id}"`);
+
+    await request(`/campaigns/${id}/publish`, { cookie: admin, form: { csrf: token } });
+    const refused = await request(`/campaigns/${id}/archive`, { cookie: admin, form: { csrf: token } });
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('cancel it first');
+  });
+
   it('deletes a draft', async () => {
     const id = await createDraft();
     const res = await request(`/campaigns/${id}/delete`, {

@@ -43,6 +43,7 @@ function details(overrides: Partial<CampaignDetails> = {}): CampaignDetails {
 function setup(overrides: Partial<CampaignSetup> = {}): CampaignSetup {
   return {
     details: details(),
+    archivedAt: null,
     preview: null,
     forecast: null,
     previewPhone: '',

@@ -182,6 +182,8 @@ describe('the contacts pages', () => {
     expect((await request('/contacts/999999', { cookie: viewer })).status).toBe(404);
     const inList = await (await request('/contacts?list=imported', { cookie: viewer })).text();
     expect(inList).toContain('2 contacts');
-    expect(await (await request('/contacts?list=nobody', { cookie: viewer })).text()).toContain('No contact matches.');
+    expect(await (await request('/contacts?list=nobody', { cookie: viewer })).text()).toContain(
+      'No contact matches.',
+    );
   });
 });

@@ -125,6 +125,9 @@ export const en = {
     testSend: 'Send a test',
     testHint:
       'To a contact already in the engine, through Chat2Desk, now; it is no delivery of the campaign. On WhatsApp a client Chat2Desk has never seen is created first and can be written to only after the new-client delay (7 minutes by default): the answer then says from when.',
+    archive: 'Archive',
+    unarchive: 'Back from the archive',
+    archived: 'Archived on {{at}}: left out of the campaign list; its report stays.',
     edit: 'Edit',
     publish: 'Publish',
     duplicate: 'Duplicate',
@@ -273,6 +276,8 @@ export const en = {
     summary_one: '{{count, number}} campaign; progress counts deliveries that have settled.',
     summary_other: '{{count, number}} campaigns; progress counts deliveries that have settled.',
     empty: 'No campaigns yet. Create one with',
+    showArchived: 'Archived campaigns',
+    showCurrent: 'Campaigns not archived',
     campaign: 'Campaign',
     status: 'Status',
     progress: 'Progress',
