@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('setCampaignArchived', () => {
   it('archives a campaign that sends nothing more, leaving it out of the list until it is brought back', async () => {
     const done = await insertCampaign(db.sql, { name: 'Done', transport: 'viber', status: 'completed' });
-    const live = await insertCampaign(db.sql, { name: 'Live', transport: 'viber', status: 'running' });
+    await insertCampaign(db.sql, { name: 'Live', transport: 'viber', status: 'running' });
     await setCampaignArchived(db.sql, done, { archived: true, now: NOW });
 
     const names = async (archived: boolean) =>
