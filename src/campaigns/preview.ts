@@ -98,7 +98,19 @@ export async function previewCampaign(
   campaignId: number,
   options: PreviewOptions,
 ): Promise<CampaignPreview> {
-  const campaign = await loadCampaign(sql, campaignId);
+  return previewOf(sql, await loadCampaign(sql, campaignId), options);
+}
+
+/**
+ * The preview of a campaign given whole rather than stored (the console's editor checks a form
+ * before it is saved): composed exactly as previewCampaign composes a stored one.
+ */
+export async function previewOf(
+  sql: Sql,
+  campaign: PreviewCampaign,
+  options: PreviewOptions,
+): Promise<CampaignPreview> {
+  const campaignId = campaign.id;
   let contact: PreviewContact | undefined;
   if (options.phone !== undefined) {
     const phone = phoneDigits(options.phone, options.phoneRegion);

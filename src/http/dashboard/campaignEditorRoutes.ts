@@ -11,10 +11,9 @@ import type { Clock } from '../../clock.js';
 import { ContactInputError, ContactNotFoundError } from '../../contacts/contacts.js';
 import type { Database } from '../../db/database.js';
 import type { Chat2DeskGate } from '../../delivery/chat2deskGate.js';
-import { getListByName, listLists } from '../../lists/lists.js';
-import { countSegment, type SegmentCount } from '../../lists/segmentCount.js';
-import { SegmentFilterError } from '../../lists/segmentFilter.js';
+import { listLists } from '../../lists/lists.js';
 import type { PhoneRegion } from '../../phones/phone.js';
+import { type CampaignCheck, checkCampaignForm, errorsByField } from './campaignCheck.js';
 import {
   blankCampaignForm,
   type CampaignForm,
@@ -22,7 +21,6 @@ import {
   campaignDocument,
   campaignFormFrom,
   campaignFormOf,
-  formFieldOfIssue,
 } from './campaignForm.js';
 import { type ChannelChoice, campaignFormPage } from './campaignFormPage.js';
 import { html, type SafeHtml } from './html.js';
@@ -95,18 +93,6 @@ async function channelChoices(deps: CampaignEditorDeps): Promise<ChannelChoice[]
   }
 }
 
-/** Validator issues by the form field they belong to. */
-function errorsByField(error: CampaignDefinitionError): Map<CampaignFormField | 'general', string[]> {
-  const errors = new Map<CampaignFormField | 'general', string[]>();
-  for (const issue of error.issues) {
-    const field = formFieldOfIssue(issue.path) ?? 'general';
-    const message = field === 'general' && issue.path ? `${issue.path}: ${issue.message}` : issue.message;
-    errors.set(field, [...(errors.get(field) ?? []), message]);
-  }
-  if (error.moreIssues > 0) errors.set('general', [...(errors.get('general') ?? []), `+${error.moreIssues}`]);
-  return errors;
-}
-
 /**
  * The campaign editor: /campaigns/new (blank, or `?from=ID` to start from a copy) and
  * /campaigns/:id/edit for a draft, both over the campaign document and its validator; a draft's
@@ -126,7 +112,7 @@ export function registerCampaignEditor(
       action: string;
       campaignId?: number;
       errors?: Map<CampaignFormField | 'general', string[]>;
-      count?: SegmentCount;
+      check?: CampaignCheck;
     },
   ): Promise<FastifyReply> {
     const ui = ctx.uiOf(request);
@@ -144,10 +130,10 @@ export function registerCampaignEditor(
       moreLists: lists.total > lists.items.length,
       channels,
       ...(input.campaignId === undefined ? {} : { campaignId: input.campaignId }),
-      ...(input.count ? { count: input.count } : {}),
+      ...(input.check ? { check: input.check } : {}),
     });
     const title = input.campaignId === undefined ? ui.t('editor.newTitle') : ui.t('editor.editTitle');
-    return ctx.send(reply, request, errors.size && !input.count ? 422 : 200, title, body, session);
+    return ctx.send(reply, request, errors.size && !input.check ? 422 : 200, title, body, session);
   }
 
   /** Saves the posted form through `save`; on a problem, the form again with each at its field. */
@@ -162,13 +148,14 @@ export function registerCampaignEditor(
     const body = request.body instanceof URLSearchParams ? request.body : new URLSearchParams();
     const form = campaignFormFrom(body);
     // The Count button: the audience as the form now describes it, counted, nothing saved.
-    if (body.get('intent') === 'count') {
-      const counted = await countAudience(form);
+    if (body.get('intent') === 'check') {
+      const { check, errors } = await checkCampaignForm(deps, form, deps.clock.now());
       return showForm(request, reply, session, {
         form,
         action,
         ...(campaignId === undefined ? {} : { campaignId }),
-        ...counted,
+        errors,
+        check,
       });
     }
     try {
@@ -187,22 +174,6 @@ export function registerCampaignEditor(
   }
 
   const saveOptions = () => ({ now: deps.clock.now(), templatesDir: deps.templatesDir });
-
-  /** The form's audience counted, or the problem at its field (a list there is none of, a filter). */
-  async function countAudience(
-    form: CampaignForm,
-  ): Promise<{ count: SegmentCount } | { errors: Map<CampaignFormField | 'general', string[]> }> {
-    const named = form.list !== '' && form.list !== '*';
-    const list = named ? await getListByName(deps.db, form.list) : undefined;
-    if (named && !list) return { errors: new Map([['list', [`no contact list named "${form.list}"`]]]) };
-    try {
-      const now = deps.clock.now();
-      return { count: await countSegment(deps.db.sql, { listId: list?.id ?? null, where: form.where, now }) };
-    } catch (error) {
-      if (!(error instanceof SegmentFilterError)) throw error;
-      return { errors: new Map([['where', [error.message]]]) };
-    }
-  }
 
   scope.get<{ Querystring: { from?: number } }>(
     '/campaigns/new',

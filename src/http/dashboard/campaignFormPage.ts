@@ -1,10 +1,10 @@
 import { TRANSPORTS } from '../../campaigns/definition.js';
-import type { SegmentCount } from '../../lists/segmentCount.js';
 import { CAMPAIGN_PURPOSES } from '../../messages/consent.js';
+import type { CampaignCheck } from './campaignCheck.js';
 import type { CampaignForm, CampaignFormField } from './campaignForm.js';
 import { html, type SafeHtml } from './html.js';
 import { timeZoneNames } from './settingsPage.js';
-import type { Ui } from './ui.js';
+import { type Ui, wallClockText } from './ui.js';
 
 /** A channel the account has, as GET /v1/channels lists it. */
 export interface ChannelChoice {
@@ -27,8 +27,8 @@ export interface CampaignFormPageInput {
   channels: readonly ChannelChoice[] | null;
   /** The id of the campaign being edited; undefined for a new one. */
   campaignId?: number;
-  /** The audience counted on request (the Count button): members, those the segment selects, opted in. */
-  count?: SegmentCount;
+  /** What the Check button found of the form as it stands: the audience counted, next runs, variables, a preview. */
+  check?: CampaignCheck;
 }
 
 function fieldErrors(input: CampaignFormPageInput, field: CampaignFormField): SafeHtml {
@@ -57,6 +57,26 @@ ${input.channels.map(
     html`<option value="${c.id}"${String(c.id) === form.channelId ? html` selected` : ''}>#${c.id} ${c.name} (${c.transports.join(', ')})</option>`,
 )}
 </select>`;
+}
+
+/** The variables a template may use, and the message as the audience's first contact would get it. */
+function checkedMessage(ui: Ui, check: CampaignCheck): SafeHtml {
+  const { t } = ui;
+  const preview = check.preview;
+  return html`<p class="hint" data-variables>${t('editor.variables')} ${check.variables.map((v) => html`<code>{{${v}}}</code> `)}</p>
+${
+  preview === undefined
+    ? ''
+    : preview.ok
+      ? html`<p class="hint">${t('editor.previewFor', {
+          who: preview.contact
+            ? `${preview.contact.name ?? ''} +${preview.contact.phone}`.trim()
+            : t('setup.inventedContact'),
+        })}</p><pre class="message" data-preview="text">${preview.text}</pre>`
+      : html`<div class="field-error" role="alert" data-preview="problem">${preview.problem}${preview.missingVariable ? `: ${preview.missingVariable}` : ''}${
+          preview.detail ? ` — ${preview.detail}` : ''
+        }</div>`
+}`;
 }
 
 /** The campaign editor: the campaign document as a form, each problem shown at its field. */
@@ -123,13 +143,13 @@ ${fieldErrors(input, 'list')}
 <textarea id="where" name="where" rows="2" class="mono" maxlength="4000" placeholder='city = "Moscow" and consent = opted_in'${invalid(input, 'where')}>${form.where}</textarea>
 <p class="hint">${t('editor.whereHint')}</p>
 ${fieldErrors(input, 'where')}
-<p class="count-row"><button type="submit" name="intent" value="count">${t('editor.count')}</button>
+<p class="count-row"><button type="submit" name="intent" value="check">${t('editor.check')}</button>
 ${
-  input.count
+  input.check?.count
     ? html`<span data-count="audience" role="status">${t('editor.counted', {
-        matching: ui.number(input.count.matching),
-        members: ui.number(input.count.members),
-        optedIn: ui.number(input.count.optedIn),
+        matching: ui.number(input.check.count.matching),
+        members: ui.number(input.check.count.members),
+        optedIn: ui.number(input.check.count.optedIn),
       })}</span>`
     : ''
 }</p>
@@ -137,6 +157,7 @@ ${
 <textarea id="template" name="template" rows="6" class="mono"${invalid(input, 'template')}>${form.template}</textarea>
 <p class="hint">${t('editor.templateHint')}</p>
 ${fieldErrors(input, 'template')}
+${input.check ? checkedMessage(ui, input.check) : ''}
 </section>
 <section class="panel">
 <h2>${t('editor.when')}</h2>
@@ -157,6 +178,13 @@ ${fieldErrors(input, 'at')}</div>
 <input id="cron" name="cron" class="mono" value="${form.cron}" placeholder="0 10 * * MON"${invalid(input, 'cron')}>
 ${fieldErrors(input, 'cron')}</div>
 </div>
+${
+  input.check?.runs.length
+    ? html`<p class="hint">${t('editor.nextRuns', { zone: input.check.zone })}</p><ol class="runs" data-next-runs>${input.check.runs.map(
+        (run) => html`<li>${wallClockText(run.getTime(), input.check!.zone, ui.lang)}</li>`,
+      )}</ol>`
+    : ''
+}
 <label for="offsets">${t('editor.offsets')}</label>
 <input id="offsets" name="offsets" value="${form.offsets}" placeholder="-24h, -2h"${invalid(input, 'offsets')}>
 <p class="hint">${t('editor.offsetsHint')}</p>
@@ -175,6 +203,7 @@ ${fieldErrors(input, 'windowTo')}</div>
 <p class="hint">${t('editor.perSecondHint')}</p>
 ${fieldErrors(input, 'perSecond')}
 </section>
-<p><button type="submit" class="primary">${t('editor.save')}</button></p>
+<p class="actions"><button type="submit" name="intent" value="check">${t('editor.check')}</button>
+<button type="submit" name="intent" value="save" class="primary">${t('editor.save')}</button></p>
 </form>`;
 }

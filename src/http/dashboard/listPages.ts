@@ -44,7 +44,7 @@ ${pager(ui, { page: input.page, pages: Math.max(1, Math.ceil(input.total / input
 <textarea id="segment-where" name="where" rows="3" class="mono" maxlength="4000"${segment.error ? html` aria-invalid="true"` : ''}>${segment.where}</textarea>
 ${segment.error ? html`<div class="field-error" role="alert" data-error-for="where">${segment.error}</div>` : ''}
 <p class="hint">${t('editor.whereHint')}</p>
-<p class="count-row"><button type="submit">${t('editor.count')}</button>
+<p class="count-row"><button type="submit">${t('lists.count')}</button>
 ${
   segment.count
     ? html`<span data-count="segment" role="status">${t('editor.counted', {

@@ -120,7 +120,7 @@ describe('the campaign editor', () => {
     const before = await db.sql`select count(*)::int as n from campaigns`;
     const counted = await request('/campaigns/new', {
       cookie: admin,
-      form: { ...FORM, where: 'discount >= 20', intent: 'count', csrf: await csrf(admin) },
+      form: { ...FORM, where: 'discount >= 20', intent: 'check', csrf: await csrf(admin) },
     });
     expect(counted.status).toBe(200);
     // discount = 10 + i % 20 for i in 1..12: 10 + 10, 11 and 12 → 20, 21, 22.
@@ -129,7 +129,7 @@ describe('the campaign editor', () => {
     );
     const bad = await request('/campaigns/new', {
       cookie: admin,
-      form: { ...FORM, where: 'discount >=', intent: 'count', csrf: await csrf(admin) },
+      form: { ...FORM, where: 'discount >=', intent: 'check', csrf: await csrf(admin) },
     });
     expect(await bad.text()).toMatch(
       /data-error-for="where">expected a &quot;text&quot; or a number, found the end/,

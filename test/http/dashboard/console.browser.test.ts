@@ -92,7 +92,7 @@ describe('the console in a real browser', () => {
       await page.selectOption('#list', 'vip');
       // A segment of the list, counted before it is saved: everyone but contact 20 (discount 10).
       await page.fill('#where', 'discount >= 11');
-      await page.getByRole('button', { name: 'Count' }).click();
+      await page.getByRole('button', { name: 'Check' }).first().click();
       const counted = page.locator('[data-count="audience"]');
       await counted.waitFor();
       expect(await counted.textContent()).toMatch(/^29 of 30 contacts/);

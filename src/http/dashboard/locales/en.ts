@@ -75,7 +75,10 @@ export const en = {
     where: 'Segment (optional)',
     whereHint:
       'Narrows the audience by the contacts’ fields: city = "Moscow" and age >= 30, tier in ("gold", "vip"), consent = opted_in, timezone is empty, not last_contacted within 7d. Fields: name, phone, timezone, consent, opted_in_at, created_at, last_contacted, and every column of the contacts’ CSV.',
-    count: 'Count',
+    check: 'Check',
+    nextRuns: 'Its next runs ({{zone}}):',
+    variables: 'A template may use:',
+    previewFor: 'As {{who}} would get it:',
     counted: '{{matching}} of {{members}} contacts ({{optedIn}} of them opted in)',
     template: 'Message',
     templateHint:
@@ -267,6 +270,7 @@ export const en = {
     segment: 'Count a segment',
     create: 'New list',
     createButton: 'Create the list',
+    count: 'Count',
     nameNeeded: 'A list needs a name.',
   },
   pager: { newer: '← Newer', older: 'Older →', page: 'Page {{page}} of {{pages}}' },

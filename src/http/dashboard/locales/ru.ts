@@ -97,7 +97,10 @@ export const ru = {
     where: 'Сегмент (необязательно)',
     whereHint:
       'Сужает аудиторию по полям контактов: city = "Moscow" and age >= 30, tier in ("gold", "vip"), consent = opted_in, timezone is empty, not last_contacted within 7d. Поля: name, phone, timezone, consent, opted_in_at, created_at, last_contacted и любой столбец CSV контактов.',
-    count: 'Посчитать',
+    check: 'Проверить',
+    nextRuns: 'Ближайшие запуски ({{zone}}):',
+    variables: 'В шаблоне доступны:',
+    previewFor: 'Так получит {{who}}:',
     counted: '{{matching}} из {{members}} контактов (с согласием — {{optedIn}})',
     template: 'Сообщение',
     templateHint:
@@ -302,6 +305,7 @@ export const ru = {
     segment: 'Посчитать сегмент',
     create: 'Новый список',
     createButton: 'Создать список',
+    count: 'Посчитать',
     nameNeeded: 'У списка должно быть название.',
   },
   pager: { newer: '← Новее', older: 'Старше →', page: 'Страница {{page}} из {{pages}}' },
