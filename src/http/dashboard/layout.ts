@@ -21,16 +21,16 @@ body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "
 a { color: var(--accent); text-decoration: none; }
 a:hover { text-decoration: underline; }
 header.top { background: #0f172a; color: #fff; }
-header.top .inner { display: flex; align-items: center; justify-content: space-between; height: 52px; }
+header.top .inner { display: flex; align-items: center; justify-content: space-between; flex-wrap: wrap; gap: 6px 24px; min-height: 52px; padding-top: 6px; padding-bottom: 6px; white-space: nowrap; }
 header.top a.brand { color: #fff; font-weight: 600; letter-spacing: .01em; margin-right: 12px; }
-header.top nav { display: flex; gap: 18px; align-items: center; }
+header.top nav { display: flex; gap: 16px; align-items: center; font-size: 14px; }
 header.top nav a:not(.brand) { color: #cbd5e1; }
 header.top .tools { display: flex; gap: 16px; align-items: center; font-size: 13px; }
 header.top .tools a { color: #cbd5e1; }
 header.top .langs { display: flex; gap: 8px; }
 header.top .langs strong { color: #fff; font-weight: 600; }
 header.top form button { background: transparent; color: #cbd5e1; border: 1px solid #334155; }
-.inner { max-width: 1120px; margin: 0 auto; padding: 0 24px; }
+.inner { max-width: 1240px; margin: 0 auto; padding: 0 24px; }
 main.inner { padding-top: 24px; padding-bottom: 48px; }
 h1 { font-size: 24px; margin: 0 0 4px; font-weight: 650; overflow-wrap: anywhere; }
 h2 { font-size: 15px; margin: 0 0 12px; font-weight: 600; color: #334155; text-transform: uppercase; letter-spacing: .04em; }

@@ -1,8 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upsertAppointments } from '../../../src/appointments/appointments.js';
+import { createCampaign } from '../../../src/campaigns/createCampaign.js';
+import { validateCampaignDefinition } from '../../../src/campaigns/definition.js';
 import { en } from '../../../src/http/dashboard/locales/en.js';
 import { ru } from '../../../src/http/dashboard/locales/ru.js';
 import { campaignReport } from '../../../src/reports/campaignReport.js';
@@ -178,6 +181,105 @@ describe('the console in a real browser', () => {
   );
 
   it.skipIf(!HAS_CHROMIUM)(
+    'imports a messy CSV: a preview with each column guessed, the counts as it runs, its rejected rows downloaded',
+    async () => {
+      const page = await logIn(API_TOKEN);
+      await page.goto(`${baseUrl}/contacts`);
+      await page.getByRole('link', { name: 'Import a CSV' }).click();
+      const messy = [
+        '\uFEFFТелефон;Имя;Город',
+        '+7 (916) 200-00-01;Алла;Москва',
+        '8 916 200 00 02;Борис;Казань',
+        'не телефон;Кто-то;Омск',
+        '+7 916 200-00-01;Алла Б.;Москва',
+      ]
+        .join('\r\n')
+        .replaceAll(';', ',');
+      await page.setInputFiles('#file', {
+        name: 'клиенты.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(messy),
+      });
+      await page.getByRole('button', { name: 'Upload and preview' }).click();
+      await page.waitForURL(/\/contacts\/import\/[0-9a-f]{32}/);
+      expect(await page.inputValue('select[name="col0"]')).toBe('phone');
+      expect(await page.inputValue('select[name="col1"]')).toBe('name');
+      expect(await page.inputValue('select[name="col2"]')).toBe('attribute');
+      await shot(page, 'contacts-import-mapping');
+      await page.fill('#list', 'spring');
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      await page.waitForURL(/\/contacts\/imports\/\d+$/);
+      await page.locator('[data-import-status="completed"]').waitFor({ timeout: 30_000 });
+      expect(await page.locator('[data-import="rejected"]').textContent()).toBe('1');
+      expect(await page.locator('[data-import="inserted"]').textContent()).toBe('2');
+      await shot(page, 'contacts-import-result');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('[data-download="rejects"]').click(),
+      ]);
+      const rejects = await readFile((await download.path())!, 'utf8');
+      expect(rejects.trim().split(/\r?\n/)).toEqual([
+        'rejected_line,rejected_reason,Телефон,Имя,Город',
+        expect.stringMatching(/^4,"?phone: .*не телефон/),
+      ]);
+
+      await page.goto(`${baseUrl}/contacts?q=${encodeURIComponent('Алла')}`);
+      await page.getByRole('link', { name: '+79162000001' }).click();
+      expect(await page.locator('h1').textContent()).toBe('+79162000001 · Алла Б.');
+      await shot(page, 'contact');
+      await page.goto(`${baseUrl}/lists?list=spring&where=${encodeURIComponent('Город = "Москва"')}`);
+      expect(await page.locator('[data-count="segment"]').textContent()).toMatch(/^1 of 2 contacts/);
+      await shot(page, 'lists');
+      await page.context().close();
+    },
+    120_000,
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
+    'shows an appointment’s reminder timeline after a reschedule',
+    async () => {
+      const definition = validateCampaignDefinition(
+        {
+          name: 'Visit reminders',
+          kind: 'reminder',
+          transport: 'sms',
+          template: 'See you soon',
+          offsets: ['-24h', '-2h'],
+        },
+        { now: h.clock.now() },
+      );
+      await createCampaign(h.db, definition, { now: h.clock.now(), templatesDir: join(ROOT, 'templates') });
+      const startsAt = new Date(h.clock.now().getTime() + 3 * 24 * 60 * MINUTE);
+      await upsertAppointments(h.db.sql, [{ externalId: 'VISIT-7', phone: '79000000005', startsAt }], {
+        now: h.clock.now(),
+      });
+      const moved = new Date(startsAt.getTime() + 24 * 60 * MINUTE);
+      await upsertAppointments(h.db.sql, [{ externalId: 'VISIT-7', phone: '79000000005', startsAt: moved }], {
+        now: h.clock.now(),
+      });
+
+      const page = await logIn(API_TOKEN);
+      await page.goto(`${baseUrl}/appointments?day=${moved.toISOString().slice(0, 10)}`);
+      await page.getByRole('link', { name: 'VISIT-7' }).click();
+      await page.locator('tr[data-reminder]').first().waitFor();
+      const states = await page
+        .locator('tr[data-reminder]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')));
+      expect(states).toEqual(['waiting', 'waiting']);
+      const events = await page.locator('tr.event').allTextContents();
+      expect(events).toHaveLength(2);
+      for (const event of events) expect(event).toMatch(/rescheduled · moved from .* to /);
+      await shot(page, 'appointment');
+      await page.goto(`${baseUrl}/appointments?day=${moved.toISOString().slice(0, 10)}`);
+      await shot(page, 'appointments');
+      await page.goto(`${baseUrl}/overview`);
+      await shot(page, 'overview');
+      await page.context().close();
+    },
+    120_000,
+  );
+
+  it.skipIf(!HAS_CHROMIUM)(
     'speaks Russian on every page to a browser that asks for it, with no English left',
     async () => {
       const page = await logIn(API_TOKEN, { locale: 'ru-RU' });
@@ -198,6 +300,13 @@ describe('the console in a real browser', () => {
         '/campaigns/new',
         '/settings',
         '/campaigns/999999',
+        '/overview',
+        '/contacts',
+        '/contacts/1',
+        '/contacts/import',
+        '/lists',
+        '/appointments',
+        '/appointments/1',
       ];
       const english = englishPhrases();
       for (const path of paths) {
