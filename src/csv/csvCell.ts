@@ -1,21 +1,22 @@
 /** Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection"). */
 const FORMULA_START = /^[=+\-@\t\r]/;
-// `;` too: it is the separator of Excel's CSV in Russian (and most European) locales.
-const NEEDS_QUOTES = /[",;\r\n]|^\s|\s$/;
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
+/** With `;` between cells (Excel's CSV in a Russian locale), a cell holding one is quoted too. */
+const NEEDS_QUOTES_SEMICOLON = /[",;\r\n]|^\s|\s$/;
 
 /**
  * One CSV cell (RFC 4180): quoted when it holds a comma, quote or line break, and prefixed with `'`
  * when a spreadsheet would otherwise run it as a formula — names and reasons come from outside.
  */
-export function csvCell(value: string | number | null | undefined): string {
+export function csvCell(value: string | number | null | undefined, separator = ','): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return String(value);
-  return quotedCell(FORMULA_START.test(value) ? `'${value}` : value);
+  return quotedCell(FORMULA_START.test(value) ? `'${value}` : value, separator);
 }
 
 /** The cells of a line, formula-guarded, separated by `separator` (`,`; `;` for Excel in a Russian locale). */
 export function csvLine(values: ReadonlyArray<string | number | null | undefined>, separator = ','): string {
-  return `${values.map(csvCell).join(separator)}\r\n`;
+  return `${values.map((value) => csvCell(value, separator)).join(separator)}\r\n`;
 }
 
 /** What Excel needs to open a CSV as UTF-8 rather than its ANSI code page (Cyrillic would be mojibake). */
@@ -29,6 +30,7 @@ export function csvRawLine(values: ReadonlyArray<string | number | null | undefi
   return `${values.map((value) => (value === null || value === undefined ? '' : quotedCell(String(value)))).join(',')}\r\n`;
 }
 
-function quotedCell(text: string): string {
-  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+function quotedCell(text: string, separator = ','): string {
+  const needsQuotes = separator === ';' ? NEEDS_QUOTES_SEMICOLON : NEEDS_QUOTES;
+  return needsQuotes.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

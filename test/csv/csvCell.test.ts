@@ -30,7 +30,8 @@ describe('csvCell', () => {
   });
 
   it('separates with `;` for Excel in a Russian locale, quoting cells that hold one', () => {
-    expect(csvCell('a;b')).toBe('"a;b"');
+    expect(csvCell('a;b')).toBe('a;b');
+    expect(csvCell('a;b', ';')).toBe('"a;b"');
     expect(csvLine(['Анна; Иванова', 'x,y', 2], ';')).toBe('"Анна; Иванова";"x,y";2\r\n');
   });
 });

@@ -282,6 +282,7 @@ describe('the OpenAPI document', () => {
       'POST /api/v1/contacts/import',
       'GET /api/v1/lists',
       'POST /api/v1/lists',
+      'GET /api/v1/segments/count',
       'GET /api/v1/lists/{id}',
       'DELETE /api/v1/lists/{id}',
       'GET /api/v1/lists/{id}/members',
