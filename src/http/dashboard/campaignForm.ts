@@ -26,7 +26,16 @@ export interface CampaignForm {
   windowFrom: string;
   windowTo: string;
   perSecond: string;
+  /**
+   * What the document says that the form has no field for (a template file, a WhatsApp template, an
+   * attachment, campaign variables, sendLateWithin, the send window's days), as JSON: carried through
+   * an edit or a copy untouched, so saving the form loses none of it.
+   */
+  kept: string;
 }
+
+/** The document's fields the form does not show, and keeps as they are. */
+const KEPT_FIELDS = ['whatsappTemplate', 'attachment', 'variables', 'sendLateWithin'] as const;
 
 export const CAMPAIGN_FORM_FIELDS = [
   'name',
@@ -45,6 +54,7 @@ export const CAMPAIGN_FORM_FIELDS = [
   'windowFrom',
   'windowTo',
   'perSecond',
+  'kept',
 ] as const satisfies readonly (keyof CampaignForm)[];
 
 export type CampaignFormField = (typeof CAMPAIGN_FORM_FIELDS)[number];
@@ -68,6 +78,7 @@ export function blankCampaignForm(timezone: string): CampaignForm {
     windowFrom: '09:00',
     windowTo: '21:00',
     perSecond: '',
+    kept: '',
   };
 }
 
@@ -130,7 +141,36 @@ export function campaignDocument(form: CampaignForm): Record<string, unknown> {
   if (form.windowFrom !== '' || form.windowTo !== '')
     doc.sendWindow = { from: form.windowFrom, to: form.windowTo };
   if (form.perSecond.trim() !== '') doc.rateLimit = { perSecond: numberOr(form.perSecond) };
+  const kept = keptFields(form.kept);
+  for (const field of KEPT_FIELDS) if (kept[field] !== undefined) doc[field] = kept[field];
+  // A template file, or a WhatsApp template, stands when the message box is left empty.
+  if (form.template.trim() === '') {
+    if (kept.template !== undefined) doc.template = kept.template;
+    else if (kept.whatsappTemplate !== undefined || kept.attachment !== undefined) delete doc.template;
+  }
+  if (Array.isArray(kept.sendWindowDays) && doc.sendWindow) {
+    doc.sendWindow = { ...(doc.sendWindow as object), days: kept.sendWindowDays };
+  }
   return doc;
+}
+
+/** The kept fields of a form, read from its JSON; nothing when there is none or it is not JSON. */
+function keptFields(text: string): Record<string, unknown> {
+  if (text.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The names of the fields a form keeps without showing them, for the editor to say so. */
+export function keptFieldNames(form: CampaignForm): string[] {
+  const kept = keptFields(form.kept);
+  return Object.keys(kept).map((key) => (key === 'sendWindowDays' ? 'sendWindow.days' : key));
 }
 
 /** A number when the text is one, else the text itself (for the validator to name). */
@@ -181,7 +221,19 @@ export function campaignFormOf(doc: Record<string, unknown>, defaultTimezone: st
     windowFrom: text(window.from),
     windowTo: text(window.to),
     perSecond: text(object(doc.rateLimit).perSecond),
+    kept: keptOf(doc),
   };
+}
+
+/** The JSON of what the document says and the form has no field for. */
+function keptOf(doc: Record<string, unknown>): string {
+  const kept: Record<string, unknown> = {};
+  for (const field of KEPT_FIELDS) if (doc[field] !== undefined) kept[field] = doc[field];
+  if (typeof doc.template === 'object' && doc.template !== null && 'file' in doc.template)
+    kept.template = doc.template;
+  const days = (doc.sendWindow as Record<string, unknown> | undefined)?.days;
+  if (Array.isArray(days)) kept.sendWindowDays = days;
+  return Object.keys(kept).length ? JSON.stringify(kept) : '';
 }
 
 /**

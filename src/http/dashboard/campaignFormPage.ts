@@ -1,7 +1,7 @@
 import { TRANSPORTS } from '../../campaigns/definition.js';
 import { CAMPAIGN_PURPOSES } from '../../messages/consent.js';
 import type { CampaignCheck } from './campaignCheck.js';
-import type { CampaignForm, CampaignFormField } from './campaignForm.js';
+import { type CampaignForm, type CampaignFormField, keptFieldNames } from './campaignForm.js';
 import { html, type SafeHtml } from './html.js';
 import { timeZoneNames } from './settingsPage.js';
 import { type Ui, wallClockText } from './ui.js';
@@ -101,6 +101,12 @@ ${
 }
 <form method="post" action="${input.action}" class="editor" novalidate>
 <input type="hidden" name="csrf" value="${input.csrf}">
+<input type="hidden" name="kept" value="${form.kept}">
+${
+  keptFieldNames(form).length
+    ? html`<div class="notice" data-kept>${t('editor.kept', { fields: keptFieldNames(form).join(', ') })}</div>`
+    : ''
+}
 <section class="panel">
 <h2>${t('editor.what')}</h2>
 <label for="name">${t('editor.name')}</label>

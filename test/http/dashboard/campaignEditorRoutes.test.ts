@@ -73,6 +73,7 @@ const FORM = {
   windowFrom: '09:00',
   windowTo: '21:00',
   perSecond: '',
+  kept: '',
 };
 
 async function createDraft(overrides: Record<string, string> = {}): Promise<number> {
@@ -178,6 +179,27 @@ describe('the campaign editor', () => {
     expect(await status(id)).toBe('scheduled');
     const edit = await request(`/campaigns/${id}/edit`, { cookie: admin });
     expect(edit.headers.get('location')).toBe(`/campaigns/${id}`);
+  });
+
+  it('keeps, through an edit in the form, what the form has no field for', async () => {
+    const id = await createDraft({ name: 'With variables' });
+    await db.sql`
+      update campaigns set definition = definition || ${db.sql.json({ variables: { endsAt: '2026-12-31' } })}
+      where id = ${id}`;
+    const page = await (await request(`/campaigns/${id}/edit`, { cookie: admin })).text();
+    const kept = /<input type="hidden" name="kept" value="([^"]*)">/
+      .exec(page)![1]!
+      .replaceAll('&quot;', '"');
+    expect(page).toContain('data-kept');
+    const token = await csrf(admin, `/campaigns/${id}/edit`);
+    await request(`/campaigns/${id}/edit`, {
+      cookie: admin,
+      form: { ...FORM, name: 'Edited', kept, csrf: token },
+    });
+    const [row] = await db.sql<{ definition: Record<string, unknown>; template_variables: unknown }[]>`
+      select definition, template_variables from campaigns where id = ${id}`;
+    expect(row!.definition).toMatchObject({ name: 'Edited', variables: { endsAt: '2026-12-31' } });
+    expect(row!.template_variables).toEqual({ endsAt: '2026-12-31' });
   });
 
   it('starts a copy from a campaign, as a form not yet saved', async () => {

@@ -9,6 +9,7 @@ import {
   campaignFormOf,
   formFieldOfIssue,
   instantText,
+  keptFieldNames,
 } from '../../../src/http/dashboard/campaignForm.js';
 
 const NOW = new Date('2026-11-27T07:00:00.000Z');
@@ -118,6 +119,60 @@ describe('campaignFormOf', () => {
       at: '2026-11-28T17:00',
       list: 'all-stars',
     });
+  });
+});
+
+describe('what the form has no field for', () => {
+  it('is kept through an edit: a template file, a WhatsApp template, an attachment, variables, sendLateWithin, window days', () => {
+    const stored = {
+      name: 'Rich',
+      kind: 'broadcast',
+      transport: 'whatsapp',
+      template: { file: 'appointment-reminder.hbs' },
+      attachment: 'https://example.com/menu.pdf',
+      variables: { endsAt: '2026-12-31' },
+      sendLateWithin: '30m',
+      audience: { list: 'vip' },
+      schedule: { at: '2026-11-28T10:00:00+03:00' },
+      sendWindow: { from: '09:00', to: '21:00', days: [1, 2, 3, 4, 5] },
+      timezone: 'Europe/Moscow',
+    };
+    const form = campaignFormOf(stored, 'UTC');
+    expect(form.template).toBe('');
+    expect(keptFieldNames(form).sort()).toEqual([
+      'attachment',
+      'sendLateWithin',
+      'sendWindow.days',
+      'template',
+      'variables',
+    ]);
+    const saved = campaignDocument({ ...form, name: 'Rich, edited' });
+    expect(saved).toMatchObject({
+      name: 'Rich, edited',
+      template: { file: 'appointment-reminder.hbs' },
+      attachment: 'https://example.com/menu.pdf',
+      variables: { endsAt: '2026-12-31' },
+      sendLateWithin: '30m',
+      sendWindow: { from: '09:00', to: '21:00', days: [1, 2, 3, 4, 5] },
+    });
+    // A message written in the box replaces the file.
+    expect(campaignDocument({ ...form, template: 'Hi' }).template).toBe('Hi');
+  });
+
+  it('leaves the message out for a WhatsApp template when the box is empty, and ignores kept JSON that is none', () => {
+    const form = campaignFormOf(
+      {
+        name: 'HSM',
+        kind: 'broadcast',
+        transport: 'whatsapp',
+        whatsappTemplate: { name: 'promo', language: 'ru' },
+      },
+      'UTC',
+    );
+    const saved = campaignDocument(form);
+    expect(saved).not.toHaveProperty('template');
+    expect(saved.whatsappTemplate).toEqual({ name: 'promo', language: 'ru' });
+    expect(campaignDocument({ ...form, kept: '{not json' })).toHaveProperty('template', '');
   });
 });
 

@@ -76,6 +76,7 @@ export const en = {
     whereHint:
       'Narrows the audience by the contacts’ fields: city = "Moscow" and age >= 30, tier in ("gold", "vip"), consent = opted_in, timezone is empty, not last_contacted within 7d. Fields: name, phone, timezone, consent, opted_in_at, created_at, last_contacted, and every column of the contacts’ CSV.',
     check: 'Check',
+    kept: 'Also in this campaign, kept as they are (change them through the API or a campaign file): {{fields}}. A template file or a WhatsApp template stands while the message box is empty.',
     nextRuns: 'Its next runs ({{zone}}):',
     variables: 'A template may use:',
     previewFor: 'As {{who}} would get it:',

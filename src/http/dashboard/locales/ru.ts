@@ -98,6 +98,7 @@ export const ru = {
     whereHint:
       'Сужает аудиторию по полям контактов: city = "Moscow" and age >= 30, tier in ("gold", "vip"), consent = opted_in, timezone is empty, not last_contacted within 7d. Поля: name, phone, timezone, consent, opted_in_at, created_at, last_contacted и любой столбец CSV контактов.',
     check: 'Проверить',
+    kept: 'Ещё в этой кампании, сохраняется как есть (меняется через API или файл кампании): {{fields}}. Файл шаблона или шаблон WhatsApp действует, пока поле сообщения пустое.',
     nextRuns: 'Ближайшие запуски ({{zone}}):',
     variables: 'В шаблоне доступны:',
     previewFor: 'Так получит {{who}}:',
