@@ -110,6 +110,7 @@ ${
     : ''
 }
 <section class="panel"><h2>${t('contact.deliveries')}</h2>
+<p class="hint">${t('contact.deliveriesHint')}</p>
 ${
   deliveries.length
     ? html`<table><thead><tr><th>${t('appointment.campaign')}</th><th>${t('campaign.state')}</th><th>${t('campaign.when')}</th><th>${t('editor.template')}</th></tr></thead><tbody>${deliveries}</tbody></table>`

@@ -202,6 +202,7 @@ export const en = {
     noZone: 'no time zone',
     attributes: 'Attributes',
     deliveries: 'Messages',
+    deliveriesHint: 'Those sent, failed or skipped; a message still on its way is on its campaign’s page.',
     noDeliveries: 'No message yet.',
   },
   upload: {

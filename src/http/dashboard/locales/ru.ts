@@ -228,6 +228,7 @@ export const ru = {
     noZone: 'пояс не указан',
     attributes: 'Атрибуты',
     deliveries: 'Сообщения',
+    deliveriesHint: 'Отправленные, неудачные и пропущенные; сообщение в пути — на странице его кампании.',
     noDeliveries: 'Сообщений ещё не было.',
   },
   upload: {
