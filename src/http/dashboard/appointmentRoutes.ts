@@ -6,6 +6,7 @@ import { daysInMonth, instantsAtWallClock } from '../../time/timeZones.js';
 import { HttpError } from '../errors.js';
 import { appointmentDayPage, appointmentPage } from './appointmentPages.js';
 import type { SafeHtml } from './html.js';
+import { ID_PARAMS } from './routeSchemas.js';
 import type { Session } from './session.js';
 import type { Ui } from './ui.js';
 
@@ -100,13 +101,7 @@ export function registerAppointmentPages(scope: FastifyInstance, ctx: Appointmen
   scope.get(
     '/appointments/:id',
     {
-      schema: {
-        params: {
-          type: 'object',
-          properties: { id: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
-          required: ['id'],
-        },
-      },
+      schema: { params: ID_PARAMS },
     },
     async (request, reply) => {
       const session = await ctx.pageSession(request, reply);

@@ -25,6 +25,7 @@ import {
 import { type ChannelChoice, campaignFormPage } from './campaignFormPage.js';
 import { html, type SafeHtml } from './html.js';
 import { messagePage } from './messagePages.js';
+import { ID_PARAMS } from './routeSchemas.js';
 import type { Session } from './session.js';
 import type { Ui } from './ui.js';
 
@@ -68,11 +69,6 @@ export interface EditorRouteContext {
   ): FastifyReply;
 }
 
-const ID_PARAMS = {
-  type: 'object',
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
-  required: ['id'],
-} as const;
 const FROM_QUERY = {
   type: 'object',
   properties: { from: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },

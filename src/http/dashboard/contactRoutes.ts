@@ -19,6 +19,7 @@ import {
 } from './contactImportPages.js';
 import { contactListPage, contactPage } from './contactPages.js';
 import type { SafeHtml } from './html.js';
+import { ID_PARAMS, PAGE_QUERY } from './routeSchemas.js';
 import type { Session } from './session.js';
 import type { Ui } from './ui.js';
 
@@ -26,15 +27,6 @@ const PAGE_SIZE = 50;
 const ISSUES_SHOWN = 50;
 /** A running import's page reloads itself this often. */
 const IMPORT_REFRESH_SECONDS = 2;
-const ID_PARAMS = {
-  type: 'object',
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
-  required: ['id'],
-} as const;
-const PAGE_QUERY = {
-  type: 'object',
-  properties: { page: { type: 'integer', minimum: 1, maximum: 100_000 } },
-} as const;
 
 export interface ContactRouteContext {
   db: Database;

@@ -30,6 +30,7 @@ import { page } from './layout.js';
 import { registerListPages } from './listRoutes.js';
 import { loginPage, messagePage } from './messagePages.js';
 import { overviewPage } from './overviewPage.js';
+import { ID_PARAMS } from './routeSchemas.js';
 import { DashboardSession, type Session, sessionCookie } from './session.js';
 import { registerSettings } from './settingsRoutes.js';
 import { type Ui, uiFor } from './ui.js';
@@ -71,11 +72,6 @@ const HELMET_OPTIONS = {
   referrerPolicy: { policy: 'same-origin' as const },
 };
 
-const ID_PARAMS = {
-  type: 'object',
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },
-  required: ['id'],
-} as const;
 const RUN_QUERY = {
   type: 'object',
   properties: { run: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } },

@@ -5,6 +5,7 @@ import { ManualClock } from '../../../src/clock.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { seedContacts } from '../../support/engineHarness.js';
 import { startDashboardServer } from '../apiServer.js';
+import { consoleClient } from './consoleClient.js';
 
 const TOKEN = 'editor-api-token-0123456';
 const VIEWER = 'editor-viewer-token-0123456';
@@ -35,19 +36,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function request(path: string, options: { cookie?: string; form?: Record<string, string> } = {}) {
-  return fetch(`${baseUrl}${path}`, {
-    method: options.form ? 'POST' : 'GET',
-    redirect: 'manual',
-    headers: options.cookie ? { cookie: options.cookie } : {},
-    ...(options.form ? { body: new URLSearchParams(options.form) } : {}),
-  });
-}
-
-async function logIn(token: string): Promise<string> {
-  const res = await request('/login', { form: { token, next: '/' } });
-  return res.headers.get('set-cookie')!.split(';')[0]!;
-}
+const { request, logIn } = consoleClient(() => baseUrl);
 
 async function csrf(cookie: string, path = '/campaigns/new'): Promise<string> {
   const text = await (await request(path, { cookie })).text();

@@ -6,6 +6,7 @@ import { getImport } from '../../../src/contacts/importQueries.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { eventually } from '../../support/engineHarness.js';
 import { startDashboardServer } from '../apiServer.js';
+import { consoleClient } from './consoleClient.js';
 
 const TOKEN = 'contacts-api-token-0123';
 const VIEWER = 'contacts-viewer-token-0123';
@@ -43,30 +44,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function request(
-  path: string,
-  options: { cookie?: string; form?: Record<string, string>; body?: FormData } = {},
-) {
-  return fetch(`${baseUrl}${path}`, {
-    method: options.form || options.body ? 'POST' : 'GET',
-    redirect: 'manual',
-    headers: options.cookie ? { cookie: options.cookie } : {},
-    ...(options.form ? { body: new URLSearchParams(options.form) } : {}),
-    ...(options.body ? { body: options.body } : {}),
-  });
-}
-
-async function logIn(token: string): Promise<string> {
-  const res = await request('/login', { form: { token, next: '/' } });
-  return res.headers.get('set-cookie')!.split(';')[0]!;
-}
-
-async function csrfOf(cookie: string, path: string): Promise<string> {
-  return /name="csrf" value="([^"]+)"/
-    .exec(await (await request(path, { cookie })).text())!
-    .at(1)!
-    .toString();
-}
+const { request, logIn, csrfOf } = consoleClient(() => baseUrl);
 
 function upload(csrf: string, text: string): FormData {
   const form = new FormData();

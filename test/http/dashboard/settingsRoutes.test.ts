@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startDashboardServer } from '../apiServer.js';
+import { consoleClient } from './consoleClient.js';
 
 const TOKEN = 'settings-api-token-0123';
 const VIEWER = 'settings-viewer-token-0123';
@@ -26,22 +27,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function request(
-  path: string,
-  options: { cookie?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
-) {
-  return fetch(`${baseUrl}${path}`, {
-    method: options.form ? 'POST' : 'GET',
-    redirect: 'manual',
-    headers: { ...(options.cookie ? { cookie: options.cookie } : {}), ...options.headers },
-    ...(options.form ? { body: new URLSearchParams(options.form) } : {}),
-  });
-}
-
-async function logIn(token: string): Promise<string> {
-  const res = await request('/login', { form: { token, next: '/' } });
-  return res.headers.get('set-cookie')!.split(';')[0]!;
-}
+const { request, logIn } = consoleClient(() => baseUrl);
 
 const csrfOf = async (res: Response) => /name="csrf" value="([^"]+)"/.exec(await res.text())![1]!;
 
