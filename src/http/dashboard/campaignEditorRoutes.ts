@@ -25,9 +25,9 @@ import {
 import { type ChannelChoice, campaignFormPage } from './campaignFormPage.js';
 import { html, type SafeHtml } from './html.js';
 import { messagePage } from './messagePages.js';
+import type { ConsoleGates } from './routeContext.js';
 import { ID_PARAMS } from './routeSchemas.js';
 import type { Session } from './session.js';
-import type { Ui } from './ui.js';
 
 /** Lists offered in the editor's audience picker; more are typed in. */
 const LISTS_OFFERED = 500;
@@ -52,13 +52,9 @@ export interface CampaignEditorDeps {
 }
 
 /** What the editor's routes borrow from the dashboard around them. */
-export interface EditorRouteContext {
-  /** The session of a page only an admin may see; a viewer gets the read-only page (403). */
-  adminPageSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null>;
-  changeSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null>;
-  csrfToken(session: Session): string;
+export interface EditorRouteContext
+  extends Pick<ConsoleGates, 'adminPageSession' | 'changeSession' | 'csrfToken' | 'uiOf'> {
   logoutCsrf(session: Session): string | undefined;
-  uiOf(request: FastifyRequest): Ui;
   send(
     reply: FastifyReply,
     request: FastifyRequest,

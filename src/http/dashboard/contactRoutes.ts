@@ -19,16 +19,16 @@ import {
 } from './contactImportPages.js';
 import { contactListPage, contactPage } from './contactPages.js';
 import type { SafeHtml } from './html.js';
+import type { ConsoleGates } from './routeContext.js';
 import { ID_PARAMS, PAGE_QUERY } from './routeSchemas.js';
 import type { Session } from './session.js';
-import type { Ui } from './ui.js';
 
 const PAGE_SIZE = 50;
 const ISSUES_SHOWN = 50;
 /** A running import's page reloads itself this often. */
 const IMPORT_REFRESH_SECONDS = 2;
 
-export interface ContactRouteContext {
+export interface ContactRouteContext extends ConsoleGates {
   db: Database;
   clock: Clock;
   phoneRegion: PhoneRegion;
@@ -36,15 +36,10 @@ export interface ContactRouteContext {
   /** The largest CSV an upload may be (the API's import limit). */
   importLimitBytes: number;
   uploads?: ConsoleUploads;
-  pageSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null>;
-  adminPageSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null>;
-  changeSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null>;
   /** Whether `token` is the CSRF token of the session (a multipart form's, read from its parts). */
   isCsrf(session: Session, token: string | undefined): boolean;
   /** Answers 403 for a form that is not the dashboard's own; returns null. */
   refuseForm(request: FastifyRequest, reply: FastifyReply): null;
-  csrfToken(session: Session): string;
-  uiOf(request: FastifyRequest): Ui;
   send(
     reply: FastifyReply,
     request: FastifyRequest,

@@ -6,18 +6,15 @@ import { countSegment } from '../../lists/segmentCount.js';
 import { SegmentFilterError } from '../../lists/segmentFilter.js';
 import type { SafeHtml } from './html.js';
 import { type ListsPageInput, listsPage } from './listPages.js';
+import type { ConsoleGates } from './routeContext.js';
 import type { Session } from './session.js';
-import type { Ui } from './ui.js';
 
 const PAGE_SIZE = 50;
 
-export interface ListRouteContext {
+export interface ListRouteContext
+  extends Pick<ConsoleGates, 'pageSession' | 'changeSession' | 'csrfToken' | 'uiOf'> {
   db: Database;
   clock: Clock;
-  pageSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null>;
-  changeSession(request: FastifyRequest, reply: FastifyReply): Promise<Session | null>;
-  csrfToken(session: Session): string;
-  uiOf(request: FastifyRequest): Ui;
   send(
     reply: FastifyReply,
     request: FastifyRequest,
