@@ -31,6 +31,8 @@ export function campaignDocument(definition: CampaignDefinition): Record<string,
     document.offsets = definition.offsets.map((s) => formatDuration(s, { signed: true }));
   if (definition.sendLateWithinMs !== null)
     document.sendLateWithin = formatDuration(definition.sendLateWithinMs / 1000);
+  if (definition.outsideWindow) document.outsideWindow = definition.outsideWindow;
+  if (definition.bookedLate) document.bookedLate = definition.bookedLate;
   if (definition.sendWindow) document.sendWindow = definition.sendWindow;
   if (definition.timezone !== null) document.timezone = definition.timezone;
   if (definition.rateLimitPerSecond !== null)

@@ -9,7 +9,17 @@ import { CampaignDefinitionError } from './errors.js';
 import { IssueCollector } from './issueCollector.js';
 import { readMessageContent } from './messageContentFields.js';
 import type { CampaignSchedule } from './schedule.js';
-import { readOffsets, readSchedule, readSendLateWithin, readSendWindow } from './timingFields.js';
+import {
+  BOOKED_LATE_POLICIES,
+  type BookedLatePolicy,
+  OUTSIDE_WINDOW_POLICIES,
+  type OutsideWindowPolicy,
+  readOffsets,
+  readReminderPolicy,
+  readSchedule,
+  readSendLateWithin,
+  readSendWindow,
+} from './timingFields.js';
 
 /**
  * A campaign as a user writes it (PRODUCT.md, "A campaign, as a user writes it"), read from JSON or
@@ -45,6 +55,9 @@ export interface CampaignDefinition {
   offsets: number[];
   /** Reminders: how late a reminder may still go out after its due time. */
   sendLateWithinMs: number | null;
+  /** Reminders: outside the send window / booked late (timingFields.ts); absent = the default. */
+  outsideWindow?: OutsideWindowPolicy;
+  bookedLate?: BookedLatePolicy;
   sendWindow: SendWindow | null;
   /** The campaign's default IANA zone (for contacts without one); a cron schedule's zone when not given. */
   timezone: string | null;
@@ -79,6 +92,8 @@ const FIELDS = [
   'schedule',
   'offsets',
   'sendLateWithin',
+  'outsideWindow',
+  'bookedLate',
   'sendWindow',
   'timezone',
   'rateLimit',
@@ -145,6 +160,14 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
   const offsets = readOffsets(check, field('offsets'), kind);
   const sendLateWithinMs = readSendLateWithin(check, field('sendLateWithin'), kind);
   const sendWindow = readSendWindow(check, field('sendWindow'));
+  const outsideWindow = readReminderPolicy(
+    check,
+    'outsideWindow',
+    field('outsideWindow'),
+    kind,
+    OUTSIDE_WINDOW_POLICIES,
+  );
+  const bookedLate = readReminderPolicy(check, 'bookedLate', field('bookedLate'), kind, BOOKED_LATE_POLICIES);
   const rateLimitPerSecond = readRateLimit(check, field('rateLimit'));
   const purpose = readPurpose(check, field('purpose'), field('requireOptIn'), kind);
   const variables = readVariables(check, field('variables'));
@@ -165,6 +188,8 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
     schedule,
     offsets,
     sendLateWithinMs,
+    ...(outsideWindow ? { outsideWindow } : {}),
+    ...(bookedLate ? { bookedLate } : {}),
     sendWindow,
     timezone,
     rateLimitPerSecond,

@@ -1,3 +1,9 @@
+import {
+  BOOKED_LATE_POLICIES,
+  type BookedLatePolicy,
+  OUTSIDE_WINDOW_POLICIES,
+  type OutsideWindowPolicy,
+} from '../appointments/reminderPolicies.js';
 import { cronProblem, cronSubMinuteFiring } from '../time/cron.js';
 import { parseDuration } from '../time/durations.js';
 import { parseIsoWithOffset } from '../time/timeZones.js';
@@ -195,6 +201,24 @@ export function readSendLateWithin(
   }
   return parsed.seconds * 1000;
 }
+
+/** A reminder-only choice among `allowed`; undefined when not given (the default applies). */
+export function readReminderPolicy<T extends string>(
+  check: IssueCollector,
+  path: 'outsideWindow' | 'bookedLate',
+  value: unknown,
+  kind: CampaignKind | null,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (kind === 'broadcast') {
+    check.add(path, `only a reminder takes ${path} (one of ${allowed.join(', ')})`);
+    return undefined;
+  }
+  return check.oneOf(path, value, allowed) ?? undefined;
+}
+
+export { BOOKED_LATE_POLICIES, type BookedLatePolicy, OUTSIDE_WINDOW_POLICIES, type OutsideWindowPolicy };
 
 export function readSendWindow(check: IssueCollector, value: unknown): SendWindow | null {
   if (value === undefined) return null;

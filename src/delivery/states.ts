@@ -63,6 +63,10 @@ export const REASONS = {
   cancelled: 'cancelled',
   appointmentCancelled: 'appointment_cancelled',
   tooLate: 'too_late',
+  // an appointment booked (or moved) after this reminder's time: it gets at most one catch-up
+  bookedLate: 'booked_late',
+  // waiting: sent before its planned time, at the window's last minute (a campaign's outsideWindow)
+  windowEarlier: 'window_earlier',
   // waiting: a reminder moved to its appointment's new time; skipped: that time's reminder exists already
   rescheduled: 'rescheduled',
   // waiting

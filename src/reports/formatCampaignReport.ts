@@ -14,6 +14,8 @@ export const REASON_MEANINGS: Readonly<Record<string, string>> = {
   cancelled: 'the campaign was cancelled first',
   appointment_cancelled: 'the appointment was cancelled',
   too_late: 'its appointment had started by the time it could go',
+  booked_late: 'the appointment was booked after this reminder’s time (one catch-up at most)',
+  window_earlier: 'going earlier: the send window is closed at its planned time',
   rescheduled: 'its appointment moved; the reminder for the new time stands',
   undeliverable: 'Chat2Desk reported it could not be delivered',
   attempts_exhausted: 'failed on every attempt',

@@ -22,10 +22,13 @@ async function reminderCampaign(
     status?: string;
     kind?: 'reminder' | 'broadcast';
     sendLateWithin?: string;
+    bookedLate?: string;
+    outsideWindow?: string;
     offsets?: number[];
   } = {},
 ): Promise<number> {
-  const definition = options.sendLateWithin === undefined ? {} : { sendLateWithin: options.sendLateWithin };
+  const { sendLateWithin, bookedLate, outsideWindow } = options;
+  const definition = JSON.parse(JSON.stringify({ sendLateWithin, bookedLate, outsideWindow }));
   const [row] = await db.sql<{ id: number }[]>`
     insert into campaigns (name, kind, status, transport, channel_id, definition, template_source,
                            reminder_offsets, created_at)
@@ -52,15 +55,31 @@ async function appointment(startsAt: Date, status = 'booked'): Promise<number> {
 }
 
 describe('activeReminderCampaigns', () => {
-  it('lists running and paused reminder campaigns with their run and how late a reminder may go out', async () => {
-    const running = await reminderCampaign({ sendLateWithin: '2h' });
+  it('lists running and paused reminder campaigns with their run, how late a reminder may go out and their policies (defaults: sendNow, auto)', async () => {
+    const running = await reminderCampaign({
+      sendLateWithin: '2h',
+      bookedLate: 'skip',
+      outsideWindow: 'wait',
+    });
     const paused = await reminderCampaign({ status: 'paused' });
     const runningRunId = await runningRun(running);
     const pausedRunId = await runningRun(paused);
 
     expect(await activeReminderCampaigns(db.sql)).toEqual([
-      { campaignId: running, runId: runningRunId, sendLateWithinSeconds: 7200 },
-      { campaignId: paused, runId: pausedRunId, sendLateWithinSeconds: 0 },
+      {
+        campaignId: running,
+        runId: runningRunId,
+        sendLateWithinSeconds: 7200,
+        bookedLate: 'skip',
+        outsideWindow: 'wait',
+      },
+      {
+        campaignId: paused,
+        runId: pausedRunId,
+        sendLateWithinSeconds: 0,
+        bookedLate: 'sendNow',
+        outsideWindow: 'auto',
+      },
     ]);
   });
 
@@ -91,7 +110,13 @@ describe('activeReminderCampaigns', () => {
     await runningRun(wanted, at(-HOUR));
 
     expect(await activeReminderCampaigns(db.sql, { campaignId: wanted })).toEqual([
-      { campaignId: wanted, runId: first, sendLateWithinSeconds: 900 },
+      {
+        campaignId: wanted,
+        runId: first,
+        sendLateWithinSeconds: 900,
+        bookedLate: 'sendNow',
+        outsideWindow: 'auto',
+      },
     ]);
   });
 });

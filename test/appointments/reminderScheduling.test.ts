@@ -95,20 +95,32 @@ describe('creating reminders', () => {
     await listener.unlisten();
   });
 
-  it('queues a reminder booked after its due time for now when sendLateWithin covers it, keeping its due time; else skips it too_late', async () => {
+  it('queues a reminder booked after its due time for now when sendLateWithin covers it, keeping its due time; else sends the latest missed one as the one catch-up and skips the earlier booked_late', async () => {
     await reminderCampaign({ sendLateWithin: '30m' });
 
     await book('late-but-covered', at(1.75));
-    await book('too-late', at(1));
+    await book('booked-late', at(1));
 
     const rows = await reminders();
     expect(summary(rows)).toEqual([
-      ['late-but-covered', -24, 'skipped', 'too_late', at(-22.25).toISOString()],
+      ['booked-late', -24, 'skipped', 'booked_late', at(-23).toISOString()],
+      ['booked-late', -2, 'queued', null, at(-1).toISOString()],
+      ['late-but-covered', -24, 'skipped', 'booked_late', at(-22.25).toISOString()],
       ['late-but-covered', -2, 'queued', null, at(-0.25).toISOString()],
-      ['too-late', -24, 'skipped', 'too_late', at(-23).toISOString()],
-      ['too-late', -2, 'skipped', 'too_late', at(-1).toISOString()],
     ]);
     expect(rows[1]?.next_attempt_at).toEqual(T);
+    expect(rows[3]?.next_attempt_at).toEqual(T);
+  });
+
+  it('sends nothing for an appointment booked after its reminders under bookedLate skip: each skipped booked_late', async () => {
+    await reminderCampaign({ bookedLate: 'skip' });
+
+    await book('booked-late', at(1));
+
+    expect(summary(await reminders())).toEqual([
+      ['booked-late', -24, 'skipped', 'booked_late', at(-23).toISOString()],
+      ['booked-late', -2, 'skipped', 'booked_late', at(-1).toISOString()],
+    ]);
   });
 
   it('creates none for an appointment that has already started, nor one before an appointment that has begun', async () => {
@@ -210,31 +222,45 @@ describe('rescheduling', () => {
     ]);
   });
 
-  it('skips a moved reminder too_late when its new due time has passed', async () => {
+  it('moves reminders rescheduled past their due times to one catch-up now (the latest), the earlier skipped booked_late', async () => {
     await reminderCampaign();
     await book('A', at(30));
 
     await book('A', at(1));
 
+    const rows = await reminders();
+    expect(summary(rows)).toEqual([
+      ['A', -24, 'skipped', 'booked_late', at(-23).toISOString()],
+      ['A', -2, 'waiting', 'rescheduled', at(-1).toISOString()],
+    ]);
+    expect(rows[1]?.next_attempt_at).toEqual(T);
+  });
+
+  it('skips reminders rescheduled past their due times booked_late under bookedLate skip', async () => {
+    await reminderCampaign({ bookedLate: 'skip' });
+    await book('A', at(30));
+
+    await book('A', at(1));
+
     expect(summary(await reminders())).toEqual([
-      ['A', -24, 'skipped', 'too_late', at(-23).toISOString()],
-      ['A', -2, 'skipped', 'too_late', at(-1).toISOString()],
+      ['A', -24, 'skipped', 'booked_late', at(-23).toISOString()],
+      ['A', -2, 'skipped', 'booked_late', at(-1).toISOString()],
     ]);
   });
 
-  it('records too_late once per appointment and offset, however often the appointment moves within reach of it', async () => {
+  it('records booked_late once per appointment and offset, however often the appointment moves within reach of it', async () => {
     await reminderCampaign();
     await book('A', at(5));
 
     await book('A', at(6));
 
     expect(summary(await reminders())).toEqual([
-      ['A', -24, 'skipped', 'too_late', at(-19).toISOString()],
+      ['A', -24, 'skipped', 'booked_late', at(-19).toISOString()],
       ['A', -2, 'waiting', 'rescheduled', at(4).toISOString()],
     ]);
   });
 
-  it("records the new time's reminder as too_late when the old time's went out", async () => {
+  it("records the new time's reminder as booked_late when the old time's went out and a later one is to come", async () => {
     await reminderCampaign();
     await book('A', at(30));
     const [dayBefore] = await reminders();
@@ -243,7 +269,7 @@ describe('rescheduling', () => {
     await book('A', at(20), {}, at(7));
 
     expect(summary(await reminders())).toEqual([
-      ['A', -24, 'skipped', 'too_late', at(-4).toISOString()],
+      ['A', -24, 'skipped', 'booked_late', at(-4).toISOString()],
       ['A', -24, 'sent', null, at(6).toISOString()],
       ['A', -2, 'waiting', 'rescheduled', at(18).toISOString()],
     ]);

@@ -57,13 +57,13 @@ describe('scheduleAppointmentReminders', () => {
     await db.sql`update appointments set status = 'cancelled' where id = ${cancelled}`;
     await db.sql`update appointments set starts_at = ${at(3)} where id = ${movedLate}`;
 
-    // cancelled: 2 skipped; moved-late: -24h skipped too_late on the move, -2h moved to at(1).
+    // cancelled: 2 skipped; moved-late: -24h skipped booked_late on the move (-2h is to come), -2h moved to at(1).
     expect(await schedule([cancelled, movedLate])).toEqual({ queued: 0, moved: 1, skipped: 3 });
     const reasons = await db.sql`select reason, count(*)::int as n from deliveries group by 1 order by 1`;
     expect(reasons).toEqual([
       { reason: 'appointment_cancelled', n: 2 },
+      { reason: 'booked_late', n: 1 },
       { reason: 'rescheduled', n: 1 },
-      { reason: 'too_late', n: 1 },
     ]);
   });
 

@@ -85,6 +85,18 @@ describe('validateCampaignDefinition', () => {
     });
   });
 
+  it("reads a reminder's outsideWindow and bookedLate, keeps them out when not given, and names a bad value's field", () => {
+    expect(
+      validateCampaignDefinition({ ...reminder, outsideWindow: 'earlier', bookedLate: 'skip' }, { now }),
+    ).toMatchObject({ outsideWindow: 'earlier', bookedLate: 'skip' });
+    const plain = validateCampaignDefinition(reminder, { now });
+    expect([plain.outsideWindow, plain.bookedLate]).toEqual([undefined, undefined]);
+    expect(issues({ ...reminder, outsideWindow: 'later', bookedLate: true })).toEqual([
+      { path: 'outsideWindow', message: 'expected one of auto, earlier, wait, got "later"' },
+      { path: 'bookedLate', message: 'expected one of sendNow, skip, got true' },
+    ]);
+  });
+
   it('reads a cron schedule with its time zone', () => {
     const definition = validateCampaignDefinition(
       { ...blackFriday, schedule: { cron: '0 10 * * MON', timezone: 'Europe/Moscow' }, draft: true },
@@ -247,10 +259,15 @@ describe('validateCampaignDefinition', () => {
   });
 
   it('keeps reminder-only fields off broadcasts and schedules off reminders', () => {
-    expect(paths({ ...blackFriday, offsets: ['-1h'], sendLateWithin: '10m' })).toEqual([
-      'offsets',
-      'sendLateWithin',
-    ]);
+    expect(
+      paths({
+        ...blackFriday,
+        offsets: ['-1h'],
+        sendLateWithin: '10m',
+        outsideWindow: 'wait',
+        bookedLate: 'skip',
+      }),
+    ).toEqual(['offsets', 'sendLateWithin', 'outsideWindow', 'bookedLate']);
     expect(paths({ ...reminder, schedule: { at: '2026-11-27T10:00:00+03:00' } })).toEqual(['schedule']);
   });
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { IssueCollector } from '../../src/campaigns/issueCollector.js';
 import {
+  BOOKED_LATE_POLICIES,
+  OUTSIDE_WINDOW_POLICIES,
   readOffsets,
+  readReminderPolicy,
   readSchedule,
   readSendLateWithin,
   readSendWindow,
@@ -222,6 +225,41 @@ describe('readSendLateWithin', () => {
         issues: [{ path: 'sendLateWithin', message }],
       });
     }
+  });
+});
+
+describe('readReminderPolicy (outsideWindow, bookedLate)', () => {
+  it('reads a value it knows on a reminder, and nothing (the default) when not given', () => {
+    expect(
+      read((check) =>
+        readReminderPolicy(check, 'outsideWindow', 'earlier', 'reminder', OUTSIDE_WINDOW_POLICIES),
+      ),
+    ).toEqual({ value: 'earlier', issues: [] });
+    expect(
+      read((check) => readReminderPolicy(check, 'bookedLate', 'skip', 'reminder', BOOKED_LATE_POLICIES)),
+    ).toEqual({ value: 'skip', issues: [] });
+    expect(
+      read((check) => readReminderPolicy(check, 'bookedLate', undefined, 'broadcast', BOOKED_LATE_POLICIES)),
+    ).toEqual({ value: undefined, issues: [] });
+  });
+
+  it('refuses an unknown value naming the field and the values it takes, and either field on a broadcast', () => {
+    expect(
+      read((check) =>
+        readReminderPolicy(check, 'outsideWindow', 'before', 'reminder', OUTSIDE_WINDOW_POLICIES),
+      ),
+    ).toEqual({
+      value: undefined,
+      issues: [{ path: 'outsideWindow', message: 'expected one of auto, earlier, wait, got "before"' }],
+    });
+    expect(
+      read((check) => readReminderPolicy(check, 'bookedLate', 'send_now', 'reminder', BOOKED_LATE_POLICIES))
+        .issues,
+    ).toEqual([{ path: 'bookedLate', message: 'expected one of sendNow, skip, got "send_now"' }]);
+    expect(
+      read((check) => readReminderPolicy(check, 'bookedLate', 'skip', 'broadcast', BOOKED_LATE_POLICIES))
+        .issues,
+    ).toEqual([{ path: 'bookedLate', message: 'only a reminder takes bookedLate (one of sendNow, skip)' }]);
   });
 });
 

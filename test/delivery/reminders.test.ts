@@ -249,9 +249,67 @@ describe('rescheduling and cancelling', () => {
 });
 
 describe('booked late', () => {
-  it('sends a reminder whose time passed at once when sendLateWithin covers it, and skips it too_late otherwise', async () => {
+  it('sends one catch-up at once for an appointment booked 1 hour ahead (offsets -24h, -2h): the -2h one; the -24h one is skipped booked_late', async () => {
     h = await createEngineHarness();
-    await reminderCampaign(h, { offsets: ['-2h'], sendLateWithin: '1h' });
+    await reminderCampaign(h);
+    await book(h, [
+      { externalId: 'A', phone: '79990000001', startsAt: at(HOUR), attributes: { doctor: 'X' } },
+    ]);
+    const { worker } = await h.addWorker();
+
+    await runUntil(h, worker, at(2 * HOUR));
+
+    const rows = await reminderRows(h);
+    expect(rows.map((r) => [r.due_at, r.state, r.reason, r.sent_at])).toEqual([
+      [at(-23 * HOUR), 'skipped', 'booked_late', null],
+      [at(-HOUR), 'sent', null, START],
+    ]);
+    expect(outgoing(h)).toHaveLength(1);
+  });
+
+  it('sends nothing for an appointment booked 1 hour ahead under bookedLate skip: both reminders skipped booked_late', async () => {
+    h = await createEngineHarness();
+    await reminderCampaign(h, { bookedLate: 'skip' });
+    await book(h, [
+      { externalId: 'A', phone: '79990000001', startsAt: at(HOUR), attributes: { doctor: 'X' } },
+    ]);
+    const { worker } = await h.addWorker();
+
+    await runUntil(h, worker, at(2 * HOUR));
+
+    const rows = await reminderRows(h);
+    expect(rows.map((r) => [r.state, r.reason])).toEqual([
+      ['skipped', 'booked_late'],
+      ['skipped', 'booked_late'],
+    ]);
+    expect(outgoing(h)).toHaveLength(0);
+  });
+
+  it('sends one catch-up when an appointment is rescheduled to 1 hour ahead, past both its offsets', async () => {
+    h = await createEngineHarness();
+    await reminderCampaign(h);
+    await book(h, [
+      { externalId: 'A', phone: '79990000001', startsAt: at(48 * HOUR), attributes: { doctor: 'X' } },
+    ]);
+    const { worker } = await h.addWorker();
+    await worker.drain();
+
+    await book(h, [
+      { externalId: 'A', phone: '79990000001', startsAt: at(HOUR), attributes: { doctor: 'X' } },
+    ]);
+    await runUntil(h, worker, at(2 * HOUR));
+
+    const rows = await reminderRows(h);
+    expect(rows.map((r) => [r.due_at, r.state, r.reason])).toEqual([
+      [at(-23 * HOUR), 'skipped', 'booked_late'],
+      [at(-HOUR), 'sent', null],
+    ]);
+    expect(outgoing(h)).toHaveLength(1);
+  });
+
+  it('sends a reminder whose time passed at once when sendLateWithin covers it, and under bookedLate skip skips it booked_late otherwise', async () => {
+    h = await createEngineHarness();
+    await reminderCampaign(h, { offsets: ['-2h'], sendLateWithin: '1h', bookedLate: 'skip' });
     await book(h, [
       { externalId: 'covered', phone: '79990000001', startsAt: at(90 * MINUTE), attributes: { doctor: 'X' } },
       {
@@ -267,7 +325,7 @@ describe('booked late', () => {
 
     const rows = await reminderRows(h);
     expect(rows.map((r) => [r.external_id, r.state, r.reason])).toEqual([
-      ['too-late', 'skipped', 'too_late'],
+      ['too-late', 'skipped', 'booked_late'],
       ['covered', 'sent', null],
     ]);
     // Lateness is measured against the untouched due time.

@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { REASONS } from '../../delivery/states.js';
 import { DIALLABLE_PHONE_PATTERN } from '../../phones/phone.js';
 import type { ReminderCampaign } from '../reminderCampaigns.js';
+import { missedReminderSql } from './missedReminder.js';
 import { offsetOfReminderKeySql, reminderKeySql } from './reminderKey.js';
 
 /**
@@ -15,7 +16,10 @@ import { offsetOfReminderKeySql, reminderKeySql } from './reminderKey.js';
  * whose due time has passed is queued for now when the campaign's sendLateWithin still covers it (its
  * due_at stays, so the report shows how late it went), and otherwise recorded as skipped `too_late` —
  * except when the appointment itself is over, which gets nothing at all (importing history is not
- * a reason to record thousands of reminders nobody could have sent). A reminder before its appointment
+ * a reason to record thousands of reminders nobody could have sent). An appointment booked (or moved)
+ * after some of its reminders' times, while the campaign runs, follows the campaign's bookedLate
+ * (missedReminderSql): those past sendLateWithin are skipped `booked_late`, but for one catch-up sent
+ * now under `sendNow`. A reminder before its appointment
  * is also too late once the appointment has started, whatever sendLateWithin says. An appointment
  * rescheduled to a time for which an offset is too late again gets no second too_late record, and one
  * whose phone cannot be dialled no second invalid_phone record.
@@ -39,9 +43,11 @@ export async function insertReminderDeliveries(
   const [counts] = await tx<{ queued: number; skipped: number }[]>`
     with reminder as (
       select p.campaign_id, p.run_id, k.transport, k.channel_id, k.list_id, o.offset_seconds,
-             make_interval(secs => p.late_seconds) as late
+             make_interval(secs => p.late_seconds) as late, p.booked_late, k.reminder_offsets
       from unnest(${campaigns.map((c) => c.campaignId)}::int[], ${campaigns.map((c) => c.runId)}::int[],
-                  ${campaigns.map((c) => c.sendLateWithinSeconds)}::int[]) as p(campaign_id, run_id, late_seconds)
+                  ${campaigns.map((c) => c.sendLateWithinSeconds)}::int[],
+                  ${campaigns.map((c) => c.bookedLate)}::text[])
+             as p(campaign_id, run_id, late_seconds, booked_late)
       join campaigns k on k.id = p.campaign_id
       cross join unnest(k.reminder_offsets) as o(offset_seconds)
     ),
@@ -59,6 +65,9 @@ export async function insertReminderDeliveries(
       select cd.*,
              case
                when cd.phone !~ ${DIALLABLE_PHONE_PATTERN} then ${REASONS.invalidPhone}::text
+               when ${options.appointments !== 'upcoming'} and cd.due_at < ${now}::timestamptz - cd.late
+                    and cd.starts_at > ${now}
+                 then ${missedReminderSql(tx, { now, startsAt: tx`cd.starts_at`, offset: tx`cd.offset_seconds`, offsets: tx`cd.reminder_offsets`, policy: tx`cd.booked_late` })}
                when cd.due_at < ${now}::timestamptz - cd.late then ${REASONS.tooLate}
                when cd.offset_seconds < 0 and cd.starts_at <= ${now} then ${REASONS.tooLate}
              end as reason

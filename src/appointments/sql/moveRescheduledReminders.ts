@@ -3,6 +3,7 @@ import { moveDeliveriesTo } from '../../delivery/sql/moveDeliveries.js';
 import type { MoveDelivery } from '../../delivery/sql/moveDelivery.js';
 import { PENDING_STATES, REASONS } from '../../delivery/states.js';
 import type { ReminderCampaign } from '../reminderCampaigns.js';
+import { missedReminderSql } from './missedReminder.js';
 import { offsetOfReminderKeySql, reminderKeySql } from './reminderKey.js';
 
 interface Decision {
@@ -23,7 +24,8 @@ interface Decision {
  * that read the old time cannot record the send (its move to `sending` requires its claim).
  *
  * A moved reminder whose new due time is already past is skipped `too_late` (unless the campaign's
- * sendLateWithin covers it: then it is due now); one whose new time already has its reminder (moved
+ * sendLateWithin covers it: then it is due now) — or, its appointment still ahead, follows the
+ * campaign's bookedLate (missedReminderSql: one catch-up due now, the others `booked_late`); one whose new time already has its reminder (moved
  * back to a time whose reminder went out) is skipped `rescheduled`.
  */
 export async function moveRescheduledReminders(
@@ -35,14 +37,18 @@ export async function moveRescheduledReminders(
   const decisions = await tx<Decision[]>`
     with late as (
       select * from unnest(${campaigns.map((c) => c.campaignId)}::int[],
-                           ${campaigns.map((c) => c.sendLateWithinSeconds)}::int[]) as p(campaign_id, late_seconds)
+                           ${campaigns.map((c) => c.sendLateWithinSeconds)}::int[],
+                           ${campaigns.map((c) => c.bookedLate)}::text[])
+                      as p(campaign_id, late_seconds, booked_late)
     ),
     stale as (
       select d.id, d.run_id, d.due_at as old_due, a.contact_id, a.starts_at, o.offset_seconds,
              ${reminderKeySql(tx, tx`a.id`, tx`o.offset_seconds`, tx`a.starts_at`)} as new_key,
-             make_interval(secs => coalesce(l.late_seconds, 0)) as late
+             make_interval(secs => coalesce(l.late_seconds, 0)) as late,
+             coalesce(l.booked_late, 'skip') as booked_late, k.reminder_offsets
       from deliveries d
       join appointments a on a.id = d.appointment_id
+      join campaigns k on k.id = d.campaign_id
       cross join lateral (select ${offsetOfReminderKeySql(tx, tx`d.reminder_key`)} as offset_seconds) o
       left join late l on l.campaign_id = d.campaign_id
       where d.appointment_id = any(${options.appointmentIds as number[]}::int[])
@@ -58,6 +64,9 @@ export async function moveRescheduledReminders(
              when exists (select 1 from deliveries x
                           where x.run_id = s.run_id and x.contact_id = s.contact_id and x.reminder_key = s.new_key)
                then ${REASONS.rescheduled}::text
+             when s.starts_at + make_interval(secs => s.offset_seconds) < ${now}::timestamptz - s.late
+                  and s.starts_at > ${now}
+               then ${missedReminderSql(tx, { now, startsAt: tx`s.starts_at`, offset: tx`s.offset_seconds`, offsets: tx`s.reminder_offsets`, policy: tx`s.booked_late` })}
              when s.starts_at + make_interval(secs => s.offset_seconds) < ${now}::timestamptz - s.late
                then ${REASONS.tooLate}
              when s.offset_seconds < 0 and s.starts_at <= ${now} then ${REASONS.tooLate}

@@ -83,6 +83,18 @@ export const campaignDocumentSchema = {
       items: { type: 'string' },
     },
     sendLateWithin: { type: 'string', description: 'A reminder: how late it may still go out, e.g. "1h"' },
+    outsideWindow: {
+      type: 'string',
+      enum: ['auto', 'earlier', 'wait'],
+      description:
+        'A reminder planned outside sendWindow: wait for it, go at its last minute before the planned time (earlier), or auto (default: wait when the window opens before the appointment, else earlier)',
+    },
+    bookedLate: {
+      type: 'string',
+      enum: ['sendNow', 'skip'],
+      description:
+        "An appointment booked after a reminder's time: sendNow (default) sends one catch-up (the latest missed, unless a later reminder is still ahead), skip sends none; the others are skipped booked_late",
+    },
     sendWindow: {
       description: "In the contact's time zone; a message due outside it waits for it to open",
       type: 'object',

@@ -28,14 +28,21 @@ export interface CampaignForm {
   perSecond: string;
   /**
    * What the document says that the form has no field for (a template file, a WhatsApp template, an
-   * attachment, campaign variables, sendLateWithin, the send window's days), as JSON: carried through
+   * attachment, campaign variables, sendLateWithin, outsideWindow, bookedLate, the send window's days), as JSON: carried through
    * an edit or a copy untouched, so saving the form loses none of it.
    */
   kept: string;
 }
 
 /** The document's fields the form does not show, and keeps as they are. */
-const KEPT_FIELDS = ['whatsappTemplate', 'attachment', 'variables', 'sendLateWithin'] as const;
+const KEPT_FIELDS = [
+  'whatsappTemplate',
+  'attachment',
+  'variables',
+  'sendLateWithin',
+  'outsideWindow',
+  'bookedLate',
+] as const;
 
 export const CAMPAIGN_FORM_FIELDS = [
   'name',

@@ -87,8 +87,8 @@ describe('insertReminderDeliveries', () => {
     ]);
   });
 
-  it('records one too_late per appointment and offset, even when the appointment moves and is too late again', async () => {
-    const campaign = await reminderCampaign({ offsets: ['-24h'] });
+  it('records one booked_late per appointment and offset under bookedLate skip, even when the appointment moves and is late again', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-24h'], bookedLate: 'skip' });
     const id = await appointment('A', at(5));
     expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 1 });
 
@@ -96,8 +96,57 @@ describe('insertReminderDeliveries', () => {
 
     expect(await insert([campaign], [id])).toEqual({ queued: 0, skipped: 0 });
     expect(await deliveries()).toEqual([
-      { external_id: 'A', offset: -24, state: 'skipped', reason: 'too_late' },
+      { external_id: 'A', offset: -24, state: 'skipped', reason: 'booked_late' },
     ]);
+  });
+
+  it('sends one catch-up for an appointment booked after its reminders: the latest missed, the earlier ones booked_late', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-24h', '-2h'] });
+    const id = await appointment('A', at(1));
+
+    expect(await insert([campaign], [id])).toEqual({ queued: 1, skipped: 1 });
+    expect(await deliveries()).toEqual([
+      { external_id: 'A', offset: -24, state: 'skipped', reason: 'booked_late' },
+      { external_id: 'A', offset: -2, state: 'queued', reason: null },
+    ]);
+    const [queued] = await db.sql`select next_attempt_at from deliveries where state = 'queued'`;
+    expect(queued?.next_attempt_at).toEqual(at(0));
+  });
+
+  it('sends no catch-up while a later reminder is still to come: the missed one is booked_late', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-24h', '-2h'] });
+    const id = await appointment('A', at(3));
+
+    expect(await insert([campaign], [id])).toEqual({ queued: 1, skipped: 1 });
+    expect(await deliveries()).toEqual([
+      { external_id: 'A', offset: -24, state: 'skipped', reason: 'booked_late' },
+      { external_id: 'A', offset: -2, state: 'queued', reason: null },
+    ]);
+    const [queued] = await db.sql`select next_attempt_at from deliveries where state = 'queued'`;
+    expect(queued?.next_attempt_at).toEqual(at(1));
+  });
+
+  it('still sends what sendLateWithin covers, and skips the rest booked_late, under bookedLate skip', async () => {
+    const campaign = await reminderCampaign({
+      offsets: ['-24h', '-2h'],
+      bookedLate: 'skip',
+      sendLateWithin: '30m',
+    });
+    const id = await appointment('A', at(1.75));
+
+    expect(await insert([campaign], [id])).toEqual({ queued: 1, skipped: 1 });
+    expect(await deliveries()).toEqual([
+      { external_id: 'A', offset: -24, state: 'skipped', reason: 'booked_late' },
+      { external_id: 'A', offset: -2, state: 'queued', reason: null },
+    ]);
+  });
+
+  it('keeps too_late for appointments already booked when a campaign goes live ("upcoming")', async () => {
+    const campaign = await reminderCampaign({ offsets: ['-24h', '-2h'] });
+    await appointment('A', at(1));
+
+    expect(await insert([campaign], 'upcoming')).toEqual({ queued: 0, skipped: 2 });
+    expect((await deliveries()).map((d) => d.reason)).toEqual(['too_late', 'too_late']);
   });
 
   it('records one invalid_phone per appointment and offset, however often the appointment moves', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ReminderCampaign } from '../../../src/appointments/reminderCampaigns.js';
 import { moveRescheduledReminders } from '../../../src/appointments/sql/moveRescheduledReminders.js';
 import { reminderKey } from '../../../src/appointments/sql/reminderKey.js';
 import {
@@ -19,9 +20,9 @@ const bookedAt30 = (externalId = 'A', phone = '79990000001'): Promise<number> =>
 const moveTo = (id: number, startsAt: Date) =>
   db.sql`update appointments set starts_at = ${startsAt} where id = ${id}`;
 
-function move(appointmentIds: number[], now = T) {
+function move(appointmentIds: number[], now = T, policy: Partial<ReminderCampaign> = {}) {
   return db.sql.begin((tx) =>
-    moveRescheduledReminders(tx, { appointmentIds, campaigns: [reminder.campaign], now }),
+    moveRescheduledReminders(tx, { appointmentIds, campaigns: [{ ...reminder.campaign, ...policy }], now }),
   );
 }
 
@@ -92,18 +93,41 @@ describe('moveRescheduledReminders', () => {
     expect([row?.state, row?.due_at, row?.next_attempt_at]).toEqual(['waiting', at(-0.5), T]);
   });
 
-  it('skips a moved reminder too_late past sendLateWithin, recording the new time it was moved to', async () => {
+  it('sends a moved reminder past sendLateWithin at once as its one catch-up, its appointment still ahead (bookedLate sendNow)', async () => {
     const id = await bookedAt30();
     await moveTo(id, at(0.5));
 
-    expect(await move([id])).toEqual({ moved: 0, skipped: 1 });
+    expect(await move([id])).toEqual({ moved: 1, skipped: 0 });
+    const [row] = await reminders();
+    expect([row?.state, row?.reason, row?.due_at, row?.next_attempt_at]).toEqual([
+      'waiting',
+      'rescheduled',
+      at(-1.5),
+      T,
+    ]);
+  });
+
+  it('skips a moved reminder past sendLateWithin booked_late under bookedLate skip, recording the new time it was moved to', async () => {
+    const id = await bookedAt30();
+    await moveTo(id, at(0.5));
+
+    expect(await move([id], T, { bookedLate: 'skip' })).toEqual({ moved: 0, skipped: 1 });
     const [row] = await reminders();
     expect([row?.state, row?.reason, row?.due_at, row?.reminder_key]).toEqual([
       'skipped',
-      'too_late',
+      'booked_late',
       at(-1.5),
       reminderKey(id, -7200, at(0.5)),
     ]);
+  });
+
+  it('skips a reminder moved to an appointment that has begun too_late, whatever bookedLate says', async () => {
+    const id = await bookedAt30();
+    await moveTo(id, at(-0.25));
+
+    expect(await move([id])).toEqual({ moved: 0, skipped: 1 });
+    const [row] = await reminders();
+    expect([row?.state, row?.reason]).toEqual(['skipped', 'too_late']);
   });
 
   it("skips with reason rescheduled, keeping its old key and time, a reminder whose new time's reminder exists", async () => {

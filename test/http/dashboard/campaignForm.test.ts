@@ -123,7 +123,7 @@ describe('campaignFormOf', () => {
 });
 
 describe('what the form has no field for', () => {
-  it('is kept through an edit: a template file, a WhatsApp template, an attachment, variables, sendLateWithin, window days', () => {
+  it("is kept through an edit: a template file, a WhatsApp template, an attachment, variables, sendLateWithin, a reminder's outsideWindow and bookedLate, window days", () => {
     const stored = {
       name: 'Rich',
       kind: 'broadcast',
@@ -132,6 +132,8 @@ describe('what the form has no field for', () => {
       attachment: 'https://example.com/menu.pdf',
       variables: { endsAt: '2026-12-31' },
       sendLateWithin: '30m',
+      outsideWindow: 'earlier',
+      bookedLate: 'skip',
       audience: { list: 'vip' },
       schedule: { at: '2026-11-28T10:00:00+03:00' },
       sendWindow: { from: '09:00', to: '21:00', days: [1, 2, 3, 4, 5] },
@@ -141,6 +143,8 @@ describe('what the form has no field for', () => {
     expect(form.template).toBe('');
     expect(keptFieldNames(form).sort()).toEqual([
       'attachment',
+      'bookedLate',
+      'outsideWindow',
       'sendLateWithin',
       'sendWindow.days',
       'template',
@@ -153,6 +157,8 @@ describe('what the form has no field for', () => {
       attachment: 'https://example.com/menu.pdf',
       variables: { endsAt: '2026-12-31' },
       sendLateWithin: '30m',
+      outsideWindow: 'earlier',
+      bookedLate: 'skip',
       sendWindow: { from: '09:00', to: '21:00', days: [1, 2, 3, 4, 5] },
     });
     // A message written in the box replaces the file.
