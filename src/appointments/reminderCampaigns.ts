@@ -2,6 +2,7 @@ import type postgres from 'postgres';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
 import type { Sql } from '../db/database.js';
 import { parseDuration } from '../time/durations.js';
+import { planRemindersInsideWindow } from './planRemindersInsideWindow.js';
 import {
   BOOKED_LATE_POLICIES,
   type BookedLatePolicy,
@@ -82,6 +83,7 @@ export async function startReminderCampaign(
     appointments: 'upcoming',
     now: options.now,
   });
+  await planRemindersInsideWindow(tx, { campaigns: [campaign], appointmentIds: 'all', now: options.now });
   if (counts.queued > 0) await tx`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
   return counts;
 }

@@ -1,5 +1,6 @@
 import type postgres from 'postgres';
 import { DELIVERIES_CHANNEL } from '../db/channels.js';
+import { planRemindersInsideWindow } from './planRemindersInsideWindow.js';
 import { activeReminderCampaigns } from './reminderCampaigns.js';
 import { insertReminderDeliveries } from './sql/insertReminderDeliveries.js';
 import { moveRescheduledReminders } from './sql/moveRescheduledReminders.js';
@@ -31,6 +32,8 @@ export async function scheduleAppointmentReminders(
   const campaigns = await activeReminderCampaigns(tx);
   const moved = await moveRescheduledReminders(tx, { appointmentIds, campaigns, now });
   const inserted = await insertReminderDeliveries(tx, { campaigns, appointments: appointmentIds, now });
+  // After both: a moved or new reminder planned outside its window may go earlier (outsideWindow).
+  await planRemindersInsideWindow(tx, { campaigns, appointmentIds, now });
   if (inserted.queued + moved.moved > 0) await tx`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
   return {
     queued: inserted.queued,

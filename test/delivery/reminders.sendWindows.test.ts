@@ -68,6 +68,31 @@ async function runUntil(harness: EngineHarness, worker: DeliveryWorker, until: D
   }
 }
 
+/** As runUntil, but stopping also at each pending delivery's next attempt, so one due at 20:59 goes at 20:59. */
+async function runThroughDueTimes(
+  harness: EngineHarness,
+  worker: DeliveryWorker,
+  until: Date,
+): Promise<void> {
+  await worker.drain();
+  while (harness.clock.now() < until) {
+    const now = harness.clock.now();
+    const [next] = await harness.db.sql<{ at: Date | null }[]>`
+      select min(next_attempt_at) as at from deliveries
+      where state in ('queued', 'waiting') and next_attempt_at > ${now}`;
+    const step = now.getTime() + STEP;
+    harness.clock.set(Math.min(step, next?.at?.getTime() ?? step));
+    await worker.drain();
+  }
+}
+
+async function reasonsOf(harness: EngineHarness, name: string) {
+  return harness.db.sql<{ to_state: string; reason: string | null; at: Date }[]>`
+    select e.to_state, e.reason, e.at from delivery_events e
+    join deliveries d on d.id = e.delivery_id join campaigns k on k.id = d.campaign_id
+    where k.name = ${name} order by e.id`;
+}
+
 /** Accepted messages by the text's first word (the campaign name) and phone. */
 function accepted(harness: EngineHarness): Record<string, string> {
   const sent: Record<string, string> = {};
@@ -152,6 +177,99 @@ describe('send windows on reminders', () => {
     await runUntil(h, worker, new Date(new Date(startsAt).getTime() + HOUR));
 
     expect(accepted(h)).toEqual({ 'windowed 79990000001': expected });
+  });
+});
+
+describe("a reminder planned outside its window (the campaign's outsideWindow)", () => {
+  // 08:00 in Moscow on 28 November: its -2h reminder is planned at 06:00, before the 09:00 opening.
+  const EARLY = new Date('2026-11-28T05:00:00Z');
+  // 10:00 in Moscow: planned at 08:00, and the window opens at 09:00, before the appointment.
+  const LATER = new Date('2026-11-28T07:00:00Z');
+  // 20:59 in Moscow the evening before: the window's last minute.
+  const EVENING_BEFORE = '2026-11-27T17:59:00.000Z';
+
+  async function bookBoth(harness: EngineHarness) {
+    await book(harness, [
+      { externalId: 'early', phone: '79990000001', startsAt: EARLY, timezone: 'Europe/Moscow' },
+      { externalId: 'later', phone: '79990000002', startsAt: LATER, timezone: 'Europe/Moscow' },
+    ]);
+  }
+
+  it("sends an 08:00 appointment's -2h reminder the evening before at the window's last minute by default, and a 10:00 one's at the 09:00 opening", async () => {
+    h = await createEngineHarness();
+    h.clock.set('2026-11-27T12:00:00Z');
+    await reminders(h, 'auto', { sendWindow: DAYTIME });
+    await bookBoth(h);
+    const { worker } = await h.addWorker();
+
+    await runThroughDueTimes(h, worker, new Date('2026-11-28T09:00:00Z'));
+
+    expect(accepted(h)).toEqual({
+      'auto 79990000001': EVENING_BEFORE,
+      'auto 79990000002': '2026-11-28T06:00:00.000Z',
+    });
+    const events = await reasonsOf(h, 'auto');
+    expect(events.filter((e) => e.reason === 'window_earlier')).toEqual([
+      { to_state: 'waiting', reason: 'window_earlier', at: new Date('2026-11-27T12:00:00Z') },
+    ]);
+  });
+
+  it('sends both earlier under outsideWindow earlier', async () => {
+    h = await createEngineHarness();
+    h.clock.set('2026-11-27T12:00:00Z');
+    await reminders(h, 'earlier', { sendWindow: DAYTIME, outsideWindow: 'earlier' });
+    await bookBoth(h);
+    const { worker } = await h.addWorker();
+
+    await runThroughDueTimes(h, worker, new Date('2026-11-28T09:00:00Z'));
+
+    expect(accepted(h)).toEqual({
+      'earlier 79990000001': EVENING_BEFORE,
+      'earlier 79990000002': EVENING_BEFORE,
+    });
+  });
+
+  it('waits under outsideWindow wait, as before: the 08:00 appointment loses its reminder, skipped too_late', async () => {
+    h = await createEngineHarness();
+    h.clock.set('2026-11-27T12:00:00Z');
+    await reminders(h, 'wait', { sendWindow: DAYTIME, outsideWindow: 'wait' });
+    await bookBoth(h);
+    const { worker } = await h.addWorker();
+
+    await runThroughDueTimes(h, worker, new Date('2026-11-28T09:00:00Z'));
+
+    expect(accepted(h)).toEqual({ 'wait 79990000002': '2026-11-28T06:00:00.000Z' });
+    const [early] = await h.db.sql`
+      select d.state, d.reason from deliveries d join appointments a on a.id = d.appointment_id
+      where a.external_id = 'early'`;
+    expect(early).toEqual({ state: 'skipped', reason: 'too_late' });
+  });
+
+  it("waits for the window's last minute when booked while it is open, and is skipped too_late when booked after it closed", async () => {
+    h = await createEngineHarness();
+    h.clock.set('2026-11-27T17:30:00Z'); // 20:30 in Moscow
+    await reminders(h, 'auto', { sendWindow: DAYTIME });
+    await book(h, [
+      { externalId: 'early', phone: '79990000001', startsAt: EARLY, timezone: 'Europe/Moscow' },
+    ]);
+    const { worker } = await h.addWorker();
+    await runThroughDueTimes(h, worker, new Date('2026-11-27T18:30:00Z'));
+
+    // 21:30: the window has closed, and opens again only after this 08:10 appointment.
+    const tenPast = new Date(EARLY.getTime() + 10 * MINUTE);
+    await book(h, [
+      { externalId: 'closed', phone: '79990000002', startsAt: tenPast, timezone: 'Europe/Moscow' },
+    ]);
+    await runThroughDueTimes(h, worker, new Date('2026-11-28T09:00:00Z'));
+
+    expect(accepted(h)).toEqual({ 'auto 79990000001': EVENING_BEFORE });
+    const rows = await h.db.sql`
+      select a.external_id, d.state, d.reason from deliveries d join appointments a on a.id = d.appointment_id
+      order by a.external_id`;
+    expect(rows).toEqual([
+      { external_id: 'closed', state: 'skipped', reason: 'too_late' },
+      { external_id: 'early', state: 'sent', reason: null },
+    ]);
   });
 });
 

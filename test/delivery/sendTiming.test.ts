@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { timingAfterWhatsAppDelay, timingBeforeSend } from '../../src/delivery/sendTiming.js';
+import {
+  earlierSendInstant,
+  timingAfterWhatsAppDelay,
+  timingBeforeSend,
+} from '../../src/delivery/sendTiming.js';
 import type { ClaimedAppointment } from '../../src/delivery/sql/claimDueDeliveries.js';
 
 const NOW = new Date('2026-11-27T07:00:00.000Z'); // 10:00 in Moscow
@@ -93,5 +97,65 @@ describe('timingAfterWhatsAppDelay', () => {
       reason: 'too_late',
     });
     expect(timingAfterWhatsAppDelay(reminder(hours(1)), allowedAt, NOW)).toMatchObject({ action: 'wait' });
+  });
+});
+
+describe('earlierSendInstant', () => {
+  const DAYTIME = { from: '09:00', to: '21:00' };
+  // 08:00 in Moscow tomorrow; its -2h reminder is planned at 06:00.
+  const EIGHT = new Date('2026-11-28T05:00:00.000Z');
+  const SIX = new Date('2026-11-28T03:00:00.000Z');
+  const LAST_MINUTE = new Date('2026-11-27T17:59:00.000Z'); // 20:59 in Moscow
+  const plan = (over: Partial<Parameters<typeof earlierSendInstant>[0]> = {}) =>
+    earlierSendInstant({
+      window: DAYTIME,
+      timeZone: ZONE,
+      plannedAt: SIX,
+      startsAt: EIGHT,
+      policy: 'auto',
+      now: NOW,
+      ...over,
+    });
+
+  it('goes at the last minute of the window before the planned time when the next opening is after the appointment (auto, earlier)', () => {
+    expect(plan()).toEqual(LAST_MINUTE);
+    expect(plan({ policy: 'earlier' })).toEqual(LAST_MINUTE);
+  });
+
+  it('waits under auto when the window opens before the appointment, and goes earlier then only under earlier', () => {
+    const ten = new Date('2026-11-28T07:00:00.000Z');
+    const eight = new Date('2026-11-28T05:00:00.000Z');
+    expect(plan({ startsAt: ten, plannedAt: eight })).toBeNull();
+    expect(plan({ startsAt: ten, plannedAt: eight, policy: 'earlier' })).toEqual(LAST_MINUTE);
+  });
+
+  it('never goes earlier under wait, inside the window, without one, or for a reminder after its appointment', () => {
+    expect(plan({ policy: 'wait' })).toBeNull();
+    expect(
+      plan({
+        plannedAt: new Date('2026-11-28T07:30:00.000Z'),
+        startsAt: new Date('2026-11-28T09:00:00.000Z'),
+      }),
+    ).toBeNull();
+    expect(plan({ window: null })).toBeNull();
+    expect(plan({ plannedAt: new Date('2026-11-28T06:00:00.000Z') })).toBeNull();
+  });
+
+  it('goes now when the window before is open now but its last minute has passed, and not at all once it has closed', () => {
+    const lastSeconds = new Date('2026-11-27T17:59:30.000Z');
+    expect(plan({ now: lastSeconds })).toEqual(lastSeconds);
+    expect(plan({ now: new Date('2026-11-27T18:00:00.000Z') })).toBeNull();
+  });
+
+  it("skips the days a window does not open on: Friday's window for a Monday 08:00 under a weekday window", () => {
+    // Monday 30 November, 08:00 in Moscow; Saturday and Sunday have no window.
+    const monday = new Date('2026-11-30T05:00:00.000Z');
+    expect(
+      plan({
+        window: { ...DAYTIME, days: [1, 2, 3, 4, 5] },
+        startsAt: monday,
+        plannedAt: new Date(monday.getTime() - 2 * 3_600_000),
+      }),
+    ).toEqual(LAST_MINUTE);
   });
 });
