@@ -27,6 +27,7 @@ export function campaignDocument(definition: CampaignDefinition): Record<string,
         ? { at: definition.schedule.at.toISOString() }
         : { cron: definition.schedule.cron, timezone: definition.schedule.timezone };
   }
+  if (definition.missedTicks) document.missedTicks = definition.missedTicks;
   if (definition.kind === 'reminder')
     document.offsets = definition.offsets.map((s) => formatDuration(s, { signed: true }));
   if (definition.sendLateWithinMs !== null)

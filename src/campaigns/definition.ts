@@ -8,6 +8,7 @@ import { refuseOversizedValue } from './documentBounds.js';
 import { CampaignDefinitionError } from './errors.js';
 import { IssueCollector } from './issueCollector.js';
 import { readMessageContent } from './messageContentFields.js';
+import { type MissedTicksPolicy, readMissedTicks } from './missedTicksField.js';
 import type { CampaignSchedule } from './schedule.js';
 import {
   BOOKED_LATE_POLICIES,
@@ -51,6 +52,8 @@ export interface CampaignDefinition {
   audience: ({ list: string } | { all: true }) & { where?: string };
   /** Broadcasts have one; reminders none (they follow appointments). */
   schedule: CampaignSchedule;
+  /** Recurring broadcasts: ticks missed while paused (src/campaigns/missedTicksField.ts). */
+  missedTicks?: MissedTicksPolicy;
   /** Reminders: seconds relative to an appointment's startsAt (-86400 = a day before). */
   offsets: number[];
   /** Reminders: how late a reminder may still go out after its due time. */
@@ -90,6 +93,7 @@ const FIELDS = [
   'attachment',
   'audience',
   'schedule',
+  'missedTicks',
   'offsets',
   'sendLateWithin',
   'outsideWindow',
@@ -157,6 +161,7 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
   );
   const audience = readAudience(check, field('audience'), kind);
   const schedule = readSchedule(check, field('schedule'), kind, timezone, options);
+  const missedTicks = readMissedTicks(check, field('missedTicks'), schedule, kind);
   const offsets = readOffsets(check, field('offsets'), kind);
   const sendLateWithinMs = readSendLateWithin(check, field('sendLateWithin'), kind);
   const sendWindow = readSendWindow(check, field('sendWindow'));
@@ -186,6 +191,7 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
     ...(attachment ? { attachment } : {}),
     audience,
     schedule,
+    ...(missedTicks ? { missedTicks } : {}),
     offsets,
     sendLateWithinMs,
     ...(outsideWindow ? { outsideWindow } : {}),

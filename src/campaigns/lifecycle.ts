@@ -7,8 +7,16 @@ import { skipPendingDeliveries } from '../delivery/sql/skipPendingDeliveries.js'
 import { REASONS } from '../delivery/states.js';
 import { BroadcasterError } from '../errors.js';
 import { CampaignDefinitionError, CampaignNotFoundError, InvalidCampaignTransitionError } from './errors.js';
+import { type MissedTicksPolicy, missedTicksOf } from './missedTicksField.js';
 import { moveRunsTo, OPEN_RUN_STATUSES } from './runStates.js';
-import { type CampaignSchedule, nextRunAfter } from './schedule.js';
+import {
+  type CampaignSchedule,
+  countInstantsBetween,
+  nextRunAfter,
+  previousRunAtOrBefore,
+  type ScheduleColumns,
+  scheduleOf,
+} from './schedule.js';
 
 /**
  * The campaign state machine, written down once, with its one writer (moveCampaignsTo): every change
@@ -122,7 +130,20 @@ export async function changeCampaignStatus(
     { status: CampaignStatus }[]
   >`select status from campaigns where id = ${campaignId}`;
   if (!current) throw new CampaignNotFoundError(campaignId);
+  if (current.status === to) throw new CampaignAlreadyInStatusError(campaignId, to);
   throw new InvalidCampaignTransitionError(campaignId, current.status, to);
+}
+
+/**
+ * A repeated step (pause of a paused campaign, resume of a running one): still a refused transition
+ * (409 invalid_transition, exit 1: the caller learns that someone or something got there first), told
+ * as "already paused" rather than as an edge from a status to itself.
+ */
+export class CampaignAlreadyInStatusError extends InvalidCampaignTransitionError {
+  constructor(campaignId: number, status: CampaignStatus) {
+    super(campaignId, status, status);
+    this.message = `campaign ${campaignId} is already ${status}`;
+  }
 }
 
 /** Workers stop claiming its deliveries (they check the status when they claim); nothing is moved. */
@@ -154,31 +175,93 @@ export function campaignPauser(sql: Queryable): CampaignPauser {
   };
 }
 
+/** What resuming a recurring campaign did with the cron ticks that fell due while it was paused. */
+export interface MissedTicksOnResume {
+  policy: MissedTicksPolicy;
+  /** Ticks that fell due while it was paused (at most MISSED_INSTANTS_COUNT_LIMIT counted). */
+  missed: number;
+  /** runLatest with a tick missed: the tick the scheduler runs now; else null. */
+  runsNow: Date | null;
+  /** The next tick after the resume (after the one running now, with runLatest). */
+  nextRunAt: Date | null;
+  timezone: string;
+}
+
+export interface ResumedCampaign extends StatusChange {
+  /** A recurring (cron) campaign's missed ticks; null for a one-shot or reminder campaign. */
+  missedTicks: MissedTicksOnResume | null;
+}
+
 /**
  * Back to `running` when it has work under way (a run not yet finished), when it is a reminder
  * campaign (always running while active), or when no tick is left (its last run finished while it
  * was paused: the scheduler then completes it); else to `scheduled`, to wait for its next tick.
+ *
+ * A recurring campaign's next_run_at stood still while it was paused, so a tick it passed is due the
+ * moment it resumes. With `missedTicks: skip` (the default) the resume moves next_run_at past now in
+ * the same transaction as the status change: ticks count from the resume on. With `runLatest` it is
+ * left due, and the scheduler runs the latest missed tick (src/scheduler/createDueRun.ts).
  */
 export async function resumeCampaign(
-  sql: Queryable,
+  sql: Sql,
   campaignId: number,
   options: StatusChangeOptions,
-): Promise<StatusChange> {
-  const [campaign] = await sql<
-    { kind: 'broadcast' | 'reminder'; has_open_runs: boolean; has_next_run: boolean }[]
-  >`
-    select c.kind, c.next_run_at is not null as has_next_run, exists (
-      select 1 from campaign_runs r
-      where r.campaign_id = c.id and r.status = any(${[...OPEN_RUN_STATUSES]}::run_status[])
-    ) as has_open_runs
-    from campaigns c where c.id = ${campaignId}`;
-  if (!campaign) throw new CampaignNotFoundError(campaignId);
-  const busy = campaign.kind === 'reminder' || campaign.has_open_runs || !campaign.has_next_run;
-  // Only a paused campaign resumes: a draft is published, never "resumed" past its schedule.
-  return changeCampaignStatus(sql, campaignId, busy ? 'running' : 'scheduled', {
-    ...options,
-    from: ['paused'],
+): Promise<ResumedCampaign> {
+  return sql.begin(async (tx) => {
+    const [campaign] = await tx<
+      (ScheduleColumns & {
+        kind: 'broadcast' | 'reminder';
+        status: CampaignStatus;
+        next_run_at: Date | null;
+        definition: unknown;
+        has_open_runs: boolean;
+      })[]
+    >`
+      select c.kind, c.status, c.next_run_at, c.schedule_at, c.schedule_cron, c.timezone, c.definition,
+        exists (
+          select 1 from campaign_runs r
+          where r.campaign_id = c.id and r.status = any(${[...OPEN_RUN_STATUSES]}::run_status[])
+        ) as has_open_runs
+      from campaigns c where c.id = ${campaignId}
+      for update of c`;
+    if (!campaign) throw new CampaignNotFoundError(campaignId);
+    if (campaign.status === 'running' || campaign.status === 'scheduled') {
+      throw new CampaignAlreadyInStatusError(campaignId, campaign.status);
+    }
+    const schedule = scheduleOf(campaign);
+    const missedTicks =
+      campaign.status === 'paused' && campaign.kind === 'broadcast' && schedule && 'cron' in schedule
+        ? await settleMissedTicks(tx, campaignId, schedule, campaign, options.now)
+        : null;
+    const hasNextRun = missedTicks ? missedTicks.nextRunAt !== null : campaign.next_run_at !== null;
+    const busy = campaign.kind === 'reminder' || campaign.has_open_runs || !hasNextRun;
+    // Only a paused campaign resumes: a draft is published, never "resumed" past its schedule.
+    const change = await changeCampaignStatus(tx, campaignId, busy ? 'running' : 'scheduled', {
+      ...options,
+      from: ['paused'],
+    });
+    return { ...change, missedTicks };
   });
+}
+
+/** `missedTicks` applied to a cron campaign being resumed: skip moves next_run_at past now. */
+async function settleMissedTicks(
+  tx: postgres.TransactionSql,
+  campaignId: number,
+  schedule: { cron: string; timezone: string },
+  campaign: { next_run_at: Date | null; definition: unknown },
+  now: Date,
+): Promise<MissedTicksOnResume> {
+  const policy = missedTicksOf(campaign.definition);
+  const nextAfterNow = nextRunAfter(schedule, now);
+  const due = campaign.next_run_at;
+  const missed =
+    due === null || due > now ? 0 : countInstantsBetween(schedule, due, new Date(now.getTime() + 1));
+  if (missed > 0 && policy === 'skip') {
+    await tx`update campaigns set next_run_at = ${nextAfterNow} where id = ${campaignId}`;
+  }
+  const runsNow = missed > 0 && policy === 'runLatest' ? previousRunAtOrBefore(schedule, now) : null;
+  return { policy, missed, runsNow, nextRunAt: nextAfterNow, timezone: schedule.timezone };
 }
 
 export interface CancelledCampaign extends StatusChange {

@@ -28,8 +28,9 @@ interface DueCampaign extends ScheduleColumns {
  * At most once across instances, graphile-worker style: the run is keyed by (campaign_id,
  * scheduled_for), and next_run_at only moves from the value this transaction read.
  *
- * When several instants passed while the engine was down (or the campaign paused), only the latest
- * gets a run; the earlier ones are counted and skipped, never sent as a burst of stale runs.
+ * When several instants passed while the engine was down (or the campaign was paused with
+ * `missedTicks: runLatest`; with `skip` its resume moved next_run_at past them, resumeCampaign), only
+ * the latest gets a run; the earlier ones are counted and skipped, never sent as a burst of stale runs.
  */
 export async function createDueRun(sql: Sql, campaignId: number, now: Date): Promise<DueRun | undefined> {
   return sql.begin(async (tx) => {

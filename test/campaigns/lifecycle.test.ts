@@ -155,6 +155,7 @@ describe('changeCampaignStatus', () => {
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
     expect(rejected.reason).toMatchObject({ from: 'paused', to: 'paused' });
+    expect(rejected.reason.message).toBe(`campaign ${id} is already paused`);
   });
 });
 
@@ -175,30 +176,79 @@ describe('resumeCampaign', () => {
     const id = await insertCampaign('paused');
     await insertRun(id, 'completed');
     await insertRun(id, 'running');
-    expect(await resumeCampaign(db.sql, id, { now })).toEqual({ from: 'paused', to: 'running' });
+    expect(await resumeCampaign(db.sql, id, { now })).toEqual({
+      from: 'paused',
+      to: 'running',
+      missedTicks: null,
+    });
   });
 
   it('goes back to scheduled when no run is under way, to wait for the next tick', async () => {
     const id = await insertCampaign('paused');
     await insertRun(id, 'completed');
-    expect(await resumeCampaign(db.sql, id, { now })).toEqual({ from: 'paused', to: 'scheduled' });
+    expect(await resumeCampaign(db.sql, id, { now })).toEqual({
+      from: 'paused',
+      to: 'scheduled',
+      missedTicks: null,
+    });
   });
 
   it('goes back to running when its last run finished while paused, for the scheduler to complete it', async () => {
     const id = await insertCampaign('paused', { nextRunAt: null });
     await insertRun(id, 'completed');
-    expect(await resumeCampaign(db.sql, id, { now })).toEqual({ from: 'paused', to: 'running' });
+    expect(await resumeCampaign(db.sql, id, { now })).toEqual({
+      from: 'paused',
+      to: 'running',
+      missedTicks: null,
+    });
   });
 
   it('goes back to running for a reminder campaign, which has no ticks to wait for', async () => {
     const id = await insertCampaign('paused', { kind: 'reminder', nextRunAt: null });
-    expect(await resumeCampaign(db.sql, id, { now })).toEqual({ from: 'paused', to: 'running' });
+    expect(await resumeCampaign(db.sql, id, { now })).toEqual({
+      from: 'paused',
+      to: 'running',
+      missedTicks: null,
+    });
   });
 
   it('refuses a campaign that is not paused', async () => {
     const id = await insertCampaign('cancelled');
     expect(await errorOf(resumeCampaign(db.sql, id, { now }))).toMatchObject({ from: 'cancelled' });
     expect(await errorOf(resumeCampaign(db.sql, 424_242, { now }))).toBeInstanceOf(CampaignNotFoundError);
+  });
+
+  it('says "already running" (or scheduled) when the campaign is not paused, with the usual code', async () => {
+    for (const status of ['running', 'scheduled'] as const) {
+      const id = await insertCampaign(status);
+      const error = await errorOf(resumeCampaign(db.sql, id, { now }));
+      expect(error).toBeInstanceOf(InvalidCampaignTransitionError);
+      expect(error).toMatchObject({
+        code: 'campaign_transition_invalid',
+        message: `campaign ${id} is already ${status}`,
+      });
+    }
+  });
+
+  it('moves a cron campaign paused over its ticks to the next tick after now (missedTicks: skip)', async () => {
+    const id = await insertCampaign('paused', {
+      scheduleCron: '0 10 * * MON',
+      timezone: 'Europe/Moscow',
+      nextRunAt: new Date('2026-11-23T07:00:00Z'), // Monday 23 Nov 10:00 Moscow, missed; now is Friday 27
+    });
+    expect(await resumeCampaign(db.sql, id, { now })).toEqual({
+      from: 'paused',
+      to: 'scheduled',
+      missedTicks: {
+        policy: 'skip',
+        missed: 1,
+        runsNow: null,
+        nextRunAt: new Date('2026-11-30T07:00:00Z'),
+        timezone: 'Europe/Moscow',
+      },
+    });
+    const [row] = await db.sql<{ next_run_at: Date }[]>`select next_run_at from campaigns where id = ${id}`;
+    expect(row?.next_run_at).toEqual(new Date('2026-11-30T07:00:00Z'));
   });
 });
 

@@ -16,6 +16,8 @@ export interface CampaignSeed {
   timezone?: string | null;
   nextRunAt?: Date | null;
   purpose?: 'marketing' | 'transactional';
+  /** The document as written (campaigns.definition); default {}. */
+  definition?: Record<string, unknown>;
 }
 
 /** A campaign row as the campaigns module would store it; defaults: a scheduled WhatsApp broadcast. */
@@ -27,7 +29,7 @@ export async function insertCampaign(sql: Sql, seed: CampaignSeed = {}): Promise
     values (
       ${'test campaign'}, ${seed.kind ?? 'broadcast'}, ${seed.status ?? 'scheduled'},
       ${seed.transport ?? 'whatsapp'}, ${seed.channelId === undefined ? 7 : seed.channelId},
-      ${sql.json({})}, ${'Hi {{name}}'}, ${seed.listId ?? null},
+      ${sql.json((seed.definition ?? {}) as never)}, ${'Hi {{name}}'}, ${seed.listId ?? null},
       ${seed.scheduleAt ?? null}, ${seed.scheduleCron ?? null}, ${seed.timezone ?? null},
       ${seed.nextRunAt === undefined ? (seed.scheduleAt ?? null) : seed.nextRunAt},
       ${seed.purpose ?? 'marketing'})

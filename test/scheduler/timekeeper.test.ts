@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { pauseCampaign, resumeCampaign } from '../../src/campaigns/lifecycle.js';
 import { ManualClock } from '../../src/clock.js';
 import { Timekeeper } from '../../src/scheduler/timekeeper.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -189,6 +190,62 @@ describe('Timekeeper', () => {
     const runs = await runsOf(campaignId);
     expect(runs.map((run) => run.scheduled_for)).toEqual([at(-HOUR), at(3 * HOUR)]);
     expect((await campaign(campaignId)).next_run_at).toEqual(at(4 * HOUR));
+  });
+
+  describe('resuming a recurring campaign paused over its ticks (missedTicks)', () => {
+    /** An hourly campaign paused at 10:30 after its 10:00 run, resumed at 13:30: 11, 12 and 13 missed. */
+    async function pausedOverThreeTicks(definition: Record<string, unknown>): Promise<number> {
+      const campaignId = await insertCampaign(db.sql, {
+        scheduleCron: '0 * * * *',
+        timezone: 'UTC',
+        nextRunAt: T0,
+        definition,
+      });
+      const keeper = timekeeper();
+      expect((await keeper.tick()).runsCreated).toBe(1);
+      clock.set(at(30 * MINUTE));
+      await pauseCampaign(db.sql, campaignId, { now: clock.now() });
+      for (const time of [at(HOUR), at(2 * HOUR), at(3 * HOUR + 30 * MINUTE)]) {
+        clock.set(time);
+        expect((await keeper.tick()).runsCreated).toBe(0);
+      }
+      return campaignId;
+    }
+
+    it('skips them by default: the next run is the next tick after the resume', async () => {
+      const campaignId = await pausedOverThreeTicks({});
+      const resumed = await resumeCampaign(db.sql, campaignId, { now: clock.now() });
+      expect(resumed.missedTicks).toEqual({
+        policy: 'skip',
+        missed: 3,
+        runsNow: null,
+        nextRunAt: at(4 * HOUR),
+        timezone: 'UTC',
+      });
+
+      const keeper = timekeeper();
+      expect((await keeper.tick()).runsCreated).toBe(0);
+      expect((await campaign(campaignId)).next_run_at).toEqual(at(4 * HOUR));
+      clock.set(at(4 * HOUR));
+      expect((await keeper.tick()).runsCreated).toBe(1);
+      expect((await runsOf(campaignId)).map((run) => run.scheduled_for)).toEqual([T0, at(4 * HOUR)]);
+    });
+
+    it('with missedTicks: runLatest, runs the latest missed tick at once, and only that one', async () => {
+      const campaignId = await pausedOverThreeTicks({ missedTicks: 'runLatest' });
+      const resumed = await resumeCampaign(db.sql, campaignId, { now: clock.now() });
+      expect(resumed.missedTicks).toEqual({
+        policy: 'runLatest',
+        missed: 3,
+        runsNow: at(3 * HOUR),
+        nextRunAt: at(4 * HOUR),
+        timezone: 'UTC',
+      });
+
+      expect((await timekeeper().tick()).runsCreated).toBe(1);
+      expect((await runsOf(campaignId)).map((run) => run.scheduled_for)).toEqual([T0, at(3 * HOUR)]);
+      expect((await campaign(campaignId)).next_run_at).toEqual(at(4 * HOUR));
+    });
   });
 
   it('gives cancelled, draft and completed campaigns no runs', async () => {

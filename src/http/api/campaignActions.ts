@@ -25,7 +25,13 @@ const TRANSITIONS: Array<{ action: string; summary: string; run: Transition }> =
     run: publishCampaign,
   },
   { action: 'pause', summary: 'Pause: workers stop taking its deliveries', run: pauseCampaign },
-  { action: 'resume', summary: 'Resume a paused campaign', run: resumeCampaign },
+  {
+    action: 'resume',
+    summary:
+      'Resume a paused campaign; a recurring one answers missedTicks: the ticks missed while paused, skipped ' +
+      '(policy skip, the default) or the latest run now (runLatest, runsNow), and its nextRunAt',
+    run: resumeCampaign,
+  },
   {
     action: 'cancel',
     summary: 'Cancel: every delivery not yet sent is skipped with reason cancelled',

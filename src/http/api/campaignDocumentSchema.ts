@@ -77,6 +77,12 @@ export const campaignDocumentSchema = {
         timezone: { type: 'string' },
       },
     },
+    missedTicks: {
+      description:
+        'A recurring (cron) broadcast: on resume, skip the ticks missed while paused (default) or run the latest at once',
+      type: 'string',
+      enum: ['skip', 'runLatest'],
+    },
     offsets: {
       description: 'A reminder: when to send relative to each appointment, e.g. ["-24h", "-2h"]',
       type: 'array',

@@ -261,6 +261,38 @@ describe('the campaign lifecycle', () => {
     const publish = await server.call<ErrorAnswer>('POST', `/api/v1/campaigns/${campaign.id}/publish`);
     expect(publish.status).toBe(409);
   });
+
+  it('says "already paused" for a repeated pause, still a 409', async () => {
+    const campaign = await create();
+    await server.call('POST', `/api/v1/campaigns/${campaign.id}/pause`);
+    const again = await server.call<ErrorAnswer>('POST', `/api/v1/campaigns/${campaign.id}/pause`);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toMatchObject({
+      code: 'invalid_transition',
+      message: `campaign ${campaign.id} is already paused`,
+    });
+  });
+
+  it("tells in resume's answer what became of the ticks missed while paused (missedTicks)", async () => {
+    const campaign = await create({ schedule: { cron: '0 * * * *', timezone: 'Europe/Moscow' } });
+    await server.call('POST', `/api/v1/campaigns/${campaign.id}/pause`);
+    h.clock.advance(150 * MINUTE); // two or three hourly ticks pass while paused
+    const resumed = await server.call<{
+      campaign: Campaign;
+      transition: object;
+      missedTicks: { policy: string; missed: number; runsNow: string | null; nextRunAt: string };
+    }>('POST', `/api/v1/campaigns/${campaign.id}/resume`);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.transition).toEqual({ from: 'paused', to: 'scheduled' });
+    expect(resumed.body.missedTicks).toMatchObject({
+      policy: 'skip',
+      runsNow: null,
+      timezone: 'Europe/Moscow',
+    });
+    expect(resumed.body.missedTicks.missed).toBeGreaterThanOrEqual(2);
+    expect(resumed.body.campaign.nextRunAt).toBe(resumed.body.missedTicks.nextRunAt);
+    expect(new Date(resumed.body.missedTicks.nextRunAt).getTime()).toBeGreaterThan(h.clock.now().getTime());
+  });
 });
 
 describe('preview', () => {
