@@ -15,6 +15,7 @@ import {
   type LinedRow,
   runCsvImport,
 } from './csvImport.js';
+import { contactColumnOf } from './headerAliases.js';
 import type { ImportRepeat, ImportReport } from './importReport.js';
 
 export { IMPORT_BATCH_SIZE, type ImportProgress } from './csvImport.js';
@@ -80,6 +81,7 @@ export async function importContactsCsv(
     kind: 'contacts',
     columns: CONTACT_COLUMNS,
     keyColumn: 'phone',
+    columnOf: contactColumnOf,
     readRow: (row, columns) => readContactRow(row, columns, context),
     key: (row) => row.phone,
     applyInOrder,

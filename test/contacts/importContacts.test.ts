@@ -378,6 +378,42 @@ describe('importContactsCsv', () => {
     expect(await contacts()).toEqual([]);
   });
 
+  it('reads Russian and English header aliases, naming problems by the column as the file spells it', async () => {
+    const report = await importContactsCsv(
+      db.sql,
+      csv(
+        ' Телефон ,ИМЯ,Часовой пояс,Согласие,Источник согласия,Город\n' +
+          '+7 901 000-00-01,Анна,Europe/Moscow,да,форма,Казань\n' +
+          'нет телефона,Борис,,,,\n',
+      ),
+      { now: NOW, phoneRegion: 'RU' },
+    );
+
+    expect(report).toMatchObject({ rows: 2, inserted: 1, rejected: 1 });
+    expect(report.errors[0]).toMatchObject({ line: 3, column: 'Телефон' });
+    expect(await contact('79010000001')).toMatchObject({
+      name: 'Анна',
+      timezone: 'Europe/Moscow',
+      opted_in_at: NOW,
+      opt_in_source: 'форма',
+      attributes: { Город: 'Казань' },
+    });
+  });
+
+  it('refuses a header giving one column under two names, naming both, importing nothing', async () => {
+    const error = await importContactsCsv(db.sql, csv('phone,Телефон\n79990001101,79990001102\n'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CsvImportError);
+    expect(error).toMatchObject({
+      code: 'csv_duplicate_column',
+      message: 'line 1: the columns "phone" and "Телефон" are both the phone column: keep one of them',
+    });
+    expect(await contacts()).toEqual([]);
+  });
+
   it('reports nothing for a header-only file', async () => {
     const report = await importContactsCsv(db.sql, fixture('header-only.csv'), {
       now: NOW,

@@ -34,6 +34,23 @@ describe('POST /contacts/import', () => {
     expect(record).toEqual({ source: 'api', list_name: null });
   });
 
+  it('reads Russian headers, and refuses phone and Телефон together naming both', async () => {
+    const answer = await importCsv('Телефон клиента,Имя,Согласие\n77011230001,Айгерим,да\n');
+    expect(answer.body).toMatchObject({ rows: 1, inserted: 1, rejected: 0 });
+    const [contact] = await db.sql`select name, opted_in_at from contacts where phone = '77011230001'`;
+    expect(contact?.name).toBe('Айгерим');
+    expect(contact?.opted_in_at).not.toBeNull();
+
+    const both = await server.call<{ error: { code: string; message: string } }>(
+      'POST',
+      '/api/v1/contacts/import',
+      { body: 'phone,Телефон\n77011230002,77011230003\n', contentType: 'text/csv' },
+    );
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('csv_duplicate_column');
+    expect(both.body.error.message).toContain('"phone" and "Телефон"');
+  });
+
   it('reads phones without a country code in the configured region', async () => {
     const answer = await importCsv('phone\n8 701 765 43 21\n');
     expect(answer.body.inserted).toBe(1);
