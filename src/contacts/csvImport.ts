@@ -45,6 +45,8 @@ export interface BatchWritten {
   inserted: number;
   updated: number;
   repeats: ImportRepeat[];
+  /** Contacts whose consent the batch withdrew (contacts only). */
+  consentWithdrawn?: number;
 }
 
 /** What one kind of import (contacts, appointments) plugs into runCsvImport. */
@@ -132,7 +134,11 @@ export async function runCsvImport<K extends string, R>(
   ) => {
     const written =
       rows.length === 0 ? { inserted: 0, updated: 0, repeats: [] } : await kind.writeBatch(rows, importId);
-    report.accept({ inserted: written.inserted, updated: written.updated + foldedInBatch });
+    report.accept({
+      inserted: written.inserted,
+      updated: written.updated + foldedInBatch,
+      consentWithdrawn: written.consentWithdrawn ?? 0,
+    });
     report.repeat(written.repeats);
     const issues = [...batchProblems.issues, ...written.repeats.map(repeatIssue)];
     // A clean batch records nothing but progress, and that only every PROGRESS_EVERY batches: the

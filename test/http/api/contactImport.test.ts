@@ -8,6 +8,7 @@ interface ImportAnswer {
   rows: number;
   inserted: number;
   rejected: number;
+  consentWithdrawn: number;
   links: Record<string, string>;
   error?: { code: string; details: { issues?: Array<{ path: string }> } };
 }
@@ -49,6 +50,15 @@ describe('POST /contacts/import', () => {
     expect(both.status).toBe(400);
     expect(both.body.error.code).toBe('csv_duplicate_column');
     expect(both.body.error.message).toContain('"phone" and "Телефон"');
+  });
+
+  it('withdraws a recorded consent on opted_in=false, counted in the answer', async () => {
+    await importCsv('phone,opted_in\n77011230011,true\n');
+    const answer = await importCsv('phone,opted_in\n77011230011,false\n');
+    expect(answer.body).toMatchObject({ updated: 1, consentWithdrawn: 1 });
+    const [contact] =
+      await db.sql`select opted_in_at, consent_withdrawn_source from contacts where phone = '77011230011'`;
+    expect(contact).toEqual({ opted_in_at: null, consent_withdrawn_source: 'csv_import' });
   });
 
   it('reads phones without a country code in the configured region', async () => {
