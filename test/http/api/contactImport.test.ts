@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useApiServerOnTestDatabase } from '../apiServer.js';
+import { API_TOKEN, useApiServerOnTestDatabase } from '../apiServer.js';
 
 const { db, server } = useApiServerOnTestDatabase({ phoneRegion: 'KZ' });
 
@@ -59,6 +59,54 @@ describe('POST /contacts/import', () => {
     const [contact] =
       await db.sql`select opted_in_at, consent_withdrawn_source from contacts where phone = '77011230011'`;
     expect(contact).toEqual({ opted_in_at: null, consent_withdrawn_source: 'csv_import' });
+  });
+
+  it('takes the file of a multipart/form-data form (what a browser sends), with its list field', async () => {
+    const body = new FormData();
+    body.append('list', 'Форма');
+    body.append('file', new Blob(['Телефон,Имя\n77011230021,Dana\n'], { type: 'text/csv' }), 'clients.csv');
+
+    const response = await fetch(`${server.url}/api/v1/contacts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+      body,
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ rows: 1, inserted: 1 });
+    const members = await db.sql`
+      select c.name from list_members m join lists l on l.id = m.list_id join contacts c on c.id = m.contact_id
+      where l.name = 'Форма'`;
+    expect(members).toEqual([{ name: 'Dana' }]);
+  });
+
+  it('refuses an empty list field of a form like an empty ?list=, importing nothing', async () => {
+    const before = await contactCount();
+    const body = new FormData();
+    body.append('list', ' ');
+    body.append('file', new Blob(['phone\n77011230022\n']), 'clients.csv');
+
+    const response = await fetch(`${server.url}/api/v1/contacts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+      body,
+    });
+
+    expect(response.status).toBe(400);
+    const refusal = (await response.json()) as { error: { details: { issues: Array<{ path: string }> } } };
+    expect(refusal.error.details.issues[0]?.path).toBe('list');
+    expect(await contactCount()).toBe(before);
+  });
+
+  it('answers any other body type with a 415 that says to send text/csv or a multipart form', async () => {
+    const answer = await server.call<{ error: { code: string; message: string } }>(
+      'POST',
+      '/api/v1/contacts/import',
+      { body: '<contacts/>', contentType: 'application/xml' },
+    );
+    expect(answer.status).toBe(415);
+    expect(answer.body.error.code).toBe('unsupported_media_type');
+    expect(answer.body.error.message).toContain('text/csv or a multipart/form-data file');
   });
 
   it('reads phones without a country code in the configured region', async () => {
