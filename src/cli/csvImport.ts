@@ -104,6 +104,12 @@ export function formatImportReport(
       `${formatCount(report.updated)} updated, ${formatCount(report.rejected)} rejected.` +
       ` (import ${report.importId})`,
   ];
+  if (report.consentWithdrawn > 0) {
+    lines.push(
+      `Consent withdrawn: ${formatCount(report.consentWithdrawn)} ${report.consentWithdrawn === 1 ? 'contact' : 'contacts'} ` +
+        '(opted_in said no): their broadcasts not yet sent are skipped.',
+    );
+  }
   if (report.warned > 0) {
     lines.push(
       '',

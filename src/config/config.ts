@@ -42,6 +42,8 @@ export interface EngineConfig {
   logLevel: LogLevel | undefined;
   /** RETENTION_DAYS: history older than this many days is removed, a week of runs' partition at a time where it can be (counts kept); undefined keeps it. */
   retentionDays: number | undefined;
+  /** OPT_OUT_KEYWORDS: the replies that opt a client out, as written; undefined keeps the defaults. */
+  optOutKeywords: string[] | undefined;
 }
 
 /** false: no proxy; true: any; a number: that many proxies in front; else the proxies' addresses (CIDR). */
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     phoneRegion: read.phoneRegion('DEFAULT_PHONE_REGION') ?? DEFAULT_PHONE_REGION,
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS),
     retentionDays: read.integer('RETENTION_DAYS', { min: 1, max: 36_500 }),
+    optOutKeywords: read.keywordList('OPT_OUT_KEYWORDS'),
   };
 }
 
@@ -235,6 +238,33 @@ class EnvReader {
       throw new ConfigError(name, `expected a two-letter country code such as RU or KZ, got "${raw}"`);
     }
     return region;
+  }
+
+  /**
+   * Phrases separated by `|`, or by `,` when there is no `|` (a phrase may then hold commas); each
+   * needs a letter or a digit (punctuation alone is not compared), at most 100 of 100 characters.
+   */
+  keywordList(name: string): string[] | undefined {
+    const raw = this.string(name);
+    if (raw === undefined) return undefined;
+    const phrases = raw
+      .split(raw.includes('|') ? '|' : ',')
+      .map((phrase) => phrase.trim())
+      .filter((phrase) => phrase !== '');
+    if (phrases.length === 0)
+      throw new ConfigError(name, 'names no keyword: expected e.g. stop|стоп|отписаться');
+    if (phrases.length > 100)
+      throw new ConfigError(name, `must list at most 100 keywords, got ${phrases.length}`);
+    for (const phrase of phrases) {
+      if (phrase.length > 100)
+        throw new ConfigError(name, `"${phrase.slice(0, 20)}…" is longer than 100 characters`);
+      if (!/[\p{L}\p{N}]/u.test(phrase))
+        throw new ConfigError(
+          name,
+          `"${phrase}" has no letter or digit: punctuation and emoji are not compared`,
+        );
+    }
+    return phrases;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {

@@ -24,6 +24,11 @@ export interface ContactImportRow {
   optedInAt: Date | null;
   /** Set exactly when optedInAt is. */
   optInSource: string | null;
+  /**
+   * The row says no (`false`, `нет`, `0`…): a recorded consent is withdrawn, on this source's word
+   * (opt_in_source, else csv_import). Null when it says nothing of the kind (an empty cell keeps consent).
+   */
+  withdrawsConsent: string | null;
   attributes: Record<string, string>;
 }
 
@@ -71,6 +76,7 @@ export function readContactRow(
   const consent = readConsent(cell('opted_in'), context.now, timezone ?? context.defaultTimezone);
   if (!consent.ok) warnings.push(problem('opted_in', `${consent.reason}: no consent recorded`));
   const optedInAt = consent.ok ? consent.at : null;
+  const source = cell('opt_in_source') || DEFAULT_OPT_IN_SOURCE;
   return {
     ok: true,
     value: {
@@ -78,7 +84,8 @@ export function readContactRow(
       name: cell('name') || null,
       timezone,
       optedInAt,
-      optInSource: optedInAt === null ? null : cell('opt_in_source') || DEFAULT_OPT_IN_SOURCE,
+      optInSource: optedInAt === null ? null : source,
+      withdrawsConsent: consent.ok && consent.withdrawn ? source : null,
       attributes: attributeCells(cells, columns),
     },
     warnings,
@@ -91,16 +98,18 @@ const NO = new Set(['false', 'no', 'n', '0', '-', 'off', 'нет', 'н']);
 
 /**
  * The `opted_in` cell: yes-words mean consent given now; a date or time (ISO, or day.month.year) is
- * when it was given, read in `timeZone` when it has no offset, and not in the future; no-words and an
- * empty cell record no consent. Anything else cannot be read, which also records no consent.
+ * when it was given, read in `timeZone` when it has no offset, and not in the future; a no-word
+ * records none and withdraws one recorded (`withdrawn`); an empty cell says nothing. Anything else
+ * cannot be read, which records no consent and withdraws nothing.
  */
 export function readConsent(
   text: string,
   now: Date,
   timeZone: string,
-): { ok: true; at: Date | null } | { ok: false; reason: string } {
+): { ok: true; at: Date | null; withdrawn?: true } | { ok: false; reason: string } {
   const word = text.trim().toLowerCase();
-  if (word === '' || NO.has(word)) return { ok: true, at: null };
+  if (word === '') return { ok: true, at: null };
+  if (NO.has(word)) return { ok: true, at: null, withdrawn: true };
   if (YES.has(word)) return { ok: true, at: now };
   const reading = readDateText(text);
   if (!reading.ok) {

@@ -1,4 +1,5 @@
-import { type CsvColumnSpec, type CsvColumns, mapCsvHeader } from '../csv/csvHeader.js';
+import { type CsvColumnSpec, type CsvColumns, columnKey, mapCsvHeader } from '../csv/csvHeader.js';
+import { CsvImportError } from '../csv/csvImportError.js';
 import { type CsvInput, CsvReader } from '../csv/csvReader.js';
 import type { Sql } from '../db/database.js';
 import {
@@ -44,6 +45,8 @@ export interface BatchWritten {
   inserted: number;
   updated: number;
   repeats: ImportRepeat[];
+  /** Contacts whose consent the batch withdrew (contacts only). */
+  consentWithdrawn?: number;
 }
 
 /** What one kind of import (contacts, appointments) plugs into runCsvImport. */
@@ -52,6 +55,8 @@ export interface CsvImportKind<K extends string, R> {
   columns: CsvColumnSpec<K>;
   /** The column holding the key (phone, external id), for reports of repeated keys. */
   keyColumn: K;
+  /** The column a header name stands for when it is not the column's own name (`Телефон` → phone). */
+  columnOf?: (name: string) => K | undefined;
   readRow(row: { line: number; cells: string[] }, columns: CsvColumns<K>): RowResult<R>;
   /** The record a row writes (phone, external id): a batch holds each key once. */
   key(row: R): string;
@@ -129,7 +134,11 @@ export async function runCsvImport<K extends string, R>(
   ) => {
     const written =
       rows.length === 0 ? { inserted: 0, updated: 0, repeats: [] } : await kind.writeBatch(rows, importId);
-    report.accept({ inserted: written.inserted, updated: written.updated + foldedInBatch });
+    report.accept({
+      inserted: written.inserted,
+      updated: written.updated + foldedInBatch,
+      consentWithdrawn: written.consentWithdrawn ?? 0,
+    });
     report.repeat(written.repeats);
     const issues = [...batchProblems.issues, ...written.repeats.map(repeatIssue)];
     // A clean batch records nothing but progress, and that only every PROGRESS_EVERY batches: the
@@ -166,9 +175,11 @@ export async function runCsvImport<K extends string, R>(
   try {
     for await (const item of reader) {
       if (item.kind === 'header') {
-        const rename = options.renameColumns ?? {};
+        const rename = options.renameColumns ?? aliasRenames(item.names, item.line, kind);
         const names = item.names.map((name) => (Object.hasOwn(rename, name) ? rename[name]! : name));
         columns = mapCsvHeader(names, item.line, kind.columns);
+        // Problems name the column as the file spells it (`Телефон`), not as it was read.
+        if (options.renameColumns === undefined) columns.names = [...item.names];
         const keyIndex = columns.known[kind.keyColumn];
         keyColumnName = (keyIndex === undefined ? undefined : columns.names[keyIndex]) ?? kind.keyColumn;
         await recordImportHeader(sql, importId, item.names);
@@ -214,6 +225,38 @@ export async function runCsvImport<K extends string, R>(
   }
   await finishImport(sql, importId, { now: options.now, counts: report.counts() });
   return report.build();
+}
+
+/**
+ * The header's aliases read as the columns they stand for (`Телефон` → phone). Two names for one
+ * column (`phone` and `Телефон`) refuse the file: which one to read would be a guess. A console's
+ * explicit mapping (renameColumns) replaces this guess.
+ */
+function aliasRenames<K extends string, R>(
+  names: readonly string[],
+  line: number,
+  kind: CsvImportKind<K, R>,
+): Record<string, string> {
+  const rename: Record<string, string> = {};
+  if (kind.columnOf === undefined) return rename;
+  const byColumn = new Map<K, string>();
+  for (const name of names) {
+    const column = kind.columnOf(name);
+    if (column === undefined) continue;
+    const earlier = byColumn.get(column);
+    // The very same name twice is mapCsvHeader's "appears twice".
+    if (earlier !== undefined && columnKey(earlier) !== columnKey(name)) {
+      throw new CsvImportError(
+        'csv_duplicate_column',
+        `line ${line}: the columns "${earlier}" and "${name}" are both the ${column} column: keep one of them`,
+        { line, column: name },
+        { columns: [earlier, name] },
+      );
+    }
+    byColumn.set(column, name);
+    if (name !== column) rename[name] = column;
+  }
+  return rename;
 }
 
 /**

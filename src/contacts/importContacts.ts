@@ -1,6 +1,9 @@
+import type postgres from 'postgres';
 import { CsvImportError } from '../csv/csvImportError.js';
 import type { CsvInput } from '../csv/csvReader.js';
 import type { Sql } from '../db/database.js';
+import { skipPendingDeliveries } from '../delivery/sql/skipPendingDeliveries.js';
+import { REASONS } from '../delivery/states.js';
 import type { PhoneRegion } from '../phones/phone.js';
 import {
   CONTACT_COLUMNS,
@@ -15,6 +18,7 @@ import {
   type LinedRow,
   runCsvImport,
 } from './csvImport.js';
+import { contactColumnOf } from './headerAliases.js';
 import type { ImportRepeat, ImportReport } from './importReport.js';
 
 export { IMPORT_BATCH_SIZE, type ImportProgress } from './csvImport.js';
@@ -54,9 +58,11 @@ export const CONTACT_REPEAT_RULE =
  * What a re-import changes: name and timezone when the cell is not empty (an empty cell never clears
  * stored data); attributes are merged (the file's keys win, other stored keys stay). Consent: a row's
  * consent is recorded only when the contact has none yet (the first recorded consent is the evidence
- * kept) and never on an opted-out contact; `opted_in=false` records nothing and withdraws nothing —
- * withdrawing consent is an opt-out, which has its own path (optOutContact) and is not inferred from
- * a spreadsheet cell. A phone repeated in the file: the rows apply in file order, as if imported one
+ * kept) and never on an opted-out contact. An explicit no (`false`, `нет`, `0`…) withdraws a recorded
+ * consent: the contact keeps no opt-in, the withdrawal is kept with its time, source (opt_in_source,
+ * else csv_import) and import, and in the same transaction its pending marketing deliveries are
+ * skipped `no_consent` by the delivery writer (reminders need no consent; an opt-out is another
+ * thing: optOutContact). An empty cell keeps the consent as it is. A phone repeated in the file: the rows apply in file order, as if imported one
  * after the other; the later one counts as an update and is reported as a repeat with both lines.
  *
  * Throws CsvImportError (nothing imported) when the file is empty, its header is unreadable, has more
@@ -80,13 +86,20 @@ export async function importContactsCsv(
     kind: 'contacts',
     columns: CONTACT_COLUMNS,
     keyColumn: 'phone',
+    columnOf: contactColumnOf,
     readRow: (row, columns) => readContactRow(row, columns, context),
     key: (row) => row.phone,
     applyInOrder,
     repeatRule: CONTACT_REPEAT_RULE,
     writeBatch: async (rows, importId) => {
       if (listName !== undefined) listId ??= await ensureList(sql, listName, now);
-      return upsertContacts(sql, rows, { now, listId, importId });
+      const withdrawals = rows.filter(({ row }) => row.withdrawsConsent !== null).map(({ row }) => row);
+      if (withdrawals.length === 0) return upsertContacts(sql, rows, { now, listId, importId });
+      return sql.begin(async (tx) => {
+        const written = await upsertContacts(tx, rows, { now, listId, importId });
+        const consentWithdrawn = await withdrawConsent(tx, withdrawals, { now, importId });
+        return { ...written, consentWithdrawn };
+      });
     },
   };
   return runCsvImport(sql, input, contacts, {
@@ -100,17 +113,55 @@ export async function importContactsCsv(
   });
 }
 
-/** Two rows for one phone combined the way the upsert applies them one after the other. */
+/**
+ * Two rows for one phone combined the way the upsert applies them one after the other: a later "no"
+ * withdraws what came before it; a later consent after an earlier "no" is the consent that stands.
+ */
 function applyInOrder(earlier: ContactImportRow, later: ContactImportRow): ContactImportRow {
-  const firstConsent = earlier.optedInAt !== null ? earlier : later;
+  const consent =
+    later.withdrawsConsent !== null || (earlier.withdrawsConsent !== null && later.optedInAt !== null)
+      ? later
+      : earlier.optedInAt !== null
+        ? earlier
+        : later.optedInAt !== null
+          ? later
+          : earlier;
   return {
     phone: later.phone,
     name: later.name ?? earlier.name,
     timezone: later.timezone ?? earlier.timezone,
-    optedInAt: firstConsent.optedInAt,
-    optInSource: firstConsent.optInSource,
+    optedInAt: consent.optedInAt,
+    optInSource: consent.optInSource,
+    withdrawsConsent: consent.withdrawsConsent,
     attributes: { ...earlier.attributes, ...later.attributes },
   };
+}
+
+/**
+ * Takes back the recorded consent of the rows' contacts that have one (and have not opted out: they
+ * get nothing anyway), keeping when, on whose word and through which import; then skips their
+ * pending marketing deliveries through the delivery writer. Returns how many contacts it changed.
+ */
+async function withdrawConsent(
+  tx: postgres.TransactionSql,
+  rows: readonly ContactImportRow[],
+  options: { now: Date; importId: number },
+): Promise<number> {
+  const payload = JSON.stringify(rows.map((r) => ({ phone: r.phone, source: r.withdrawsConsent })));
+  const withdrawn = await tx<{ id: number }[]>`
+    update contacts c set opted_in_at = null, opt_in_source = null,
+      consent_withdrawn_at = ${options.now}, consent_withdrawn_source = w.source,
+      consent_withdrawn_import_id = ${options.importId}, updated_at = ${options.now}
+    from json_to_recordset(${payload}::text::json) as w(phone text, source text)
+    where c.phone = w.phone and c.opted_in_at is not null and c.opted_out_at is null
+    returning c.id`;
+  if (withdrawn.length === 0) return 0;
+  await skipPendingDeliveries(
+    tx,
+    { marketingOfContactIds: withdrawn.map((c) => c.id) },
+    { reason: REASONS.noConsent, now: options.now },
+  );
+  return withdrawn.length;
 }
 
 /** The list's id, creating it when missing (a concurrent import creating it too is fine). */
@@ -130,7 +181,7 @@ async function ensureList(sql: Sql, name: string, now: Date): Promise<number> {
  * statement's snapshot, i.e. before this batch's own writes.
  */
 async function upsertContacts(
-  sql: Sql,
+  sql: Sql | postgres.TransactionSql,
   contacts: LinedRow<ContactImportRow>[],
   options: { now: Date; listId: number | undefined; importId: number },
 ): Promise<BatchWritten> {

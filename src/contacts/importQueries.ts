@@ -35,7 +35,8 @@ export class ImportNotFoundError extends BroadcasterError {
 
 const RECORD_COLUMNS = (sql: Sql) => sql`
   id, kind, source, list_name as "listName", status, error, header, rows, inserted, updated, rejected,
-  warned, repeated, started_at as "startedAt", finished_at as "finishedAt"`;
+  warned, repeated, consent_withdrawn as "consentWithdrawn", started_at as "startedAt",
+  finished_at as "finishedAt"`;
 
 export async function getImport(sql: Sql, importId: number): Promise<ImportRecord> {
   const [record] = await sql<ImportRecord[]>`

@@ -81,7 +81,8 @@ export async function recordImportBatch(
       on conflict (import_id, line) do nothing
     )
     update imports set rows = ${counts.rows}, inserted = ${counts.inserted}, updated = ${counts.updated},
-                       rejected = ${counts.rejected}, warned = ${counts.warned}, repeated = ${counts.repeated}
+                       rejected = ${counts.rejected}, warned = ${counts.warned}, repeated = ${counts.repeated},
+                       consent_withdrawn = ${counts.consentWithdrawn}
     where id = ${importId}`;
 }
 
@@ -95,6 +96,7 @@ export async function finishImport(
     update imports set status = ${outcome.error === undefined ? 'completed' : 'failed'},
                        error = ${outcome.error ?? null}, finished_at = ${outcome.now},
                        rows = ${counts.rows}, inserted = ${counts.inserted}, updated = ${counts.updated},
-                       rejected = ${counts.rejected}, warned = ${counts.warned}, repeated = ${counts.repeated}
+                       rejected = ${counts.rejected}, warned = ${counts.warned}, repeated = ${counts.repeated},
+                       consent_withdrawn = ${counts.consentWithdrawn}
     where id = ${importId}`;
 }

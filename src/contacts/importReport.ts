@@ -21,6 +21,8 @@ export interface ImportReport {
   repeated: number;
   /** What a repeated key does, in words. */
   repeatRule: string;
+  /** Contacts whose recorded consent an explicit `opted_in=false` took back (their pending broadcasts skipped). */
+  consentWithdrawn: number;
   /** The problems of rejected rows in line order; a row may have several (one per bad cell). */
   errors: ImportRowError[];
   errorsTruncated: boolean;
@@ -33,7 +35,7 @@ export interface ImportReport {
 
 export type ImportCounts = Pick<
   ImportReport,
-  'rows' | 'inserted' | 'updated' | 'rejected' | 'warned' | 'repeated'
+  'rows' | 'inserted' | 'updated' | 'rejected' | 'warned' | 'repeated' | 'consentWithdrawn'
 >;
 
 export type { ImportRowError };
@@ -65,6 +67,7 @@ export class ImportReportBuilder {
       warned: 0,
       repeated: 0,
       repeatRule,
+      consentWithdrawn: 0,
       errors: [],
       errorsTruncated: false,
       warnings: [],
@@ -79,8 +82,8 @@ export class ImportReportBuilder {
   }
 
   counts(): ImportCounts {
-    const { rows, inserted, updated, rejected, warned, repeated } = this.report;
-    return { rows, inserted, updated, rejected, warned, repeated };
+    const { rows, inserted, updated, rejected, warned, repeated, consentWithdrawn } = this.report;
+    return { rows, inserted, updated, rejected, warned, repeated, consentWithdrawn };
   }
 
   /** A row was read; it is accounted for later as accepted (inserted/updated) or rejected. */
@@ -106,9 +109,10 @@ export class ImportReportBuilder {
     this.report.repeatsTruncated = keep(this.report.repeats, repeats) || this.report.repeatsTruncated;
   }
 
-  accept(counts: { inserted: number; updated: number }): void {
+  accept(counts: { inserted: number; updated: number; consentWithdrawn?: number }): void {
     this.report.inserted += counts.inserted;
     this.report.updated += counts.updated;
+    this.report.consentWithdrawn += counts.consentWithdrawn ?? 0;
   }
 
   build(): ImportReport {

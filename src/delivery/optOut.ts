@@ -4,18 +4,26 @@ import { isValidE164Digits, normalisePhone, type PhoneRegion } from '../phones/p
 import { skipPendingDeliveries } from './sql/skipPendingDeliveries.js';
 import { REASONS } from './states.js';
 
-/** What a client writes to stop messages, in the languages our users' clients write in. */
-const STOP_WORDS = new Set([
+/**
+ * What a client writes to stop messages, in the languages our users' clients write in: the default of
+ * OPT_OUT_KEYWORDS. Compared as normaliseReply leaves them (so `Стоп!` and `STOP 🙏` are `стоп`, `stop`).
+ */
+export const DEFAULT_OPT_OUT_KEYWORDS: readonly string[] = [
   'stop',
   'stopall',
   'stop all',
+  'stop please',
+  'please stop',
   'unsubscribe',
+  'unsubscribe me',
   'cancel',
   'end',
   'quit',
   'optout',
   'opt out',
   'стоп',
+  'стоп пожалуйста',
+  'пожалуйста стоп',
   'stop рассылка',
   'стоп рассылка',
   'отписаться',
@@ -23,19 +31,73 @@ const STOP_WORDS = new Set([
   'отпишите',
   'отменить подписку',
   'не присылайте',
+  'больше не присылайте',
+  'не пишите',
+  'не пишите мне',
+  'больше не пишите',
+  'больше не пишите мне',
   'хватит',
-]);
+];
 
-/** Whether a reply asks to stop: the whole message is a stop word, whatever its case and punctuation. */
-export function isStopMessage(text: string | null | undefined): boolean {
-  if (!text) return false;
-  const normalised = text
+/** In OPT_OUT_KEYWORDS, the word that stands for every default keyword (`default|хватит спама`). */
+export const DEFAULT_KEYWORDS_MARK = 'default';
+
+/** A reply as it is compared: case, punctuation, emoji and extra spaces dropped, ё read as е. */
+export function normaliseReply(text: string): string {
+  return text
     .normalize('NFKC')
     .toLowerCase()
+    .replace(/ё/g, 'е')
     .replace(/[^\p{L}\p{N}\s]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  return STOP_WORDS.has(normalised);
+}
+
+/**
+ * The words that opt a client out (OPT_OUT_KEYWORDS, else the defaults). A STOP is a whole message
+ * that is one of them: "don't stop sending me deals" is not a STOP. A reply holding one among other
+ * words ("стоп спам", "please stop it") only looks like one: it is not applied, but surfaced in the
+ * report for a person to read.
+ */
+export class StopVocabulary {
+  static readonly default = new StopVocabulary(DEFAULT_OPT_OUT_KEYWORDS);
+  readonly #keywords: ReadonlySet<string>;
+
+  /** `keywords` as configured; the word `default` among them stands for DEFAULT_OPT_OUT_KEYWORDS. */
+  constructor(keywords: readonly string[]) {
+    const expanded = keywords.flatMap((k) =>
+      normaliseReply(k) === DEFAULT_KEYWORDS_MARK ? DEFAULT_OPT_OUT_KEYWORDS : [k],
+    );
+    this.#keywords = new Set(expanded.map(normaliseReply).filter((k) => k !== ''));
+  }
+
+  /** Whether a reply asks to stop: the whole message is a keyword, whatever its case and punctuation. */
+  isStop(text: string | null | undefined): boolean {
+    return !!text && this.#keywords.has(normaliseReply(text));
+  }
+
+  /** Not a STOP, but holds a keyword as whole words among others: a person should read it. */
+  looksLikeStop(text: string | null | undefined): boolean {
+    if (!text) return false;
+    const words = normaliseReply(text);
+    if (words === '' || this.#keywords.has(words)) return false;
+    const padded = ` ${words} `;
+    for (const keyword of this.#keywords) if (padded.includes(` ${keyword} `)) return true;
+    return false;
+  }
+}
+
+/** The vocabulary OPT_OUT_KEYWORDS configures (as config.ts read it), else the defaults. */
+export function stopVocabularyOf(keywords: readonly string[] | undefined): StopVocabulary {
+  return keywords === undefined ? StopVocabulary.default : new StopVocabulary(keywords);
+}
+
+/** Whether a reply asks to stop, in the given vocabulary (the defaults unless configured). */
+export function isStopMessage(
+  text: string | null | undefined,
+  vocabulary: StopVocabulary = StopVocabulary.default,
+): boolean {
+  return vocabulary.isStop(text);
 }
 
 /** Who asked to stop: a contact of ours, or what a Chat2Desk reply tells of its client. */

@@ -5,7 +5,7 @@ import type { Sql } from '../db/database.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { PhoneRegion } from '../phones/phone.js';
 import type { Chat2DeskGate } from './chat2deskGate.js';
-import { isStopMessage } from './optOut.js';
+import { StopVocabulary } from './optOut.js';
 import {
   advanceReplyCursor,
   beginReplyPoll,
@@ -46,6 +46,8 @@ export interface ReplyWatcherOptions {
   checkWaitMs?: number;
   /** DEFAULT_PHONE_REGION: a STOP is matched by phone, read as every other phone is. */
   phoneRegion?: PhoneRegion;
+  /** OPT_OUT_KEYWORDS: what a STOP is (the defaults when not given). */
+  stopVocabulary?: StopVocabulary;
 }
 
 export type PollReason = 'active' | 'idle' | 'before_send';
@@ -99,6 +101,7 @@ export class ReplyWatcher {
       sendShare: 0.05,
       tickMs: 1_000,
       checkWaitMs: 15_000,
+      stopVocabulary: StopVocabulary.default,
       ...options,
     };
     this.#logger = (options.logger ?? silentLogger).child({ role: 'reply-watcher' });
@@ -262,12 +265,17 @@ export class ReplyWatcher {
   /** Each reply as its web hook would be: recorded once, a STOP applied (by client id, else phone). */
   async #apply(messages: readonly Message[]): Promise<void> {
     for (const m of messages) {
-      const phone = isStopMessage(m.text) ? await this.#phoneOfUnknownClient(m.client_id) : null;
+      const vocabulary = this.#o.stopVocabulary;
+      const phone = vocabulary.isStop(m.text) ? await this.#phoneOfUnknownClient(m.client_id) : null;
       const outcome = await receiveWebhookEvent(
         this.#o.sql,
         { ...m, hook_type: 'inbox', ...(phone ? { client: { id: m.client_id, phone } } : {}) },
         JSON.stringify(m),
-        { now: this.#o.clock.now(), ...(this.#o.phoneRegion ? { phoneRegion: this.#o.phoneRegion } : {}) },
+        {
+          now: this.#o.clock.now(),
+          stopVocabulary: vocabulary,
+          ...(this.#o.phoneRegion ? { phoneRegion: this.#o.phoneRegion } : {}),
+        },
       );
       if (outcome.optedOut) this.counts.optOuts++;
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type postgres from 'postgres';
 import type { Sql } from '../db/database.js';
 import type { PhoneRegion } from '../phones/phone.js';
-import { isStopMessage, optOutWithin } from './optOut.js';
+import { optOutWithin, StopVocabulary } from './optOut.js';
 import { applyRecipientStatus } from './recipientStatus.js';
 
 /**
@@ -47,9 +47,16 @@ export async function receiveWebhookEvent(
   sql: Sql,
   payload: WebhookPayload,
   rawBody: string,
-  /** phoneRegion: DEFAULT_PHONE_REGION, for a STOP matched by a phone Chat2Desk gave without its country code. */
-  options: { now: Date; phoneRegion?: PhoneRegion },
+  /**
+   * phoneRegion: DEFAULT_PHONE_REGION, for a STOP matched by a phone Chat2Desk gave without its country
+   * code; stopVocabulary: OPT_OUT_KEYWORDS (the defaults when not given).
+   */
+  options: { now: Date; phoneRegion?: PhoneRegion; stopVocabulary?: StopVocabulary },
 ): Promise<WebhookOutcome> {
+  const vocabulary = options.stopVocabulary ?? StopVocabulary.default;
+  const fromClient = payload.type === 'from_client' || payload.hook_type === 'inbox';
+  const stop = fromClient && vocabulary.isStop(payload.text);
+  const looksLikeStop = fromClient && vocabulary.looksLikeStop(payload.text);
   const messageId = payload.message_id ?? payload.id;
   const kind = payload.hook_type ?? payload.type ?? 'unknown';
   const status = payload.recipient_status ?? payload.status ?? null;
@@ -60,10 +67,10 @@ export async function receiveWebhookEvent(
   const clientId = payload.client?.id ?? payload.client_id;
   const record = (tx: Sql | postgres.TransactionSql, error: string | null) => tx<{ id: string }[]>`
     insert into webhook_events (dedupe_key, hook_type, message_type, chat2desk_client_id, chat2desk_message_id,
-                                payload, received_at, error)
+                                payload, received_at, error, looks_like_stop)
     values (${dedupeKey}, ${payload.hook_type ?? null}, ${payload.type ?? null},
             ${clientId !== undefined ? String(clientId) : null}, ${messageId !== undefined ? String(messageId) : null},
-            ${sql.json(payload as never)}, ${options.now}, ${error})
+            ${sql.json(payload as never)}, ${options.now}, ${error}, ${looksLikeStop})
     on conflict (dedupe_key) do update set received_at = excluded.received_at, error = excluded.error
       where webhook_events.processed_at is null
     returning id`;
@@ -74,7 +81,7 @@ export async function receiveWebhookEvent(
       if (!event) return { duplicate: true, optedOut: false, statusApplied: false };
       let optedOut = false;
       let statusApplied = false;
-      if ((payload.type === 'from_client' || payload.hook_type === 'inbox') && isStopMessage(payload.text)) {
+      if (stop) {
         const phone = payload.client?.phone ?? payload.client?.client_phone ?? null;
         if (clientId !== undefined || phone) {
           const result = await optOutWithin(

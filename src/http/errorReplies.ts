@@ -8,7 +8,7 @@ export function registerErrorReplies(app: FastifyInstance, logger: Logger): void
     const { status, body } = toErrorResponse(error);
     if (body.error.code === 'unsupported_media_type' && request.headers['content-type'] !== undefined) {
       const type = request.headers['content-type'].split(';')[0]!.trim().slice(0, 80);
-      body.error.message = `a body of type "${type}" is not read here: send application/json (a campaign may also be YAML, an import text/csv)`;
+      body.error.message = `a body of type "${type}" is not read here: send application/json (a campaign may also be YAML, an import text/csv or a multipart/form-data file)`;
     }
     // The route's pattern, not the URL: a web hook's path holds its secret.
     const route = `${request.method} ${request.routeOptions.url ?? '(no route)'}`;

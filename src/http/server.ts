@@ -7,6 +7,7 @@ import type { Clock } from '../clock.js';
 import type { TrustProxy, WebhookSignatures } from '../config/config.js';
 import type { Database, Sql } from '../db/database.js';
 import type { Chat2DeskGate } from '../delivery/chat2deskGate.js';
+import type { StopVocabulary } from '../delivery/optOut.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_PHONE_REGION, type PhoneRegion } from '../phones/phone.js';
 import { registerApi } from './api/index.js';
@@ -31,6 +32,8 @@ export interface HttpServerOptions {
   chat2deskToken?: string;
   /** `required`: a web hook delivery without a valid X-Signature is refused (default `optional`). */
   webhookSignatures?: WebhookSignatures;
+  /** OPT_OUT_KEYWORDS: what a client's STOP is (the defaults when not given). */
+  stopVocabulary?: StopVocabulary;
   /** PUBLIC_URL: its host is served and its origin may post (see registerPerimeter). */
   publicUrl?: string | undefined;
   /** ALLOWED_HOSTS: further host names the engine is reached by. */

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../clock.js';
 import type { WebhookSignatures } from '../config/config.js';
 import type { Sql } from '../db/database.js';
+import type { StopVocabulary } from '../delivery/optOut.js';
 import { receiveWebhookEvent, type WebhookPayload } from '../delivery/webhookEvents.js';
 import { DEFAULT_PHONE_REGION, type PhoneRegion } from '../phones/phone.js';
 import { type ErrorBody, errorBody } from './errors.js';
@@ -22,6 +23,8 @@ export interface WebhookReceiverOptions {
   /** `required`: a delivery without a valid X-Signature is refused (default `optional`). */
   webhookSignatures?: WebhookSignatures | undefined;
   phoneRegion?: PhoneRegion | undefined;
+  /** OPT_OUT_KEYWORDS: what a client's STOP is (the defaults when not given). */
+  stopVocabulary?: StopVocabulary | undefined;
 }
 
 /** POST /webhooks/chat2desk/:secret — client replies and delivery statuses, recorded once each. */
@@ -49,6 +52,7 @@ export function registerWebhookReceiver(app: FastifyInstance, options: WebhookRe
       const outcome = await receiveWebhookEvent(options.sql, payload as WebhookPayload, raw, {
         now: options.clock.now(),
         phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
+        ...(options.stopVocabulary ? { stopVocabulary: options.stopVocabulary } : {}),
       });
       return { status: 'success', ...outcome };
     },

@@ -6,6 +6,7 @@ import { countByStateAndReason } from './sql/countByStateAndReason.js';
 import { countByTransportAndChannel, type TransportChannelCount } from './sql/countByTransportAndChannel.js';
 import { findReportCampaign } from './sql/findReportCampaign.js';
 import { type FailedDelivery, firstFailures } from './sql/firstFailures.js';
+import { type NearStopReplies, nearStopReplies } from './sql/nearStopReplies.js';
 import type { ReportScope } from './sql/reportScope.js';
 import { type RunSummary, runSummaries } from './sql/runSummaries.js';
 import { sendOutcomes } from './sql/sendOutcomes.js';
@@ -19,6 +20,8 @@ export type { FailedDelivery, MinuteSends, RunSummary };
 export const REPORT_FAILURE_LIMIT = 100;
 /** Runs listed in a campaign report, most recent first. */
 export const REPORT_RUN_LIMIT = 50;
+/** Replies that look like a STOP listed in a report (all are counted). */
+export const REPORT_NEAR_STOP_LIMIT = 20;
 
 export interface StateBreakdown {
   total: number;
@@ -60,6 +63,8 @@ export interface CampaignReport {
     failed: number;
     skipped: number;
   };
+  /** Recipients' replies that look like a STOP but were not applied ("стоп спам"): to be read by a person. */
+  nearStopReplies: NearStopReplies;
   byTransport: Array<StateBreakdown & { transport: string; reportsDelivery: boolean }>;
   byChannel: Array<StateBreakdown & { channelId: number | null }>;
   /** Sent per minute (by `sent_at`), minutes without a send left out. */
@@ -134,7 +139,7 @@ export async function campaignReport(
 ): Promise<CampaignReport> {
   const scope: ReportScope = { campaignId, runId: options.runId };
   // One snapshot for every query (pipelined on one connection): the counts, rates and lists agree.
-  const [campaign, stateRows, breakdownRows, sendRate, outcomes, failures, runs] = await sql.begin(
+  const [campaign, stateRows, breakdownRows, sendRate, outcomes, failures, runs, nearStop] = await sql.begin(
     'isolation level repeatable read read only',
     (tx) =>
       Promise.all([
@@ -145,6 +150,7 @@ export async function campaignReport(
         sendOutcomes(tx, scope),
         firstFailures(tx, scope, REPORT_FAILURE_LIMIT),
         runSummaries(tx, scope, REPORT_RUN_LIMIT),
+        nearStopReplies(tx, scope, REPORT_NEAR_STOP_LIMIT),
       ]),
   );
 
@@ -185,6 +191,7 @@ export async function campaignReport(
       failed: counts.failed ?? 0,
       skipped: counts.skipped ?? 0,
     },
+    nearStopReplies: nearStop,
     byTransport,
     byChannel,
     sendRate,

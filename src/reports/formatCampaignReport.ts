@@ -66,6 +66,12 @@ export function formatCampaignReport(report: CampaignReport): string {
     }
   }
   lines.push(...formatOutcomes(report));
+  const nearStop = report.nearStopReplies;
+  if (nearStop.count > 0) {
+    lines.push(`  replies that look like STOP (not applied): ${nearStop.count} — review them`);
+    for (const reply of nearStop.replies)
+      lines.push(`    ${reply.at}  ${reply.phone}  ${JSON.stringify(reply.text)}`);
+  }
   if (!report.transportReportsDelivery) {
     lines.push(`  note: Chat2Desk does not report delivery on ${report.transport}; "sent" is final there`);
   }

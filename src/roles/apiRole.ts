@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { stopVocabularyOf } from '../delivery/optOut.js';
 import { buildHttpServer } from '../http/server.js';
 import type { EngineParts } from './engineParts.js';
 
@@ -27,6 +28,7 @@ function buildEngineHttpServer(parts: EngineParts): FastifyInstance {
     webhookSecret: parts.webhookSecret,
     chat2deskToken: chat2desk.token,
     webhookSignatures: config.webhookSignatures,
+    stopVocabulary: stopVocabularyOf(config.optOutKeywords),
     publicUrl: config.publicUrl,
     allowedHosts: config.http.allowedHosts,
     trustProxy: config.http.trustProxy,

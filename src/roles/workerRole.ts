@@ -1,5 +1,6 @@
 import { campaignPauser } from '../campaigns/lifecycle.js';
 import type { ApiInfo } from '../chat2desk/types.js';
+import { stopVocabularyOf } from '../delivery/optOut.js';
 import { ReplyWatcher } from '../delivery/replyWatcher.js';
 import { StatusPoller } from '../delivery/statusPoller.js';
 import { receivesWebhooks, registerWebhook, type WebhookRoute } from '../delivery/webhookRegistration.js';
@@ -86,6 +87,7 @@ function startReplyWatcher(
     clock: parts.clock,
     logger: parts.logger,
     phoneRegion: parts.config.phoneRegion,
+    stopVocabulary: stopVocabularyOf(parts.config.optOutKeywords),
     monthlyQuota: async () => {
       const usage = await quota.usage();
       return usage.mode === 'unlimited' ? null : (usage.quota ?? 0);

@@ -20,6 +20,7 @@ function report(overrides: Partial<ImportReport> = {}): ImportReport {
     warned: 0,
     repeated: 0,
     repeatRule: 'the later row wins',
+    consentWithdrawn: 0,
     errors: [],
     errorsTruncated: false,
     warnings: [],

@@ -34,7 +34,21 @@ describe('loadConfig', () => {
       phoneRegion: 'RU',
       logLevel: undefined,
       retentionDays: undefined,
+      optOutKeywords: undefined,
     });
+  });
+
+  it('reads OPT_OUT_KEYWORDS split on | (or on commas when there is none), trimmed, empty entries left out', () => {
+    expect(loadConfig({ OPT_OUT_KEYWORDS: ' stop | Хватит, правда |default| ' }).optOutKeywords).toEqual([
+      'stop',
+      'Хватит, правда',
+      'default',
+    ]);
+    expect(loadConfig({ OPT_OUT_KEYWORDS: 'stop,стоп,больше не пишите,' }).optOutKeywords).toEqual([
+      'stop',
+      'стоп',
+      'больше не пишите',
+    ]);
   });
 
   it('reads every variable', () => {
@@ -111,6 +125,9 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', '10.0.0.0/33', /got "10.0.0.0\/33"/],
     ['ALLOWED_HOSTS', 'https://broadcaster.example.com/', /host names/],
     ['CHAT2DESK_WEBHOOK_SIGNATURES', 'always', /one of optional, required/],
+    ['OPT_OUT_KEYWORDS', ' , , ', /names no keyword/],
+    ['OPT_OUT_KEYWORDS', 'stop|!!!', /"!!!" has no letter or digit/],
+    ['OPT_OUT_KEYWORDS', `stop|${'x'.repeat(101)}`, /longer than 100 characters/],
   ])('refuses %s=%s, naming the variable', (variable, value, reason) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);

@@ -30,6 +30,7 @@ describe('readContactRow', () => {
         timezone: 'Asia/Yekaterinburg',
         optedInAt: NOW,
         optInSource: 'shop',
+        withdrawsConsent: null,
         attributes: { City: 'Perm' },
       },
       warnings: [],
@@ -45,6 +46,7 @@ describe('readContactRow', () => {
         timezone: null,
         optedInAt: null,
         optInSource: null,
+        withdrawsConsent: null,
         attributes: {},
       },
       warnings: [],
@@ -66,6 +68,21 @@ describe('readContactRow', () => {
     expect(read(['79161234567', 'Ann', '', 'no', 'shop', ''])).toMatchObject({
       ok: true,
       value: { optedInAt: null, optInSource: null },
+    });
+  });
+
+  it('reads an explicit no as consent withdrawn on the source’s word (else the import’s); an empty cell as nothing', () => {
+    expect(read(['79161234567', '', '', 'нет', 'звонок', ''])).toMatchObject({
+      value: { optedInAt: null, withdrawsConsent: 'звонок' },
+    });
+    expect(read(['79161234567', '', '', 'false', '', ''])).toMatchObject({
+      value: { withdrawsConsent: DEFAULT_OPT_IN_SOURCE },
+    });
+    expect(read(['79161234567', '', '', '', 'звонок', ''])).toMatchObject({
+      value: { withdrawsConsent: null },
+    });
+    expect(read(['79161234567', '', '', 'может быть', '', ''])).toMatchObject({
+      value: { withdrawsConsent: null },
     });
   });
 
@@ -141,10 +158,12 @@ describe('readConsent', () => {
     }
   });
 
-  it('reads the no-words and an empty cell as no consent', () => {
-    for (const word of ['', '  ', 'false', 'No', 'n', '0', '-', 'off', 'НЕТ', 'н']) {
-      expect(readConsent(word, NOW, 'UTC'), word).toEqual({ ok: true, at: null });
+  it('reads the no-words as no consent, withdrawn, and an empty cell as saying nothing', () => {
+    for (const word of ['false', 'No', 'n', '0', '-', 'off', 'НЕТ', 'н']) {
+      expect(readConsent(word, NOW, 'UTC'), word).toEqual({ ok: true, at: null, withdrawn: true });
     }
+    for (const word of ['', '  '])
+      expect(readConsent(word, NOW, 'UTC'), word).toEqual({ ok: true, at: null });
   });
 
   it('reads a time with an offset as that instant, whatever the zone', () => {

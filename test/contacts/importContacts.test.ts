@@ -7,6 +7,7 @@ import { MAX_REPORTED_ISSUES } from '../../src/contacts/importReport.js';
 import { CsvImportError } from '../../src/csv/csvImportError.js';
 import { optOutContact } from '../../src/delivery/optOut.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { deliveryRow, seedDelivery, seedRunningCampaign } from '../support/seedDeliveries.js';
 
 const NOW = new Date('2026-11-27T07:00:00Z');
 const LATER = new Date('2026-11-28T07:00:00Z');
@@ -32,7 +33,7 @@ describe('importContactsCsv', () => {
     await db?.drop();
   });
   beforeEach(async () => {
-    await db.sql`truncate contacts, lists cascade`;
+    await db.sql`truncate contacts, lists, campaigns cascade`;
   });
 
   const contacts = () =>
@@ -53,6 +54,7 @@ describe('importContactsCsv', () => {
       warned: 0,
       repeated: 0,
       repeatRule: CONTACT_REPEAT_RULE,
+      consentWithdrawn: 0,
       errors: [],
       errorsTruncated: false,
       warnings: [],
@@ -158,25 +160,76 @@ describe('importContactsCsv', () => {
     });
   });
 
-  it('records nothing for opted_in=false: it neither grants nor withdraws consent', async () => {
+  it('withdraws a recorded consent on an explicit no, kept with its source, and skips pending broadcasts at once', async () => {
+    await importContactsCsv(
+      db.sql,
+      csv('phone,opted_in\n79990001101,true\n79990001104,true\n79990001105,true\n'),
+      {
+        now: NOW,
+        phoneRegion: 'RU',
+      },
+    );
+    const marketing = await seedRunningCampaign(db.sql);
+    const [reminders] = await db.sql<{ id: number }[]>`
+      insert into campaigns (name, kind, status, transport, channel_id, definition, template_source, purpose)
+      values ('reminders', 'reminder', 'running', 'sms', 1, '{}', 'Hi', 'transactional') returning id`;
+    const [reminderRun] = await db.sql<{ id: number }[]>`
+      insert into campaign_runs (campaign_id, scheduled_for) values (${reminders!.id}, ${NOW}) returning id`;
+    const [withdrawing] = await db.sql<{ id: number }[]>`select id from contacts where phone = '79990001101'`;
+    const broadcast = await seedDelivery(db.sql, marketing, { contactId: withdrawing!.id, state: 'waiting' });
+    const reminder = await seedDelivery(
+      db.sql,
+      { campaignId: reminders!.id, runId: reminderRun!.id },
+      { contactId: withdrawing!.id },
+    );
+
+    const report = await importContactsCsv(
+      db.sql,
+      csv(
+        'phone,opted_in,opt_in_source\n79990001101,нет,звонок в офис\n79990001102,no,\n79990001103,0,\n' +
+          '79990001104,,\n79990001105,false,\n',
+      ),
+      { now: LATER, phoneRegion: 'RU', source: 'optout.csv' },
+    );
+
+    expect(report.consentWithdrawn).toBe(2);
+    expect((await contacts()).map((c) => [c.phone, c.opted_in_at, c.opt_in_source, c.opted_out_at])).toEqual([
+      ['79990001101', null, null, null],
+      ['79990001102', null, null, null],
+      ['79990001103', null, null, null],
+      ['79990001104', NOW, 'csv_import', null],
+      ['79990001105', null, null, null],
+    ]);
+    const withdrawals = await db.sql`
+      select phone, consent_withdrawn_at as at, consent_withdrawn_source as source,
+             consent_withdrawn_import_id as "importId"
+      from contacts where consent_withdrawn_at is not null order by phone`;
+    expect(withdrawals).toEqual([
+      { phone: '79990001101', at: LATER, source: 'звонок в офис', importId: report.importId },
+      { phone: '79990001105', at: LATER, source: 'csv_import', importId: report.importId },
+    ]);
+    expect(await deliveryRow(db.sql, broadcast)).toEqual({ state: 'skipped', reason: 'no_consent' });
+    expect((await deliveryRow(db.sql, reminder)).state).toBe('queued');
+    const [record] = await db.sql`select consent_withdrawn from imports where id = ${report.importId}`;
+    expect(record?.consent_withdrawn).toBe(2);
+  });
+
+  it('applies consent rows of one phone in file order: a later no withdraws, a later yes grants again', async () => {
     await importContactsCsv(db.sql, csv('phone,opted_in\n79990001101,true\n'), {
       now: NOW,
       phoneRegion: 'RU',
     });
 
-    await importContactsCsv(
+    const report = await importContactsCsv(
       db.sql,
-      csv('phone,opted_in\n79990001101,false\n79990001102,no\n79990001103,0\n'),
-      {
-        now: LATER,
-        phoneRegion: 'RU',
-      },
+      csv('phone,opted_in\n79990001101,да\n79990001101,нет\n79990001102,нет\n79990001102,да\n'),
+      { now: LATER, phoneRegion: 'RU' },
     );
 
-    expect((await contacts()).map((c) => [c.phone, c.opted_in_at, c.opted_out_at])).toEqual([
-      ['79990001101', NOW, null],
-      ['79990001102', null, null],
-      ['79990001103', null, null],
+    expect(report.consentWithdrawn).toBe(1);
+    expect((await contacts()).map((c) => [c.phone, c.opted_in_at])).toEqual([
+      ['79990001101', null],
+      ['79990001102', LATER],
     ]);
   });
 
@@ -375,6 +428,42 @@ describe('importContactsCsv', () => {
     expect(await failure(fixture('empty.csv'))).toBe('csv_empty');
     expect(await failure(fixture('contacts-utf16.csv'))).toBe('csv_encoding');
     expect(await failure(csv('phone,Name,NAME\n79990001101,a,b\n'))).toBe('csv_duplicate_column');
+    expect(await contacts()).toEqual([]);
+  });
+
+  it('reads Russian and English header aliases, naming problems by the column as the file spells it', async () => {
+    const report = await importContactsCsv(
+      db.sql,
+      csv(
+        ' Телефон ,ИМЯ,Часовой пояс,Согласие,Источник согласия,Город\n' +
+          '+7 901 000-00-01,Анна,Europe/Moscow,да,форма,Казань\n' +
+          'нет телефона,Борис,,,,\n',
+      ),
+      { now: NOW, phoneRegion: 'RU' },
+    );
+
+    expect(report).toMatchObject({ rows: 2, inserted: 1, rejected: 1 });
+    expect(report.errors[0]).toMatchObject({ line: 3, column: 'Телефон' });
+    expect(await contact('79010000001')).toMatchObject({
+      name: 'Анна',
+      timezone: 'Europe/Moscow',
+      opted_in_at: NOW,
+      opt_in_source: 'форма',
+      attributes: { Город: 'Казань' },
+    });
+  });
+
+  it('refuses a header giving one column under two names, naming both, importing nothing', async () => {
+    const error = await importContactsCsv(db.sql, csv('phone,Телефон\n79990001101,79990001102\n'), {
+      now: NOW,
+      phoneRegion: 'RU',
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(CsvImportError);
+    expect(error).toMatchObject({
+      code: 'csv_duplicate_column',
+      message: 'line 1: the columns "phone" and "Телефон" are both the phone column: keep one of them',
+    });
     expect(await contacts()).toEqual([]);
   });
 

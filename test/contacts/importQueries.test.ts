@@ -18,7 +18,15 @@ import { BroadcasterError } from '../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { START } from '../support/engineHarness.js';
 
-const COUNTS: ImportCounts = { rows: 3, inserted: 1, updated: 0, rejected: 2, warned: 1, repeated: 0 };
+const COUNTS: ImportCounts = {
+  rows: 3,
+  inserted: 1,
+  updated: 0,
+  rejected: 2,
+  warned: 1,
+  repeated: 0,
+  consentWithdrawn: 0,
+};
 
 let db: TestDatabase;
 /** Three imports: a contacts import with problems, an appointments import, a contacts import running. */

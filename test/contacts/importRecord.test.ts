@@ -10,7 +10,15 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { START } from '../support/engineHarness.js';
 
 const LATER = new Date(START.getTime() + 5_000);
-const ZERO: ImportCounts = { rows: 0, inserted: 0, updated: 0, rejected: 0, warned: 0, repeated: 0 };
+const ZERO: ImportCounts = {
+  rows: 0,
+  inserted: 0,
+  updated: 0,
+  rejected: 0,
+  warned: 0,
+  repeated: 0,
+  consentWithdrawn: 0,
+};
 
 let db: TestDatabase;
 beforeEach(async () => {
@@ -23,7 +31,7 @@ afterEach(async () => {
 async function theImport(id: number) {
   const [row] = await db.sql`
     select kind, source, list_name, status, error, header, rows, inserted, updated, rejected, warned, repeated,
-           started_at, finished_at
+           consent_withdrawn as "consentWithdrawn", started_at, finished_at
     from imports where id = ${id}`;
   return row!;
 }
@@ -101,12 +109,12 @@ describe('the record of an import', () => {
         { line: 3, cells: ['abc', 'Ann, "the first"', ''], reason: 'not a phone' },
         { line: 9, cells: [], reason: 'broken quoting' },
       ],
-      counts: { rows: 5, inserted: 3, updated: 0, rejected: 1, warned: 1, repeated: 1 },
+      counts: { rows: 5, inserted: 3, updated: 0, rejected: 1, warned: 1, repeated: 1, consentWithdrawn: 0 },
     });
     await recordImportBatch(db.sql, id, {
       issues: [{ line: 12, kind: 'warning', reason: 'a note' }],
       rejectedRows: [],
-      counts: { rows: 10, inserted: 6, updated: 2, rejected: 1, warned: 2, repeated: 1 },
+      counts: { rows: 10, inserted: 6, updated: 2, rejected: 1, warned: 2, repeated: 1, consentWithdrawn: 0 },
     });
 
     expect(await issues(id)).toEqual([
@@ -162,7 +170,15 @@ describe('the record of an import', () => {
       listName: undefined,
       now: START,
     });
-    const counts = { rows: 4, inserted: 1, updated: 2, rejected: 1, warned: 0, repeated: 0 };
+    const counts = {
+      rows: 4,
+      inserted: 1,
+      updated: 2,
+      rejected: 1,
+      warned: 0,
+      repeated: 0,
+      consentWithdrawn: 0,
+    };
 
     await finishImport(db.sql, done, { now: LATER, counts });
     await finishImport(db.sql, broken, { now: LATER, counts: ZERO, error: 'the file is not UTF-8' });

@@ -43,6 +43,7 @@ describe('ImportReportBuilder', () => {
       rows: 2,
       inserted: 1,
       updated: 0,
+      consentWithdrawn: 0,
       rejected: 1,
       warned: 0,
       repeated: 0,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isStopMessage, optOutContact } from '../../src/delivery/optOut.js';
+import { isStopMessage, optOutContact, StopVocabulary } from '../../src/delivery/optOut.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 describe('isStopMessage', () => {
@@ -19,6 +19,46 @@ describe('isStopMessage', () => {
     'does not read %j as one',
     (text) => expect(isStopMessage(text)).toBe(false),
   );
+});
+
+describe('StopVocabulary', () => {
+  it.each([
+    'stop please',
+    'Please stop!',
+    'Больше не пишите',
+    'не пишите мне!!',
+    'STOP 🙏',
+    'Стоп, пожалуйста',
+    'отписаться 😡',
+  ])('reads %j as a STOP by default', (text) => expect(StopVocabulary.default.isStop(text)).toBe(true));
+
+  it('matches the whole message only: a keyword among other words looks like a STOP but is not one', () => {
+    const vocabulary = StopVocabulary.default;
+    for (const text of [
+      "don't stop sending me deals",
+      'стоп спам',
+      'please stop it',
+      'отпишите меня пожалуйста',
+    ]) {
+      expect(vocabulary.isStop(text), text).toBe(false);
+      expect(vocabulary.looksLikeStop(text), text).toBe(true);
+    }
+    for (const text of ['STOP', 'спасибо, до завтра', 'стопка блинов', '', null])
+      expect(vocabulary.looksLikeStop(text), String(text)).toBe(false);
+  });
+
+  it('takes a configured vocabulary instead of the defaults, with ё as е; `default` keeps them beside it', () => {
+    const own = new StopVocabulary(['Хватит спама', 'ОТПИСКА ЁЖ']);
+    expect(own.isStop('хватит спама!')).toBe(true);
+    expect(own.isStop('отписка еж')).toBe(true);
+    expect(own.isStop('stop')).toBe(false);
+    expect(isStopMessage('хватит спама', own)).toBe(true);
+    expect(isStopMessage('хватит спама')).toBe(false);
+
+    const widened = new StopVocabulary(['default', 'хватит спама']);
+    expect(widened.isStop('хватит спама')).toBe(true);
+    expect(widened.isStop('STOP')).toBe(true);
+  });
 });
 
 describe('optOutContact', () => {

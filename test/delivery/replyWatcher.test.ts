@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCampaign } from '../../src/campaigns/createCampaign.js';
 import { validateCampaignDefinition } from '../../src/campaigns/definition.js';
+import { stopVocabularyOf } from '../../src/delivery/optOut.js';
 import { Timekeeper } from '../../src/scheduler/timekeeper.js';
 import { createEngineHarness, type EngineHarness, seedContacts } from '../support/engineHarness.js';
 
@@ -210,6 +211,26 @@ describe('ReplyWatcher', () => {
 
     expect(await optedOutAt(h, '79001112233')).not.toBeNull();
     expect(replies!.counts.optOuts).toBe(1);
+  });
+
+  it('reads STOP in the configured vocabulary (OPT_OUT_KEYWORDS), and flags a reply that only looks like one', async () => {
+    h = await createEngineHarness();
+    await h.db
+      .sql`insert into contacts (phone, opted_in_at) values ('79001112234', now()), ('79001112235', now())`;
+    const stopVocabulary = stopVocabularyOf(['хватит спама']);
+    const { replies } = await h.addWorker({ replyWatcher: { stopVocabulary } });
+    await replies!.tick();
+
+    await h.sandbox.clientReply('79001112234', 'STOP');
+    await h.sandbox.clientReply('79001112235', 'Хватит спама!');
+    await h.sandbox.clientReply('79001112234', 'хватит спама, правда');
+    h.clock.advance(MINUTE);
+    await replies!.tick();
+
+    expect(await optedOutAt(h, '79001112234')).toBeNull();
+    expect(await optedOutAt(h, '79001112235')).not.toBeNull();
+    const flagged = await h.db.sql`select payload->>'text' as text from webhook_events where looks_like_stop`;
+    expect(flagged).toEqual([{ text: 'хватит спама, правда' }]);
   });
 
   it('keeps to its share of a limited monthly quota, idle polls leaving half the budget for sending', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StopVocabulary } from '../../src/delivery/optOut.js';
 import {
   AWAITING_DELIVERY,
   receiveWebhookEvent,
@@ -147,6 +148,47 @@ describe('receiveWebhookEvent: a STOP reply', () => {
 });
 
 describe('receiveWebhookEvent: a replayed call', () => {
+  it('reads STOP in the configured vocabulary only, as a whole message', async () => {
+    const contactId = await seedContact(db.sql, '79005550031', { chat2deskClientId: 777_031 });
+    const vocabulary = new StopVocabulary(['хватит спама']);
+    const reply = (id: number, text: string) =>
+      receiveWebhookEvent(
+        db.sql,
+        { hook_type: 'inbox', message_id: id, text, client: { id: 777_031 } },
+        '{}',
+        { now: NOW, stopVocabulary: vocabulary },
+      );
+
+    expect((await reply(4431, 'STOP')).optedOut).toBe(false);
+    expect((await contactOptOut(contactId)).opted_out_at).toBeNull();
+    expect((await reply(4432, 'Хватит спама!')).optedOut).toBe(true);
+    expect(await contactOptOut(contactId)).toEqual({ opted_out_at: NOW, opt_out_reason: 'stop_reply' });
+  });
+
+  it('records a reply that looks like a STOP but is not one with its flag, and applies nothing', async () => {
+    const contactId = await seedContact(db.sql, '79005550032', { chat2deskClientId: 777_032 });
+    const pending = await seedDelivery(db.sql, home, { contactId, state: 'queued' });
+
+    const near = await receive({
+      hook_type: 'inbox',
+      message_id: 4441,
+      text: 'стоп спам',
+      client: { id: 777_032 },
+    });
+    await receive({ hook_type: 'inbox', message_id: 4442, text: 'спасибо!', client: { id: 777_032 } });
+    await receive({ hook_type: 'inbox', message_id: 4443, text: 'STOP', client: { id: 777_099 } });
+
+    expect(near.optedOut).toBe(false);
+    expect((await deliveryRow(db.sql, pending)).state).toBe('queued');
+    const flags =
+      await db.sql`select chat2desk_message_id::text as message, looks_like_stop from webhook_events order by id`;
+    expect(flags).toEqual([
+      { message: '4441', looks_like_stop: true },
+      { message: '4442', looks_like_stop: false },
+      { message: '4443', looks_like_stop: false },
+    ]);
+  });
+
   it('acts once: the same event again is a duplicate and changes nothing', async () => {
     const contactId = await seedContact(db.sql, '79005550021', { chat2deskClientId: 777_021 });
     const payload = { hook_type: 'inbox', message_id: 4501, text: 'STOP', client_id: 777_021 };

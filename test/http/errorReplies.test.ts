@@ -67,7 +67,7 @@ describe('registerErrorReplies', () => {
     expect(answer.status).toBe(415);
     expect(answer.body.error.code).toBe('unsupported_media_type');
     expect(answer.body.error.message).toBe(
-      `a body of type "${type.slice(0, 80)}" is not read here: send application/json (a campaign may also be YAML, an import text/csv)`,
+      `a body of type "${type.slice(0, 80)}" is not read here: send application/json (a campaign may also be YAML, an import text/csv or a multipart/form-data file)`,
     );
   });
 });

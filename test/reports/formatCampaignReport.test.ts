@@ -44,6 +44,7 @@ function viberReport(over: Partial<CampaignReport> = {}): CampaignReport {
       failed: 1,
       skipped: 1,
     },
+    nearStopReplies: { count: 0, replies: [] },
     byTransport: [],
     byChannel: [],
     sendRate: [],
@@ -245,6 +246,17 @@ describe('formatCampaignReport', () => {
     );
     expect(lines.slice(start + 1).filter((line) => line.startsWith('    2026'))).toHaveLength(10);
     expect(lines[start + 11]).toBe('    … 20 more in the CSV export');
+  });
+
+  it('asks for a review of replies that look like STOP, and says nothing of them when there are none', () => {
+    const nearStopReplies = {
+      count: 2,
+      replies: [{ contactId: 1, phone: '79001112233', text: 'стоп спам', at: '2026-11-27T10:00:00.000Z' }],
+    };
+    const out = formatCampaignReport(viberReport({ nearStopReplies }));
+    expect(out).toContain('  replies that look like STOP (not applied): 2 — review them');
+    expect(out).toContain('    2026-11-27T10:00:00.000Z  79001112233  "стоп спам"');
+    expect(formatCampaignReport(viberReport())).not.toContain('look like STOP');
   });
 
   it('says no more when every failure is listed', () => {

@@ -2,9 +2,13 @@ import type postgres from 'postgres';
 import type { Sql } from '../../db/database.js';
 import { PENDING_STATES, statesLeadingTo } from '../states.js';
 
-/** Whose pending deliveries: a contact's (opted out), a campaign's (cancelled), cancelled appointments'. */
+/**
+ * Whose pending deliveries: a contact's (opted out), a campaign's (cancelled), cancelled appointments',
+ * or the marketing ones of contacts whose consent was withdrawn (a reminder needs no consent).
+ */
 export type PendingSelection =
   | { contactIds: readonly number[] }
+  | { marketingOfContactIds: readonly number[] }
   | { campaignId: number }
   | { cancelledAppointmentIds: readonly number[] };
 
@@ -48,6 +52,10 @@ export async function skipPendingDeliveries(
 
 function selectionCondition(sql: Queryable, selection: PendingSelection) {
   if ('contactIds' in selection) return sql`d.contact_id = any(${selection.contactIds as number[]}::int[])`;
+  if ('marketingOfContactIds' in selection) {
+    return sql`d.contact_id = any(${selection.marketingOfContactIds as number[]}::int[])
+      and exists (select 1 from campaigns k where k.id = d.campaign_id and k.purpose = 'marketing')`;
+  }
   if ('campaignId' in selection) return sql`d.campaign_id = ${selection.campaignId}`;
   return sql`d.appointment_id = any(${selection.cancelledAppointmentIds as number[]}::int[])
     and exists (select 1 from appointments a where a.id = d.appointment_id and a.status = 'cancelled')`;

@@ -12,7 +12,7 @@ import {
 import { importAppointmentsCsv } from '../../appointments/importAppointments.js';
 import { phoneDigits } from '../../contacts/contacts.js';
 import { HttpError, RequestValidationError } from '../errors.js';
-import { csvBodyDocumentation, importCsvBody } from './csvUpload.js';
+import { csvBodyDocumentation, importCsvBody, registerMultipartCsv } from './csvUpload.js';
 import type { ApiDeps } from './deps.js';
 import { withImportLinks } from './imports.js';
 import {
@@ -192,12 +192,23 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
     },
   );
 
+  // Multipart (a browser form's file) is read in the import route's scope only.
+  void api.register(async (scope) => {
+    await registerMultipartCsv(scope, deps.importBodyLimitBytes);
+    registerAppointmentImportRoute(scope, deps);
+  });
+}
+
+/** POST /appointments/import: an appointments CSV (text/csv, or the file of a multipart form). */
+function registerAppointmentImportRoute(api: FastifyInstance, deps: ApiDeps): void {
+  const { db } = deps;
   api.post(
     '/appointments/import',
     {
       schema: {
         tags: TAGS,
-        summary: 'Import appointments from a CSV (Content-Type: text/csv), upserting by external_id',
+        summary:
+          'Import appointments from a CSV (text/csv, or a multipart/form-data file), upserting by external_id',
         description:
           'Columns: external_id, phone, starts_at (ISO with offset), status, plus attribute columns. Bad rows are ' +
           'listed in the report and never block good ones.',

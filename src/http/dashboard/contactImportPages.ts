@@ -1,3 +1,4 @@
+import { contactColumnOf } from '../../contacts/headerAliases.js';
 import type { ImportIssue, ImportRecord } from '../../contacts/importQueries.js';
 import type { UploadPreview } from './consoleUploads.js';
 import { html, type SafeHtml } from './html.js';
@@ -14,20 +15,9 @@ export const IMPORT_TARGETS = [
 ] as const;
 export type ImportTarget = (typeof IMPORT_TARGETS)[number];
 
-const ALIASES: Record<Exclude<ImportTarget, 'attribute'>, readonly string[]> = {
-  phone: ['phone', 'телефон', 'тел', 'номер', 'mobile', 'мобильный', 'phone number', 'номер телефона'],
-  name: ['name', 'имя', 'фио', 'client', 'клиент', 'full name'],
-  timezone: ['timezone', 'time zone', 'tz', 'часовой пояс', 'пояс'],
-  opted_in: ['opted_in', 'opt-in', 'consent', 'согласие'],
-  opt_in_source: ['opt_in_source', 'source', 'источник', 'источник согласия'],
-};
-
-/** The field a column's name suggests (Телефон → phone); an attribute when none does. */
+/** The field a column's name suggests (Телефон → phone), read as every import reads it; else an attribute. */
 export function guessImportTarget(column: string): ImportTarget {
-  const name = column.trim().toLowerCase();
-  for (const [target, aliases] of Object.entries(ALIASES))
-    if (aliases.includes(name)) return target as ImportTarget;
-  return 'attribute';
+  return contactColumnOf(column) ?? 'attribute';
 }
 
 /** The page to pick a CSV and, optionally, the list its contacts join. */

@@ -72,6 +72,40 @@ describe('broadcaster contacts import', () => {
     expect((await contact('79010000003'))?.opted_in_at).toBeNull();
   });
 
+  it('reads a file with Russian headers (Телефон, Имя, Часовой пояс, Согласие)', async () => {
+    const file = await csvFile(
+      'russian.csv',
+      'Телефон,Имя,Часовой пояс,Согласие\n+7 (901) 000-00-41,Дарья,Asia/Omsk,да\n',
+    );
+    const result = await cli('contacts', 'import', file);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('1 row; 1 inserted, 0 updated, 0 rejected.');
+    const stored = await contact('79010000041');
+    expect(stored).toMatchObject({ name: 'Дарья', timezone: 'Asia/Omsk', attributes: {} });
+    expect(stored?.opted_in_at).not.toBeNull();
+  });
+
+  it('withdraws a recorded consent on opted_in=false and says how many, in text and in --json', async () => {
+    await cli(
+      'contacts',
+      'import',
+      await csvFile('consent-yes.csv', 'phone,opted_in\n79010000061,true\n79010000062,true\n'),
+    );
+    const file = await csvFile('consent-no.csv', 'phone,opted_in\n79010000061,нет\n79010000062,\n');
+
+    const result = await cli('contacts', 'import', file);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      'Consent withdrawn: 1 contact (opted_in said no): their broadcasts not yet sent are skipped.',
+    );
+    expect((await contact('79010000061'))?.opted_in_at).toBeNull();
+    expect((await contact('79010000062'))?.opted_in_at).not.toBeNull();
+    const again = JSON.parse((await cli('contacts', 'import', file, '--json')).stdout);
+    expect(again.consentWithdrawn).toBe(0);
+  });
+
   it('adds the contacts to a list with --list, and counts known phones as updated', async () => {
     const file = await csvFile('vip.csv', 'phone,name\n79010000001,Anna K.\n79010000004,Gleb\n');
     const result = await cli('contacts', 'import', file, '--list', 'vip');

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useApiServerOnTestDatabase } from '../apiServer.js';
+import { API_TOKEN, useApiServerOnTestDatabase } from '../apiServer.js';
 
 const { db, server } = useApiServerOnTestDatabase();
 let reminderCampaignId: number;
@@ -177,5 +177,20 @@ describe('appointments', () => {
     expect(imported.body.items.find((a) => a.externalId === 'csv-1')?.attributes).toMatchObject({
       doctor: 'Dr. Smirnov',
     });
+  });
+
+  it('imports appointments from the file of a multipart/form-data form', async () => {
+    const body = new FormData();
+    const csv = 'external_id,phone,starts_at,status\nform-1,79997100003,2026-12-11T09:00:00+03:00,booked\n';
+    body.append('file', new Blob([csv], { type: 'text/csv' }), 'appointments.csv');
+
+    const response = await fetch(`${server.url}/api/v1/appointments/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+      body,
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ rows: 1, inserted: 1, rejected: 0 });
   });
 });

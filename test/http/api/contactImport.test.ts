@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useApiServerOnTestDatabase } from '../apiServer.js';
+import { API_TOKEN, useApiServerOnTestDatabase } from '../apiServer.js';
 
 const { db, server } = useApiServerOnTestDatabase({ phoneRegion: 'KZ' });
 
@@ -8,6 +8,7 @@ interface ImportAnswer {
   rows: number;
   inserted: number;
   rejected: number;
+  consentWithdrawn: number;
   links: Record<string, string>;
   error?: { code: string; details: { issues?: Array<{ path: string }> } };
 }
@@ -32,6 +33,80 @@ describe('POST /contacts/import', () => {
     expect(answer.body.links.import).toBe(`/api/v1/imports/${answer.body.importId}`);
     const [record] = await db.sql`select source, list_name from imports where id = ${answer.body.importId}`;
     expect(record).toEqual({ source: 'api', list_name: null });
+  });
+
+  it('reads Russian headers, and refuses phone and Телефон together naming both', async () => {
+    const answer = await importCsv('Телефон клиента,Имя,Согласие\n77011230001,Айгерим,да\n');
+    expect(answer.body).toMatchObject({ rows: 1, inserted: 1, rejected: 0 });
+    const [contact] = await db.sql`select name, opted_in_at from contacts where phone = '77011230001'`;
+    expect(contact?.name).toBe('Айгерим');
+    expect(contact?.opted_in_at).not.toBeNull();
+
+    const both = await server.call<{ error: { code: string; message: string } }>(
+      'POST',
+      '/api/v1/contacts/import',
+      { body: 'phone,Телефон\n77011230002,77011230003\n', contentType: 'text/csv' },
+    );
+    expect(both.status).toBe(400);
+    expect(both.body.error.code).toBe('csv_duplicate_column');
+    expect(both.body.error.message).toContain('"phone" and "Телефон"');
+  });
+
+  it('withdraws a recorded consent on opted_in=false, counted in the answer', async () => {
+    await importCsv('phone,opted_in\n77011230011,true\n');
+    const answer = await importCsv('phone,opted_in\n77011230011,false\n');
+    expect(answer.body).toMatchObject({ updated: 1, consentWithdrawn: 1 });
+    const [contact] =
+      await db.sql`select opted_in_at, consent_withdrawn_source from contacts where phone = '77011230011'`;
+    expect(contact).toEqual({ opted_in_at: null, consent_withdrawn_source: 'csv_import' });
+  });
+
+  it('takes the file of a multipart/form-data form (what a browser sends), with its list field', async () => {
+    const body = new FormData();
+    body.append('list', 'Форма');
+    body.append('file', new Blob(['Телефон,Имя\n77011230021,Dana\n'], { type: 'text/csv' }), 'clients.csv');
+
+    const response = await fetch(`${server.url}/api/v1/contacts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+      body,
+    });
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ rows: 1, inserted: 1 });
+    const members = await db.sql`
+      select c.name from list_members m join lists l on l.id = m.list_id join contacts c on c.id = m.contact_id
+      where l.name = 'Форма'`;
+    expect(members).toEqual([{ name: 'Dana' }]);
+  });
+
+  it('refuses an empty list field of a form like an empty ?list=, importing nothing', async () => {
+    const before = await contactCount();
+    const body = new FormData();
+    body.append('list', ' ');
+    body.append('file', new Blob(['phone\n77011230022\n']), 'clients.csv');
+
+    const response = await fetch(`${server.url}/api/v1/contacts/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+      body,
+    });
+
+    expect(response.status).toBe(400);
+    const refusal = (await response.json()) as { error: { details: { issues: Array<{ path: string }> } } };
+    expect(refusal.error.details.issues[0]?.path).toBe('list');
+    expect(await contactCount()).toBe(before);
+  });
+
+  it('answers any other body type with a 415 that says to send text/csv or a multipart form', async () => {
+    const answer = await server.call<{ error: { code: string; message: string } }>(
+      'POST',
+      '/api/v1/contacts/import',
+      { body: '<contacts/>', contentType: 'application/xml' },
+    );
+    expect(answer.status).toBe(415);
+    expect(answer.body.error.code).toBe('unsupported_media_type');
+    expect(answer.body.error.message).toContain('text/csv or a multipart/form-data file');
   });
 
   it('reads phones without a country code in the configured region', async () => {

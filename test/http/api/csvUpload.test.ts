@@ -2,7 +2,11 @@ import { request as httpRequest } from 'node:http';
 import type { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { importCsvBody, registerCsvBodyParser } from '../../../src/http/api/csvUpload.js';
+import {
+  importCsvBody,
+  registerCsvBodyParser,
+  registerMultipartCsv,
+} from '../../../src/http/api/csvUpload.js';
 import { registerErrorReplies } from '../../../src/http/errorReplies.js';
 import { HttpError } from '../../../src/http/errors.js';
 import { silentLogger } from '../../../src/logger.js';
@@ -14,6 +18,8 @@ let port: number;
 /** What each import read, in order; what the importer does with a body it does not like. */
 let imported: string[];
 let importerError: Error | undefined;
+/** The form fields the last import was given. */
+let fieldsSeen: Readonly<Record<string, string>> | undefined;
 
 async function readAll(input: Readable): Promise<string> {
   let text = '';
@@ -25,8 +31,10 @@ beforeAll(async () => {
   app = Fastify();
   registerErrorReplies(app, silentLogger);
   registerCsvBodyParser(app);
+  await registerMultipartCsv(app, LIMIT);
   app.post('/import', (request) =>
-    importCsvBody(request, LIMIT, async (input) => {
+    importCsvBody(request, LIMIT, async (input, fields) => {
+      fieldsSeen = fields;
       let text: string;
       try {
         text = await readAll(input);
@@ -147,6 +155,58 @@ describe('a CSV import body', () => {
 
     expect(answer.status).toBe(415);
     expect(answer.body.error).toMatchObject({ code: 'unsupported_media_type' });
+    expect(imported).toEqual([]);
+  });
+});
+
+const BOUNDARY = 'csv-form-boundary';
+
+/** A multipart/form-data body as a browser form sends it: fields, then (when given) the file. */
+function form(
+  fields: Record<string, string>,
+  file?: string,
+): { chunks: string[]; headers: Record<string, string> } {
+  const parts = Object.entries(fields).map(
+    ([name, value]) => `--${BOUNDARY}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+  );
+  if (file !== undefined) {
+    parts.push(
+      `--${BOUNDARY}\r\ncontent-disposition: form-data; name="file"; filename="contacts.csv"\r\n` +
+        `content-type: text/csv\r\n\r\n${file}\r\n`,
+    );
+  }
+  parts.push(`--${BOUNDARY}--\r\n`);
+  return { chunks: parts, headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` } };
+}
+
+describe('a CSV import sent as a multipart/form-data form', () => {
+  it('streams its file to the importer with the fields sent before it', async () => {
+    const { chunks, headers } = form({ list: 'vip' }, 'phone\n79001112233\n');
+
+    const answer = await post(chunks, headers);
+
+    expect(answer).toEqual({ status: 200, body: { rows: 2 } });
+    expect(imported).toEqual(['phone\n79001112233\n']);
+    expect(fieldsSeen).toEqual({ list: 'vip' });
+  });
+
+  it('without a file is a 400 that says to send one', async () => {
+    const { chunks, headers } = form({ list: 'vip' });
+
+    const answer = await post(chunks, headers);
+
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 'csv_file_missing', details: { field: 'file' } });
+    expect(imported).toEqual([]);
+  });
+
+  it('whose file grows past the limit is a 413, as for a text/csv body', async () => {
+    const { chunks, headers } = form({}, `phone\n${'7'.repeat(LIMIT)}\n`);
+
+    const answer = await post(chunks, headers);
+
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toMatchObject({ code: 'body_too_large', details: { limitBytes: LIMIT } });
     expect(imported).toEqual([]);
   });
 });
