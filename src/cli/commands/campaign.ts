@@ -1,4 +1,5 @@
 import { extname, join } from 'node:path';
+import { formatAudienceSummary } from '../../campaigns/audienceSummary.js';
 import { createCampaign } from '../../campaigns/createCampaign.js';
 import { CAMPAIGN_KINDS, parseCampaignText } from '../../campaigns/definition.js';
 import { refuseOversizedFile } from '../../campaigns/documentBounds.js';
@@ -257,6 +258,7 @@ export function formatPreview(campaignId: number, who: string, preview: Campaign
       `This contact would be skipped: ${preview.consent.skipped.reason} (${preview.consent.skipped.detail}).`,
     );
   }
+  lines.push(`Audience: ${formatAudienceSummary(preview.audience)}.`);
   return lines.join('\n');
 }
 
@@ -279,5 +281,7 @@ async function preview(
     : 'an invented sample contact (the audience is empty)';
   if (values.json) printJson(ctx.stdout, result);
   else if (result.ok) ctx.stdout.write(`${formatPreview(id, who, result)}\n`);
+  // The whole audience's count is worth having even when this contact's message cannot be made.
+  else ctx.stdout.write(`Audience: ${formatAudienceSummary(result.audience)}.\n`);
   if (!result.ok) throw new PreviewFailedError(id, who, result);
 }

@@ -368,6 +368,7 @@ describe('broadcaster campaign preview', () => {
     expect(sample.code, sample.stderr).toBe(0);
     expect(sample.stdout).toContain('the sample contact 79000000001 (Client 1)');
     expect(sample.stdout).toContain('Hi Name1, 11% off');
+    expect(sample.stdout).toContain('Audience: 20 recipients: 20 will be sent, 0 skipped.');
 
     const chosen = await cli('campaign', 'preview', String(id), '--contact', '+7 (900) 000-00-05', '--json');
     expect(JSON.parse(chosen.stdout)).toMatchObject({
@@ -383,7 +384,12 @@ describe('broadcaster campaign preview', () => {
       name: 'Preview missing',
       template: 'Hi {{firstName}}, your code {{promoCode}}',
     });
-    const line = failure(await cli('campaign', 'preview', String(id), '--contact', '79000000003'), 1);
+    const result = await cli('campaign', 'preview', String(id), '--contact', '79000000003');
+    // The whole audience lacks it: counted set-based, beside the one contact's failure.
+    expect(result.stdout).toBe(
+      'Audience: 20 recipients: 0 will be sent, 20 skipped (promoCode missing: 20).\n',
+    );
+    const line = failure(result, 1);
     expect(line).toContain(
       'the template needs "promoCode", which contact 79000000003 (Client 3) does not have',
     );
