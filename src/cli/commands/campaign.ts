@@ -133,16 +133,22 @@ async function create(ctx: CommandContext, file: string, values: Options): Promi
     throw new UsageError('--wait cannot wait for a draft: publish it, then `campaign resume ID --wait`');
   }
   const db = await openDatabase(ctx);
-  const created = await createCampaign(db, definition, { now, templatesDir: TEMPLATES_DIR });
+  const created = await createCampaign(db, definition, {
+    now,
+    templatesDir: TEMPLATES_DIR,
+    defaultTimezone: ctx.config.defaultTimezone,
+  });
   if (!values.json) {
     const next = created.nextRunAt ? `, first run at ${created.nextRunAt.toISOString()}` : '';
     ctx.stdout.write(
       `Created campaign ${created.id} "${definition.name}" (${definition.kind} on ${definition.transport}): ` +
         `${created.status}${next}.\n`,
     );
+    for (const warning of created.warnings) ctx.stdout.write(`Warning: ${warning}.\n`);
   }
   if (values.wait) await watch(ctx, db, created.id, values);
-  else if (values.json) printJson(ctx.stdout, await details(db, created.id));
+  else if (values.json)
+    printJson(ctx.stdout, { ...(await details(db, created.id)), warnings: created.warnings });
 }
 
 async function list(ctx: CommandContext, values: Options): Promise<void> {

@@ -361,6 +361,28 @@ describe('broadcaster campaign pause, resume, cancel, publish', () => {
   });
 });
 
+describe('broadcaster campaign create: recipients without a time zone', () => {
+  it('warns when a send window will be read in the campaign zone (or UTC) for them, also with --json', async () => {
+    const file = await campaignFile(
+      'windowed.json',
+      broadcast({ name: 'Windowed', sendWindow: { from: '09:00', to: '21:00' } }),
+    );
+    const json = await cli('campaign', 'create', file, '--json');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).warnings).toEqual([
+      '20 recipients have no time zone: their window is evaluated in UTC (the campaign has no timezone)',
+    ]);
+    const zoned = await campaignFile(
+      'zoned.json',
+      broadcast({ name: 'Zoned', sendWindow: { from: '09:00', to: '21:00' }, timezone: 'Europe/Moscow' }),
+    );
+    const text = await cli('campaign', 'create', zoned);
+    expect(text.stdout).toContain(
+      "Warning: 20 recipients have no time zone: their window is evaluated in Europe/Moscow (the campaign's timezone).",
+    );
+  });
+});
+
 describe('broadcaster campaign preview', () => {
   it('renders the message for a sample contact of the audience, and for a contact by phone', async () => {
     const id = await createFromJson({ name: 'Preview' });
