@@ -17,7 +17,9 @@ Options:
   --format table   for people (default)
   --format json    the whole report: {"campaignId", "status", "counts": {state: n}, "reasons":
                    {reason: n}, …}; --json is the same
-  --format csv     one line per recipient (phone, name, state, reason, times, message id)
+  --format csv     one line per recipient: phone, name, state, reason, times, message id, the
+                   contact's time zone, planned_at (when a queued or waiting row is to go), and
+                   text (the message as sent)
   --excel          the CSV for Excel (implies --format csv): a UTF-8 BOM and ";" between cells,
                    as Excel in a Russian locale opens it (the console's "for Excel" download too)
   --run RUN_ID     only that run of the campaign (see campaign show ID)

@@ -257,7 +257,7 @@ describe('the campaign page', () => {
     );
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe(
-      'phone,name,state,reason,due_at,sent_at,delivered_at,read_at,chat2desk_message_id,attempts',
+      'phone,name,state,reason,due_at,sent_at,delivered_at,read_at,chat2desk_message_id,attempts,timezone,planned_at,text',
     );
   });
 });
