@@ -9,11 +9,14 @@ import { CampaignDefinitionError, TemplateError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
 import { nextRunAfter } from './schedule.js';
 import { loadTemplateFile } from './templateFile.js';
+import { timeZoneWarning } from './timeZoneWarning.js';
 
 export interface CreatedCampaign {
   id: number;
   status: CampaignStatus;
   nextRunAt: Date | null;
+  /** What the user should know but that does not stop the campaign (recipients without a time zone). */
+  warnings: string[];
 }
 
 /**
@@ -30,7 +33,7 @@ export interface CreatedCampaign {
 export async function createCampaign(
   db: Database,
   definition: CampaignDefinition,
-  options: { now: Date; templatesDir: string },
+  options: { now: Date; templatesDir: string; defaultTimezone?: string | undefined },
 ): Promise<CreatedCampaign> {
   const columns = await campaignColumns(db, definition, options.templatesDir);
   assertStillAhead(definition, options.now);
@@ -63,7 +66,16 @@ export async function createCampaign(
   if (created.status === 'running' && definition.kind === 'reminder') {
     await db.sql.begin((tx) => startReminderCampaign(tx, created.id, { now: options.now }));
   }
-  return created;
+  const warning = await timeZoneWarning(db.sql, {
+    kind: definition.kind,
+    listId: columns.listId,
+    where: columns.audienceWhere,
+    hasSendWindow: definition.sendWindow !== null && definition.sendWindow !== undefined,
+    campaignTimezone: columns.timezone,
+    defaultTimezone: options.defaultTimezone ?? 'UTC',
+    now: options.now,
+  });
+  return { ...created, warnings: warning ? [warning] : [] };
 }
 
 /** The template's source, compiled now so a broken one is refused before anything is stored. */

@@ -1,3 +1,4 @@
+import type postgres from 'postgres';
 import type { Sql } from '../db/database.js';
 import { monthOf } from '../delivery/quotaGuard.js';
 import { parseSegmentFilter } from '../lists/segmentFilter.js';
@@ -52,22 +53,41 @@ interface AudienceCounts {
   newClients: number;
 }
 
+/** A campaign's audience as a condition on `contacts c`: the list's members (everyone without one), narrowed by audience.where. */
+export function audienceCondition(
+  sql: Sql,
+  audience: { listId: number | null; where: string | null; now: Date },
+): postgres.PendingQuery<postgres.Row[]> {
+  const members =
+    audience.listId === null
+      ? sql`true`
+      : sql`exists (select 1 from list_members m where m.list_id = ${audience.listId} and m.contact_id = c.id)`;
+  const segment =
+    audience.where === null
+      ? sql`true`
+      : segmentCondition(sql, parseSegmentFilter(audience.where), { alias: 'c', now: audience.now });
+  return sql`${members} and ${segment}`;
+}
+
+/** consentRefusal (src/messages/consent.ts) over `contacts c`: 'opted_out', 'no_consent' or null. */
+export function consentRefusalSql(sql: Sql, purpose: CampaignPurpose): postgres.PendingQuery<postgres.Row[]> {
+  return sql`case when c.opted_out_at is not null then 'opted_out'
+                  when c.opted_in_at is null and ${purpose === 'marketing'} then 'no_consent' end`;
+}
+
 export async function forecastCampaign(sql: Sql, input: ForecastInput): Promise<CampaignForecast> {
-  const marketing = input.purpose === 'marketing';
   const [counts] = await sql<AudienceCounts[]>`
     select count(*)::int as audience,
-           count(*) filter (where c.opted_out_at is not null)::int as "optedOut",
-           count(*) filter (where c.opted_out_at is null and c.opted_in_at is null and ${marketing})::int as "noConsent",
-           count(*) filter (
-             where c.opted_out_at is null and (c.opted_in_at is not null or not ${marketing})
-               and (c.chat2desk_client_id is null or not (${input.transport} = any(coalesce(c.chat2desk_transports, '{}'))))
-           )::int as "newClients"
-    from contacts c
-    where ${
-      input.listId === null
-        ? sql`true`
-        : sql`exists (select 1 from list_members m where m.list_id = ${input.listId} and m.contact_id = c.id)`
-    } and ${input.where === null ? sql`true` : segmentCondition(sql, parseSegmentFilter(input.where), { alias: 'c', now: input.now })}`;
+           count(*) filter (where refusal = 'opted_out')::int as "optedOut",
+           count(*) filter (where refusal = 'no_consent')::int as "noConsent",
+           count(*) filter (where refusal is null and new_client)::int as "newClients"
+    from (
+      select ${consentRefusalSql(sql, input.purpose)} as refusal,
+             (c.chat2desk_client_id is null
+               or not (${input.transport} = any(coalesce(c.chat2desk_transports, '{}')))) as new_client
+      from contacts c
+      where ${audienceCondition(sql, { listId: input.listId, where: input.where, now: input.now })}
+    ) a`;
   const { audience, optedOut, noConsent, newClients } = counts!;
   const recipients = audience - optedOut - noConsent;
   const requests = recipients + newClients;

@@ -7,6 +7,7 @@ import { type CampaignPurpose, CONSENT_RULES } from '../messages/consent.js';
 import { type MessageSize, messageSize } from '../messages/messageLimits.js';
 import { type PreparedMessage, prepareMessage } from '../messages/prepareMessage.js';
 import type { PhoneRegion } from '../phones/phone.js';
+import { type AudienceSummary, summariseAudience } from './audienceSummary.js';
 import { CampaignNotFoundError } from './errors.js';
 
 /**
@@ -43,6 +44,8 @@ export interface CampaignPreview {
     rule: string;
     skipped: { reason: RecipientRefusal['problem']; detail: string } | null;
   };
+  /** The whole audience, counted set-based: how many will be sent, how many skipped and why. */
+  audience: AudienceSummary;
 }
 
 export interface PreviewOptions {
@@ -65,6 +68,8 @@ export interface PreviewCampaign extends MessageCampaign {
   audienceWhere: string | null;
   channelId: number | null;
   purpose: CampaignPurpose;
+  /** A reminder's offsets in seconds (a summary counts each appointment once per offset). */
+  reminderOffsets?: number[] | null;
 }
 
 export interface PreviewContact {
@@ -137,6 +142,7 @@ export async function previewOf(
     ...(campaign.attachment ? { attachment: campaign.attachment } : {}),
     timezone,
     consent,
+    audience: await summariseAudience(sql, campaign, options),
   };
   if (message.ok) {
     return { ...base, ok: true, text: message.text, size: messageSize(message.text, campaign.transport) };
@@ -172,7 +178,8 @@ export async function loadCampaign(sql: Sql, campaignId: number): Promise<Previe
   const [campaign] = await sql<PreviewCampaign[]>`
     select id, name, kind, template_source as "templateSource", template_variables as variables, timezone,
            list_id as "listId", audience_where as "audienceWhere", transport, channel_id as "channelId", purpose,
-           whatsapp_template as "whatsappTemplate", attachment_url as attachment
+           whatsapp_template as "whatsappTemplate", attachment_url as attachment,
+           reminder_offsets as "reminderOffsets"
     from campaigns where id = ${campaignId}`;
   if (!campaign) throw new CampaignNotFoundError(campaignId);
   return campaign;
@@ -192,7 +199,10 @@ export async function findContactByPhone(sql: Sql, phone: string): Promise<Previ
   return contact;
 }
 
-/** The first contact the campaign would reach: of its list (or of everyone), consenting ones first. */
+/**
+ * The first contact the campaign would reach: of its list (or of everyone), consenting ones first;
+ * for a reminder, one with an appointment (an upcoming one first), whose message can be rendered.
+ */
 async function sampleContact(
   sql: Sql,
   campaign: PreviewCampaign,
@@ -208,8 +218,17 @@ async function sampleContact(
       campaign.listId === null
         ? sql`true`
         : sql`exists (select 1 from list_members m where m.contact_id = c.id and m.list_id = ${campaign.listId})`
-    } and ${segment}
-    order by (c.opted_out_at is null and c.opted_in_at is not null) desc, c.id
+    } and ${segment} and ${
+      campaign.kind === 'reminder'
+        ? sql`exists (select 1 from appointments a where a.contact_id = c.id and a.status <> 'cancelled')`
+        : sql`true`
+    }
+    order by (c.opted_out_at is null and c.opted_in_at is not null) desc, ${
+      campaign.kind === 'reminder'
+        ? sql`not exists (select 1 from appointments a
+                          where a.contact_id = c.id and a.status <> 'cancelled' and a.starts_at > ${now}),`
+        : sql``
+    } c.id
     limit 1`;
   return contact;
 }

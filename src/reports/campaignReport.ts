@@ -44,6 +44,8 @@ export interface CampaignReport {
   counts: Record<string, number>;
   /** Deliveries per reason (the part before the first colon), for the states that carry one. */
   reasons: Record<string, number>;
+  /** The same reasons apart per state (`failed`, `skipped`, `waiting`…): a failure never reads as a skip. */
+  reasonsByState: Record<string, Record<string, number>>;
   total: number;
   /** False where Chat2Desk does not report delivery for the transport: there `sent` is final. */
   transportReportsDelivery: boolean;
@@ -156,10 +158,16 @@ export async function campaignReport(
 
   const counts = emptyCounts();
   const reasons: Record<string, number> = {};
+  const reasonsByState: Record<string, Record<string, number>> = {};
   let total = 0;
   for (const row of stateRows) {
     counts[row.state] = (counts[row.state] ?? 0) + row.n;
-    if (row.reason) reasons[row.reason] = (reasons[row.reason] ?? 0) + row.n;
+    if (row.reason) {
+      reasons[row.reason] = (reasons[row.reason] ?? 0) + row.n;
+      const ofState = reasonsByState[row.state] ?? {};
+      reasonsByState[row.state] = ofState;
+      ofState[row.reason] = (ofState[row.reason] ?? 0) + row.n;
+    }
     total += row.n;
   }
 
@@ -179,6 +187,13 @@ export async function campaignReport(
     consent: { purpose: campaign.purpose, rule: CONSENT_RULES[campaign.purpose] },
     counts,
     reasons,
+    // In the states' own order (waiting before failed before skipped), whatever order the rows came in.
+    reasonsByState: Object.fromEntries(
+      DELIVERY_STATES.filter((state) => reasonsByState[state]).map((state) => [
+        state,
+        reasonsByState[state]!,
+      ]),
+    ),
     total,
     transportReportsDelivery,
     totals: {

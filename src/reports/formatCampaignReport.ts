@@ -57,9 +57,10 @@ export function formatCampaignReport(report: CampaignReport): string {
     `  consent: ${report.consent.rule}`,
   ];
   for (const [state, n] of Object.entries(report.counts)) if (n > 0) lines.push(`  ${state.padEnd(10)} ${n}`);
-  const reasons = Object.entries(report.reasons).sort((a, b) => b[1] - a[1]);
-  if (reasons.length) {
-    lines.push('  reasons:');
+  // Per state, so a failure (Chat2Desk refused it) never reads as a skip (it was never tried), or the reverse.
+  for (const [state, byReason] of Object.entries(report.reasonsByState)) {
+    const reasons = Object.entries(byReason).sort((a, b) => b[1] - a[1]);
+    if (reasons.length) lines.push(`  ${state} reasons:`);
     for (const [reason, n] of reasons) {
       const meaning = REASON_MEANINGS[reason];
       lines.push(`    ${reason.padEnd(28)} ${String(n).padStart(6)}${meaning ? `  ${meaning}` : ''}`);

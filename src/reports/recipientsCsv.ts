@@ -17,6 +17,12 @@ export const RECIPIENTS_CSV_COLUMNS = [
   'read_at',
   'chat2desk_message_id',
   'attempts',
+  /** The contact's own zone (empty: the campaign's or the engine's applies). */
+  'timezone',
+  /** When a row still to go (queued, waiting) is planned to go out: its next attempt. */
+  'planned_at',
+  /** The message as the worker rendered it for its send (kept on the delivery from `sending` on). */
+  'text',
 ] as const;
 
 /** Rows fetched per round trip: the memory the export holds at once, whatever the campaign's size. */
@@ -58,7 +64,9 @@ export async function writeRecipientsCsv(
         select c.phone, c.name, d.state::text as state, d.reason,
                ${isoUtc(tx, tx`d.due_at`)} as due_at, ${isoUtc(tx, tx`d.sent_at`)} as sent_at,
                ${isoUtc(tx, tx`d.delivered_at`)} as delivered_at, ${isoUtc(tx, tx`d.read_at`)} as read_at,
-               d.chat2desk_message_id::text as chat2desk_message_id, d.attempts
+               d.chat2desk_message_id::text as chat2desk_message_id, d.attempts, c.timezone,
+               case when d.state in ('queued', 'waiting') then ${isoUtc(tx, tx`d.next_attempt_at`)} end as planned_at,
+               d.rendered_text as text
         from deliveries d join contacts c on c.id = d.contact_id
         where ${deliveriesInScope(tx, scope)}
         order by d.id`.cursor(CURSOR_ROWS),
@@ -71,7 +79,8 @@ export async function writeRecipientsCsv(
       tx<RecipientRow[]>`
         select ct.phone, ct.name, case when v.reason is null then 'queued' else 'skipped' end as state, v.reason,
                ${isoUtc(tx, tx`r.scheduled_for`)} as due_at, null as sent_at, null as delivered_at, null as read_at,
-               null as chat2desk_message_id, 0 as attempts
+               null as chat2desk_message_id, 0 as attempts, ct.timezone,
+               case when v.reason is null then ${isoUtc(tx, tx`r.scheduled_for`)} end as planned_at, null as text
         from run_audience_blocks b
         join campaign_runs r on r.id = b.run_id
         join campaigns k on k.id = b.campaign_id

@@ -79,7 +79,7 @@ describe('createCampaign', () => {
   it('stores a one-shot broadcast as scheduled, due at its time', async () => {
     const created = await create(definitionOf(blackFriday));
     const at = new Date('2026-11-27T07:00:00Z');
-    expect(created).toEqual({ id: expect.any(Number), status: 'scheduled', nextRunAt: at });
+    expect(created).toEqual({ id: expect.any(Number), status: 'scheduled', nextRunAt: at, warnings: [] });
     expect(await rowOf(created.id)).toMatchObject({
       name: 'Black Friday',
       kind: 'broadcast',
@@ -143,7 +143,7 @@ describe('createCampaign', () => {
 
   it('stores a reminder campaign as running, with its offsets in seconds and its template file resolved', async () => {
     const created = await create(definitionOf(reminder));
-    expect(created).toEqual({ id: expect.any(Number), status: 'running', nextRunAt: null });
+    expect(created).toEqual({ id: expect.any(Number), status: 'running', nextRunAt: null, warnings: [] });
     expect(await rowOf(created.id)).toMatchObject({
       kind: 'reminder',
       status: 'running',
@@ -159,7 +159,7 @@ describe('createCampaign', () => {
 
   it('stores a draft as draft with no next run', async () => {
     const created = await create(definitionOf({ ...blackFriday, draft: true }));
-    expect(created).toEqual({ id: expect.any(Number), status: 'draft', nextRunAt: null });
+    expect(created).toEqual({ id: expect.any(Number), status: 'draft', nextRunAt: null, warnings: [] });
     expect((await rowOf(created.id))?.schedule_at).toEqual(new Date('2026-11-27T07:00:00Z'));
   });
 

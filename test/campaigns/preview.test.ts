@@ -65,6 +65,13 @@ describe('previewCampaign', () => {
         rule: 'marketing: only contacts with a recorded opt-in; an opt-out stops every message',
         skipped: null,
       },
+      audience: {
+        unit: 'contacts',
+        recipients: 2,
+        willSend: 1,
+        skipped: 1,
+        skips: [{ reason: 'no_consent', count: 1 }],
+      },
     });
   });
 
@@ -205,6 +212,34 @@ describe('previewCampaign', () => {
       where c.phone = '79002000003'`;
     const preview = await previewCampaign(db.sql, id, { phone: '79002000003', now: NOW, phoneRegion: 'RU' });
     expect(preview).toMatchObject({ ok: true, text: 'Dr. Next on 30 ноября' });
+  });
+
+  it('samples a contact with an appointment for a reminder, and counts appointments × offsets', async () => {
+    const id = await campaign({
+      kind: 'reminder',
+      offsets: ['-24h', '-2h'],
+      schedule: undefined,
+      audience: undefined,
+      template: '{{name}}: {{appointment.externalId}} at {{formatTime appointment.startsAt}}',
+    });
+    await db.sql`
+      insert into appointments (external_id, contact_id, starts_at, attributes, status)
+      select 'sampled', c.id, '2026-12-02T09:00:00Z', '{"room": "12"}', 'booked'
+      from contacts c where c.phone = '79002000003'`;
+    const preview = await previewCampaign(db.sql, id, { now: NOW, phoneRegion: 'RU' });
+    // Vera comes first of the audience, but has no appointment: her reminder could not be rendered.
+    expect(preview).toMatchObject({ sample: true, contact: { phone: '79002000003' }, ok: true });
+    expect(preview.text).toMatch(/^Gleb: \w+ at \d\d:\d\d$/);
+    const [row] = await db.sql<{ upcoming: number }[]>`
+      select count(*)::int as upcoming from appointments where status <> 'cancelled' and starts_at > ${NOW}`;
+    const upcoming = row?.upcoming ?? 0;
+    expect(preview.audience).toMatchObject({
+      unit: 'reminders',
+      appointments: upcoming,
+      offsets: 2,
+      recipients: upcoming * 2,
+    });
+    expect(upcoming).toBeGreaterThan(0);
   });
 
   it('refuses a campaign that does not exist, a phone no contact has, and text that is no phone', async () => {

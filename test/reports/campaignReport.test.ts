@@ -116,6 +116,16 @@ describe('campaignReport for a whole campaign', () => {
     expect(report).toMatchObject({ campaignId: viber, runId: null, name: 'Viber promo', status: 'running' });
   });
 
+  it('gives the reasons apart per state: failures, skips and waits never mixed', async () => {
+    const report = await campaignReport(db.sql, viber);
+    expect(report.reasonsByState).toEqual({
+      waiting: { rate_limited: 1 },
+      failed: { undeliverable: 1, attempts_exhausted: 1 },
+      skipped: { opted_out: 1, missing_variable: 1 },
+    });
+    expect(Object.keys(report.reasonsByState)).toEqual(['waiting', 'failed', 'skipped']);
+  });
+
   it('totals what Chat2Desk accepted, what was delivered and read, and what is still pending', async () => {
     const report = await campaignReport(db.sql, viber);
     expect(report.totals).toEqual({
@@ -397,6 +407,17 @@ describe('formatCampaignReport', () => {
     );
     expect(text).toMatch(/ {4}opted_out +1 {2}the contact opted out \(STOP, or by hand\)/);
     expect(text).toMatch(/ {4}missing_variable +1 {2}the contact lacks a value the template needs/);
+    const lines = text.split('\n');
+    const failedAt = lines.indexOf('  failed reasons:');
+    const skippedAt = lines.indexOf('  skipped reasons:');
+    expect(failedAt).toBeGreaterThan(0);
+    expect(skippedAt).toBeGreaterThan(failedAt);
+    expect(
+      lines
+        .slice(failedAt + 1, skippedAt)
+        .map((l) => l.trim().split(/\s+/)[0])
+        .sort(),
+    ).toEqual(['attempts_exhausted', 'undeliverable']);
   });
 
   it('says the rates are unknown, with the count awaiting, when no status was fetched yet', async () => {

@@ -32,6 +32,7 @@ function viberReport(over: Partial<CampaignReport> = {}): CampaignReport {
     consent: { purpose: 'marketing', rule: 'marketing: only contacts with a recorded opt-in' },
     counts: counts({ sent: 2, delivered: 4, read: 2, failed: 1, skipped: 1 }),
     reasons: { opted_out: 1, undeliverable: 1 },
+    reasonsByState: { failed: { undeliverable: 1 }, skipped: { opted_out: 1 } },
     total: 10,
     transportReportsDelivery: true,
     totals: {
@@ -113,9 +114,10 @@ describe('formatCampaignReport', () => {
       '  read       2',
       '  failed     1',
       '  skipped    1',
-      '  reasons:',
-      `    opted_out                         1  ${REASON_MEANINGS['opted_out']}`,
+      '  failed reasons:',
       `    undeliverable                     1  ${REASON_MEANINGS['undeliverable']}`,
+      '  skipped reasons:',
+      `    opted_out                         1  ${REASON_MEANINGS['opted_out']}`,
       '  accepted by Chat2Desk 9, pending 0, failed 1, skipped 1',
       '  delivery rate 66.7% so far, read rate 22.2% so far (2 of 9 awaiting a status)',
     ]);
@@ -123,7 +125,7 @@ describe('formatCampaignReport', () => {
 
   it('lists reasons most frequent first, an unknown one without a meaning', () => {
     const text = formatCampaignReport(
-      viberReport({ reasons: { opted_out: 2, something_new: 5, no_consent: 3 } }),
+      viberReport({ reasonsByState: { skipped: { opted_out: 2, something_new: 5, no_consent: 3 } } }),
     );
 
     const reasons = text.split('\n').filter((line) => line.startsWith('    '));

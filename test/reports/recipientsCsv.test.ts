@@ -52,10 +52,54 @@ describe('writeRecipientsCsv', () => {
     await writeRecipientsCsv(db.sql, campaign, out);
 
     expect(text().split('\r\n')).toEqual([
-      'phone,name,state,reason,due_at,sent_at,delivered_at,read_at,chat2desk_message_id,attempts',
-      '79004440001,Anna,read,,2026-11-27T10:00:00.000Z,2026-11-27T10:00:01.250Z,2026-11-27T10:00:05.000Z,2026-11-27T10:07:00.000Z,9007199254740993,1',
-      '79004440002,,skipped,missing_variable:firstName,2026-11-27T10:00:00.000Z,,,,,0',
+      'phone,name,state,reason,due_at,sent_at,delivered_at,read_at,chat2desk_message_id,attempts,timezone,planned_at,text',
+      '79004440001,Anna,read,,2026-11-27T10:00:00.000Z,2026-11-27T10:00:01.250Z,2026-11-27T10:00:05.000Z,2026-11-27T10:07:00.000Z,9007199254740993,1,,,',
+      '79004440002,,skipped,missing_variable:firstName,2026-11-27T10:00:00.000Z,,,,,0,,,',
       '',
+    ]);
+  });
+
+  it("gives the sent text, the contact's time zone, and when a waiting row is planned to go", async () => {
+    const campaign = await insertCampaign(db.sql, { name: 'Planned', transport: 'whatsapp' });
+    const run = await insertRun(db.sql, campaign, DUE);
+    const sent = await insertDelivery(db.sql, campaign, run, {
+      phone: '79004440021',
+      name: 'Vera',
+      state: 'sent',
+      dueAt: DUE,
+      sentAt: '2026-11-27T10:00:02.000Z',
+    });
+    const waiting = await insertDelivery(db.sql, campaign, run, {
+      phone: '79004440022',
+      state: 'waiting',
+      reason: 'outside_send_window',
+      dueAt: DUE,
+    });
+    await db.sql`update deliveries set rendered_text = ${'Hi Vera,\n20% off'} where id = ${sent}`;
+    await db.sql`update deliveries set next_attempt_at = '2026-11-28T06:00:00Z' where id = ${waiting}`;
+    await db.sql`update contacts set timezone = 'Asia/Vladivostok' where phone = '79004440022'`;
+    const { out, text } = collect();
+
+    await writeRecipientsCsv(db.sql, campaign, out);
+
+    const rows = parse(text(), { columns: true }) as Array<Record<string, string>>;
+    expect(
+      rows.map(({ phone, state, timezone, planned_at, text }) => ({
+        phone,
+        state,
+        timezone,
+        planned_at,
+        text,
+      })),
+    ).toEqual([
+      { phone: '79004440021', state: 'sent', timezone: '', planned_at: '', text: 'Hi Vera,\n20% off' },
+      {
+        phone: '79004440022',
+        state: 'waiting',
+        timezone: 'Asia/Vladivostok',
+        planned_at: '2026-11-28T06:00:00.000Z',
+        text: '',
+      },
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { extname, join } from 'node:path';
+import { formatAudienceSummary } from '../../campaigns/audienceSummary.js';
 import { createCampaign } from '../../campaigns/createCampaign.js';
 import { CAMPAIGN_KINDS, parseCampaignText } from '../../campaigns/definition.js';
 import { refuseOversizedFile } from '../../campaigns/documentBounds.js';
@@ -132,16 +133,22 @@ async function create(ctx: CommandContext, file: string, values: Options): Promi
     throw new UsageError('--wait cannot wait for a draft: publish it, then `campaign resume ID --wait`');
   }
   const db = await openDatabase(ctx);
-  const created = await createCampaign(db, definition, { now, templatesDir: TEMPLATES_DIR });
+  const created = await createCampaign(db, definition, {
+    now,
+    templatesDir: TEMPLATES_DIR,
+    defaultTimezone: ctx.config.defaultTimezone,
+  });
   if (!values.json) {
     const next = created.nextRunAt ? `, first run at ${created.nextRunAt.toISOString()}` : '';
     ctx.stdout.write(
       `Created campaign ${created.id} "${definition.name}" (${definition.kind} on ${definition.transport}): ` +
         `${created.status}${next}.\n`,
     );
+    for (const warning of created.warnings) ctx.stdout.write(`Warning: ${warning}.\n`);
   }
   if (values.wait) await watch(ctx, db, created.id, values);
-  else if (values.json) printJson(ctx.stdout, await details(db, created.id));
+  else if (values.json)
+    printJson(ctx.stdout, { ...(await details(db, created.id)), warnings: created.warnings });
 }
 
 async function list(ctx: CommandContext, values: Options): Promise<void> {
@@ -257,6 +264,7 @@ export function formatPreview(campaignId: number, who: string, preview: Campaign
       `This contact would be skipped: ${preview.consent.skipped.reason} (${preview.consent.skipped.detail}).`,
     );
   }
+  lines.push(`Audience: ${formatAudienceSummary(preview.audience)}.`);
   return lines.join('\n');
 }
 
@@ -279,5 +287,7 @@ async function preview(
     : 'an invented sample contact (the audience is empty)';
   if (values.json) printJson(ctx.stdout, result);
   else if (result.ok) ctx.stdout.write(`${formatPreview(id, who, result)}\n`);
+  // The whole audience's count is worth having even when this contact's message cannot be made.
+  else ctx.stdout.write(`Audience: ${formatAudienceSummary(result.audience)}.\n`);
   if (!result.ok) throw new PreviewFailedError(id, who, result);
 }

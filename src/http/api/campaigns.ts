@@ -65,11 +65,15 @@ export function registerCampaignRoutes(api: FastifyInstance, deps: ApiDeps): voi
     async (request, reply) => {
       const now = clock.now();
       const definition = readDefinition(request.body, now);
-      const created = await createCampaign(db, definition, { now, templatesDir: deps.templatesDir });
+      const created = await createCampaign(db, definition, {
+        now,
+        templatesDir: deps.templatesDir,
+        defaultTimezone: deps.defaultTimezone,
+      });
       return reply
         .status(201)
         .header('location', `/api/v1/campaigns/${created.id}`)
-        .send(await getCampaign(db, created.id));
+        .send({ ...(await getCampaign(db, created.id)), warnings: created.warnings });
     },
   );
 

@@ -96,14 +96,19 @@ function stateTable(ui: Ui, report: CampaignReport): SafeHtml {
 
 function reasonTable(ui: Ui, report: CampaignReport): SafeHtml {
   const { t } = ui;
-  const reasons = Object.entries(report.reasons).sort((a, b) => b[1] - a[1]);
+  // Per state, most frequent first: a failure never reads as a skip.
+  const reasons = Object.entries(report.reasonsByState).flatMap(([state, byReason]) =>
+    Object.entries(byReason)
+      .sort((a, b) => b[1] - a[1])
+      .map(([reason, n]) => [state, reason, n] as const),
+  );
   const rule = html`<p class="muted" data-field="consent">${t('campaign.consent', {
     rule: t(`consent.${report.consent.purpose}`, { defaultValue: report.consent.rule }),
   })}</p>`;
   if (reasons.length === 0) return html`${rule}<p class="muted">${t('campaign.noReasons')}</p>`;
-  return html`${rule}<table><thead><tr><th>${t('campaign.reason')}</th><th class="num">${t('campaign.deliveries')}</th><th>${t('campaign.meaning')}</th></tr></thead><tbody>${reasons.map(
-    ([reason, n]) =>
-      html`<tr><td class="mono">${reason}</td><td class="num" data-reason="${reason}">${ui.number(n)}</td><td class="muted">${t(`reason.${reason}`, { defaultValue: '' })}</td></tr>`,
+  return html`${rule}<table><thead><tr><th>${t('campaign.state')}</th><th>${t('campaign.reason')}</th><th class="num">${t('campaign.deliveries')}</th><th>${t('campaign.meaning')}</th></tr></thead><tbody>${reasons.map(
+    ([state, reason, n]) =>
+      html`<tr><td>${t(`state.${state}`, { defaultValue: state })}</td><td class="mono">${reason}</td><td class="num" data-state="${state}" data-reason="${reason}">${ui.number(n)}</td><td class="muted">${t(`reason.${reason}`, { defaultValue: '' })}</td></tr>`,
   )}</tbody></table>`;
 }
 

@@ -139,6 +139,11 @@ ${
     ? html`<pre class="message" data-preview="text">${preview.text}</pre><p class="muted" data-preview="size">${size}</p>`
     : html`<div class="error" role="alert" data-preview="problem">${preview.problem}${preview.missingVariable ? `: ${preview.missingVariable}` : ''}${preview.detail ? ` — ${preview.detail}` : ''}</div>`
 }
+<p class="muted" data-preview="audience">${t('setup.audience', { recipients: preview.audience.recipients, willSend: preview.audience.willSend, skipped: preview.audience.skipped })}${
+    preview.audience.skips.length
+      ? ` (${preview.audience.skips.map((s) => `${s.variable ? `${s.reason}: ${s.variable}` : s.reason} ${ui.number(s.count)}`).join(', ')})`
+      : ''
+  }</p>
 ${preview.consent.skipped ? html`<div class="notice" data-preview="skipped">${t('setup.wouldSkip', { reason: preview.consent.skipped.reason, detail: preview.consent.skipped.detail })}</div>` : ''}`;
 }
 

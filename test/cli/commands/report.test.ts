@@ -71,6 +71,11 @@ describe('broadcaster report', () => {
     expect(result.stdout).toMatch(/sent\s+3/);
     expect(result.stdout).toMatch(/opted_out\s+1/);
     expect(result.stdout).toMatch(/missing_variable\s+1/);
+    // Failures and skips apart: chat2desk is listed under failed, opted_out under skipped.
+    expect(result.stdout).toMatch(/ {2}failed reasons:\n {4}chat2desk +1/);
+    expect(result.stdout).toMatch(
+      / {2}skipped reasons:\n( {4}\w+ +\d+.*\n){0,1} {4}(opted_out|missing_variable) +1/,
+    );
   });
 
   it('prints at least campaignId, status, counts (every state) and reasons with --format json', async () => {
@@ -85,6 +90,10 @@ describe('broadcaster report', () => {
       reasons: { opted_out: 1, missing_variable: 1, chat2desk: 1 },
     });
     expect(JSON.parse((await cli('report', String(campaignId), '--json')).stdout)).toEqual(report);
+    expect(report.reasonsByState).toEqual({
+      failed: { chat2desk: 1 },
+      skipped: { opted_out: 1, missing_variable: 1 },
+    });
   });
 
   it('limits the report to one run with --run', async () => {
@@ -114,6 +123,19 @@ describe('broadcaster report', () => {
         .map((l) => l.split(',')[0])
         .sort(),
     ).toEqual(['79000000001', '79000000005', '79000000006']);
+  });
+
+  it('writes the CSV for Excel with --excel: a UTF-8 BOM, then ";" between cells', async () => {
+    const result = await cli('report', String(campaignId), '--excel');
+    expect(result.code).toBe(0);
+    expect(result.stdout.startsWith('\uFEFFphone;name;state;reason;')).toBe(true);
+    expect(result.stdout).toContain('79000000004;Client 04;failed;chat2desk:client is blocked');
+    expect((await cli('report', String(campaignId), '--excel', '--format', 'csv')).stdout).toBe(
+      result.stdout,
+    );
+    expect(failure(await cli('report', '1', '--excel', '--format', 'json'), 2)).toContain(
+      '--excel writes CSV; it cannot go with --format json',
+    );
   });
 
   it('says that a campaign or a run does not exist, with exit code 1 and nothing on stdout', async () => {
@@ -146,6 +168,9 @@ describe('broadcaster report', () => {
   it('explains itself with --help', async () => {
     const result = await cli('report', '--help');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: broadcaster report ID [--format table|csv|json] [--run RUN_ID]');
+    expect(result.stdout).toContain(
+      'Usage: broadcaster report ID [--format table|csv|json] [--excel] [--run RUN_ID]',
+    );
+    expect(result.stdout).toContain('broadcaster report 12 --excel > recipients.csv');
   });
 });

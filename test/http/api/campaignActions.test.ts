@@ -126,6 +126,40 @@ describe('preview and test-send', () => {
     expect([empty.status, unknown.status]).toEqual([400, 400]);
   });
 
+  it("preview summarises the whole audience beside the sample's message (audience)", async () => {
+    await db.sql`insert into lists (name) values ('summary')`;
+    await db.sql`
+      insert into contacts (phone, name, attributes, opted_in_at) values
+        ('79005550001', 'Anna', '{"firstName": "Anna"}', now()),
+        ('79005550002', 'Boris', '{}', now()),
+        ('79005550003', 'Vera', '{"firstName": "Vera"}', null)`;
+    await db.sql`
+      insert into list_members (list_id, contact_id)
+      select l.id, c.id from lists l, contacts c where l.name = 'summary' and c.phone like '7900555000_'`;
+    const id = await createDraft({
+      name: 'Summarised',
+      ...broadcast(),
+      audience: { list: 'summary' },
+      template: 'Hi {{firstName}}',
+    });
+    const answer = await server.call<{ ok: boolean; text: string; audience: unknown }>(
+      'GET',
+      `/api/v1/campaigns/${id}/preview`,
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ ok: true, text: 'Hi Anna' });
+    expect(answer.body.audience).toEqual({
+      unit: 'contacts',
+      recipients: 3,
+      willSend: 1,
+      skipped: 2,
+      skips: [
+        { reason: 'missing_variable', variable: 'firstName', count: 1 },
+        { reason: 'no_consent', count: 1 },
+      ],
+    });
+  });
+
   it('preview answers 404 for a campaign that does not exist', async () => {
     const answer = await server.call<ErrorAnswer>('GET', '/api/v1/campaigns/987654/preview');
     expect(answer.status).toBe(404);

@@ -70,6 +70,30 @@ describe('creating a campaign', () => {
     expect(answer.body.nextRunAt).toBe(new Date(START.getTime() + 60 * MINUTE).toISOString());
   });
 
+  it('warns in `warnings` when recipients have no time zone and the campaign has a send window', async () => {
+    const windowed = await server.call<Campaign & { warnings: string[] }>('POST', '/api/v1/campaigns', {
+      json: broadcast({ name: 'Windowed', sendWindow: { from: '09:00', to: '21:00' } }),
+    });
+    expect(windowed.status).toBe(201);
+    expect(windowed.body.warnings).toEqual([
+      '30 recipients have no time zone: their window is evaluated in UTC (the campaign has no timezone)',
+    ]);
+    const zoned = await server.call<Campaign & { warnings: string[] }>('POST', '/api/v1/campaigns', {
+      json: broadcast({
+        name: 'Zoned',
+        sendWindow: { from: '09:00', to: '21:00' },
+        timezone: 'Europe/Moscow',
+      }),
+    });
+    expect(zoned.body.warnings).toEqual([
+      "30 recipients have no time zone: their window is evaluated in Europe/Moscow (the campaign's timezone)",
+    ]);
+    const windowless = await server.call<Campaign & { warnings: string[] }>('POST', '/api/v1/campaigns', {
+      json: broadcast({ name: 'Windowless' }),
+    });
+    expect(windowless.body.warnings).toEqual([]);
+  });
+
   it('accepts the same campaign written in YAML', async () => {
     const yaml = [
       'name: Cyber Monday',

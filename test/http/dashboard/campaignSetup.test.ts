@@ -98,8 +98,22 @@ describe('campaignSetupPanel', () => {
       size: { length: 10, limit: 1000 },
       timezone: 'Europe/Moscow',
       consent: { purpose: 'marketing' as const, rule: '', skipped: null },
+      audience: {
+        unit: 'contacts' as const,
+        recipients: 1212,
+        willSend: 1188,
+        skipped: 24,
+        skips: [
+          { reason: 'missing_variable' as const, variable: 'last_purchase', count: 17 },
+          { reason: 'no_consent' as const, count: 7 },
+        ],
+      },
     };
     const out = campaignSetupPanel(EN, setup({ preview })).value;
+    expect(out).toContain(
+      '<p class="muted" data-preview="audience">Whole audience: 1,212, of which 1,188 will be sent and 24 skipped ' +
+        '(missing_variable: last_purchase 17, no_consent 7)</p>',
+    );
     expect(out).toContain('<pre class="message" data-preview="text">Hi Anna &lt;3</pre>');
     expect(out).toContain('As Anna +79000000001 would get it (the first contact of the audience)');
     const missing = campaignSetupPanel(

@@ -143,6 +143,9 @@ describe('the campaign page', () => {
     expect(page).toContain(`data-total="deliveries">${report.total}<`);
     expect(page).toContain(`data-total="accepted">${report.totals.accepted}<`);
     expect(page).toContain('data-reason="rate_limited">1<');
+    // Reasons are given per state: the wait is not a failure, the failure not a skip.
+    expect(page).toContain('data-state="waiting" data-reason="rate_limited">1<');
+    expect(page).toContain('data-state="failed" data-reason="chat2desk">1<');
     expect(page).toContain('data-total="deliveryRate">50.0%<');
   });
 
@@ -254,7 +257,7 @@ describe('the campaign page', () => {
     );
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe(
-      'phone,name,state,reason,due_at,sent_at,delivered_at,read_at,chat2desk_message_id,attempts',
+      'phone,name,state,reason,due_at,sent_at,delivered_at,read_at,chat2desk_message_id,attempts,timezone,planned_at,text',
     );
   });
 });

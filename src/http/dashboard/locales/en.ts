@@ -125,6 +125,8 @@ export const en = {
     size: '{{characters}} characters of {{limit}}',
     smsSize: '{{characters}} characters: {{segments}} SMS segment(s), {{encoding}}',
     wouldSkip: 'This contact would be skipped: {{reason}} ({{detail}}).',
+    audience:
+      'Whole audience: {{recipients, number}}, of which {{willSend, number}} will be sent and {{skipped, number}} skipped',
     testTo: 'Send a test message to',
     testSend: 'Send a test',
     testHint:

@@ -149,6 +149,8 @@ export const ru = {
     size: '{{characters}} символов из {{limit}}',
     smsSize: '{{characters}} символов: SMS-сегментов {{segments}}, {{encoding}}',
     wouldSkip: 'Этот контакт будет пропущен: {{reason}} ({{detail}}).',
+    audience:
+      'Вся аудитория: {{recipients, number}}, из них будет отправлено {{willSend, number}}, пропущено {{skipped, number}}',
     testTo: 'Отправить тестовое сообщение на',
     testSend: 'Отправить тест',
     testHint:
