@@ -85,7 +85,75 @@ export function redactValue(value: unknown, depth = 0, seen = new WeakSet<object
   }
 }
 
-export function createLogger(level = 'info', destination?: NodeJS.WritableStream): Logger {
+/** `pretty`: one line a record for a person at a terminal; `json`: one JSON object a line, for collectors. */
+export type LogFormat = 'pretty' | 'json';
+
+/** Pretty on a terminal, JSON when stderr goes to a file, a pipe or a collector. */
+export function logFormatFor(stream: { isTTY?: boolean }): LogFormat {
+  return stream.isTTY === true ? 'pretty' : 'json';
+}
+
+/** Fields every record carries that a person at a terminal does not need to read each line. */
+const PRETTY_OMITTED = new Set(['time', 'level', 'msg', 'service', 'pid', 'hostname']);
+
+/**
+ * One pino JSON line as a person reads it: `01:24:45.123Z INFO  engine started role=all`. Works on
+ * what pino wrote, so whatever redaction did is kept; a line that is not JSON passes as it is.
+ */
+export function formatLogLine(line: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line.endsWith('\n') ? line : `${line}\n`;
+  }
+  const time = typeof record['time'] === 'string' ? record['time'].slice(11) : '';
+  const level = (pino.levels.labels[Number(record['level'])] ?? String(record['level'])).toUpperCase();
+  const fields = Object.entries(record)
+    .filter(([key]) => !PRETTY_OMITTED.has(key))
+    .map(([key, value]) => `${key}=${prettyValue(key, value)}`);
+  const message = typeof record['msg'] === 'string' ? record['msg'] : '';
+  return `${[time, level.padEnd(5), message, ...fields].filter(Boolean).join(' ')}\n`;
+}
+
+function prettyValue(key: string, value: unknown): string {
+  // An error reads as its type and message; its stack is for the JSON logs.
+  if (key === 'err' && value !== null && typeof value === 'object') {
+    const { type, message, code } = value as { type?: string; message?: string; code?: unknown };
+    return quoted(
+      `${type ? `${type}: ` : ''}${message ?? ''}${code !== undefined ? ` (${String(code)})` : ''}`,
+    );
+  }
+  if (typeof value === 'string') return quoted(value);
+  return JSON.stringify(value) ?? String(value);
+}
+
+function quoted(text: string): string {
+  return /^[^\s"=]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+/** A pino destination writing each record as formatLogLine's line. */
+function prettyDestination(out: NodeJS.WritableStream): { write(line: string): void } {
+  return {
+    write: (chunk: string) => {
+      for (const line of chunk.split('\n')) if (line !== '') out.write(formatLogLine(line));
+    },
+  };
+}
+
+/**
+ * The engine's logger. Without a destination it writes to stderr, pretty on a terminal and JSON
+ * otherwise (logFormatFor); with one, JSON unless `format` says pretty. Redaction runs before either.
+ */
+export function createLogger(
+  level = 'info',
+  destination?: NodeJS.WritableStream,
+  format: LogFormat = destination === undefined ? logFormatFor(process.stderr) : 'json',
+): Logger {
+  const out =
+    format === 'pretty'
+      ? prettyDestination(destination ?? process.stderr)
+      : (destination ?? pino.destination(2));
   return pino(
     {
       level,
@@ -106,7 +174,7 @@ export function createLogger(level = 'info', destination?: NodeJS.WritableStream
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination(2),
+    out,
   );
 }
 

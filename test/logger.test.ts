@@ -1,14 +1,14 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
-import { createLogger, type Logger } from '../src/logger.js';
+import { createLogger, formatLogLine, type Logger, logFormatFor } from '../src/logger.js';
 
 const CHAT2DESK_TOKEN = 'c2d-4f9a1e7b2d6c8e0f';
 const API_TOKEN = 'api-7d3b9c1a5e2f4b6d';
 const VIEWER_TOKEN = 'viewer-1c5e9a3b7d2f';
 
 /** A logger at trace writing into an array of raw lines, so a test sees exactly what would reach the log. */
-function capture(): { logger: Logger; lines: string[] } {
+function capture(format: 'json' | 'pretty' = 'json'): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _encoding, done) {
@@ -16,7 +16,7 @@ function capture(): { logger: Logger; lines: string[] } {
       done();
     },
   });
-  return { logger: createLogger('trace', destination), lines };
+  return { logger: createLogger('trace', destination, format), lines };
 }
 
 function expectNoSecrets(lines: string[]): void {
@@ -115,5 +115,43 @@ describe('the logger', () => {
       endpoint: 'POST /v1/messages',
       url: 'https://example.com/?page=2',
     });
+  });
+});
+
+describe('the logger on a terminal', () => {
+  it('is pretty when stderr is a terminal and JSON otherwise', () => {
+    expect(logFormatFor({ isTTY: true })).toBe('pretty');
+    expect(logFormatFor({ isTTY: false })).toBe('json');
+    expect(logFormatFor({})).toBe('json');
+  });
+
+  it('writes one line a record: time, level, message, then key=value', () => {
+    const { logger, lines } = capture('pretty');
+    logger.warn({ campaignId: 7, reason: 'window closed', nested: { a: 1 } }, 'campaign paused');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3}Z WARN {2}campaign paused campaignId=7 reason="window closed" nested=\{"a":1\}$/,
+    );
+  });
+
+  it('gives an error as its type and message on the same line', () => {
+    const { logger, lines } = capture('pretty');
+    logger.error({ err: Object.assign(new TypeError('bad input'), { code: 'E1' }) }, 'failed');
+    expect(lines).toEqual([expect.stringMatching(/ERROR failed err="TypeError: bad input \(E1\)"$/)]);
+  });
+
+  it('redacts secrets as the JSON logs do', () => {
+    const { logger, lines } = capture('pretty');
+    logger.info(
+      { config: loadConfig({ CHAT2DESK_TOKEN, API_TOKEN, VIEWER_TOKEN }), header: `Bearer ${API_TOKEN}` },
+      `GET /v1/messages?token=${VIEWER_TOKEN}`,
+    );
+    logger.child({ token: CHAT2DESK_TOKEN }).info('bound');
+    expectNoSecrets(lines);
+    expect(lines.join('\n')).toContain('[redacted]');
+  });
+
+  it('passes a line that is not JSON as it is', () => {
+    expect(formatLogLine('plain text')).toBe('plain text\n');
   });
 });

@@ -8,6 +8,7 @@ const COMMANDS = [
   'migrate',
   'sandbox',
   'contacts',
+  'lists',
   'appointments',
   'campaign',
   'report',
@@ -31,7 +32,10 @@ describe('broadcaster (dispatch)', () => {
       expect(result.code).toBe(0);
       const listed = result.stdout.match(/^ {2}\S+/gm)?.map((name) => name.trim());
       expect(listed).toEqual(COMMANDS);
-      expect(result.stdout).toContain('Every command takes --help and --json.');
+      expect(result.stdout).toContain('Every command takes --help (with examples) and --json.');
+      expect(result.stdout).toMatch(
+        /^ {4,}import \| list \| show \| export \| opt-out \| delete \| normalize$/m,
+      );
     }
   });
 

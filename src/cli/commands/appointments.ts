@@ -3,6 +3,7 @@ import { parseCommandArgs } from '../args.js';
 import type { CommandContext } from '../context.js';
 import { importCsvFile } from '../csvImport.js';
 import { exactPositionals, splitSubcommand } from '../positionals.js';
+import { listAppointmentsCommand, showAppointmentCommand } from './appointmentViews.js';
 
 export const appointmentsHelp = `Usage: broadcaster appointments import FILE.csv [--rejects FILE.csv] [--json]
 
@@ -26,7 +27,9 @@ Rows that cannot be imported are rejected one by one, with their line numbers. E
 anything was imported; 1 when nothing could be or the file cannot be read; 2 for wrong arguments.`;
 
 export async function appointmentsCommand(argv: string[], ctx: CommandContext): Promise<void> {
-  const { rest } = splitSubcommand('appointments', argv, ['import'] as const);
+  const { name, rest } = splitSubcommand('appointments', argv, ['import', 'list', 'show'] as const);
+  if (name === 'list') return listAppointmentsCommand(rest, ctx);
+  if (name === 'show') return showAppointmentCommand(rest, ctx);
   const { values, positionals } = parseCommandArgs(rest, { rejects: { type: 'string' } });
   const [file] = exactPositionals('appointments import', positionals, ['FILE.csv']);
   await importCsvFile(ctx, {

@@ -7,9 +7,23 @@ import { importCsvFile } from '../csvImport.js';
 import { openDatabase } from '../database.js';
 import { exactPositionals, splitSubcommand } from '../positionals.js';
 import { formatCount } from '../progress.js';
+import {
+  deleteContactCommand,
+  exportContactsCommand,
+  listContactsCommand,
+  optOutContactCommand,
+  showContactCommand,
+} from './contactViews.js';
 
 export const contactsHelp = `Usage: broadcaster contacts import FILE.csv [--list NAME] [--rejects FILE.csv] [--json]
+       broadcaster contacts list [--list NAME] [--search TEXT] [--limit N] [--offset N] [--json]
+       broadcaster contacts show PHONE|ID [--json]
+       broadcaster contacts export [--list NAME] [--out FILE.csv] [--json]
+       broadcaster contacts opt-out PHONE|ID [--reason TEXT] [--json]
+       broadcaster contacts delete PHONE|ID [--json]
        broadcaster contacts normalize [--dry-run] [--json]
+
+A contact is named by its id (up to six digits: 12) or its phone as people write it (+7 916 123-45-67).
 
 import: contacts from a CSV file with a header row (comma or semicolon, UTF-8), adding new phones
 and updating known ones:
@@ -33,14 +47,53 @@ the file is reported with both lines; the rows apply in file order. Exit code 0 
 imported; 1 when nothing could be (e.g. no phone column) or the file cannot be read; 2 for wrong
 arguments.
 
+list: contacts in id order, a page at a time (--limit, default 50, at most 200; --offset), with their
+consent and lists. --list NAME keeps a list's members; --search TEXT a phone (or its first digits) or
+part of a name.
+
+show: a contact's consent (given or withdrawn, with its source or reason and time), attributes, lists,
+appointments and latest messages.
+
+export: every contact (or a list's members) as a CSV in the import's format — phone, name, timezone,
+opted_in (the consent's time; false when withdrawn), opt_in_source, then one column per attribute — so
+\`contacts import\` reads it back. Streamed: any number of contacts. To stdout unless --out FILE
+(--json then prints {"out", "contacts"}).
+
+opt-out: withdraws the contact's consent as a client's STOP does: every message not yet sent to them is
+skipped at once (reason opted_out). --reason TEXT is recorded (default "command line").
+
+delete: removes a contact no campaign has reached (its list memberships and appointments go too). One
+with messages is part of campaign reports and is refused: opt it out instead.
+
 normalize: reads every stored phone again as imports read phones now, and fixes those stored by
 earlier versions without their country code (9161234567 → 79161234567). A number another contact
 already has, or one that reads as two different valid numbers, is reported and left alone.
-  --dry-run     report what would change, change nothing`;
+  --dry-run     report what would change, change nothing
+
+Examples:
+  broadcaster contacts import clients.csv --list vip --rejects rejected.csv
+  broadcaster contacts list --list vip --search Ivan
+  broadcaster contacts show "+7 916 123-45-67" --json
+  broadcaster contacts export --list vip --out vip.csv
+  broadcaster contacts opt-out 79161234567 --reason "asked by phone"
+  broadcaster contacts delete 12`;
 
 export async function contactsCommand(argv: string[], ctx: CommandContext): Promise<void> {
-  const { name, rest } = splitSubcommand('contacts', argv, ['import', 'normalize'] as const);
+  const { name, rest } = splitSubcommand('contacts', argv, [
+    'import',
+    'list',
+    'show',
+    'export',
+    'opt-out',
+    'delete',
+    'normalize',
+  ] as const);
   if (name === 'normalize') return normalize(rest, ctx);
+  if (name === 'list') return listContactsCommand(rest, ctx);
+  if (name === 'show') return showContactCommand(rest, ctx);
+  if (name === 'export') return exportContactsCommand(rest, ctx);
+  if (name === 'opt-out') return optOutContactCommand(rest, ctx);
+  if (name === 'delete') return deleteContactCommand(rest, ctx);
   const { values, positionals } = parseCommandArgs(rest, {
     list: { type: 'string' },
     rejects: { type: 'string' },

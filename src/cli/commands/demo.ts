@@ -27,7 +27,11 @@ Runs the engine end to end on the built-in Chat2Desk sandbox, in a database of i
 without consent, a few with bad phones or missing template variables), schedules a WhatsApp and a
 Viber broadcast, books a handful of appointments (one cancelled, one rescheduled) with a WhatsApp
 reminder campaign 24 h and 2 h before each, runs everything to completion with a short WhatsApp
-new-client delay, and prints the delivery report of each campaign. Nothing reaches a real client.`;
+new-client delay, and prints the delivery report of each campaign. Nothing reaches a real client.
+
+Examples:
+  broadcaster demo
+  broadcaster demo --contacts 2000 --timeout-seconds 600 --json`;
 
 export async function demoCommand(argv: string[], ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, {

@@ -22,7 +22,11 @@ Checks the configuration against the Chat2Desk account it names, and says what t
 live: the token, the API mode and this month's quota, the channels, whether the account may create
 clients, the web hook, and how the engine is exposed. Nothing is sent and no client is created;
 pending database migrations are applied first, as start does.
-Exit code 1 when a check fails (warnings alone exit 0).`;
+Exit code 1 when a check fails (warnings alone exit 0).
+
+Examples:
+  CHAT2DESK_TOKEN=… PUBLIC_URL=https://broadcaster.example.com broadcaster doctor
+  broadcaster doctor --json`;
 
 type Verdict = 'ok' | 'warn' | 'fail';
 

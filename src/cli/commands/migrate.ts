@@ -6,7 +6,11 @@ import { type CommandContext, printJson } from '../context.js';
 export const migrateHelp = `Usage: broadcaster migrate [--json]
 
 Applies the database migrations in prisma/migrations that are not applied yet, and exits.
-Uses DATABASE_URL, or the embedded PostgreSQL under ./.data/postgres when it is not set.`;
+Uses DATABASE_URL, or the embedded PostgreSQL under ./.data/postgres when it is not set.
+
+Examples:
+  broadcaster migrate
+  DATABASE_URL=postgres://broadcaster@db.example.com/broadcaster broadcaster migrate --json`;
 
 export async function migrateCommand(argv: string[], ctx: CommandContext): Promise<void> {
   const { values, positionals } = parseCommandArgs(argv, {});

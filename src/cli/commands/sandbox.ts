@@ -1,13 +1,24 @@
 import { startSandbox } from '../../chat2desk/sandbox/index.js';
 import type { SandboxOptions } from '../../chat2desk/sandbox/options.js';
 import { SANDBOX_PROFILE_NAMES, SANDBOX_PROFILES } from '../../chat2desk/sandbox/profiles.js';
+import { SANDBOX_CONTROL_ENDPOINTS } from '../../chat2desk/sandbox/routes/controlEndpoints.js';
 import { choiceOption, integerOption, numberOption, parseCommandArgs, UsageError } from '../args.js';
 import { type CommandContext, printJson } from '../context.js';
+import { SANDBOX_DEFAULT_PORT, SANDBOX_DEFAULT_TOKEN, sandboxReplyCommand } from './sandboxReply.js';
 
-const DEFAULT_TOKEN = 'sandbox-token';
-const DEFAULT_PORT = 8090;
+const DEFAULT_TOKEN = SANDBOX_DEFAULT_TOKEN;
+const DEFAULT_PORT = SANDBOX_DEFAULT_PORT;
+
+/** The control endpoints as a table, from the list the sandbox registers them from. */
+function controlEndpointLines(): string {
+  const width = Math.max(...SANDBOX_CONTROL_ENDPOINTS.map((e) => `${e.method} ${e.path}`.length));
+  return SANDBOX_CONTROL_ENDPOINTS.map(
+    (e) => `  ${`${e.method} ${e.path}`.padEnd(width)}  ${e.body ? `${e.body}: ` : ''}${e.does}`,
+  ).join('\n');
+}
 
 export const sandboxHelp = `Usage: broadcaster sandbox [options]
+       broadcaster sandbox reply --phone P --text TEXT [--url URL] [--token T] [--transport T] [--json]
 
 Runs the Chat2Desk sandbox: a local stand-in for the Chat2Desk API v1 (api.chat2desk.com) that
 follows the vendor's manual, for dry runs, tests and benchmarks. Stop it with Ctrl-C.
@@ -45,11 +56,27 @@ Options:
   --fault-hang-rate R         share of requests never answered
   --json                      print {"url", "token"} as JSON once listening
 
-Control endpoints (same token): GET /sandbox/state, GET /sandbox/stats, POST /sandbox/clients/<id>/reply
-{"text": "СТОП"}, POST /sandbox/clock {"advanceMs": n}, POST /sandbox/options, POST /sandbox/faults,
-POST /sandbox/reset (README › The Chat2Desk sandbox).`;
+reply: acts as a client writing to the business on a RUNNING sandbox (POST /sandbox/replies): the
+sandbox sends the message to its registered web hook and lists it in GET /v1/messages, exactly as a
+real client's reply. A client not known yet is made.
+  --phone P                   the client's phone (read as contacts are: +7 916 123-45-67, 89161234567)
+  --text TEXT                 what the client writes, e.g. СТОП
+  --url URL                   the sandbox (default http://127.0.0.1:${DEFAULT_PORT}; \`broadcaster start\`
+                              without CHAT2DESK_TOKEN prints its built-in sandbox's URL)
+  --token T                   the sandbox's token (default ${DEFAULT_TOKEN})
+  --transport T               whatsapp, viber, sms, … (default: the client's, else the first channel's)
+
+Control endpoints (Authorization: the same token; README › The Chat2Desk sandbox):
+${controlEndpointLines()}
+
+Examples:
+  broadcaster sandbox --port 8090
+  broadcaster sandbox --profile production --rate 20
+  broadcaster sandbox reply --phone "+7 916 123-45-67" --text СТОП
+  broadcaster sandbox reply --phone 79161234567 --text "Да, приду" --url http://127.0.0.1:41234 --json`;
 
 export async function sandboxCommand(argv: string[], ctx: CommandContext): Promise<void> {
+  if (argv[0] === 'reply') return sandboxReplyCommand(argv.slice(1), ctx);
   const { values, positionals } = parseCommandArgs(argv, {
     port: { type: 'string' },
     host: { type: 'string' },

@@ -3,35 +3,43 @@ import { type ApiAnswer, ApiError, success } from '../http.js';
 import { replyAsClient } from '../inbox.js';
 import { applyAdjustableOptions, parseAdjustableOptions, parseFaultOptions } from '../options.js';
 import { optionalInteger, optionalString } from '../params.js';
-import type { ApiCall, RouteTable } from '../router.js';
+import type { ApiCall, RouteHandler, RouteTable } from '../router.js';
 import { messageSnapshot, stateSnapshot, statsSnapshot } from '../stateViews.js';
+import { SANDBOX_CONTROL_ENDPOINTS, type SandboxControlKey } from './controlEndpoints.js';
+
+/** Each control endpoint's handler: keyed by the table, so an endpoint cannot lack one (or the help). */
+const CONTROL_HANDLERS: Record<SandboxControlKey, RouteHandler> = {
+  'GET /sandbox/state': (call) =>
+    success(stateSnapshot(call.ctx, optionalInteger(call.query.get('client_id'), 'client_id'))),
+  'GET /sandbox/stats': (call) => success(statsSnapshot(call.ctx)),
+  'POST /sandbox/replies': replyFromPhone,
+  'POST /sandbox/clients/:id/reply': replyFromClient,
+  'POST /sandbox/clock': moveClock,
+  'POST /sandbox/faults': async (call) => {
+    call.ctx.faults.set(parseFaultOptions(await call.body()));
+    return success(call.ctx.faults.options);
+  },
+  'POST /sandbox/options': async (call) => {
+    applyAdjustableOptions(call.ctx.settings, parseAdjustableOptions(await call.body()));
+    return success(adjustableView(call));
+  },
+  'POST /sandbox/reset': (call) => {
+    call.ctx.state.reset();
+    call.ctx.hooks.forgetMessages();
+    call.ctx.rateLimiter.reset();
+    return success({ reset: true });
+  },
+};
 
 /**
  * /sandbox/* — for processes that cannot reach the in-memory state. Not API requests: not counted,
  * not rate limited, never faulted.
  */
 export function addControlRoutes(routes: RouteTable): void {
-  routes
-    .add('GET', '/sandbox/state', (call) =>
-      success(stateSnapshot(call.ctx, optionalInteger(call.query.get('client_id'), 'client_id'))),
-    )
-    .add('GET', '/sandbox/stats', (call) => success(statsSnapshot(call.ctx)))
-    .add('POST', '/sandbox/clock', moveClock)
-    .add('POST', '/sandbox/faults', async (call) => {
-      call.ctx.faults.set(parseFaultOptions(await call.body()));
-      return success(call.ctx.faults.options);
-    })
-    .add('POST', '/sandbox/options', async (call) => {
-      applyAdjustableOptions(call.ctx.settings, parseAdjustableOptions(await call.body()));
-      return success(adjustableView(call));
-    })
-    .add('POST', '/sandbox/clients/:id/reply', replyFromClient)
-    .add('POST', '/sandbox/reset', (call) => {
-      call.ctx.state.reset();
-      call.ctx.hooks.forgetMessages();
-      call.ctx.rateLimiter.reset();
-      return success({ reset: true });
-    });
+  for (const endpoint of SANDBOX_CONTROL_ENDPOINTS) {
+    const key = `${endpoint.method} ${endpoint.path}` as SandboxControlKey;
+    routes.add(endpoint.method, endpoint.path, CONTROL_HANDLERS[key]);
+  }
 }
 
 /**
@@ -66,6 +74,20 @@ async function replyFromClient(call: ApiCall): Promise<ApiAnswer> {
   const text = optionalString(body['text'], 'text');
   if (!text) throw ApiError.invalid('text', 'is required');
   const message = await replyAsClient(call.ctx, call.ids[0]!, text, {
+    transport: optionalString(body['transport'], 'transport'),
+    channelId: optionalInteger(body['channelId'], 'channelId'),
+  });
+  return success(messageSnapshot(message));
+}
+
+/** A client known by its phone (digits with the country code) writes; one not yet known is made, as on the service. */
+async function replyFromPhone(call: ApiCall): Promise<ApiAnswer> {
+  const body = await call.body();
+  const phone = optionalString(body['phone'], 'phone');
+  if (!phone) throw ApiError.invalid('phone', 'is required: digits with the country code');
+  const text = optionalString(body['text'], 'text');
+  if (!text) throw ApiError.invalid('text', 'is required');
+  const message = await replyAsClient(call.ctx, phone, text, {
     transport: optionalString(body['transport'], 'transport'),
     channelId: optionalInteger(body['channelId'], 'channelId'),
   });

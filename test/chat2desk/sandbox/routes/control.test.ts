@@ -192,6 +192,40 @@ describe('control endpoints under /sandbox/', () => {
     expect((await call('POST', '/sandbox/clients/999999/reply', { text: 'x' })).status).toBe(404);
   });
 
+  it('let a client reply by phone, made when new, known when not; every field named when missing', async () => {
+    const created = await call('POST', '/v1/clients?phone=79310001122&transport=sms');
+    const known = await call('POST', '/sandbox/replies', { phone: '79310001122', text: 'СТОП' });
+    expect(known.status).toBe(200);
+    expect(known.body.data).toMatchObject({
+      clientId: created.body.data.id,
+      type: 'from_client',
+      text: 'СТОП',
+    });
+
+    const fresh = await call('POST', '/sandbox/replies', { phone: '+7 931 000-33-44', text: 'stop' });
+    expect(fresh.status).toBe(200);
+    expect(sb.state.clientByPhone('79310003344')?.id).toBe(fresh.body.data.clientId);
+
+    expect((await call('POST', '/sandbox/replies', { text: 'x' })).body.message).toMatch(
+      /^phone: is required/,
+    );
+    expect((await call('POST', '/sandbox/replies', { phone: '79310001122' })).body.message).toBe(
+      'text: is required',
+    );
+    expect((await call('POST', '/sandbox/replies', { phone: '7931', text: 'x' })).status).toBe(400);
+  });
+
+  it('are the ones their table lists, each answering (none is Page not found)', async () => {
+    const { SANDBOX_CONTROL_ENDPOINTS } = await import(
+      '../../../../src/chat2desk/sandbox/routes/controlEndpoints.js'
+    );
+    for (const endpoint of SANDBOX_CONTROL_ENDPOINTS) {
+      const path = endpoint.path.replace(':id', '999999');
+      const answer = await call(endpoint.method, path, endpoint.method === 'POST' ? {} : undefined);
+      expect(answer.body.message ?? '', `${endpoint.method} ${endpoint.path}`).not.toBe('Page not found');
+    }
+  });
+
   it('reset clients, messages and counters', async () => {
     const created = await call('POST', '/v1/clients?phone=79310001122&transport=sms');
     await call('POST', '/v1/messages', { client_id: created.body.data.id, text: 'x' });
