@@ -73,7 +73,9 @@ export function registerCampaignActionRoutes(api: FastifyInstance, deps: ApiDeps
         tags: TAGS,
         summary: "The message rendered for a contact (by phone) or for a sample of the campaign's audience",
         description:
-          'A variable the contact lacks is ok: false with missingVariable, as the worker would skip it.',
+          'A variable the contact lacks is ok: false with missingVariable, as the worker would skip it. ' +
+          '`audience` counts the whole audience set-based: recipients, willSend, skipped and skips ' +
+          '(reason, variable, count) — consent, opt-outs, invalid phones and missing variables.',
         params: idParams,
         querystring: {
           type: 'object',

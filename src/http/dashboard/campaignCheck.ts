@@ -118,6 +118,7 @@ async function previewForm(
         audienceWhere: definition.audience.where ?? null,
         channelId: definition.channelId,
         purpose: definition.purpose,
+        reminderOffsets: definition.kind === 'reminder' ? definition.offsets : null,
         transport: definition.transport,
         whatsappTemplate: definition.whatsappTemplate ?? null,
         attachment: definition.attachment ?? null,

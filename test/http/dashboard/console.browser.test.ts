@@ -168,7 +168,7 @@ describe('the console in a real browser', () => {
         String(report.totals.accepted),
       );
       expect(await page.locator('[data-total="skipped"]').textContent()).toBe(String(report.totals.skipped));
-      expect(await page.locator('[data-reason="opted_out"]').textContent()).toBe(
+      expect(await page.locator('[data-state="skipped"][data-reason="opted_out"]').textContent()).toBe(
         String(report.reasons.opted_out),
       );
       await shot(page, 'campaign-report');

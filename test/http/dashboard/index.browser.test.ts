@@ -99,8 +99,10 @@ describe('the dashboard in a real browser', () => {
       for (const [state, n] of Object.entries(report.counts)) {
         expect(await shown(`[data-count="${state}"]`), state).toBe(String(n));
       }
-      for (const [reason, n] of Object.entries(report.reasons)) {
-        expect(await shown(`[data-reason="${reason}"]`), reason).toBe(String(n));
+      for (const [state, reasons] of Object.entries(report.reasonsByState)) {
+        for (const [reason, n] of Object.entries(reasons)) {
+          expect(await shown(`[data-state="${state}"][data-reason="${reason}"]`), reason).toBe(String(n));
+        }
       }
       expect(await page.locator('tr[data-failure]').count()).toBe(report.failures.length);
       const bars = await page
