@@ -8,6 +8,7 @@ import { campaignColumns, refuseVanishedList } from './createCampaign.js';
 import type { CampaignDefinition, CampaignKind } from './definition.js';
 import { CampaignNotFoundError } from './errors.js';
 import type { CampaignStatus } from './lifecycle.js';
+import { type CampaignSchedule, scheduleOf } from './schedule.js';
 
 /**
  * Campaigns as the API and the command line show them, and the edits a draft allows (replace,
@@ -24,6 +25,10 @@ export interface CampaignSummary {
   /** The consent rule: marketing (a recorded opt-in needed) or transactional. */
   purpose: CampaignPurpose;
   nextRunAt: Date | null;
+  /** When it runs, as written: once at an instant, or a cron in its zone; null for a reminder campaign. */
+  schedule: CampaignSchedule;
+  /** The campaign's own zone (`timezone`), when it names one. */
+  timezone: string | null;
   createdAt: Date;
   updatedAt: Date;
   /** Deliveries per state, every state present. */
@@ -77,6 +82,9 @@ const summarySelect = {
   channelId: true,
   purpose: true,
   nextRunAt: true,
+  scheduleAt: true,
+  scheduleCron: true,
+  timezone: true,
   createdAt: true,
   updatedAt: true,
 } satisfies Prisma.CampaignSelect;
@@ -102,6 +110,12 @@ function summaryOf(
     channelId: row.channelId,
     purpose: row.purpose as CampaignPurpose,
     nextRunAt: row.nextRunAt,
+    schedule: scheduleOf({
+      schedule_at: row.scheduleAt,
+      schedule_cron: row.scheduleCron,
+      timezone: row.timezone,
+    }),
+    timezone: row.timezone,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

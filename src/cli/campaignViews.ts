@@ -1,5 +1,8 @@
+import type { MissedTicksOnResume } from '../campaigns/lifecycle.js';
 import type { CampaignDetails, CampaignSummary } from '../campaigns/queries.js';
+import { MISSED_INSTANTS_COUNT_LIMIT } from '../campaigns/schedule.js';
 import { CONSENT_RULES } from '../messages/consent.js';
+import { formatInstant } from '../time/formatInstant.js';
 import { formatFields, formatTable } from './table.js';
 
 /** `campaign list` for people: one line per campaign with its delivery counts, and where the page is. */
@@ -15,6 +18,7 @@ export function formatCampaignList(
       'KIND',
       'STATUS',
       'TRANSPORT',
+      'SCHEDULE',
       'NEXT RUN',
       { header: 'TOTAL', align: 'right' },
       { header: 'PENDING', align: 'right' },
@@ -33,7 +37,8 @@ export function formatCampaignList(
         c.kind,
         c.status,
         c.transport,
-        c.nextRunAt,
+        formatSchedule(c),
+        formatNextRun(c),
         total,
         pending,
         sent,
@@ -58,7 +63,8 @@ export function formatCampaignDetails(c: CampaignDetails): string {
       ['status', c.statusReason ? `${c.status} (${c.statusReason})` : c.status],
       ['transport', c.channelId === null ? c.transport : `${c.transport}, channel ${c.channelId}`],
       ['consent', CONSENT_RULES[c.purpose]],
-      ['next run', c.nextRunAt],
+      ['schedule', formatSchedule(c)],
+      ['next run', formatNextRun(c)],
       ['created', c.createdAt],
       ['updated', c.updatedAt],
       [
@@ -101,4 +107,53 @@ function messageContentLines(c: CampaignDetails): string[] {
   }
   if (c.attachment) lines.push('', `Attachment: ${c.attachment}`);
   return lines;
+}
+
+/** An instant as a person reads it in a zone: "Mon 14 Dec 2026 10:00 Europe/Moscow". */
+export function formatInZone(instant: Date, zone: string): string {
+  return `${formatInstant(instant, 'EEE d MMM yyyy HH:mm', zone, 'en')} ${zone}`;
+}
+
+type ScheduledCampaign = Pick<CampaignSummary, 'kind' | 'status' | 'nextRunAt' | 'schedule' | 'timezone'>;
+
+/** The zone a campaign's times are told in: its cron's, else its own, else UTC. */
+function zoneOf(c: Pick<CampaignSummary, 'schedule' | 'timezone'>): string {
+  return c.schedule && 'cron' in c.schedule ? c.schedule.timezone : (c.timezone ?? 'UTC');
+}
+
+/** The schedule as written: the cron and its zone, or the one-shot time. */
+export function formatSchedule(c: Pick<CampaignSummary, 'kind' | 'schedule' | 'timezone'>): string {
+  if (c.kind === 'reminder') return 'before each appointment';
+  if (!c.schedule) return '-';
+  if ('cron' in c.schedule) return `cron ${c.schedule.cron} ${c.schedule.timezone}`;
+  return `once ${formatInZone(c.schedule.at, zoneOf(c))}`;
+}
+
+/**
+ * The next run in the campaign's zone. A paused campaign's stored next_run_at is stale (resuming
+ * decides again, src/campaigns/lifecycle.ts), so it says "paused"; a finished one has none.
+ */
+export function formatNextRun(c: ScheduledCampaign): string {
+  if (c.status === 'paused') return 'paused';
+  if (c.status === 'draft') return 'draft (none until published)';
+  if (c.status === 'cancelled' || c.status === 'completed' || c.nextRunAt === null) return '-';
+  return formatInZone(c.nextRunAt, zoneOf(c));
+}
+
+/**
+ * What `resume` did with a recurring campaign's missed ticks: "2 ticks missed while paused are skipped
+ * (missedTicks: skip); next run Mon 14 Dec 2026 10:00 Europe/Moscow." or that the latest runs now.
+ */
+export function formatMissedTicks(m: MissedTicksOnResume): string {
+  const next = m.nextRunAt ? `next run ${formatInZone(m.nextRunAt, m.timezone)}` : 'no run after it';
+  if (m.missed === 0) return `No tick was missed while paused; ${next}.`;
+  const count = m.missed >= MISSED_INSTANTS_COUNT_LIMIT ? `At least ${m.missed}` : String(m.missed);
+  const ticks = `${count} tick${m.missed === 1 ? '' : 's'} missed while paused`;
+  if (m.runsNow) {
+    return (
+      `${ticks}: the latest (${formatInZone(m.runsNow, m.timezone)}) runs now (missedTicks: runLatest); ` +
+      `then ${next}.`
+    );
+  }
+  return `${ticks} ${m.missed === 1 ? 'is' : 'are'} skipped (missedTicks: ${m.policy}); ${next}.`;
 }

@@ -3,8 +3,8 @@ import type { Sql } from '../db/database.js';
 import { BroadcasterError } from '../errors.js';
 import { createProgress, type ProgressStream } from './progress.js';
 
-/** Statuses a campaign stops in, for --wait: nothing more happens until a person acts. */
-const RESTING_STATUSES = ['completed', 'cancelled', 'paused'] as const;
+/** Statuses a campaign ends in, for --wait. */
+const FINAL_STATUSES = ['completed', 'cancelled'] as const;
 const POLL_MS = 1000;
 
 export interface CampaignProgressRow {
@@ -47,9 +47,13 @@ export class WaitInterruptedError extends BroadcasterError {
 }
 
 /**
- * Polls the campaign every second until it is completed, cancelled or paused, drawing settled /
- * total deliveries. Real time: this is a person watching, not a scheduling decision. The engine
+ * Polls the campaign every second until it is completed or cancelled, drawing settled / total
+ * deliveries. Real time: this is a person watching, not a scheduling decision. The engine
  * (`broadcaster start`) does the work; this only watches.
+ *
+ * A pause by a person is followed: it says so, and keeps watching until the campaign is resumed and
+ * ends (or the user interrupts). A pause by the engine (a status reason such as quota_guard) ends the
+ * wait with that reason: someone has to act on its cause first.
  */
 export async function waitForCampaign(
   sql: Sql,
@@ -65,14 +69,29 @@ export async function waitForCampaign(
   void options.stopped.then(() => {
     interrupted = true;
   });
+  let paused = false;
+  const say = (text: string) => {
+    if (!options.quiet) options.stream.write(`${options.stream.isTTY ? '\n' : ''}${text}\n`);
+  };
   try {
     for (;;) {
       const row = await readCampaignProgress(sql, campaignId);
       progress.update({ done: row.settled, total: row.total || null, detail: describe(row) });
-      if ((RESTING_STATUSES as readonly string[]).includes(row.status)) {
+      if ((FINAL_STATUSES as readonly string[]).includes(row.status)) {
         if (row.status !== 'completed')
           throw new CampaignStoppedError(campaignId, row.status, row.statusReason);
         return row;
+      }
+      if (row.status === 'paused' && row.statusReason !== null) {
+        throw new CampaignStoppedError(campaignId, row.status, row.statusReason);
+      }
+      if ((row.status === 'paused') !== paused) {
+        paused = !paused;
+        say(
+          paused
+            ? `Campaign ${campaignId} is paused: waiting for it to be resumed (Ctrl-C stops waiting).`
+            : `Campaign ${campaignId} was resumed (${row.status}): watching again.`,
+        );
       }
       await Promise.race([new Promise((resolve) => setTimeout(resolve, POLL_MS)), options.stopped]);
       if (interrupted) throw new WaitInterruptedError(campaignId, row.status);
@@ -83,6 +102,7 @@ export async function waitForCampaign(
 }
 
 function describe(row: CampaignProgressRow): string {
+  if (row.status === 'paused') return 'paused, waiting for resume';
   if (row.status === 'scheduled' && row.nextRunAt)
     return `scheduled, next run ${row.nextRunAt.toISOString()}`;
   return row.total === 0 ? `${row.status}, no deliveries yet` : `${row.status}, settled`;

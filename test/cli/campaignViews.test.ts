@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignDetails, CampaignSummary } from '../../src/campaigns/queries.js';
-import { formatCampaignDetails, formatCampaignList } from '../../src/cli/campaignViews.js';
+import {
+  formatCampaignDetails,
+  formatCampaignList,
+  formatMissedTicks,
+  formatNextRun,
+  formatSchedule,
+} from '../../src/cli/campaignViews.js';
 
 const CREATED = new Date('2026-11-20T09:00:00.000Z');
 const NEXT = new Date('2026-11-28T07:00:00.000Z');
@@ -27,6 +33,8 @@ function summary(over: Partial<CampaignSummary> = {}): CampaignSummary {
     channelId: 1,
     purpose: 'marketing',
     nextRunAt: null,
+    schedule: { at: CREATED },
+    timezone: 'Europe/Moscow',
     createdAt: CREATED,
     updatedAt: CREATED,
     counts: noDeliveries(),
@@ -67,11 +75,12 @@ describe('formatCampaignList', () => {
           }),
           summary({
             id: 12,
-            name: 'Reminders',
-            kind: 'reminder',
+            name: 'Digest',
+            kind: 'broadcast',
             status: 'scheduled',
             transport: 'sms',
             nextRunAt: NEXT,
+            schedule: { cron: '0 10 * * SAT', timezone: 'Europe/Moscow' },
           }),
         ],
         total: 2,
@@ -80,10 +89,28 @@ describe('formatCampaignList', () => {
     );
 
     expect(text.split('\n')).toEqual([
-      'ID  NAME          KIND       STATUS     TRANSPORT  NEXT RUN                  TOTAL  PENDING  SENT  FAILED  SKIPPED',
-      ' 3  Black Friday  broadcast  running    whatsapp   -                            75        8    60       4        3',
-      '12  Reminders     reminder   scheduled  sms        2026-11-28T07:00:00.000Z      0        0     0       0        0',
+      'ID  NAME          KIND       STATUS     TRANSPORT  SCHEDULE                                  NEXT RUN                             TOTAL  PENDING  SENT  FAILED  SKIPPED',
+      ' 3  Black Friday  broadcast  running    whatsapp   once Fri 20 Nov 2026 12:00 Europe/Moscow  -                                       75        8    60       4        3',
+      '12  Digest        broadcast  scheduled  sms        cron 0 10 * * SAT Europe/Moscow           Sat 28 Nov 2026 10:00 Europe/Moscow      0        0     0       0        0',
     ]);
+  });
+
+  it('gives a paused, finished or draft campaign no stale next run, and a reminder campaign no schedule', () => {
+    const cron = { cron: '0 10 * * MON', timezone: 'Europe/Moscow' };
+    const nextRuns = (['paused', 'cancelled', 'completed', 'draft', 'scheduled'] as const).map((status) =>
+      formatNextRun(summary({ status, nextRunAt: NEXT, schedule: cron })),
+    );
+    expect(nextRuns).toEqual([
+      'paused',
+      '-',
+      '-',
+      'draft (none until published)',
+      'Sat 28 Nov 2026 10:00 Europe/Moscow',
+    ]);
+    expect(formatSchedule(summary({ kind: 'reminder', schedule: null }))).toBe('before each appointment');
+    expect(formatSchedule(summary({ schedule: { at: NEXT }, timezone: null }))).toBe(
+      'once Sat 28 Nov 2026 07:00 UTC',
+    );
   });
 
   it('says which part of the list a page is, and how to see more', () => {
@@ -97,7 +124,7 @@ describe('formatCampaignList', () => {
 
   it('gives the headings alone for an empty list', () => {
     expect(formatCampaignList({ items: [], total: 0 }, 0)).toBe(
-      'ID  NAME  KIND  STATUS  TRANSPORT  NEXT RUN  TOTAL  PENDING  SENT  FAILED  SKIPPED',
+      'ID  NAME  KIND  STATUS  TRANSPORT  SCHEDULE  NEXT RUN  TOTAL  PENDING  SENT  FAILED  SKIPPED',
     );
   });
 });
@@ -119,7 +146,8 @@ describe('formatCampaignDetails', () => {
       'status:      paused (quota)',
       'transport:   whatsapp, channel 1',
       'consent:     marketing: only contacts with a recorded opt-in; an opt-out stops every message',
-      'next run:    2026-11-28T07:00:00.000Z',
+      'schedule:    once Fri 20 Nov 2026 12:00 Europe/Moscow',
+      'next run:    paused',
       'created:     2026-11-20T09:00:00.000Z',
       'updated:     2026-11-20T09:00:00.000Z',
       'deliveries:  10: queued 2, sent 7, failed 1',
@@ -196,5 +224,34 @@ describe('formatCampaignDetails', () => {
       ' 41  2026-11-28T07:00:00.000Z  pending    -                         -',
       '  7  2026-11-20T09:00:00.000Z  completed  2026-11-20T09:00:00.000Z  2026-11-20T09:00:00.000Z',
     ]);
+  });
+});
+
+describe('formatMissedTicks', () => {
+  const zone = 'Europe/Moscow';
+  const next = new Date('2026-12-14T07:00:00.000Z');
+  it('says how many ticks are skipped and when the next run is, in the zone', () => {
+    expect(
+      formatMissedTicks({ policy: 'skip', missed: 2, runsNow: null, nextRunAt: next, timezone: zone }),
+    ).toBe(
+      '2 ticks missed while paused are skipped (missedTicks: skip); next run Mon 14 Dec 2026 10:00 Europe/Moscow.',
+    );
+    expect(
+      formatMissedTicks({ policy: 'skip', missed: 1, runsNow: null, nextRunAt: next, timezone: zone }),
+    ).toBe(
+      '1 tick missed while paused is skipped (missedTicks: skip); next run Mon 14 Dec 2026 10:00 Europe/Moscow.',
+    );
+  });
+
+  it('says that the latest runs now with runLatest, and when nothing was missed', () => {
+    const latest = new Date('2026-12-07T07:00:00.000Z');
+    expect(
+      formatMissedTicks({ policy: 'runLatest', missed: 3, runsNow: latest, nextRunAt: next, timezone: zone }),
+    ).toBe(
+      '3 ticks missed while paused: the latest (Mon 7 Dec 2026 10:00 Europe/Moscow) runs now (missedTicks: runLatest); then next run Mon 14 Dec 2026 10:00 Europe/Moscow.',
+    );
+    expect(
+      formatMissedTicks({ policy: 'skip', missed: 0, runsNow: null, nextRunAt: next, timezone: zone }),
+    ).toBe('No tick was missed while paused; next run Mon 14 Dec 2026 10:00 Europe/Moscow.');
   });
 });

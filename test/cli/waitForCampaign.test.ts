@@ -152,6 +152,35 @@ describe('waitForCampaign', () => {
     expect(quiet.writes).toEqual([]);
   });
 
+  it('follows a pause by a person: says so, keeps watching, and carries on after the resume', async () => {
+    const id = await campaignWith('running', ['queued']);
+    await db.sql`update campaigns set status = 'paused' where id = ${id}`;
+    const notes: string[] = [];
+    let acting: Promise<unknown> = Promise.resolve();
+    const stream = {
+      write: (text: string) => {
+        if (!text.startsWith(`Campaign ${id} `) || text.includes('  ')) return; // the plain progress lines
+        notes.push(text.trim());
+        // A person resumes once the pause is told; then the engine finishes the work.
+        acting = text.includes('is paused')
+          ? db.sql.begin((tx) => tx`update campaigns set status = 'running' where id = ${id}`)
+          : db.sql.begin(async (tx) => {
+              await tx`update deliveries set state = 'sent' where campaign_id = ${id}`;
+              await tx`update campaigns set status = 'completed' where id = ${id}`;
+            });
+      },
+    };
+
+    const row = await waitForCampaign(db.sql, id, { stream, quiet: false, stopped: never });
+    await acting;
+
+    expect(row.status).toBe('completed');
+    expect(notes).toEqual([
+      `Campaign ${id} is paused: waiting for it to be resumed (Ctrl-C stops waiting).`,
+      `Campaign ${id} was resumed (running): watching again.`,
+    ]);
+  });
+
   it('polls until the campaign completes', async () => {
     const id = await campaignWith('running', ['queued', 'sent']);
     const writes: string[] = [];

@@ -7,6 +7,7 @@ import { CampaignNotFoundError } from '../../campaigns/errors.js';
 import {
   CAMPAIGN_STATUSES,
   cancelCampaign,
+  type MissedTicksOnResume,
   pauseCampaign,
   publishCampaign,
   resumeCampaign,
@@ -20,15 +21,28 @@ import { BroadcasterError } from '../../errors.js';
 import { normalisePhone, type PhoneRegion } from '../../phones/phone.js';
 import { campaignReport, formatCampaignReport } from '../../reports/campaignReport.js';
 import { choiceOption, integerOption, parseCommandArgs, UsageError } from '../args.js';
-import { formatCampaignDetails, formatCampaignList } from '../campaignViews.js';
+import { formatCampaignDetails, formatCampaignList, formatMissedTicks } from '../campaignViews.js';
 import { type CommandContext, printJson } from '../context.js';
 import { openDatabase } from '../database.js';
 import { inputFileSize, readInputText } from '../inputFile.js';
 import { exactPositionals, idArgument, splitSubcommand } from '../positionals.js';
 import { waitForCampaign } from '../waitForCampaign.js';
+import { editDraft, printDocument } from './campaignDraftEditing.js';
+import { testSend } from './campaignTestSend.js';
 
 const TEMPLATES_DIR = join(import.meta.dirname, '..', '..', '..', 'templates');
-const SUBCOMMANDS = ['create', 'list', 'show', 'pause', 'resume', 'cancel', 'preview', 'publish'] as const;
+const SUBCOMMANDS = [
+  'create',
+  'list',
+  'show',
+  'edit',
+  'pause',
+  'resume',
+  'cancel',
+  'preview',
+  'test-send',
+  'publish',
+] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 export const campaignHelp = `Usage: broadcaster campaign <subcommand> [options]
@@ -38,27 +52,54 @@ Subcommands:
                                         extension); it is scheduled at once unless it says
                                         "draft": true; templates {"file": …} come from templates/
   list [--status S] [--kind K] [--limit N] [--offset N]
-                                        campaigns, newest first, with their delivery counts
-  show ID [--wait]                      a campaign's details, counts and runs; --wait watches it
+                                        campaigns, newest first: schedule as written, next run in
+                                        the campaign's zone ("paused" while paused), delivery counts
+  show ID [--wait] [--document]         a campaign's details, schedule, counts and runs; --wait
+                                        watches it; --document prints the campaign as written (JSON)
+  edit ID FILE.json|FILE.yaml           replace a draft with the file (checked as create checks it);
+                                        anything but a draft is refused
   pause ID                              workers stop taking its deliveries; nothing is lost
-  resume ID [--wait]                    carry on where it stopped
+  resume ID [--wait]                    carry on where it stopped; a recurring campaign says what
+                                        becomes of the ticks missed while paused (missedTicks: skip,
+                                        the default, or runLatest: the latest runs at once)
   cancel ID                             stop for good: deliveries not yet sent are skipped (cancelled)
   publish ID                            a draft goes live (scheduled; a reminder campaign running)
   preview ID [--contact PHONE]          the message rendered for a contact (by phone), or for a
                                         sample contact of its audience
+  test-send ID --phone PHONE            send the message now to one known contact through Chat2Desk
+                                        (CHAT2DESK_TOKEN needed); a new WhatsApp client: says from
+                                        when it may go
 
 Options:
-  --wait         (create, resume, show) watch until the campaign is completed, cancelled or paused, with
-                 a progress bar of settled deliveries on stderr; the engine (broadcaster start) does
-                 the sending. Exit 0 when it completed, 1 when it ended cancelled or paused.
+  --wait         (create, resume, show) watch until the campaign is completed or cancelled, with a
+                 progress bar of settled deliveries on stderr; the engine (broadcaster start) does the
+                 sending. Paused by a person it says so and keeps watching until it is resumed; paused
+                 by the engine (quota_guard, …) it stops. Exit 0 when it completed, 1 otherwise.
+  --document     (show) the campaign's document as JSON: save it, edit it, give it to edit
+  --phone P      (test-send) the contact's phone
   --json         machine-readable output: create prints the campaign with its "id"
   --status S     (list) one of ${CAMPAIGN_STATUSES.join(', ')}
   --kind K       (list) one of ${CAMPAIGN_KINDS.join(', ')}
   --limit N      (list) at most N campaigns (default 50, up to 1000)
 
+Examples:
+  broadcaster campaign create black-friday.yaml
+  broadcaster campaign create digest.json --wait
+  broadcaster campaign list --status scheduled --kind broadcast
+  broadcaster campaign show 12
+  broadcaster campaign show 12 --wait
+  broadcaster campaign show 12 --document > draft.json
+  broadcaster campaign edit 12 draft.json
+  broadcaster campaign publish 12
+  broadcaster campaign preview 12 --contact "+7 999 123-45-67"
+  broadcaster campaign test-send 12 --phone +79991234567
+  broadcaster campaign pause 12
+  broadcaster campaign resume 12 --wait
+  broadcaster campaign cancel 12 --json
+
 Exit codes: 0 on success; 1 when the campaign does not exist, its file is invalid (every problem is
-listed on one line, with its field and line), or the change is not allowed from its status; 2 for
-wrong arguments.`;
+listed on one line, with its field and line), or the change is not allowed from its status (e.g.
+"already paused"); 2 for wrong arguments.`;
 
 type Options = ReturnType<typeof parseOptions>['values'];
 
@@ -70,6 +111,8 @@ function parseOptions(argv: string[]) {
     limit: { type: 'string' },
     offset: { type: 'string' },
     contact: { type: 'string' },
+    document: { type: 'boolean' },
+    phone: { type: 'string' },
   });
 }
 
@@ -77,11 +120,13 @@ function parseOptions(argv: string[]) {
 const ALLOWED_OPTIONS: Record<Subcommand, readonly (keyof Options)[]> = {
   create: ['wait'],
   list: ['status', 'kind', 'limit', 'offset'],
-  show: ['wait'],
+  show: ['wait', 'document'],
+  edit: [],
   pause: [],
   resume: ['wait'],
   cancel: [],
   preview: ['contact'],
+  'test-send': ['phone'],
   publish: [],
 };
 
@@ -102,13 +147,23 @@ export async function campaignCommand(argv: string[], ctx: CommandContext): Prom
     exactPositionals(usage, positionals, []);
     return list(ctx, values);
   }
+  if (name === 'edit') {
+    const [rawId, file] = exactPositionals(usage, positionals, ['ID', 'FILE']);
+    const id = idArgument('ID', rawId!);
+    const format = formatOf(file!);
+    return editDraft(ctx, await openDatabase(ctx), id, file!, format, { json: values.json === true });
+  }
   const [rawId] = exactPositionals(usage, positionals, ['ID']);
   const id = idArgument('ID', rawId!);
   const phone = name === 'preview' ? contactOption(values.contact, ctx.config.phoneRegion) : undefined;
+  if (name === 'test-send' && !values.phone) throw new UsageError('campaign test-send needs --phone PHONE');
+  if (values.wait && values.document) throw new UsageError('--document and --wait do not go together');
   const db = await openDatabase(ctx);
   switch (name) {
     case 'show':
-      return show(ctx, db, id, values);
+      return values.document ? printDocument(ctx, db, id) : show(ctx, db, id, values);
+    case 'test-send':
+      return testSend(ctx, db, id, values.phone!, { json: values.json === true });
     case 'preview':
       return preview(ctx, db, id, phone, values);
     default:
@@ -192,7 +247,11 @@ async function changeStatus(
   values: Options,
 ): Promise<void> {
   const now = systemClock.now();
-  let change: StatusChange & { skippedDeliveries?: number; cancelledRuns?: number };
+  let change: StatusChange & {
+    skippedDeliveries?: number;
+    cancelledRuns?: number;
+    missedTicks?: MissedTicksOnResume | null;
+  };
   if (action === 'pause') change = await pauseCampaign(db.sql, id, { now });
   else if (action === 'resume') change = await resumeCampaign(db.sql, id, { now });
   else if (action === 'cancel') change = await cancelCampaign(db.sql, id, { now });
@@ -204,6 +263,7 @@ async function changeStatus(
         ? ''
         : `; ${change.skippedDeliveries} deliveries not yet sent were skipped (cancelled)`;
     ctx.stdout.write(`Campaign ${id}: ${change.from} → ${change.to}${skipped}.\n`);
+    if (change.missedTicks) ctx.stdout.write(`${formatMissedTicks(change.missedTicks)}\n`);
   }
   if (values.wait) await watch(ctx, db, id, values);
   else if (values.json) printJson(ctx.stdout, { campaignId: id, ...change });

@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelCampaign } from '../../../src/campaigns/lifecycle.js';
+import { cancelCampaign, pauseCampaign, resumeCampaign } from '../../../src/campaigns/lifecycle.js';
 import {
   type CliResult,
   failureLine as failure,
@@ -228,13 +228,36 @@ describe('broadcaster campaign (arguments)', () => {
       'create FILE',
       'list',
       'show ID',
+      'edit ID FILE',
       'pause ID',
       'resume ID',
       'cancel ID',
       'publish ID',
       'preview ID',
+      'test-send ID --phone',
     ]) {
       expect(result.stdout).toContain(sub);
+    }
+  });
+
+  it("shows an example of every subcommand, in each subcommand's --help", async () => {
+    const subcommands = [
+      'create',
+      'list',
+      'show',
+      'edit',
+      'pause',
+      'resume',
+      'cancel',
+      'publish',
+      'preview',
+      'test-send',
+    ];
+    for (const sub of subcommands) {
+      const result = await cli('campaign', sub, '--help');
+      expect(result.code).toBe(0);
+      const examples = result.stdout.split('Examples:\n')[1]?.split('\n\n')[0] ?? '';
+      expect(examples, sub).toMatch(new RegExp(`^  broadcaster campaign ${sub} `, 'm'));
     }
   });
 });
@@ -254,14 +277,20 @@ describe('broadcaster campaign list and show', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^\s*ID\s+NAME\s+KIND\s+STATUS\s+TRANSPORT\s+NEXT RUN\s+TOTAL\s+PENDING\s+SENT\s+FAILED\s+SKIPPED$/,
+      /^\s*ID\s+NAME\s+KIND\s+STATUS\s+TRANSPORT\s+SCHEDULE\s+NEXT RUN\s+TOTAL\s+PENDING\s+SENT\s+FAILED\s+SKIPPED$/,
     );
     const paused = lines.findIndex((l) => l.includes('Listed paused'));
     const scheduled = lines.findIndex((l) => l.includes('Listed scheduled'));
     expect(paused).toBeGreaterThan(0);
     expect(paused).toBeLessThan(scheduled);
     expect(lines[paused]).toMatch(
-      new RegExp(`^\\s*${pausedId}\\s+Listed paused\\s+broadcast\\s+paused\\s+whatsapp`),
+      new RegExp(
+        `^\\s*${pausedId}\\s+Listed paused\\s+broadcast\\s+paused\\s+whatsapp\\s+` +
+          'once Fri 27 Nov 2099 07:00 UTC\\s+paused\\s',
+      ),
+    );
+    expect(lines[scheduled]).toMatch(
+      /whatsapp\s+once Fri 27 Nov 2099 07:00 UTC\s+Fri 27 Nov 2099 07:00 UTC\s/,
     );
   });
 
@@ -297,7 +326,8 @@ describe('broadcaster campaign list and show', () => {
     expect(result.stdout).toMatch(/status:\s+scheduled/);
     expect(result.stdout).toMatch(/transport:\s+whatsapp, channel 1/);
     expect(result.stdout).toMatch(/consent:\s+marketing: only contacts with a recorded opt-in/);
-    expect(result.stdout).toMatch(/next run:\s+2099-11-27T07:00:00.000Z/);
+    expect(result.stdout).toMatch(/schedule:\s+once Fri 27 Nov 2099 07:00 UTC/);
+    expect(result.stdout).toMatch(/next run:\s+Fri 27 Nov 2099 07:00 UTC/);
     expect(result.stdout).toMatch(/deliveries:\s+none yet/);
     expect(result.stdout).toContain('  Hi {{firstName}}, {{discount}}% off');
 
@@ -312,6 +342,29 @@ describe('broadcaster campaign list and show', () => {
   });
 });
 
+describe('broadcaster campaign list and show (schedules)', () => {
+  it('gives a cron schedule as written and the next run in its zone; none for a paused one', async () => {
+    const id = await createFromJson({
+      name: 'Weekly digest',
+      schedule: { cron: '0 10 * * MON', timezone: 'Europe/Moscow' },
+    });
+    const listed = (await cli('campaign', 'list')).stdout
+      .split('\n')
+      .find((l) => l.includes('Weekly digest'));
+    expect(listed).toMatch(/cron 0 10 \* \* MON Europe\/Moscow\s+Mon \d+ \w{3} \d{4} 10:00 Europe\/Moscow\s/);
+    const shown = (await cli('campaign', 'show', String(id))).stdout;
+    expect(shown).toMatch(/schedule:\s+cron 0 10 \* \* MON Europe\/Moscow\n/);
+    expect(shown).toMatch(/next run:\s+Mon \d+ \w{3} \d{4} 10:00 Europe\/Moscow\n/);
+
+    expect((await cli('campaign', 'pause', String(id))).code).toBe(0);
+    expect((await cli('campaign', 'show', String(id))).stdout).toMatch(/next run:\s+paused\n/);
+    const pausedLine = (await cli('campaign', 'list')).stdout
+      .split('\n')
+      .find((l) => l.includes('Weekly digest'));
+    expect(pausedLine).toMatch(/cron 0 10 \* \* MON Europe\/Moscow\s+paused\s/);
+  });
+});
+
 describe('broadcaster campaign pause, resume, cancel, publish', () => {
   it('pauses and resumes a scheduled campaign', async () => {
     const id = await createFromJson({ name: 'Lifecycle' });
@@ -322,16 +375,76 @@ describe('broadcaster campaign pause, resume, cancel, publish', () => {
     expect(await statusOf(id)).toBe('paused');
 
     const resumed = JSON.parse((await cli('campaign', 'resume', String(id), '--json')).stdout);
-    expect(resumed).toEqual({ campaignId: id, from: 'paused', to: 'scheduled' });
+    expect(resumed).toEqual({ campaignId: id, from: 'paused', to: 'scheduled', missedTicks: null });
     expect(await statusOf(id)).toBe('scheduled');
   });
 
-  it('refuses a change the campaign cannot make from its status, with the reason', async () => {
+  it('says "already paused" (and "already scheduled") for a step repeated, with exit code 1', async () => {
     const id = await createFromJson({ name: 'Twice paused' });
     expect((await cli('campaign', 'pause', String(id))).code).toBe(0);
     expect(failure(await cli('campaign', 'pause', String(id)), 1)).toBe(
-      `broadcaster campaign: campaign ${id} cannot go from paused to paused`,
+      `broadcaster campaign: campaign ${id} is already paused`,
     );
+    expect((await cli('campaign', 'resume', String(id))).code).toBe(0);
+    expect(failure(await cli('campaign', 'resume', String(id)), 1)).toBe(
+      `broadcaster campaign: campaign ${id} is already scheduled`,
+    );
+  });
+
+  describe('resuming a recurring campaign paused over its ticks', () => {
+    /** Paused, with the ticks of the last 2½ days fallen due meanwhile (next_run_at as the engine left it). */
+    async function pausedOverTicks(overrides: Record<string, unknown> = {}): Promise<number> {
+      const id = await createFromJson({
+        name: 'Daily digest',
+        schedule: { cron: '0 10 * * *', timezone: 'Europe/Moscow' },
+        ...overrides,
+      });
+      expect((await cli('campaign', 'pause', String(id))).code).toBe(0);
+      await db.sql`update campaigns set next_run_at = now() - interval '60 hours' where id = ${id}`;
+      return id;
+    }
+    const nextRunOf = async (id: number) =>
+      (await db.sql<{ next_run_at: Date }[]>`select next_run_at from campaigns where id = ${id}`)[0]!
+        .next_run_at;
+
+    it('skips them by default, saying how many and when the next run is, in the zone', async () => {
+      const id = await pausedOverTicks();
+      const resumed = await cli('campaign', 'resume', String(id));
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const [first, second] = resumed.stdout.trim().split('\n');
+      expect(first).toBe(`Campaign ${id}: paused → scheduled.`);
+      expect(second).toMatch(
+        /^[23] ticks missed while paused are skipped \(missedTicks: skip\); next run \w{3} \d+ \w{3} \d{4} 10:00 Europe\/Moscow\.$/,
+      );
+      const next = await nextRunOf(id);
+      expect(next.getTime()).toBeGreaterThan(Date.now());
+      expect(next.getTime()).toBeLessThanOrEqual(Date.now() + 24 * 3_600_000);
+    });
+
+    it('with missedTicks: runLatest, leaves the latest due for the scheduler, and says it runs now', async () => {
+      const id = await pausedOverTicks({ missedTicks: 'runLatest' });
+      const resumed = JSON.parse((await cli('campaign', 'resume', String(id), '--json')).stdout);
+      expect(resumed).toMatchObject({
+        from: 'paused',
+        to: 'scheduled',
+        missedTicks: { policy: 'runLatest', timezone: 'Europe/Moscow' },
+      });
+      expect(resumed.missedTicks.missed).toBeGreaterThanOrEqual(2);
+      expect(new Date(resumed.missedTicks.runsNow).getTime()).toBeLessThanOrEqual(Date.now());
+      expect((await nextRunOf(id)).getTime()).toBeLessThan(Date.now()); // due: the scheduler's next tick runs it
+
+      const again = await pausedOverTicks({ missedTicks: 'runLatest' });
+      expect((await cli('campaign', 'resume', String(again))).stdout).toMatch(
+        /ticks missed while paused: the latest \(\w{3} \d+ \w{3} \d{4} 10:00 Europe\/Moscow\) runs now \(missedTicks: runLatest\); then next run/,
+      );
+    });
+
+    it('refuses missedTicks on a one-shot campaign, naming the field', async () => {
+      const file = await campaignFile('one-shot-missed.json', broadcast({ missedTicks: 'skip' }));
+      expect(failure(await cli('campaign', 'create', file), 1)).toContain(
+        'missedTicks: only a recurring campaign',
+      );
+    });
   });
 
   it('cancels a campaign for good, skipping what was not sent', async () => {
@@ -356,7 +469,7 @@ describe('broadcaster campaign pause, resume, cancel, publish', () => {
     expect(published.stdout).toBe(`Campaign ${created.id}: draft → scheduled.\n`);
     expect(await statusOf(created.id)).toBe('scheduled');
     expect(failure(await cli('campaign', 'publish', String(created.id)), 1)).toContain(
-      'cannot go from scheduled to scheduled',
+      `campaign ${created.id} is already scheduled`,
     );
   });
 });
@@ -453,6 +566,32 @@ describe('broadcaster campaign --wait', () => {
 
     expect(failure(result, 1)).toBe(`broadcaster campaign: campaign ${id} is paused (quota_guard)`);
     expect(JSON.parse(result.stdout)).toMatchObject({ id, status: 'paused', statusReason: 'quota_guard' });
+  });
+
+  it('show --wait follows a pause and a resume, saying so, until the campaign ends', async () => {
+    const id = await createFromJson({ name: 'Watched over a pause' });
+    const running = startCli(['campaign', 'show', String(id), '--wait'], env);
+    let stderr = '';
+    running.child.stderr!.on('data', (chunk) => (stderr += chunk));
+    const told = (pattern: RegExp) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(stderr)) resolve();
+          else if (running.child.exitCode !== null) reject(new Error(`exited: ${stderr}`));
+          else setTimeout(check, 50);
+        };
+        check();
+      });
+
+    await pauseCampaign(db.sql, id, { now: new Date() });
+    await told(/is paused: waiting for it to be resumed/);
+    await resumeCampaign(db.sql, id, { now: new Date() });
+    await told(/was resumed \(scheduled\): watching again/);
+    await cancelCampaign(db.sql, id, { now: new Date() });
+    const result = await exited(running);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n').at(-1)).toBe(`broadcaster campaign: campaign ${id} is cancelled`);
   });
 
   it('with a running engine, waits for a broadcast to complete, then prints the campaign with its counts', async () => {

@@ -23,6 +23,8 @@ function details(overrides: Partial<CampaignDetails> = {}): CampaignDetails {
     channelId: null,
     purpose: 'marketing',
     nextRunAt: null,
+    schedule: { cron: '0 10 * * MON', timezone: 'Europe/Moscow' },
+    timezone: null,
     createdAt: NOW,
     updatedAt: NOW,
     counts: {},
