@@ -11,6 +11,7 @@ import {
 } from '../../appointments/appointments.js';
 import { importAppointmentsCsv } from '../../appointments/importAppointments.js';
 import { phoneDigits } from '../../contacts/contacts.js';
+import { readTimeZone } from '../../time/zoneNames.js';
 import { HttpError, RequestValidationError } from '../errors.js';
 import { csvBodyDocumentation, importCsvBody } from './csvUpload.js';
 import type { ApiDeps } from './deps.js';
@@ -192,15 +193,26 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
     },
   );
 
-  api.post(
+  api.post<{ Querystring: { timezone?: string } }>(
     '/appointments/import',
     {
       schema: {
         tags: TAGS,
         summary: 'Import appointments from a CSV (Content-Type: text/csv), upserting by external_id',
         description:
-          'Columns: external_id, phone, starts_at (ISO with offset), status, plus attribute columns. Bad rows are ' +
-          'listed in the report and never block good ones.',
+          "Columns: external_id, phone, starts_at (ISO, with an offset or read in the row's timezone, the " +
+          "contact's, else the `timezone` parameter), status, plus attribute columns. Bad rows (and a repeated " +
+          'external_id) are listed in the report and never block good ones.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            timezone: {
+              type: 'string',
+              description: 'The zone of starts_at times without an offset, e.g. Europe/Moscow',
+            },
+          },
+        },
       },
       config: documentedBody(csvBodyDocumentation, 'The appointments CSV'),
     },
@@ -211,8 +223,17 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
             now: deps.clock.now(),
             phoneRegion: deps.phoneRegion,
             source: 'api',
+            ...importTimeZone(request.query.timezone),
           }),
         ),
       ),
   );
+}
+
+/** The import's `timezone` parameter, read as contacts' zones are (MSK, UTC+3…); a 400 naming it otherwise. */
+function importTimeZone(text: string | undefined): { timezone?: string } {
+  if (text === undefined || text.trim() === '') return {};
+  const zone = readTimeZone(text);
+  if (!zone.ok) throw new RequestValidationError([{ path: 'timezone', message: zone.reason }], 'query');
+  return { timezone: zone.zone };
 }
