@@ -53,6 +53,8 @@ export interface ImportAppointmentsOptions {
   batchSize?: number;
   /** The zone of starts_at times without an offset, for rows with no zone of their own or of their contact. */
   timezone?: string;
+  /** DEFAULT_TIMEZONE: where reminders of recipients without a zone are placed in their send window. */
+  defaultTimezone?: string | undefined;
 }
 
 /**
@@ -114,7 +116,11 @@ export async function importAppointmentsCsv(
             : await upsertAppointments(
                 sql,
                 writable.map((r) => r.row.input),
-                { now, provenance: { importId, lines: writable.map((r) => r.line) } },
+                {
+                  now,
+                  provenance: { importId, lines: writable.map((r) => r.line) },
+                  defaultTimezone: options.defaultTimezone,
+                },
               );
         const inserted = stored.filter((appointment) => appointment.created).length;
         const lines = new Map(writable.map((r) => [r.row.input.externalId, r.line]));

@@ -87,7 +87,10 @@ async function upsertOne(
   input: AppointmentInput,
 ): Promise<{ appointment: Appointment; created: boolean }> {
   try {
-    const [result] = await upsertAppointments(deps.db.sql, [input], { now: deps.clock.now() });
+    const [result] = await upsertAppointments(deps.db.sql, [input], {
+      now: deps.clock.now(),
+      defaultTimezone: deps.defaultTimezone,
+    });
     if (!result) throw new HttpError(500, 'internal_error', 'the appointment was not stored');
     return { appointment: (await getAppointment(deps.db, result.id))!, created: result.created };
   } catch (error) {
@@ -223,6 +226,7 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
             now: deps.clock.now(),
             phoneRegion: deps.phoneRegion,
             source: 'api',
+            defaultTimezone: deps.defaultTimezone,
             ...importTimeZone(request.query.timezone),
           }),
         ),
