@@ -61,7 +61,7 @@ export interface ImportProvenance {
 export async function upsertAppointments(
   sql: Sql,
   inputs: AppointmentInput[],
-  options: { now: Date; provenance?: ImportProvenance },
+  options: { now: Date; provenance?: ImportProvenance; defaultTimezone?: string | undefined },
 ): Promise<UpsertedAppointment[]> {
   const issues = appointmentInputIssues(inputs);
   if (issues.length > 0) throw new AppointmentInputError(issues);
@@ -145,7 +145,7 @@ export async function upsertAppointments(
     await scheduleAppointmentReminders(
       tx,
       stored.map((a) => a.id),
-      { now },
+      { now, defaultTimezone: options.defaultTimezone },
     );
     const created = new Set(changed.filter((c) => c.created).map((c) => c.external_id));
     const ids = new Map(stored.map((a) => [a.external_id, a]));

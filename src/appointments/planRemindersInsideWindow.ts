@@ -12,11 +12,17 @@ import { remindersToPlan } from './sql/remindersToPlan.js';
  * earlier (earlierSendInstant) are moved to `waiting`, reason `window_earlier`, due then: decided as
  * they are scheduled, since by their planned time the window before them has closed. due_at stays
  * (the report measures against it); the event keeps both times. The zone is the worker's
- * (contact, appointment, campaign), UTC without one. Returns how many go earlier.
+ * (contact, appointment, campaign, else DEFAULT_TIMEZONE as the caller gives it). Returns how many go earlier.
  */
 export async function planRemindersInsideWindow(
   tx: postgres.TransactionSql,
-  options: { campaigns: readonly ReminderCampaign[]; appointmentIds: readonly number[] | 'all'; now: Date },
+  options: {
+    campaigns: readonly ReminderCampaign[];
+    appointmentIds: readonly number[] | 'all';
+    now: Date;
+    /** The worker's zone for recipients without one (DEFAULT_TIMEZONE); UTC when not given. */
+    defaultTimezone?: string | undefined;
+  },
 ): Promise<number> {
   const { now } = options;
   const policies = new Map(options.campaigns.map((c) => [c.campaignId, c.outsideWindow]));
@@ -26,7 +32,7 @@ export async function planRemindersInsideWindow(
   for (const r of reminders) {
     const timeZone = recipientTimeZone(
       { contact: r.contactTimezone, appointment: r.appointmentTimezone, campaign: r.campaignTimezone },
-      'UTC',
+      options.defaultTimezone ?? 'UTC',
     );
     const at = earlierSendInstant({
       window: r.sendWindow,

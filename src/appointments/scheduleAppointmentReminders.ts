@@ -24,7 +24,8 @@ export interface ReminderChanges {
 export async function scheduleAppointmentReminders(
   tx: postgres.TransactionSql,
   appointmentIds: readonly number[],
-  options: { now: Date },
+  /** defaultTimezone: DEFAULT_TIMEZONE, the worker's zone for recipients without one (UTC if not given). */
+  options: { now: Date; defaultTimezone?: string | undefined },
 ): Promise<ReminderChanges> {
   if (appointmentIds.length === 0) return { queued: 0, moved: 0, skipped: 0 };
   const { now } = options;
@@ -33,7 +34,12 @@ export async function scheduleAppointmentReminders(
   const moved = await moveRescheduledReminders(tx, { appointmentIds, campaigns, now });
   const inserted = await insertReminderDeliveries(tx, { campaigns, appointments: appointmentIds, now });
   // After both: a moved or new reminder planned outside its window may go earlier (outsideWindow).
-  await planRemindersInsideWindow(tx, { campaigns, appointmentIds, now });
+  await planRemindersInsideWindow(tx, {
+    campaigns,
+    appointmentIds,
+    now,
+    defaultTimezone: options.defaultTimezone,
+  });
   if (inserted.queued + moved.moved > 0) await tx`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
   return {
     queued: inserted.queued,

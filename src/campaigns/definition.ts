@@ -1,3 +1,4 @@
+import type { BookedLatePolicy, OutsideWindowPolicy } from '../appointments/reminderPolicies.js';
 import { MAX_FILTER_LENGTH, parseSegmentFilter, SegmentFilterError } from '../lists/segmentFilter.js';
 import { CAMPAIGN_PURPOSES, type CampaignPurpose, defaultPurpose } from '../messages/consent.js';
 import type { SendWindow } from '../messages/sendWindow.js';
@@ -11,12 +12,8 @@ import { readMessageContent } from './messageContentFields.js';
 import { type MissedTicksPolicy, readMissedTicks } from './missedTicksField.js';
 import type { CampaignSchedule } from './schedule.js';
 import {
-  BOOKED_LATE_POLICIES,
-  type BookedLatePolicy,
-  OUTSIDE_WINDOW_POLICIES,
-  type OutsideWindowPolicy,
   readOffsets,
-  readReminderPolicy,
+  readReminderPolicies,
   readSchedule,
   readSendLateWithin,
   readSendWindow,
@@ -165,14 +162,11 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
   const offsets = readOffsets(check, field('offsets'), kind);
   const sendLateWithinMs = readSendLateWithin(check, field('sendLateWithin'), kind);
   const sendWindow = readSendWindow(check, field('sendWindow'));
-  const outsideWindow = readReminderPolicy(
+  const reminderPolicies = readReminderPolicies(
     check,
-    'outsideWindow',
-    field('outsideWindow'),
+    { outsideWindow: field('outsideWindow'), bookedLate: field('bookedLate') },
     kind,
-    OUTSIDE_WINDOW_POLICIES,
   );
-  const bookedLate = readReminderPolicy(check, 'bookedLate', field('bookedLate'), kind, BOOKED_LATE_POLICIES);
   const rateLimitPerSecond = readRateLimit(check, field('rateLimit'));
   const purpose = readPurpose(check, field('purpose'), field('requireOptIn'), kind);
   const variables = readVariables(check, field('variables'));
@@ -194,8 +188,7 @@ export function validateCampaignDefinition(value: unknown, options: ValidateOpti
     ...(missedTicks ? { missedTicks } : {}),
     offsets,
     sendLateWithinMs,
-    ...(outsideWindow ? { outsideWindow } : {}),
-    ...(bookedLate ? { bookedLate } : {}),
+    ...reminderPolicies,
     sendWindow,
     timezone,
     rateLimitPerSecond,

@@ -202,23 +202,40 @@ export function readSendLateWithin(
   return parsed.seconds * 1000;
 }
 
-/** A reminder-only choice among `allowed`; undefined when not given (the default applies). */
-export function readReminderPolicy<T extends string>(
+/**
+ * A reminder's `outsideWindow` and `bookedLate` (src/appointments/reminderPolicies.ts), each only when
+ * given: the defaults are applied where reminders are scheduled, so a stored campaign reads as written.
+ */
+export function readReminderPolicies(
+  check: IssueCollector,
+  values: { outsideWindow: unknown; bookedLate: unknown },
+  kind: CampaignKind | null,
+): { outsideWindow?: OutsideWindowPolicy; bookedLate?: BookedLatePolicy } {
+  const outsideWindow = readPolicy(
+    check,
+    'outsideWindow',
+    values.outsideWindow,
+    kind,
+    OUTSIDE_WINDOW_POLICIES,
+  );
+  const bookedLate = readPolicy(check, 'bookedLate', values.bookedLate, kind, BOOKED_LATE_POLICIES);
+  return { ...(outsideWindow ? { outsideWindow } : {}), ...(bookedLate ? { bookedLate } : {}) };
+}
+
+function readPolicy<T extends string>(
   check: IssueCollector,
   path: 'outsideWindow' | 'bookedLate',
   value: unknown,
   kind: CampaignKind | null,
   allowed: readonly T[],
-): T | undefined {
-  if (value === undefined) return undefined;
+): T | null {
+  if (value === undefined) return null;
   if (kind === 'broadcast') {
     check.add(path, `only a reminder takes ${path} (one of ${allowed.join(', ')})`);
-    return undefined;
+    return null;
   }
-  return check.oneOf(path, value, allowed) ?? undefined;
+  return check.oneOf(path, value, allowed);
 }
-
-export { BOOKED_LATE_POLICIES, type BookedLatePolicy, OUTSIDE_WINDOW_POLICIES, type OutsideWindowPolicy };
 
 export function readSendWindow(check: IssueCollector, value: unknown): SendWindow | null {
   if (value === undefined) return null;

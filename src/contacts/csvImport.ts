@@ -47,6 +47,8 @@ export interface BatchWritten {
   repeats: ImportRepeat[];
   /** Contacts whose consent the batch withdrew (contacts only). */
   consentWithdrawn?: number;
+  /** Rows the writer found it cannot write (what it learnt from the database), rejected as a read row is. */
+  rejected?: Array<{ line: number; cells: readonly string[]; errors: ImportRowError[] }>;
 }
 
 /** What one kind of import (contacts, appointments) plugs into runCsvImport. */
@@ -141,6 +143,15 @@ export async function runCsvImport<K extends string, R>(
     });
     report.repeat(written.repeats);
     const issues = [...batchProblems.issues, ...written.repeats.map(repeatIssue)];
+    for (const rejected of written.rejected ?? []) {
+      report.reject(rejected.errors);
+      for (const error of rejected.errors) issues.push({ ...withShortValue(error), kind: 'rejected' });
+      batchProblems.rejectedRows.push({
+        line: rejected.line,
+        cells: [...rejected.cells],
+        reason: rejectReason(rejected.errors),
+      });
+    }
     // A clean batch records nothing but progress, and that only every PROGRESS_EVERY batches: the
     // record's counts are made final when the import ends.
     batchesWritten++;
@@ -168,8 +179,7 @@ export async function runCsvImport<K extends string, R>(
   const reject = (line: number, cells: readonly string[] | undefined, errors: ImportRowError[]) => {
     report.reject(errors);
     for (const error of errors) problems.issues.push({ ...withShortValue(error), kind: 'rejected' });
-    const reason = errors.map((e) => (e.column ? `${e.column}: ${e.reason}` : e.reason)).join('; ');
-    problems.rejectedRows.push({ line, cells: [...(cells ?? [])], reason });
+    problems.rejectedRows.push({ line, cells: [...(cells ?? [])], reason: rejectReason(errors) });
   };
 
   try {
@@ -225,6 +235,11 @@ export async function runCsvImport<K extends string, R>(
   }
   await finishImport(sql, importId, { now: options.now, counts: report.counts() });
   return report.build();
+}
+
+/** A rejected row's reason in the rejects file: its problems, each with its column. */
+function rejectReason(errors: readonly ImportRowError[]): string {
+  return errors.map((e) => (e.column ? `${e.column}: ${e.reason}` : e.reason)).join('; ');
 }
 
 /**

@@ -8,6 +8,9 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 const NOW = new Date('2026-11-27T07:00:00Z');
 const fixture = (name: string) => createReadStream(new URL(`../fixtures/csv/${name}`, import.meta.url));
 const csv = (text: string) => Readable.from([Buffer.from(text)]);
+const noZone = (text: string) =>
+  `${text} has no UTC offset and no time zone is known for it: add an offset (e.g. 2026-12-05T15:30:00+03:00), ` +
+  "a timezone column, or a time zone for the whole import (--timezone; the API's ?timezone=)";
 
 describe('importAppointmentsCsv', () => {
   let db: TestDatabase;
@@ -77,7 +80,7 @@ describe('importAppointmentsCsv', () => {
     ]);
   });
 
-  it('reports each bad row with its line and column, and a repeated external id takes the later row', async () => {
+  it('reports each bad row with its line and column, and rejects a repeated external id naming the earlier line', async () => {
     const report = await importAppointmentsCsv(db.sql, fixture('appointments-bad.csv'), {
       now: NOW,
       phoneRegion: 'RU',
@@ -86,11 +89,11 @@ describe('importAppointmentsCsv', () => {
     expect(report).toMatchObject({
       rows: 8,
       inserted: 1,
-      updated: 1,
-      rejected: 6,
-      repeated: 1,
-      repeats: [{ line: 9, key: 'B-1', earlierLine: 2 }],
-      repeatRule: "the later row wins; what it leaves empty keeps the earlier row's value",
+      updated: 0,
+      rejected: 7,
+      repeated: 0,
+      repeats: [],
+      repeatRule: 'the later row is rejected, naming the earlier line',
       errorsTruncated: false,
       errors: [
         { line: 3, column: 'external_id', reason: 'the external id is empty' },
@@ -99,18 +102,6 @@ describe('importAppointmentsCsv', () => {
           column: 'phone',
           value: '123',
           reason: 'not a phone number: as a number of Russia (+7) it has too few digits (+7 123)',
-        },
-        {
-          line: 5,
-          column: 'starts_at',
-          value: '2026-12-01 10:00',
-          reason: 'not an ISO time such as 2026-12-01T10:00:00+03:00',
-        },
-        {
-          line: 6,
-          column: 'starts_at',
-          value: '2026-12-01T10:00:00',
-          reason: 'the time needs its UTC offset, e.g. 2026-12-01T10:00:00+03:00',
         },
         {
           line: 7,
@@ -122,12 +113,22 @@ describe('importAppointmentsCsv', () => {
           line: 8,
           column: 'starts_at',
           value: '2026-02-30T10:00:00Z',
-          reason: 'not an ISO time such as 2026-12-01T10:00:00+03:00',
+          reason:
+            '"2026-02-30T10:00:00Z" is not a day of the calendar; expected an ISO time such as 2026-12-01T10:00:00+03:00',
         },
+        {
+          line: 9,
+          column: 'external_id',
+          value: 'B-1',
+          reason: 'external_id B-1 repeats line 2 of this file',
+        },
+        // Times without an offset, and no zone for them: rejected once the contacts' zones are known.
+        { line: 5, column: 'starts_at', value: '2026-12-01 10:00', reason: noZone('2026-12-01 10:00') },
+        { line: 6, column: 'starts_at', value: '2026-12-01T10:00:00', reason: noZone('2026-12-01T10:00:00') },
       ],
     });
     expect(await appointments()).toMatchObject([
-      { external_id: 'B-1', starts_at: new Date('2026-12-01T08:00:00Z'), status: 'rescheduled' },
+      { external_id: 'B-1', starts_at: new Date('2026-12-01T07:00:00Z'), status: 'booked' },
     ]);
   });
 
@@ -184,6 +185,88 @@ describe('importAppointmentsCsv', () => {
     expect(report).toMatchObject({ rows: 5, inserted: 5 });
     expect(progress).toEqual([2, 4, 5]);
     expect(await appointments()).toHaveLength(5);
+  });
+
+  it('rejects a repeated external_id in a later batch too, naming the earlier line, and keeps the first row', async () => {
+    const text =
+      'external_id,phone,starts_at\nA-17,79990010001,2026-12-01T10:00:00Z\nB,79990010002,2026-12-01T10:00:00Z\n' +
+      'C,79990010003,2026-12-01T10:00:00Z\nA-17,79990010001,2026-12-02T10:00:00Z\n';
+
+    const report = await importAppointmentsCsv(db.sql, csv(text), {
+      now: NOW,
+      phoneRegion: 'RU',
+      batchSize: 2,
+    });
+
+    expect(report).toMatchObject({ rows: 4, inserted: 3, rejected: 1, repeated: 0 });
+    expect(report.errors).toEqual([
+      {
+        line: 5,
+        column: 'external_id',
+        value: 'A-17',
+        reason: 'external_id A-17 repeats line 2 of this file',
+      },
+    ]);
+    expect((await appointments()).find((a) => a.external_id === 'A-17')?.starts_at).toEqual(
+      new Date('2026-12-01T10:00:00Z'),
+    );
+  });
+
+  it("reads a time without an offset in the row's zone, else the contact's stored zone, else the import's, and rejects it with none", async () => {
+    await db.sql`insert into contacts (phone, timezone) values ('79990010002', 'Asia/Almaty')`;
+    const text = [
+      'external_id,phone,starts_at,timezone',
+      'row,79990010001,2026-12-05T15:30:00,Asia/Vladivostok',
+      'contact,79990010002,05.12.2026 15:30,',
+      'import,79990010003,2026-12-05T15:30:00,',
+      'offset,79990010004,2026-12-05T15:30:00+03:00,',
+    ].join('\n');
+
+    const report = await importAppointmentsCsv(db.sql, csv(text), {
+      now: NOW,
+      phoneRegion: 'RU',
+      timezone: 'Europe/Moscow',
+    });
+    const without = await importAppointmentsCsv(
+      db.sql,
+      csv(text.replace(/row|contact|import|offset/g, '$&-2')),
+      {
+        now: NOW,
+        phoneRegion: 'RU',
+      },
+    );
+
+    expect(report).toMatchObject({ inserted: 4, rejected: 0 });
+    const stored = Object.fromEntries(
+      (await appointments()).map((a) => [a.external_id, [a.starts_at, a.timezone]]),
+    );
+    expect(stored).toMatchObject({
+      row: [new Date('2026-12-05T05:30:00Z'), 'Asia/Vladivostok'],
+      contact: [new Date('2026-12-05T10:30:00Z'), null],
+      // The import's zone is kept as the appointment's: its reminder shows 15:30.
+      import: [new Date('2026-12-05T12:30:00Z'), 'Europe/Moscow'],
+      offset: [new Date('2026-12-05T12:30:00Z'), null],
+    });
+    expect(without).toMatchObject({ inserted: 3, rejected: 1 });
+    expect(without.errors).toEqual([
+      { line: 4, column: 'starts_at', value: '2026-12-05T15:30:00', reason: noZone('2026-12-05T15:30:00') },
+    ]);
+  });
+
+  it('reads a time the clocks skip with the offset from before the change, and one shown twice at its first occurrence', async () => {
+    const text = [
+      'external_id,phone,starts_at,timezone',
+      'gap,79990010001,2026-03-08T02:30:00,America/New_York',
+      'twice,79990010002,2026-11-01T01:30:00,America/New_York',
+    ].join('\n');
+
+    await importAppointmentsCsv(db.sql, csv(text), { now: NOW, phoneRegion: 'RU' });
+
+    const stored = Object.fromEntries((await appointments()).map((a) => [a.external_id, a.starts_at]));
+    expect(stored).toEqual({
+      gap: new Date('2026-03-08T07:30:00Z'), // 02:30 EST, i.e. 03:30 EDT
+      twice: new Date('2026-11-01T05:30:00Z'), // 01:30 EDT, the first of the two
+    });
   });
 
   it('refuses a file without a starts_at column, naming it', async () => {

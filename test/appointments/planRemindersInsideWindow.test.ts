@@ -58,6 +58,29 @@ describe('planRemindersInsideWindow', () => {
     expect(await plan([campaign], 'all')).toBe(0);
   });
 
+  it("places a reminder of a recipient without a zone in DEFAULT_TIMEZONE's window, as the worker reads it", async () => {
+    const campaign = await seedReminderCampaign(db, {
+      name: `No zone ${Math.random()}`,
+      offsets: ['-2h'],
+      sendWindow: { from: '09:00', to: '21:00' },
+    });
+    const id = await seedAppointment(db, 'A', EIGHT_TOMORROW);
+    await insertReminders(db, [campaign], [id]);
+
+    const placed = await db.sql.begin((tx) =>
+      planRemindersInsideWindow(tx, {
+        campaigns: [campaign],
+        appointmentIds: [id],
+        now: T,
+        defaultTimezone: 'Europe/Moscow',
+      }),
+    );
+
+    expect(placed).toBe(1);
+    const [row] = await db.sql`select next_attempt_at from deliveries`;
+    expect(row?.next_attempt_at).toEqual(LAST_MINUTE_TODAY);
+  });
+
   it('leaves the reminders of a campaign that waits for its window', async () => {
     const campaign = await windowed('wait');
     const id = await seedAppointment(db, 'A', EIGHT_TOMORROW);

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IssueCollector } from '../../src/campaigns/issueCollector.js';
 import {
-  BOOKED_LATE_POLICIES,
-  OUTSIDE_WINDOW_POLICIES,
   readOffsets,
-  readReminderPolicy,
+  readReminderPolicies,
   readSchedule,
   readSendLateWithin,
   readSendWindow,
@@ -228,38 +226,39 @@ describe('readSendLateWithin', () => {
   });
 });
 
-describe('readReminderPolicy (outsideWindow, bookedLate)', () => {
-  it('reads a value it knows on a reminder, and nothing (the default) when not given', () => {
-    expect(
-      read((check) =>
-        readReminderPolicy(check, 'outsideWindow', 'earlier', 'reminder', OUTSIDE_WINDOW_POLICIES),
+describe('readReminderPolicies (outsideWindow, bookedLate)', () => {
+  const policies = (
+    values: { outsideWindow?: unknown; bookedLate?: unknown },
+    kind: 'broadcast' | 'reminder' = 'reminder',
+  ) =>
+    read((check) =>
+      readReminderPolicies(
+        check,
+        { outsideWindow: values.outsideWindow, bookedLate: values.bookedLate },
+        kind,
       ),
-    ).toEqual({ value: 'earlier', issues: [] });
-    expect(
-      read((check) => readReminderPolicy(check, 'bookedLate', 'skip', 'reminder', BOOKED_LATE_POLICIES)),
-    ).toEqual({ value: 'skip', issues: [] });
-    expect(
-      read((check) => readReminderPolicy(check, 'bookedLate', undefined, 'broadcast', BOOKED_LATE_POLICIES)),
-    ).toEqual({ value: undefined, issues: [] });
+    );
+
+  it('reads the values it knows on a reminder, and leaves out what is not given (the default applies)', () => {
+    expect(policies({ outsideWindow: 'earlier', bookedLate: 'skip' })).toEqual({
+      value: { outsideWindow: 'earlier', bookedLate: 'skip' },
+      issues: [],
+    });
+    expect(policies({ outsideWindow: 'wait' })).toEqual({ value: { outsideWindow: 'wait' }, issues: [] });
+    expect(policies({}, 'broadcast')).toEqual({ value: {}, issues: [] });
   });
 
   it('refuses an unknown value naming the field and the values it takes, and either field on a broadcast', () => {
-    expect(
-      read((check) =>
-        readReminderPolicy(check, 'outsideWindow', 'before', 'reminder', OUTSIDE_WINDOW_POLICIES),
-      ),
-    ).toEqual({
-      value: undefined,
-      issues: [{ path: 'outsideWindow', message: 'expected one of auto, earlier, wait, got "before"' }],
+    expect(policies({ outsideWindow: 'before', bookedLate: 'send_now' })).toEqual({
+      value: {},
+      issues: [
+        { path: 'outsideWindow', message: 'expected one of auto, earlier, wait, got "before"' },
+        { path: 'bookedLate', message: 'expected one of sendNow, skip, got "send_now"' },
+      ],
     });
-    expect(
-      read((check) => readReminderPolicy(check, 'bookedLate', 'send_now', 'reminder', BOOKED_LATE_POLICIES))
-        .issues,
-    ).toEqual([{ path: 'bookedLate', message: 'expected one of sendNow, skip, got "send_now"' }]);
-    expect(
-      read((check) => readReminderPolicy(check, 'bookedLate', 'skip', 'broadcast', BOOKED_LATE_POLICIES))
-        .issues,
-    ).toEqual([{ path: 'bookedLate', message: 'only a reminder takes bookedLate (one of sendNow, skip)' }]);
+    expect(policies({ bookedLate: 'skip' }, 'broadcast').issues).toEqual([
+      { path: 'bookedLate', message: 'only a reminder takes bookedLate (one of sendNow, skip)' },
+    ]);
   });
 });
 

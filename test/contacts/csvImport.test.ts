@@ -20,7 +20,7 @@ interface Row {
   note: string;
 }
 
-function codesKind(options: { failOnBatch?: number } = {}) {
+function codesKind(options: { failOnBatch?: number; refuseAtWrite?: string } = {}) {
   const stored = new Map<string, { note: string; importId: number }>();
   const batches: LinedRow<Row>[][] = [];
   const kind: CsvImportKind<'code' | 'note', Row> = {
@@ -43,8 +43,13 @@ function codesKind(options: { failOnBatch?: number } = {}) {
     async writeBatch(rows, importId): Promise<BatchWritten> {
       batches.push(rows);
       if (batches.length === options.failOnBatch) throw new Error('the disk is full');
-      const written: BatchWritten = { inserted: 0, updated: 0, repeats: [] };
+      const written: BatchWritten = { inserted: 0, updated: 0, repeats: [], rejected: [] };
       for (const { line, row } of rows) {
+        if (row.code === options.refuseAtWrite) {
+          const error = { line, column: 'code', value: row.code, reason: 'known to the database as retired' };
+          written.rejected!.push({ line, cells: [row.code, row.note], errors: [error] });
+          continue;
+        }
         const earlier = stored.get(row.code);
         if (earlier) written.updated++;
         else written.inserted++;
@@ -233,5 +238,22 @@ describe('runCsvImport', () => {
       header: ['code', 'note'],
       rows: 0,
     });
+  });
+});
+
+describe('rows the writer rejects', () => {
+  it('counts them rejected and records them with their reason and cells, as a row rejected when read', async () => {
+    const { kind, stored } = codesKind({ refuseAtWrite: 'OLD' });
+
+    const report = await runCsvImport(db.sql, csv('code,note', 'NEW,a', 'OLD,b'), kind, { now: START });
+
+    expect(report).toMatchObject({ rows: 2, inserted: 1, rejected: 1 });
+    expect(report.errors).toEqual([
+      { line: 3, column: 'code', value: 'OLD', reason: 'known to the database as retired' },
+    ]);
+    expect([...stored.keys()]).toEqual(['NEW']);
+    expect(await rejectedRows(report.importId)).toEqual([
+      { line: 3, cells: ['OLD', 'b'], reason: 'code: known to the database as retired' },
+    ]);
   });
 });

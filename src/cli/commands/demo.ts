@@ -128,7 +128,8 @@ const DEMO_APPOINTMENTS = 6;
 /**
  * A WhatsApp reminder campaign 24 h and 2 h before each appointment, and a handful of appointments
  * starting in 2 hours and a few seconds: the 2-hour reminders go out within seconds, the 24-hour ones
- * are recorded too_late; one appointment is cancelled and one rescheduled. Returns the campaign's id.
+ * are recorded booked_late (booked after their time; the 2-hour one is still to come); one
+ * appointment is cancelled and one rescheduled. Returns the campaign's id.
  */
 async function startDemoReminders(db: Database, say: (line: string) => void): Promise<number> {
   const now = systemClock.now();

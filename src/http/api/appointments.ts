@@ -11,6 +11,7 @@ import {
 } from '../../appointments/appointments.js';
 import { importAppointmentsCsv } from '../../appointments/importAppointments.js';
 import { phoneDigits } from '../../contacts/contacts.js';
+import { readTimeZone } from '../../time/zoneNames.js';
 import { HttpError, RequestValidationError } from '../errors.js';
 import { csvBodyDocumentation, importCsvBody, registerMultipartCsv } from './csvUpload.js';
 import type { ApiDeps } from './deps.js';
@@ -86,7 +87,10 @@ async function upsertOne(
   input: AppointmentInput,
 ): Promise<{ appointment: Appointment; created: boolean }> {
   try {
-    const [result] = await upsertAppointments(deps.db.sql, [input], { now: deps.clock.now() });
+    const [result] = await upsertAppointments(deps.db.sql, [input], {
+      now: deps.clock.now(),
+      defaultTimezone: deps.defaultTimezone,
+    });
     if (!result) throw new HttpError(500, 'internal_error', 'the appointment was not stored');
     return { appointment: (await getAppointment(deps.db, result.id))!, created: result.created };
   } catch (error) {
@@ -202,7 +206,7 @@ export function registerAppointmentRoutes(api: FastifyInstance, deps: ApiDeps): 
 /** POST /appointments/import: an appointments CSV (text/csv, or the file of a multipart form). */
 function registerAppointmentImportRoute(api: FastifyInstance, deps: ApiDeps): void {
   const { db } = deps;
-  api.post(
+  api.post<{ Querystring: { timezone?: string } }>(
     '/appointments/import',
     {
       schema: {
@@ -210,8 +214,19 @@ function registerAppointmentImportRoute(api: FastifyInstance, deps: ApiDeps): vo
         summary:
           'Import appointments from a CSV (text/csv, or a multipart/form-data file), upserting by external_id',
         description:
-          'Columns: external_id, phone, starts_at (ISO with offset), status, plus attribute columns. Bad rows are ' +
-          'listed in the report and never block good ones.',
+          "Columns: external_id, phone, starts_at (ISO, with an offset or read in the row's timezone, the " +
+          "contact's, else the `timezone` parameter), status, plus attribute columns. Bad rows (and a repeated " +
+          'external_id) are listed in the report and never block good ones.',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            timezone: {
+              type: 'string',
+              description: 'The zone of starts_at times without an offset, e.g. Europe/Moscow',
+            },
+          },
+        },
       },
       config: documentedBody(csvBodyDocumentation, 'The appointments CSV'),
     },
@@ -222,8 +237,18 @@ function registerAppointmentImportRoute(api: FastifyInstance, deps: ApiDeps): vo
             now: deps.clock.now(),
             phoneRegion: deps.phoneRegion,
             source: 'api',
+            defaultTimezone: deps.defaultTimezone,
+            ...importTimeZone(request.query.timezone),
           }),
         ),
       ),
   );
+}
+
+/** The import's `timezone` parameter, read as contacts' zones are (MSK, UTC+3…); a 400 naming it otherwise. */
+function importTimeZone(text: string | undefined): { timezone?: string } {
+  if (text === undefined || text.trim() === '') return {};
+  const zone = readTimeZone(text);
+  if (!zone.ok) throw new RequestValidationError([{ path: 'timezone', message: zone.reason }], 'query');
+  return { timezone: zone.zone };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,7 +147,62 @@ describe('broadcaster appointments import', () => {
     const help = await cli('appointments', 'import', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain(
-      'Usage: broadcaster appointments import FILE.csv [--rejects FILE.csv] [--json]',
+      'Usage: broadcaster appointments import FILE.csv [--timezone ZONE] [--rejects FILE.csv] [--json]',
     );
+    expect(help.stdout).toContain('--timezone ZONE');
+    expect(help.stdout).toContain('broadcaster appointments import visits.csv --timezone Europe/Moscow');
+    expect(failure(await cli('appointments', 'import', 'a.csv', '--timezone', 'Mars/Olympus'), 2)).toContain(
+      '--timezone: ',
+    );
+  });
+
+  it('rejects a repeated external_id, naming the earlier line, into the rejects file, keeping the first row', async () => {
+    const csv = await file(
+      'repeated.csv',
+      'external_id,phone,starts_at\n' +
+        'R-1,79010000031,2099-05-01T10:00:00+03:00\n' +
+        'A-17,79010000032,2099-05-01T11:00:00+03:00\n' +
+        'R-3,79010000033,2099-05-01T12:00:00+03:00\n' +
+        'A-17,79010000032,2099-05-09T11:00:00+03:00\n',
+    );
+    const rejects = join(dir, 'repeated-rejects.csv');
+    const result = await cli('appointments', 'import', csv, '--rejects', rejects, '--json');
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      rows: 4,
+      inserted: 3,
+      rejected: 1,
+      errors: [
+        {
+          line: 5,
+          column: 'external_id',
+          value: 'A-17',
+          reason: 'external_id A-17 repeats line 3 of this file',
+        },
+      ],
+    });
+    expect((await appointment('A-17'))?.starts_at.toISOString()).toBe('2099-05-01T08:00:00.000Z');
+    const rejected = await readFile(rejects, 'utf8');
+    expect(rejected).toContain('A-17,79010000032,2099-05-09T11:00:00+03:00');
+    expect(rejected).toContain('external_id A-17 repeats line 3 of this file');
+  });
+
+  it('reads times without an offset in --timezone, and rejects them without one, saying to add an offset or a zone', async () => {
+    const csv = await file(
+      'local.csv',
+      'external_id,phone,starts_at\nL-1,79010000041,2099-06-05T15:30:00\nL-2,79010000042,05.06.2099 16:30\n',
+    );
+
+    const refused = await cli('appointments', 'import', csv);
+    expect(failure(refused, 1)).toMatch(
+      /line 2: starts_at: 2099-06-05T15:30:00 has no UTC offset .*--timezone/,
+    );
+
+    const result = await cli('appointments', 'import', csv, '--timezone', 'MSK');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('2 rows; 2 inserted, 0 updated, 0 rejected.');
+    expect((await appointment('L-1'))?.starts_at.toISOString()).toBe('2099-06-05T12:30:00.000Z');
+    expect((await appointment('L-2'))?.starts_at.toISOString()).toBe('2099-06-05T13:30:00.000Z');
   });
 });

@@ -44,11 +44,11 @@ describe('broadcaster demo', () => {
     expect(Object.keys(reasons)).toEqual(
       expect.arrayContaining(['opted_out', 'no_consent', 'invalid_phone']),
     );
-    // Six appointments two hours ahead, reminded 24 h (too late) and 2 h before; one cancelled, one
+    // Six appointments two hours ahead, reminded 24 h (booked late) and 2 h before; one cancelled, one
     // moved by five seconds (its 2-hour reminder moved with it).
     const reminders = output.campaigns[2]!;
     expect(reminders).toMatchObject({ name: 'Appointment reminders', status: 'running' });
-    expect(reminders.reasons).toEqual({ too_late: 6, appointment_cancelled: 1 });
+    expect(reminders.reasons).toEqual({ booked_late: 6, appointment_cancelled: 1 });
     expect(reminders.counts).toMatchObject({ sent: 5, skipped: 7, queued: 0, waiting: 0, sending: 0 });
   });
 

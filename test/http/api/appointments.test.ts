@@ -193,4 +193,26 @@ describe('appointments', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ rows: 1, inserted: 1, rejected: 0 });
   });
+
+  it('reads offset-less times of an import in its timezone parameter, and refuses a zone it cannot read, naming it', async () => {
+    const csv = 'external_id,phone,starts_at\ntz-1,79997200001,2026-12-11T09:00:00\n';
+    const answer = await server.call<{ inserted: number; rejected: number }>(
+      'POST',
+      '/api/v1/appointments/import?timezone=Asia%2FYekaterinburg',
+      { body: csv, contentType: 'text/csv' },
+    );
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ inserted: 1, rejected: 0 });
+    const imported = await server.call<{ items: Appointment[] }>('GET', '/api/v1/appointments?limit=200');
+    expect(imported.body.items.find((a) => a.externalId === 'tz-1')?.startsAt).toBe(
+      '2026-12-11T04:00:00.000Z',
+    );
+
+    const refused = await server.call<ErrorAnswer>('POST', '/api/v1/appointments/import?timezone=Mars', {
+      body: csv,
+      contentType: 'text/csv',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/^invalid query: timezone: /);
+  });
 });
