@@ -160,7 +160,9 @@ describe('broadcaster contacts opt-out', () => {
     expect(await deliveryRow(db.sql, pending)).toEqual({ state: 'skipped', reason: 'opted_out' });
 
     const shown = await cli('contacts', 'show', String(id));
-    expect(shown.stdout).toMatch(/Consent:\s+withdrawn \S+ \(asked by phone\)/);
+    expect(shown.stdout).toMatch(
+      /Consent:\s+given 2026-01-10T09:00:00.000Z \(source: shop\); withdrawn \S+ \(asked by phone\)/,
+    );
     const exported = await cli('contacts', 'export');
     expect(exported.stdout).toMatch(/^\+79010000001,"Anna, Jr",Europe\/Moscow,false,,Kazan,gold\r$/m);
   });
