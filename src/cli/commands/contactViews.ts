@@ -128,7 +128,12 @@ export async function exportContactsCommand(argv: string[], ctx: CommandContext)
   const db = await openDatabase(ctx);
   const listId = (await existingList(db, values.list))?.id;
   if (out === undefined) {
-    await writeContactsCsv(db.sql, ctx.stdout as Writable, { listId });
+    try {
+      await writeContactsCsv(db.sql, ctx.stdout as Writable, { listId });
+    } catch (error) {
+      // The reader had enough (`| head`): not a failure, as for any Unix tool.
+      if ((error as { code?: string }).code !== 'EPIPE') throw error;
+    }
     return;
   }
   const file = createWriteStream(out);

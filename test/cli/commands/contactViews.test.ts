@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
+import { CLI, type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { deliveryRow, seedDelivery, seedRunningCampaign } from '../../support/seedDeliveries.js';
 
@@ -135,6 +137,24 @@ describe('broadcaster contacts export', () => {
     } finally {
       await other.drop();
     }
+  });
+
+  it('stops quietly, exit 0, when its reader closes the pipe early (| head)', async () => {
+    await db.sql`
+      insert into contacts (phone) select (79030000000 + i)::text from generate_series(1, 20000) i`;
+    const child = spawn(process.execPath, [CLI, 'contacts', 'export'], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = await once(child, 'close');
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    await db.sql`delete from contacts where phone like '7903%'`;
   });
 
   it('writes to stdout without --out, and refuses --json there (the CSV is the output)', async () => {
