@@ -128,7 +128,12 @@ export async function exportContactsCommand(argv: string[], ctx: CommandContext)
   const db = await openDatabase(ctx);
   const listId = (await existingList(db, values.list))?.id;
   if (out === undefined) {
-    await writeContactsCsv(db.sql, ctx.stdout as Writable, { listId });
+    try {
+      await writeContactsCsv(db.sql, ctx.stdout as Writable, { listId });
+    } catch (error) {
+      // The reader had enough (`| head`): not a failure, as for any Unix tool.
+      if ((error as { code?: string }).code !== 'EPIPE') throw error;
+    }
     return;
   }
   const file = createWriteStream(out);
@@ -168,14 +173,15 @@ export async function deleteContactCommand(argv: string[], ctx: CommandContext):
   ctx.stdout.write(`Contact ${contact.id} (+${contact.phone}) deleted.\n`);
 }
 
+/** Both halves when both happened: when consent was given and from where, and when and why it was withdrawn. */
 function consentText(contact: Contact): string {
-  if (contact.optedOutAt) {
-    return `withdrawn ${contact.optedOutAt.toISOString()} (${contact.optOutReason ?? 'no reason given'})`;
-  }
-  if (contact.optedInAt) {
-    return `given ${contact.optedInAt.toISOString()} (source: ${contact.optInSource ?? 'not recorded'})`;
-  }
-  return 'none recorded';
+  const given = contact.optedInAt
+    ? `given ${contact.optedInAt.toISOString()} (source: ${contact.optInSource ?? 'not recorded'})`
+    : null;
+  const withdrawn = contact.optedOutAt
+    ? `withdrawn ${contact.optedOutAt.toISOString()} (${contact.optOutReason ?? 'no reason given'})`
+    : null;
+  return [given, withdrawn].filter(Boolean).join('; ') || 'none recorded';
 }
 
 function indent(text: string): string {

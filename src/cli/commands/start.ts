@@ -29,6 +29,8 @@ export async function startCommand(argv: string[], ctx: CommandContext): Promise
 
   const engine = await startEngine({ config: ctx.config, role, logger: ctx.logger });
   ctx.onExit(engine.stop);
+  // Listening before saying where it runs: a script that stops it on reading the banner stops it cleanly.
+  const stopped = ctx.untilStopped();
   const summary = startSummary(ctx.config, {
     role,
     httpUrl: engine.httpUrl,
@@ -36,6 +38,6 @@ export async function startCommand(argv: string[], ctx: CommandContext): Promise
   });
   if (values.json) printJson(ctx.stdout, { ...summary, sandboxUrl: engine.sandbox?.url ?? null });
   else ctx.stdout.write(`${formatStartBanner(summary)}\n`);
-  const signal = await ctx.untilStopped();
+  const signal = await stopped;
   ctx.logger.info({ signal }, 'engine stopping');
 }

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
+import { CLI, type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { deliveryRow, seedDelivery, seedRunningCampaign } from '../../support/seedDeliveries.js';
 
@@ -137,6 +139,24 @@ describe('broadcaster contacts export', () => {
     }
   });
 
+  it('stops quietly, exit 0, when its reader closes the pipe early (| head)', async () => {
+    await db.sql`
+      insert into contacts (phone) select (79030000000 + i)::text from generate_series(1, 20000) i`;
+    const child = spawn(process.execPath, [CLI, 'contacts', 'export'], {
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = await once(child, 'close');
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    await db.sql`delete from contacts where phone like '7903%'`;
+  });
+
   it('writes to stdout without --out, and refuses --json there (the CSV is the output)', async () => {
     const result = await cli('contacts', 'export');
     expect(result.code, result.stderr).toBe(0);
@@ -160,7 +180,9 @@ describe('broadcaster contacts opt-out', () => {
     expect(await deliveryRow(db.sql, pending)).toEqual({ state: 'skipped', reason: 'opted_out' });
 
     const shown = await cli('contacts', 'show', String(id));
-    expect(shown.stdout).toMatch(/Consent:\s+withdrawn \S+ \(asked by phone\)/);
+    expect(shown.stdout).toMatch(
+      /Consent:\s+given 2026-01-10T09:00:00.000Z \(source: shop\); withdrawn \S+ \(asked by phone\)/,
+    );
     const exported = await cli('contacts', 'export');
     expect(exported.stdout).toMatch(/^\+79010000001,"Anna, Jr",Europe\/Moscow,false,,Kazan,gold\r$/m);
   });

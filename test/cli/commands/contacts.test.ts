@@ -256,8 +256,10 @@ describe('broadcaster contacts import', () => {
   });
 
   it('refuses wrong arguments with exit code 2, naming them', async () => {
-    expect(failure(await cli('contacts'), 2)).toContain('contacts needs a subcommand: import, normalize');
-    expect(failure(await cli('contacts', 'export'), 2)).toContain('unknown subcommand "export"');
+    expect(failure(await cli('contacts'), 2)).toContain(
+      'contacts needs a subcommand: import, list, show, export, opt-out, delete, normalize',
+    );
+    expect(failure(await cli('contacts', 'merge'), 2)).toContain('unknown subcommand "merge"');
     expect(failure(await cli('contacts', 'import'), 2)).toContain('contacts import: missing FILE.csv');
     expect(failure(await cli('contacts', 'import', 'a.csv', 'b.csv'), 2)).toContain(
       'unexpected argument "b.csv"',
