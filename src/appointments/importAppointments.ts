@@ -1,4 +1,5 @@
 import { type ImportProgress, type LinedRow, type RowResult, runCsvImport } from '../contacts/csvImport.js';
+import { appointmentColumnOf } from '../contacts/headerAliases.js';
 import type { ImportReport, ImportRowError } from '../contacts/importReport.js';
 import { attributeCells, type CsvColumnSpec, type CsvColumns } from '../csv/csvHeader.js';
 import type { CsvInput } from '../csv/csvReader.js';
@@ -89,6 +90,7 @@ export async function importAppointmentsCsv(
       kind: 'appointments',
       columns: APPOINTMENT_COLUMNS,
       keyColumn: 'external_id',
+      columnOf: appointmentColumnOf,
       readRow: (row, columns) => {
         const read = readAppointmentRow(row, columns, phoneRegion);
         if (!read.ok) return read;

@@ -44,6 +44,8 @@ export interface EngineConfig {
   retentionDays: number | undefined;
   /** OPT_OUT_KEYWORDS: the replies that opt a client out, as written; undefined keeps the defaults. */
   optOutKeywords: string[] | undefined;
+  /** OPT_OUT_CONFIRMATION_TEXT: sent once to a client who opted out by STOP; undefined sends nothing. */
+  optOutConfirmationText: string | undefined;
 }
 
 /** false: no proxy; true: any; a number: that many proxies in front; else the proxies' addresses (CIDR). */
@@ -97,6 +99,7 @@ export function loadConfig(env: Env = process.env): EngineConfig {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS),
     retentionDays: read.integer('RETENTION_DAYS', { min: 1, max: 36_500 }),
     optOutKeywords: read.keywordList('OPT_OUT_KEYWORDS'),
+    optOutConfirmationText: read.messageText('OPT_OUT_CONFIRMATION_TEXT', 1000),
   };
 }
 
@@ -265,6 +268,16 @@ class EnvReader {
         );
     }
     return phrases;
+  }
+
+  /** A message sent as it is written: at most `maxLength` characters, no NUL. */
+  messageText(name: string, maxLength: number): string | undefined {
+    const text = this.string(name);
+    if (text === undefined) return undefined;
+    if (text.length > maxLength)
+      throw new ConfigError(name, `must be at most ${maxLength} characters, got ${text.length}`);
+    if (text.includes('\u0000')) throw new ConfigError(name, 'contains a NUL character (U+0000)');
+    return text;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {

@@ -36,13 +36,29 @@ export function headerKey(name: string): string {
     .trim();
 }
 
-const COLUMN_BY_KEY: ReadonlyMap<string, ContactColumn> = new Map(
-  Object.entries(CONTACT_HEADER_ALIASES).flatMap(([column, aliases]) =>
-    aliases.map((alias) => [headerKey(alias), column as ContactColumn] as const),
-  ),
-);
+/** The same for an appointments file; its phone, name and zone are named as a contact's are. */
+export const APPOINTMENT_HEADER_ALIASES = {
+  external_id: ['external id', 'appointment id', 'номер записи', 'id записи', 'код записи'],
+  phone: CONTACT_HEADER_ALIASES.phone,
+  starts_at: ['starts at', 'start', 'start time', 'начало', 'время записи', 'дата и время'],
+  status: ['status', 'статус', 'статус записи'],
+  timezone: CONTACT_HEADER_ALIASES.timezone,
+  name: CONTACT_HEADER_ALIASES.name,
+} as const satisfies Record<string, readonly string[]>;
+
+/** A lookup of a header name in an alias table: the column it stands for, or undefined. */
+function columnLookup<K extends string>(
+  table: Readonly<Record<K, readonly string[]>>,
+): (name: string) => K | undefined {
+  const byKey = new Map<string, K>();
+  for (const [column, aliases] of Object.entries(table) as Array<[K, readonly string[]]>)
+    for (const alias of [column, ...aliases]) byKey.set(headerKey(alias), column);
+  return (name) => byKey.get(headerKey(name));
+}
 
 /** The contact column a header name stands for (`Телефон` → phone), or undefined: an attribute. */
-export function contactColumnOf(name: string): ContactColumn | undefined {
-  return COLUMN_BY_KEY.get(headerKey(name));
-}
+export const contactColumnOf: (name: string) => ContactColumn | undefined =
+  columnLookup(CONTACT_HEADER_ALIASES);
+
+/** The appointment column a header name stands for (`Начало` → starts_at), or undefined: an attribute. */
+export const appointmentColumnOf = columnLookup(APPOINTMENT_HEADER_ALIASES);

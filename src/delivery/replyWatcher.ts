@@ -48,6 +48,8 @@ export interface ReplyWatcherOptions {
   phoneRegion?: PhoneRegion;
   /** OPT_OUT_KEYWORDS: what a STOP is (the defaults when not given). */
   stopVocabulary?: StopVocabulary;
+  /** OPT_OUT_CONFIRMATION_TEXT is set: a STOP records the confirmation its client is owed. */
+  confirmOptOut?: boolean;
 }
 
 export type PollReason = 'active' | 'idle' | 'before_send';
@@ -102,6 +104,7 @@ export class ReplyWatcher {
       tickMs: 1_000,
       checkWaitMs: 15_000,
       stopVocabulary: StopVocabulary.default,
+      confirmOptOut: false,
       ...options,
     };
     this.#logger = (options.logger ?? silentLogger).child({ role: 'reply-watcher' });
@@ -274,6 +277,7 @@ export class ReplyWatcher {
         {
           now: this.#o.clock.now(),
           stopVocabulary: vocabulary,
+          confirmOptOut: this.#o.confirmOptOut,
           ...(this.#o.phoneRegion ? { phoneRegion: this.#o.phoneRegion } : {}),
         },
       );

@@ -3,6 +3,7 @@ import type postgres from 'postgres';
 import type { Sql } from '../db/database.js';
 import type { PhoneRegion } from '../phones/phone.js';
 import { optOutWithin, StopVocabulary } from './optOut.js';
+import { recordOptOutConfirmations } from './optOutConfirmations.js';
 import { applyRecipientStatus } from './recipientStatus.js';
 
 /**
@@ -17,6 +18,7 @@ export interface WebhookPayload {
   type?: string;
   text?: string | null;
   transport?: string;
+  channel_id?: number | null;
   client_id?: number;
   client?: { id?: number; phone?: string | null; client_phone?: string | null };
   recipient_status?: string | null;
@@ -49,9 +51,10 @@ export async function receiveWebhookEvent(
   rawBody: string,
   /**
    * phoneRegion: DEFAULT_PHONE_REGION, for a STOP matched by a phone Chat2Desk gave without its country
-   * code; stopVocabulary: OPT_OUT_KEYWORDS (the defaults when not given).
+   * code; stopVocabulary: OPT_OUT_KEYWORDS (the defaults when not given); confirmOptOut: with
+   * OPT_OUT_CONFIRMATION_TEXT set, a STOP also records the confirmation its client is owed.
    */
-  options: { now: Date; phoneRegion?: PhoneRegion; stopVocabulary?: StopVocabulary },
+  options: { now: Date; phoneRegion?: PhoneRegion; stopVocabulary?: StopVocabulary; confirmOptOut?: boolean },
 ): Promise<WebhookOutcome> {
   const vocabulary = options.stopVocabulary ?? StopVocabulary.default;
   const fromClient = payload.type === 'from_client' || payload.hook_type === 'inbox';
@@ -94,6 +97,14 @@ export async function receiveWebhookEvent(
             },
           );
           optedOut = result.contactIds.length > 0;
+          if (options.confirmOptOut) {
+            const origin = {
+              chat2deskClientId: clientId,
+              transport: payload.transport,
+              channelId: payload.channel_id,
+            };
+            await recordOptOutConfirmations(tx, result.contactIds, origin, options.now);
+          }
         }
       } else if (messageId !== undefined && status) {
         const applied = await applyRecipientStatus(tx, {

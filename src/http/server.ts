@@ -34,6 +34,8 @@ export interface HttpServerOptions {
   webhookSignatures?: WebhookSignatures;
   /** OPT_OUT_KEYWORDS: what a client's STOP is (the defaults when not given). */
   stopVocabulary?: StopVocabulary;
+  /** OPT_OUT_CONFIRMATION_TEXT is set: a STOP records the confirmation its client is owed. */
+  confirmOptOut?: boolean;
   /** PUBLIC_URL: its host is served and its origin may post (see registerPerimeter). */
   publicUrl?: string | undefined;
   /** ALLOWED_HOSTS: further host names the engine is reached by. */

@@ -25,6 +25,8 @@ export interface WebhookReceiverOptions {
   phoneRegion?: PhoneRegion | undefined;
   /** OPT_OUT_KEYWORDS: what a client's STOP is (the defaults when not given). */
   stopVocabulary?: StopVocabulary | undefined;
+  /** OPT_OUT_CONFIRMATION_TEXT is set: a STOP records the confirmation its client is owed. */
+  confirmOptOut?: boolean | undefined;
 }
 
 /** POST /webhooks/chat2desk/:secret — client replies and delivery statuses, recorded once each. */
@@ -53,6 +55,7 @@ export function registerWebhookReceiver(app: FastifyInstance, options: WebhookRe
         now: options.clock.now(),
         phoneRegion: options.phoneRegion ?? DEFAULT_PHONE_REGION,
         ...(options.stopVocabulary ? { stopVocabulary: options.stopVocabulary } : {}),
+        confirmOptOut: options.confirmOptOut === true,
       });
       return { status: 'success', ...outcome };
     },

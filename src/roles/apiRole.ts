@@ -29,6 +29,7 @@ function buildEngineHttpServer(parts: EngineParts): FastifyInstance {
     chat2deskToken: chat2desk.token,
     webhookSignatures: config.webhookSignatures,
     stopVocabulary: stopVocabularyOf(config.optOutKeywords),
+    confirmOptOut: config.optOutConfirmationText !== undefined,
     publicUrl: config.publicUrl,
     allowedHosts: config.http.allowedHosts,
     trustProxy: config.http.trustProxy,

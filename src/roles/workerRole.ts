@@ -1,6 +1,7 @@
 import { campaignPauser } from '../campaigns/lifecycle.js';
 import type { ApiInfo } from '../chat2desk/types.js';
 import { stopVocabularyOf } from '../delivery/optOut.js';
+import { OptOutConfirmer } from '../delivery/optOutConfirmations.js';
 import { ReplyWatcher } from '../delivery/replyWatcher.js';
 import { StatusPoller } from '../delivery/statusPoller.js';
 import { receivesWebhooks, registerWebhook, type WebhookRoute } from '../delivery/webhookRegistration.js';
@@ -38,7 +39,24 @@ export async function startWorkerRole(parts: EngineParts, reception: WebhookRece
   const worker = startDeliveryWorker(parts, replyWatcher, reception);
   registerWorkerCounts(parts.chat2desk.registry, worker, replyWatcher);
   const statusPoller = startStatusPolling(parts);
+  startOptOutConfirmer(parts);
   return { worker, statusPoller, replyWatcher };
+}
+
+/** With OPT_OUT_CONFIRMATION_TEXT set, the one reply each STOP is owed goes out (through the gate). */
+function startOptOutConfirmer(parts: EngineParts): void {
+  const text = parts.config.optOutConfirmationText;
+  if (text === undefined) return;
+  const confirmer = new OptOutConfirmer({
+    sql: parts.db.sql,
+    client: parts.chat2desk.client,
+    gate: parts.chat2desk.gate,
+    clock: parts.clock,
+    logger: parts.logger,
+    text,
+  });
+  confirmer.start();
+  parts.addStop(() => confirmer.stop());
 }
 
 async function learnQuotaFromApiInfo({ chat2desk, logger }: EngineParts): Promise<ApiInfo> {
@@ -88,6 +106,7 @@ function startReplyWatcher(
     logger: parts.logger,
     phoneRegion: parts.config.phoneRegion,
     stopVocabulary: stopVocabularyOf(parts.config.optOutKeywords),
+    confirmOptOut: parts.config.optOutConfirmationText !== undefined,
     monthlyQuota: async () => {
       const usage = await quota.usage();
       return usage.mode === 'unlimited' ? null : (usage.quota ?? 0);

@@ -279,4 +279,26 @@ describe('importAppointmentsCsv', () => {
     expect(error).toMatchObject({ code: 'csv_missing_column', line: 1, column: 'starts_at' });
     expect(await appointments()).toEqual([]);
   });
+
+  it("reads Russian headers (Номер записи, Телефон, Начало, Статус), sharing the contacts import's aliases", async () => {
+    const report = await importAppointmentsCsv(
+      db.sql,
+      csv(
+        'Номер записи,Телефон,Начало,Статус,Врач\nR-1,+7 999 001 00 77,2026-12-01T10:00:00+03:00,booked,Иванова\n',
+      ),
+      { now: NOW, phoneRegion: 'RU' },
+    );
+
+    expect(report).toMatchObject({ rows: 1, inserted: 1, rejected: 0 });
+    expect(await appointments()).toEqual([
+      {
+        external_id: 'R-1',
+        phone: '79990010077',
+        starts_at: new Date('2026-12-01T07:00:00Z'),
+        status: 'booked',
+        timezone: null,
+        attributes: { Врач: 'Иванова' },
+      },
+    ]);
+  });
 });

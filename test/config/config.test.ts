@@ -35,7 +35,14 @@ describe('loadConfig', () => {
       logLevel: undefined,
       retentionDays: undefined,
       optOutKeywords: undefined,
+      optOutConfirmationText: undefined,
     });
+  });
+
+  it('reads OPT_OUT_CONFIRMATION_TEXT as written, trimmed', () => {
+    expect(loadConfig({ OPT_OUT_CONFIRMATION_TEXT: ' Вы отписаны. ' }).optOutConfirmationText).toBe(
+      'Вы отписаны.',
+    );
   });
 
   it('reads OPT_OUT_KEYWORDS split on | (or on commas when there is none), trimmed, empty entries left out', () => {
@@ -126,6 +133,7 @@ describe('loadConfig', () => {
     ['ALLOWED_HOSTS', 'https://broadcaster.example.com/', /host names/],
     ['CHAT2DESK_WEBHOOK_SIGNATURES', 'always', /one of optional, required/],
     ['OPT_OUT_KEYWORDS', ' , , ', /names no keyword/],
+    ['OPT_OUT_CONFIRMATION_TEXT', 'x'.repeat(1001), /at most 1000 characters/],
     ['OPT_OUT_KEYWORDS', 'stop|!!!', /"!!!" has no letter or digit/],
     ['OPT_OUT_KEYWORDS', `stop|${'x'.repeat(101)}`, /longer than 100 characters/],
   ])('refuses %s=%s, naming the variable', (variable, value, reason) => {

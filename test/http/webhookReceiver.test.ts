@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../src/chat2desk/sandbox/index.js';
 import { ManualClock } from '../../src/clock.js';
+import { stopVocabularyOf } from '../../src/delivery/optOut.js';
 import { buildHttpServer } from '../../src/http/server.js';
 import { silentLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -164,5 +165,52 @@ describe('the Chat2Desk web hook receiver', () => {
     const res = await fetch(`${baseUrl}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok' });
+  });
+});
+
+describe('the web hook receiver with OPT_OUT_KEYWORDS and OPT_OUT_CONFIRMATION_TEXT', () => {
+  let db: TestDatabase;
+  let app: FastifyInstance;
+  let baseUrl: string;
+  const secret = 'fedcba9876543210fedcba9876543210fedcba9876543210';
+  const clock = new ManualClock('2026-11-27T08:00:00Z');
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = buildHttpServer({
+      sql: db.sql,
+      clock,
+      logger: silentLogger,
+      webhookSecret: secret,
+      stopVocabulary: stopVocabularyOf(['хватит спама']),
+      confirmOptOut: true,
+    });
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('reads STOP in the configured words and records the confirmation the client is owed', async () => {
+    await db.sql`insert into contacts (phone, opted_in_at, chat2desk_client_id) values ('79005550091', now(), 4091)`;
+    const reply = (id: number, text: string) =>
+      fetch(`${baseUrl}/webhooks/chat2desk/${secret}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          hook_type: 'inbox',
+          message_id: id,
+          text,
+          transport: 'whatsapp',
+          client: { id: 4091 },
+        }),
+      }).then((res) => res.json() as Promise<{ optedOut: boolean }>);
+
+    expect((await reply(1, 'STOP')).optedOut).toBe(false);
+    expect((await reply(2, 'Хватит спама!')).optedOut).toBe(true);
+    const confirmations =
+      await db.sql`select chat2desk_client_id::int as client, transport from opt_out_confirmations`;
+    expect(confirmations).toEqual([{ client: 4091, transport: 'whatsapp' }]);
   });
 });

@@ -127,4 +127,26 @@ describe('startWorkerRole', () => {
     expect((await deliveryRow(db.sql, id)).state).toBe('queued');
     expect(sandbox.state.requests.routeCounts()['POST /v1/messages']).toBeUndefined();
   });
+
+  it('reads STOP in OPT_OUT_KEYWORDS and answers it once with OPT_OUT_CONFIRMATION_TEXT', async () => {
+    const text = 'Вы отписаны от рассылки';
+    const { parts, db, sandbox } = await engineParts({
+      env: { OPT_OUT_KEYWORDS: 'хватит спама', OPT_OUT_CONFIRMATION_TEXT: text },
+    });
+    const client = sandbox.state.addClient({ phone: '79990000011' });
+    sandbox.state.addClientTransport(client, 1, 'sms', 'api');
+    await db.sql`insert into contacts (phone, opted_in_at, chat2desk_client_id) values ('79990000011', now(), ${client.id})`;
+    await startWorkerRole(parts, { receivesWebhooks: false });
+
+    await sandbox.clientReply(client.id, 'Хватит спама!', { transport: 'sms', channelId: 1 });
+    (parts.clock as ManualClock).advance(61_000);
+
+    const confirmations = () =>
+      sandbox.state.messages.filter(
+        (m) => m.type === 'to_client' && m.clientId === client.id && m.text === text,
+      );
+    await eventually(() => confirmations().length === 1, 10_000, 'the confirmation sent');
+    const [contact] = await db.sql`select opt_out_reason from contacts where phone = '79990000011'`;
+    expect(contact?.opt_out_reason).toBe('stop_reply');
+  });
 });

@@ -98,6 +98,20 @@ describe('POST /contacts/import', () => {
     expect(await contactCount()).toBe(before);
   });
 
+  it('documents both body types in the OpenAPI document, the form with its list field', async () => {
+    const doc = await server.call<{
+      paths: Record<string, { post: { requestBody: { content: Record<string, { schema: unknown }> } } }>;
+    }>('GET', '/api/v1/openapi.json');
+    const content = doc.body.paths['/api/v1/contacts/import']!.post.requestBody.content;
+    expect(Object.keys(content).sort()).toEqual(['multipart/form-data', 'text/csv']);
+    expect(content['multipart/form-data']!.schema).toMatchObject({
+      required: ['file'],
+      properties: { list: { maxLength: 200 }, file: { format: 'binary' } },
+    });
+    const appointments = doc.body.paths['/api/v1/appointments/import']!.post.requestBody.content;
+    expect(Object.keys(appointments)).toContain('multipart/form-data');
+  });
+
   it('answers any other body type with a 415 that says to send text/csv or a multipart form', async () => {
     const answer = await server.call<{ error: { code: string; message: string } }>(
       'POST',
