@@ -69,7 +69,7 @@ export async function activeReminderCampaigns(
 export async function startReminderCampaign(
   tx: postgres.TransactionSql,
   campaignId: number,
-  options: { now: Date },
+  options: { now: Date; defaultTimezone?: string | undefined },
 ): Promise<{ queued: number; skipped: number }> {
   await tx`
     insert into campaign_runs (campaign_id, scheduled_for, status, expanded_at)
@@ -83,7 +83,12 @@ export async function startReminderCampaign(
     appointments: 'upcoming',
     now: options.now,
   });
-  await planRemindersInsideWindow(tx, { campaigns: [campaign], appointmentIds: 'all', now: options.now });
+  await planRemindersInsideWindow(tx, {
+    campaigns: [campaign],
+    appointmentIds: 'all',
+    now: options.now,
+    defaultTimezone: options.defaultTimezone,
+  });
   if (counts.queued > 0) await tx`select pg_notify(${DELIVERIES_CHANNEL}, '')`;
   return counts;
 }

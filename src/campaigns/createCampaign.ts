@@ -64,7 +64,9 @@ export async function createCampaign(
     .catch((error: unknown) => refuseVanishedList(error, definition.audience));
   // A live reminder campaign takes the appointments already booked at once; later ones as they come.
   if (created.status === 'running' && definition.kind === 'reminder') {
-    await db.sql.begin((tx) => startReminderCampaign(tx, created.id, { now: options.now }));
+    await db.sql.begin((tx) =>
+      startReminderCampaign(tx, created.id, { now: options.now, defaultTimezone: options.defaultTimezone }),
+    );
   }
   const warning = await timeZoneWarning(db.sql, {
     kind: definition.kind,

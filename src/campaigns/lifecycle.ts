@@ -55,6 +55,8 @@ export interface StatusChangeOptions {
   /** Why, when the engine rather than a person made the change (e.g. quota_guard); cleared otherwise. */
   reason?: string | null;
   now: Date;
+  /** DEFAULT_TIMEZONE: where a published reminder campaign places reminders of recipients without a zone. */
+  defaultTimezone?: string | undefined;
 }
 
 export function canChangeCampaignStatus(from: CampaignStatus, to: CampaignStatus): boolean {
@@ -322,7 +324,10 @@ export async function publishCampaign(
     if (!campaign) throw new CampaignNotFoundError(campaignId);
     if (campaign.kind === 'reminder') {
       await changeCampaignStatus(tx, campaignId, 'running', options);
-      await startReminderCampaign(tx, campaignId, { now: options.now });
+      await startReminderCampaign(tx, campaignId, {
+        now: options.now,
+        defaultTimezone: options.defaultTimezone,
+      });
       return { from: change.from, to: 'running' };
     }
     const schedule: CampaignSchedule = campaign.schedule_cron

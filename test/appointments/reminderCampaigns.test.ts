@@ -180,6 +180,25 @@ describe('startReminderCampaign', () => {
     expect(counts).toEqual({ runs: 1, deliveries: 1 });
   });
 
+  it("places the reminders it makes outside the send window in DEFAULT_TIMEZONE's window for recipients without a zone", async () => {
+    // 08:00 in Moscow tomorrow (05:00Z): the -2h reminder is planned at 06:00 there, before the 09:00 opening.
+    const campaignId = await reminderCampaign({ offsets: [-2 * 3600] });
+    await db.sql`update campaigns set send_window = ${db.sql.json({ from: '09:00', to: '21:00' })} where id = ${campaignId}`;
+    await appointment(new Date('2026-11-28T05:00:00.000Z'));
+
+    await db.sql.begin((tx) =>
+      startReminderCampaign(tx, campaignId, { now: START, defaultTimezone: 'Europe/Moscow' }),
+    );
+
+    // The last minute of Moscow's window the evening before (20:59 there), not UTC's (20:59Z).
+    const [row] = await db.sql`select state::text, reason, next_attempt_at from deliveries`;
+    expect(row).toEqual({
+      state: 'waiting',
+      reason: 'window_earlier',
+      next_attempt_at: new Date('2026-11-27T17:59:00.000Z'),
+    });
+  });
+
   it('does nothing for a broadcast campaign', async () => {
     const campaignId = await reminderCampaign({ kind: 'broadcast' });
     await appointment(at(DAY));

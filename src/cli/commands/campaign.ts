@@ -255,7 +255,7 @@ async function changeStatus(
   if (action === 'pause') change = await pauseCampaign(db.sql, id, { now });
   else if (action === 'resume') change = await resumeCampaign(db.sql, id, { now });
   else if (action === 'cancel') change = await cancelCampaign(db.sql, id, { now });
-  else change = await publishCampaign(db.sql, id, { now });
+  else change = await publishCampaign(db.sql, id, { now, defaultTimezone: ctx.config.defaultTimezone });
 
   if (!values.json) {
     const skipped =

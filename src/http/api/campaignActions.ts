@@ -15,7 +15,11 @@ import { type IdParams, idParams } from './schemas.js';
 
 const TAGS = ['campaigns'];
 
-type Transition = (sql: ApiDeps['db']['sql'], id: number, options: { now: Date }) => Promise<StatusChange>;
+type Transition = (
+  sql: ApiDeps['db']['sql'],
+  id: number,
+  options: { now: Date; defaultTimezone?: string | undefined },
+) => Promise<StatusChange>;
 
 /** Each lifecycle step, and what it tells the user beyond the new status. */
 const TRANSITIONS: Array<{ action: string; summary: string; run: Transition }> = [
@@ -56,7 +60,10 @@ export function registerCampaignActionRoutes(api: FastifyInstance, deps: ApiDeps
         },
       },
       async (request) => {
-        const { from, to, ...effects } = await run(db.sql, request.params.id, { now: clock.now() });
+        const { from, to, ...effects } = await run(db.sql, request.params.id, {
+          now: clock.now(),
+          defaultTimezone: deps.defaultTimezone,
+        });
         return {
           campaign: await getCampaign(db, request.params.id),
           transition: { from, to },

@@ -222,7 +222,10 @@ export function registerCampaignEditor(
     if ((await ctx.changeSession(request, reply)) === null) return reply;
     const { id } = request.params as { id: number };
     try {
-      await publishCampaign(deps.db.sql, id, { now: deps.clock.now() });
+      await publishCampaign(deps.db.sql, id, {
+        now: deps.clock.now(),
+        defaultTimezone: deps.defaultTimezone,
+      });
     } catch (error) {
       // A one-shot time that passed while it was a draft: back to the editor, the time marked.
       if (!(error instanceof CampaignDefinitionError)) throw error;
