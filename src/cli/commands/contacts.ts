@@ -32,9 +32,14 @@ and updating known ones:
   name           the contact's name
   timezone       the time zone for send windows: Europe/Moscow, MSK, МСК+2, Москва, UTC+3
   opted_in       consent: да/нет, yes/no, true/false, 1/0, or the date it was given
-                 (2025-03-01, 01.03.2025, or an ISO time)
+                 (2025-03-01, 01.03.2025, or an ISO time); an explicit no (false, нет) withdraws a
+                 consent recorded earlier (its broadcasts not yet sent are skipped, and the report
+                 counts it); an empty cell keeps what is recorded
   opt_in_source  where the consent came from
   any other column becomes a template attribute of the contact ({{column}}).
+  Headers are matched without regard to case or spaces, in English or Russian: Телефон (Phone number),
+  Имя (ФИО), Часовой пояс (Time zone), Согласие (Consent), Источник согласия. Two columns for one
+  field (phone and Телефон) refuse the file, naming both.
 
   --list NAME         also add every imported contact to this list (made if it does not exist)
   --rejects FILE.csv  write every rejected row there, with its line and reason: fix them and import
