@@ -25,6 +25,9 @@ export interface Contact {
   optInSource: string | null;
   optedOutAt: Date | null;
   optOutReason: string | null;
+  /** Consent withdrawn by an import's explicit no (opted_in=false): when, and the source it gave. */
+  consentWithdrawnAt: Date | null;
+  consentWithdrawnSource: string | null;
   chat2deskClientId: string | null;
   /** Names of the lists the contact is in. */
   lists: string[];
@@ -114,6 +117,8 @@ const contactSelect = {
   optInSource: true,
   optedOutAt: true,
   optOutReason: true,
+  consentWithdrawnAt: true,
+  consentWithdrawnSource: true,
   chat2deskClientId: true,
   memberships: { select: { list: { select: { name: true } } }, orderBy: { list: { name: 'asc' } } },
   createdAt: true,
@@ -132,6 +137,8 @@ function toContact(row: Prisma.ContactGetPayload<{ select: typeof contactSelect 
     optInSource: row.optInSource,
     optedOutAt: row.optedOutAt,
     optOutReason: row.optOutReason,
+    consentWithdrawnAt: row.consentWithdrawnAt,
+    consentWithdrawnSource: row.consentWithdrawnSource,
     // A bigint column; the API has always given it as a string (JSON has no 64-bit integers).
     chat2deskClientId: row.chat2deskClientId === null ? null : row.chat2deskClientId.toString(),
     lists: row.memberships.map((m) => m.list.name),

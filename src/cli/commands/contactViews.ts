@@ -181,7 +181,10 @@ function consentText(contact: Contact): string {
   const withdrawn = contact.optedOutAt
     ? `withdrawn ${contact.optedOutAt.toISOString()} (${contact.optOutReason ?? 'no reason given'})`
     : null;
-  return [given, withdrawn].filter(Boolean).join('; ') || 'none recorded';
+  const withdrawnByImport = contact.consentWithdrawnAt
+    ? `consent withdrawn by an import ${contact.consentWithdrawnAt.toISOString()} (source: ${contact.consentWithdrawnSource ?? 'not recorded'})`
+    : null;
+  return [given, withdrawnByImport, withdrawn].filter(Boolean).join('; ') || 'none recorded';
 }
 
 function indent(text: string): string {

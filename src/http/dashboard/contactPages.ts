@@ -70,6 +70,11 @@ export function contactPage(
       html`<li data-consent="opted_in">${ui.time(contact.optedInAt)} — ${t('contact.optedIn', { source: contact.optInSource ?? '—' })}</li>`,
     );
   }
+  if (contact.consentWithdrawnAt) {
+    consentEvents.push(
+      html`<li data-consent="withdrawn">${ui.time(contact.consentWithdrawnAt)} — ${t('contact.consentWithdrawn', { source: contact.consentWithdrawnSource ?? '—' })}</li>`,
+    );
+  }
   if (contact.optedOutAt) {
     consentEvents.push(
       html`<li data-consent="opted_out">${ui.time(contact.optedOutAt)} — ${t('contact.optedOut', { reason: contact.optOutReason ?? '—' })}</li>`,

@@ -93,6 +93,20 @@ describe('broadcaster contacts show', () => {
     expect(result.stdout).toContain('Recent messages: none');
   });
 
+  it('shows a consent an import withdrew (opted_in=false), with the source the file gave', async () => {
+    const given = await file('given.csv', 'phone,opted_in,opt_in_source\n+7 901 555-00-01,true,shop\n');
+    const withdrawn = await file('withdrawn.csv', 'phone,opted_in,opt_in_source\n+7 901 555-00-01,нет,crm\n');
+    expect((await cli('contacts', 'import', given)).code).toBe(0);
+    expect((await cli('contacts', 'import', withdrawn)).code).toBe(0);
+
+    const result = await cli('contacts', 'show', '+7 901 555-00-01');
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Consent:\s+consent withdrawn by an import \S+ \(source: crm\)/);
+    // The other tests count the file's three contacts.
+    await db.sql`delete from contacts where phone = '79015550001'`;
+  });
+
   it('finds a contact by id too, and prints it with --json', async () => {
     const id = await contactId('79010000003');
     const result = await cli('contacts', 'show', String(id), '--json');

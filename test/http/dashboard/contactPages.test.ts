@@ -14,6 +14,8 @@ const contact: Contact = {
   optInSource: 'website',
   optedOutAt: new Date('2026-11-20T07:00:00Z'),
   optOutReason: 'stop: "СТОП"',
+  consentWithdrawnAt: null,
+  consentWithdrawnSource: null,
   chat2deskClientId: null,
   lists: ['vip'],
   createdAt: new Date('2026-10-01T07:00:00Z'),
@@ -33,6 +35,27 @@ describe('contactPage', () => {
     expect(out).toContain('дал согласие (источник: website)');
     expect(out).toContain('отписался: stop: &quot;СТОП&quot;');
     expect(out).toContain('Сообщений ещё не было.');
+  });
+
+  it('tells a consent an import withdrew (opted_in=false), with the source it gave', () => {
+    const withdrawn: Contact = {
+      ...contact,
+      consent: 'none',
+      optedInAt: null,
+      optInSource: null,
+      optedOutAt: null,
+      optOutReason: null,
+      consentWithdrawnAt: new Date('2026-11-21T07:00:00Z'),
+      consentWithdrawnSource: 'crm',
+    };
+    const out = contactPage(uiFor({ 'accept-language': 'en' }), {
+      contact: withdrawn,
+      deliveries: [],
+      page: 1,
+      pageSize: 50,
+      appointments: [],
+    }).value;
+    expect(out).toContain('consent withdrawn by an import (source: crm)');
   });
 });
 

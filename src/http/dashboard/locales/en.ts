@@ -200,6 +200,7 @@ export const en = {
     consent: { opted_in: 'opted in', opted_out: 'opted out', none: 'no consent recorded' },
     optedIn: 'opted in (source: {{source}})',
     optedOut: 'opted out: {{reason}}',
+    consentWithdrawn: 'consent withdrawn by an import (source: {{source}})',
     noConsent: 'No opt-in or opt-out recorded.',
     noZone: 'no time zone',
     attributes: 'Attributes',

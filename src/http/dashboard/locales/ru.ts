@@ -228,6 +228,7 @@ export const ru = {
     consent: { opted_in: 'согласие есть', opted_out: 'отписался', none: 'согласие не записано' },
     optedIn: 'дал согласие (источник: {{source}})',
     optedOut: 'отписался: {{reason}}',
+    consentWithdrawn: 'согласие отозвано импортом (источник: {{source}})',
     noConsent: 'Ни согласия, ни отписки не записано.',
     noZone: 'пояс не указан',
     attributes: 'Атрибуты',
