@@ -90,7 +90,7 @@ export function importResultPage(ui: Ui, record: ImportRecord, issues: readonly 
 ${record.error ? html`<div class="error" role="alert">${record.error}</div>` : ''}
 <div class="grid">
 ${stat('rows', record.rows)}${stat('inserted', record.inserted)}${stat('updated', record.updated)}${stat('rejected', record.rejected)}
-${stat('warned', record.warned)}${stat('repeated', record.repeated)}
+${stat('warned', record.warned)}${stat('repeated', record.repeated)}${record.consentWithdrawn > 0 ? stat('consentWithdrawn', record.consentWithdrawn) : ''}
 </div>
 ${
   record.rejected > 0

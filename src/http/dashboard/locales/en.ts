@@ -237,6 +237,7 @@ export const en = {
       rejected: 'Rejected',
       warned: 'With warnings',
       repeated: 'Repeated phones',
+      consentWithdrawn: 'Consent withdrawn',
     },
     rejects_one: 'Download the rejected row, with its line and reason, to fix and import again',
     rejects_other:
