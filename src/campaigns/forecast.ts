@@ -19,6 +19,8 @@ export interface CampaignForecast {
   noConsent: number;
   /** Who would be written to. */
   recipients: number;
+  /** Recipients without a time zone: a send window is read for them in the campaign's (else the default) zone. */
+  noTimeZone: number;
   /** Recipients Chat2Desk does not know on the transport yet: a client request each before the message. */
   newClients: number;
   /** Messages plus client requests. */
@@ -51,6 +53,7 @@ interface AudienceCounts {
   optedOut: number;
   noConsent: number;
   newClients: number;
+  noTimeZone: number;
 }
 
 /** A campaign's audience as a condition on `contacts c`: the list's members (everyone without one), narrowed by audience.where. */
@@ -80,15 +83,17 @@ export async function forecastCampaign(sql: Sql, input: ForecastInput): Promise<
     select count(*)::int as audience,
            count(*) filter (where refusal = 'opted_out')::int as "optedOut",
            count(*) filter (where refusal = 'no_consent')::int as "noConsent",
-           count(*) filter (where refusal is null and new_client)::int as "newClients"
+           count(*) filter (where refusal is null and new_client)::int as "newClients",
+           count(*) filter (where refusal is null and no_zone)::int as "noTimeZone"
     from (
       select ${consentRefusalSql(sql, input.purpose)} as refusal,
              (c.chat2desk_client_id is null
-               or not (${input.transport} = any(coalesce(c.chat2desk_transports, '{}')))) as new_client
+               or not (${input.transport} = any(coalesce(c.chat2desk_transports, '{}')))) as new_client,
+             nullif(btrim(c.timezone), '') is null as no_zone
       from contacts c
       where ${audienceCondition(sql, { listId: input.listId, where: input.where, now: input.now })}
     ) a`;
-  const { audience, optedOut, noConsent, newClients } = counts!;
+  const { audience, optedOut, noConsent, newClients, noTimeZone } = counts!;
   const recipients = audience - optedOut - noConsent;
   const requests = recipients + newClients;
   const month = monthOf(input.now);
@@ -110,6 +115,7 @@ export async function forecastCampaign(sql: Sql, input: ForecastInput): Promise<
     optedOut,
     noConsent,
     recipients,
+    noTimeZone,
     newClients,
     requests,
     quota: {

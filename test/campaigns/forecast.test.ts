@@ -48,6 +48,15 @@ describe('forecastCampaign', () => {
     expect(forecast.quota).toEqual({ month: '2026-11-01', used: 1000, limit: 10_000, share: 0.0135 });
   });
 
+  it('counts the recipients without a time zone (a blank one is none), for a send window read in another zone', async () => {
+    await db.sql`update contacts set timezone = 'Europe/Moscow' where phone in ('79000000001', '79000000002', '79000000003')`;
+    await db.sql`update contacts set timezone = '  ' where phone = '79000000005'`;
+    // An opted-out contact without a zone is no recipient: not counted.
+    const forecast = await forecastCampaign(db.sql, { ...base, listId });
+    expect(forecast.noTimeZone).toBe(67);
+    await db.sql`update contacts set timezone = null`;
+  });
+
   it('needs no opt-in for a transactional campaign; an opt-out still counts', async () => {
     const forecast = await forecastCampaign(db.sql, { ...base, listId, purpose: 'transactional' });
     expect(forecast).toMatchObject({ optedOut: 10, noConsent: 0, recipients: 90 });

@@ -19,6 +19,8 @@ export interface CampaignSetup {
   archivedAt: Date | null;
   /** A broadcast's forecast before it goes out; null after, and for reminders. */
   forecast: CampaignForecast | null;
+  /** With a send window: the zone it is read in for recipients without one of their own; null without a window. */
+  windowZone: string | null;
   /** The phone the preview was asked for, to show in its field again. */
   previewPhone: string;
   /** The CSRF token of a login that may change things; undefined for a viewer (no forms). */
@@ -185,7 +187,7 @@ function testSendBlock(ui: Ui, setup: CampaignSetup): SafeHtml {
 <p class="hint">${t('setup.testHint')}</p>`;
 }
 
-function forecastBlock(ui: Ui, forecast: CampaignForecast | null): SafeHtml {
+function forecastBlock(ui: Ui, forecast: CampaignForecast | null, windowZone: string | null): SafeHtml {
   if (forecast === null) return html``;
   const { t } = ui;
   const n = (value: number) => ui.number(value);
@@ -226,12 +228,13 @@ function forecastBlock(ui: Ui, forecast: CampaignForecast | null): SafeHtml {
     forecast.quota.limit !== null && forecast.quota.used + forecast.requests > forecast.quota.limit;
   return html`<h3>${t('forecast.title')}</h3>
 <dl class="definition" data-forecast>${rows.map(([key, label, value]) => html`<dt>${label}</dt><dd data-forecast="${key}">${value}</dd>`)}</dl>
-${over ? html`<div class="error" role="alert" data-forecast="over-quota">${t('forecast.overQuota')}</div>` : ''}`;
+${over ? html`<div class="error" role="alert" data-forecast="over-quota">${t('forecast.overQuota')}</div>` : ''}
+${windowZone !== null && forecast.noTimeZone > 0 ? html`<div class="notice" data-forecast="no-time-zone">${t('forecast.noTimeZone', { count: forecast.noTimeZone, zone: windowZone })}</div>` : ''}`;
 }
 
 /** The campaign's set-up on its page: what, to whom and when, a preview, a test message, and a draft's buttons. */
 export function campaignSetupPanel(ui: Ui, setup: CampaignSetup): SafeHtml {
   const { t } = ui;
-  return html`${setup.archivedAt === null ? '' : html`<div class="notice" data-notice="archived">${t('setup.archived', { at: ui.timeText(setup.archivedAt) })}</div>`}<section class="panel" data-panel="setup"><h2>${t('setup.title')}</h2>${definitionList(ui, setup)}${forecastBlock(ui, setup.forecast)}</section>
+  return html`${setup.archivedAt === null ? '' : html`<div class="notice" data-notice="archived">${t('setup.archived', { at: ui.timeText(setup.archivedAt) })}</div>`}<section class="panel" data-panel="setup"><h2>${t('setup.title')}</h2>${definitionList(ui, setup)}${forecastBlock(ui, setup.forecast, setup.windowZone)}</section>
 <section class="panel" id="preview" data-panel="preview"><h2>${t('setup.previewTitle')}</h2>${previewBlock(ui, setup)}${testSendBlock(ui, setup)}</section>`;
 }

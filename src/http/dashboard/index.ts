@@ -517,6 +517,15 @@ async function campaignSetup(
             details.nextRunAt ?? nextRuns(scheduleOf(details.definition).schedule, options.now, 1)[0] ?? null,
         })
       : null;
+  const definition = details.definition as {
+    sendWindow?: unknown;
+    timezone?: unknown;
+    schedule?: { timezone?: unknown };
+  };
+  const ownZone = [definition.timezone, definition.schedule?.timezone].find(
+    (zone): zone is string => typeof zone === 'string' && zone !== '',
+  );
+  const windowZone = definition.sendWindow ? (ownZone ?? editor.defaultTimezone ?? 'UTC') : null;
   const [archive] = await editor.db.sql<{ archivedAt: Date | null }[]>`
     select archived_at as "archivedAt" from campaigns where id = ${campaignId}`;
   return {
@@ -524,6 +533,7 @@ async function campaignSetup(
     archivedAt: archive?.archivedAt ?? null,
     preview,
     forecast,
+    windowZone,
     previewPhone: phone,
     csrf: options.csrf,
     canTestSend: editor.chat2desk !== undefined,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CampaignForecast } from '../../../src/campaigns/forecast.js';
 import type { CampaignDetails } from '../../../src/campaigns/queries.js';
 import {
   type CampaignSetup,
@@ -48,6 +49,7 @@ function setup(overrides: Partial<CampaignSetup> = {}): CampaignSetup {
     archivedAt: null,
     preview: null,
     forecast: null,
+    windowZone: null,
     previewPhone: '',
     csrf: 'token',
     canTestSend: true,
@@ -129,6 +131,42 @@ describe('campaignSetupPanel', () => {
     const out = campaignSetupPanel(EN, setup({ csrf: undefined })).value;
     expect(out).not.toContain('method="post"');
     expect(campaignSetupActions(EN, setup({ csrf: undefined })).value).toBe('');
+  });
+});
+
+describe('the forecast on a campaign with a send window', () => {
+  const forecast: CampaignForecast = {
+    audience: 1300,
+    optedOut: 40,
+    noConsent: 56,
+    recipients: 1204,
+    noTimeZone: 1204,
+    newClients: 0,
+    requests: 1204,
+    quota: { month: '2026-11', used: 0, limit: null, share: null },
+    perSecond: null,
+    startsAt: null,
+    finishesAt: null,
+  };
+
+  it('warns how many recipients have no time zone, and in which zone their window is read', () => {
+    const out = campaignSetupPanel(EN, setup({ forecast, windowZone: 'Europe/Moscow' })).value;
+    expect(out).toContain(
+      '1,204 recipients have no time zone: the send window is evaluated for them in Europe/Moscow.',
+    );
+    const ru = campaignSetupPanel(
+      uiFor({ 'accept-language': 'ru' }),
+      setup({ forecast, windowZone: 'UTC' }),
+    ).value;
+    expect(ru).toMatch(/У 1\s204 получателей нет часового пояса: окно отправки для них считается в UTC\./);
+  });
+
+  it('says nothing of zones without a window, or when everyone has one', () => {
+    expect(campaignSetupPanel(EN, setup({ forecast, windowZone: null })).value).not.toContain('no-time-zone');
+    const zoned = { ...forecast, noTimeZone: 0 };
+    expect(campaignSetupPanel(EN, setup({ forecast: zoned, windowZone: 'UTC' })).value).not.toContain(
+      'no-time-zone',
+    );
   });
 });
 

@@ -154,6 +154,10 @@ export const en = {
     finishes: 'Would finish',
     finishesValue: 'about {{at}}, at {{perSecond}} messages a second',
     noLimit: 'as fast as Chat2Desk answers (no rate limit set)',
+    noTimeZone_one:
+      '{{count, number}} recipient has no time zone: the send window is evaluated for them in {{zone}}.',
+    noTimeZone_other:
+      '{{count, number}} recipients have no time zone: the send window is evaluated for them in {{zone}}.',
     overQuota:
       'This would pass the month’s quota: the engine stops before it runs out, so part of the audience would wait for next month.',
   },
