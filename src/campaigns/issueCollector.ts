@@ -28,6 +28,8 @@ export class IssueCollector {
       return null;
     }
     const record = value as Record<string, unknown>;
+    // The allowed names are listed once per object: twenty unknown keys need not carry twenty copies.
+    let listedAt: string | null = null;
     for (const key of Object.keys(record)) {
       if (known.includes(key)) continue;
       if (this.issues.length >= MAX_REPORTED_ISSUES) {
@@ -36,10 +38,12 @@ export class IssueCollector {
         continue;
       }
       const suggestion = closest(key, known);
-      this.add(
-        join(path, key),
-        `unknown field${suggestion ? `; did you mean "${suggestion}"?` : ` (allowed: ${known.join(', ')})`}`,
-      );
+      const at = join(path, key);
+      if (suggestion) this.add(at, `unknown field; did you mean "${suggestion}"?`);
+      else if (listedAt === null) {
+        this.add(at, `unknown field (allowed: ${known.join(', ')})`);
+        listedAt = at;
+      } else this.add(at, `unknown field (allowed: as listed at ${listedAt})`);
     }
     return record;
   }

@@ -35,6 +35,16 @@ describe('IssueCollector', () => {
       ]);
     });
 
+    it('lists the allowed fields once per object, and points the later unknown keys at that list', () => {
+      const check = new IssueCollector();
+      check.object({ zzz: 1, yyyyyy: 2, xxxxxxx: 3 }, 'schedule', ['at', 'cron', 'timezone']);
+      expect(check.issues).toEqual([
+        { path: 'schedule.zzz', message: 'unknown field (allowed: at, cron, timezone)' },
+        { path: 'schedule.yyyyyy', message: 'unknown field (allowed: as listed at schedule.zzz)' },
+        { path: 'schedule.xxxxxxx', message: 'unknown field (allowed: as listed at schedule.zzz)' },
+      ]);
+    });
+
     it('names an unknown key by its whole path', () => {
       const check = new IssueCollector();
       check.object({ timezon: 'UTC' }, 'schedule', ['at', 'cron', 'timezone']);

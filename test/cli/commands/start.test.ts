@@ -44,9 +44,11 @@ describe('broadcaster start, for a person', () => {
   it('prints where the console and the API listen, the sandbox it sends to and the database, never the password', async () => {
     db = await createTestDatabase();
     const port = await freePort();
-    // The test server trusts local connections: the password is never checked, only shown (or not).
+    // The embedded server's URL has a real password; the machine's trusts local connections, so a
+    // made-up one is never checked, only shown (or not).
     const url = new URL(db.url);
-    url.password = 'db-password-1234';
+    if (url.password === '') url.password = 'db-password-1234';
+    const password = decodeURIComponent(url.password);
     cli = startCli(['start'], { DATABASE_URL: url.href, PORT: String(port), LOG_LEVEL: 'info' });
 
     await cli.waitForOutput(/Database:.*\n/);
@@ -64,9 +66,9 @@ describe('broadcaster start, for a person', () => {
       /^ {2}Chat2Desk: {4}built-in sandbox at http:\/\/127\.0\.0\.1:\d+ \(CHAT2DESK_TOKEN is not set/m,
     );
     expect(banner).toContain(
-      `  Database:     PostgreSQL at ${url.host}${url.pathname} as postgres (DATABASE_URL)`,
+      `  Database:     PostgreSQL at ${url.host}${url.pathname} as ${decodeURIComponent(url.username)} (DATABASE_URL)`,
     );
-    expect(`${result.stdout}${result.stderr}`).not.toContain('db-password-1234');
+    expect(`${result.stdout}${result.stderr}`).not.toContain(password);
     // Not a terminal: the logs stay JSON lines, for a collector.
     for (const line of result.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   });
