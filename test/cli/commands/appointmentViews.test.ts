@@ -1,29 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { boundary } from '../../../src/cli/commands/appointmentViews.js';
-import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { failureLine as failure } from '../../support/cli.js';
+import { cliTestBed } from '../../support/cliTestBed.js';
 
-let db: TestDatabase;
-let dir: string;
-let env: Record<string, string>;
-
-async function file(name: string, content: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, content);
-  return path;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return runCli(args, env);
-}
+const bed = cliTestBed('appointment-views');
+const { cli, file } = bed;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  env = { DATABASE_URL: db.url };
-  dir = await mkdtemp(join(tmpdir(), 'broadcaster-appointment-views-'));
   // A running reminder campaign: imported appointments get their reminders at once.
   const campaign = await file(
     'reminders.json',
@@ -51,11 +34,6 @@ beforeAll(async () => {
     ),
   );
   expect(imported.code, imported.stderr).toBe(0);
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-  await db?.drop();
 });
 
 describe('broadcaster appointments list', () => {
@@ -103,7 +81,9 @@ describe('broadcaster appointments show', () => {
   });
 
   it('finds it by our id too, and gives the reminders with --json', async () => {
-    const [row] = await db.sql<{ id: number }[]>`select id from appointments where external_id = 'visit-2'`;
+    const [row] = await bed.db.sql<
+      { id: number }[]
+    >`select id from appointments where external_id = 'visit-2'`;
     const result = await cli('appointments', 'show', String(row!.id), '--json');
 
     expect(result.code, result.stderr).toBe(0);

@@ -1,37 +1,14 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { failureLine as failure } from '../../support/cli.js';
+import { cliTestBed } from '../../support/cliTestBed.js';
 
-let db: TestDatabase;
-let dir: string;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  env = { DATABASE_URL: db.url };
-  dir = await mkdtemp(join(tmpdir(), 'broadcaster-appointments-cli-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-  await db?.drop();
-});
-
-async function file(name: string, content: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, content);
-  return path;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return runCli(args, env);
-}
+const bed = cliTestBed('appointments-cli');
+const { cli, file } = bed;
 
 async function appointment(externalId: string) {
-  const [row] = await db.sql<
+  const [row] = await bed.db.sql<
     { starts_at: Date; status: string; attributes: Record<string, unknown>; phone: string }[]
   >`
     select a.starts_at, a.status, a.attributes, c.phone
@@ -80,7 +57,7 @@ describe('broadcaster appointments import', () => {
       attributes: { doctor: 'Dr. Ivanova' },
     });
     expect((await appointment('A-1'))?.starts_at.toISOString()).toBe('2099-03-01T07:00:00.000Z');
-    const reminders = await db.sql<{ due_at: Date }[]>`
+    const reminders = await bed.db.sql<{ due_at: Date }[]>`
       select due_at from deliveries where campaign_id = ${reminderCampaignId} order by due_at`;
     expect(reminders.map((r) => r.due_at.toISOString())).toEqual([
       '2099-02-28T07:00:00.000Z',
@@ -165,7 +142,7 @@ describe('broadcaster appointments import', () => {
         'R-3,79010000033,2099-05-01T12:00:00+03:00\n' +
         'A-17,79010000032,2099-05-09T11:00:00+03:00\n',
     );
-    const rejects = join(dir, 'repeated-rejects.csv');
+    const rejects = join(bed.dir, 'repeated-rejects.csv');
     const result = await cli('appointments', 'import', csv, '--rejects', rejects, '--json');
 
     expect(result.code, result.stderr).toBe(0);

@@ -1,31 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { failureLine as failure } from '../../support/cli.js';
+import { cliTestBed } from '../../support/cliTestBed.js';
 import { seedContacts } from '../../support/engineHarness.js';
 
-let db: TestDatabase;
-let dir: string;
-let env: Record<string, string>;
+const bed = cliTestBed('campaign-edit');
+const { cli } = bed;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  env = { DATABASE_URL: db.url };
-  dir = await mkdtemp(join(tmpdir(), 'broadcaster-campaign-edit-'));
-  await seedContacts(db.sql, { count: 3, list: 'vip' });
-  await db.sql`insert into lists (name) values ('other')`;
+  await seedContacts(bed.db.sql, { count: 3, list: 'vip' });
+  await bed.db.sql`insert into lists (name) values ('other')`;
 });
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-  await db?.drop();
-});
-
-function cli(...args: string[]): Promise<CliResult> {
-  return runCli(args, env);
-}
 
 const draft = {
   name: 'Spring sale',
@@ -39,7 +25,7 @@ const draft = {
 };
 
 async function created(document: object): Promise<number> {
-  const file = join(dir, `c-${Math.random().toString(36).slice(2)}.json`);
+  const file = join(bed.dir, `c-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, JSON.stringify(document));
   const result = await cli('campaign', 'create', file, '--json');
   expect(result.code, result.stderr).toBe(0);
@@ -54,7 +40,7 @@ describe('broadcaster campaign show --document and edit', () => {
     const document = JSON.parse(shown.stdout);
     expect(document).toEqual(draft);
 
-    const edited = join(dir, 'edited.json');
+    const edited = join(bed.dir, 'edited.json');
     await writeFile(
       edited,
       JSON.stringify({ ...document, template: 'Hello {{firstName}}', audience: { list: 'other' } }),
@@ -64,12 +50,12 @@ describe('broadcaster campaign show --document and edit', () => {
     expect(result.stdout).toBe(
       `Campaign ${id} "Spring sale" replaced from ${edited}; still a draft (\`broadcaster campaign publish ${id}\` takes it live).\n`,
     );
-    const [row] = await db.sql<{ status: string; template_source: string; list: string }[]>`
+    const [row] = await bed.db.sql<{ status: string; template_source: string; list: string }[]>`
       select c.status, c.template_source, l.name as list from campaigns c join lists l on l.id = c.list_id
       where c.id = ${id}`;
     expect(row).toEqual({ status: 'draft', template_source: 'Hello {{firstName}}', list: 'other' });
 
-    const yaml = join(dir, 'edited.yaml');
+    const yaml = join(bed.dir, 'edited.yaml');
     await writeFile(
       yaml,
       [
@@ -89,22 +75,22 @@ describe('broadcaster campaign show --document and edit', () => {
 
   it('judges the file as create does: every problem named with its field and line, nothing changed', async () => {
     const id = await created(draft);
-    const bad = join(dir, 'bad.json');
+    const bad = join(bed.dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ ...draft, transport: 'pigeon', missedTicks: 'skip' }, null, 2));
     const line = failure(await cli('campaign', 'edit', String(id), bad), 1);
     expect(line).toContain('transport: expected one of whatsapp');
     expect(line).toContain('missedTicks: only a recurring campaign');
     expect(line).toMatch(/\(line \d+/);
-    const [row] = await db.sql<{ transport: string }[]>`select transport from campaigns where id = ${id}`;
+    const [row] = await bed.db.sql<{ transport: string }[]>`select transport from campaigns where id = ${id}`;
     expect(row?.transport).toBe('whatsapp');
   });
 
   it('refuses a campaign that is not a draft, before reading the file', async () => {
     const id = await created({ ...draft, draft: false });
-    expect(failure(await cli('campaign', 'edit', String(id), join(dir, 'missing.json')), 1)).toBe(
+    expect(failure(await cli('campaign', 'edit', String(id), join(bed.dir, 'missing.json')), 1)).toBe(
       `broadcaster campaign: campaign ${id} is scheduled: only a draft can be edited`,
     );
-    expect(failure(await cli('campaign', 'edit', '999999', join(dir, 'missing.json')), 1)).toBe(
+    expect(failure(await cli('campaign', 'edit', '999999', join(bed.dir, 'missing.json')), 1)).toBe(
       'broadcaster campaign: campaign 999999 does not exist',
     );
   });

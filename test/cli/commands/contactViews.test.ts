@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, failureLine as failure, runCli } from '../../support/cli.js';
+import { cliTestBed } from '../../support/cliTestBed.js';
+import { createTestDatabase } from '../../support/database.js';
 import { deliveryRow, seedDelivery, seedRunningCampaign } from '../../support/seedDeliveries.js';
 
-let db: TestDatabase;
-let dir: string;
-let env: Record<string, string>;
+const bed = cliTestBed('contact-views');
+const { cli, file } = bed;
 
 const CONTACTS_CSV =
   'phone,name,timezone,opted_in,opt_in_source,city,tier\n' +
@@ -19,30 +18,12 @@ const CONTACTS_CSV =
   '79010000003,Vera,UTC,true,site,,silver\n';
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  env = { DATABASE_URL: db.url };
-  dir = await mkdtemp(join(tmpdir(), 'broadcaster-contact-views-'));
   const imported = await cli('contacts', 'import', await file('contacts.csv', CONTACTS_CSV), '--list', 'vip');
   expect(imported.code, imported.stderr).toBe(0);
 });
 
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-  await db?.drop();
-});
-
-async function file(name: string, content: string): Promise<string> {
-  const path = join(dir, name);
-  await writeFile(path, content);
-  return path;
-}
-
-function cli(...args: string[]): Promise<CliResult> {
-  return runCli(args, env);
-}
-
 async function contactId(phone: string): Promise<number> {
-  const [row] = await db.sql<{ id: number }[]>`select id from contacts where phone = ${phone}`;
+  const [row] = await bed.db.sql<{ id: number }[]>`select id from contacts where phone = ${phone}`;
   return row!.id;
 }
 
@@ -104,7 +85,7 @@ describe('broadcaster contacts show', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/Consent:\s+consent withdrawn by an import \S+ \(source: crm\)/);
     // The other tests count the file's three contacts.
-    await db.sql`delete from contacts where phone = '79015550001'`;
+    await bed.db.sql`delete from contacts where phone = '79015550001'`;
   });
 
   it('finds a contact by id too, and prints it with --json', async () => {
@@ -129,7 +110,7 @@ describe('broadcaster contacts show', () => {
 
 describe('broadcaster contacts export', () => {
   it('writes a CSV in the import format that imports back to the same contacts', async () => {
-    const out = join(dir, 'export.csv');
+    const out = join(bed.dir, 'export.csv');
     const result = await cli('contacts', 'export', '--list', 'vip', '--out', out, '--json');
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ out, contacts: 3 });
@@ -154,10 +135,10 @@ describe('broadcaster contacts export', () => {
   });
 
   it('stops quietly, exit 0, when its reader closes the pipe early (| head)', async () => {
-    await db.sql`
+    await bed.db.sql`
       insert into contacts (phone) select (79030000000 + i)::text from generate_series(1, 20000) i`;
     const child = spawn(process.execPath, [CLI, 'contacts', 'export'], {
-      env: { PATH: process.env.PATH, NODE_ENV: 'test', ...env },
+      env: { PATH: process.env.PATH, NODE_ENV: 'test', ...bed.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -168,7 +149,7 @@ describe('broadcaster contacts export', () => {
 
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    await db.sql`delete from contacts where phone like '7903%'`;
+    await bed.db.sql`delete from contacts where phone like '7903%'`;
   });
 
   it('writes to stdout without --out, and refuses --json there (the CSV is the output)', async () => {
@@ -182,8 +163,8 @@ describe('broadcaster contacts export', () => {
 describe('broadcaster contacts opt-out', () => {
   it('withdraws consent as STOP does: a pending delivery is skipped at once', async () => {
     const id = await contactId('79010000001');
-    const home = await seedRunningCampaign(db.sql);
-    const pending = await seedDelivery(db.sql, home, { contactId: id, state: 'queued' });
+    const home = await seedRunningCampaign(bed.db.sql);
+    const pending = await seedDelivery(bed.db.sql, home, { contactId: id, state: 'queued' });
 
     const result = await cli('contacts', 'opt-out', '79010000001', '--reason', 'asked by phone', '--json');
 
@@ -191,7 +172,7 @@ describe('broadcaster contacts opt-out', () => {
     const answer = JSON.parse(result.stdout);
     expect(answer.deliveriesSkipped).toBe(1);
     expect(answer.contact).toMatchObject({ id, consent: 'opted_out', optOutReason: 'asked by phone' });
-    expect(await deliveryRow(db.sql, pending)).toEqual({ state: 'skipped', reason: 'opted_out' });
+    expect(await deliveryRow(bed.db.sql, pending)).toEqual({ state: 'skipped', reason: 'opted_out' });
 
     const shown = await cli('contacts', 'show', String(id));
     expect(shown.stdout).toMatch(
@@ -214,7 +195,7 @@ describe('broadcaster contacts delete', () => {
     const result = await cli('contacts', 'delete', String(id), '--json');
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ deleted: { id, phone: '79010000002' } });
-    expect(await db.sql`select 1 from contacts where id = ${id}`).toHaveLength(0);
+    expect(await bed.db.sql`select 1 from contacts where id = ${id}`).toHaveLength(0);
 
     // Anna has a (skipped) delivery: she is part of a report.
     expect(failure(await cli('contacts', 'delete', '79010000001'), 1)).toMatch(/opt it out|deliver/i);

@@ -1,28 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createProgress, formatBytes, progressLine } from '../../../src/cli/progress.js';
-import { type CliResult, failureLine as failure, runCli } from '../../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { failureLine as failure } from '../../support/cli.js';
+import { cliTestBed } from '../../support/cliTestBed.js';
 
-let db: TestDatabase;
-let dir: string;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  env = { DATABASE_URL: db.url };
-  dir = await mkdtemp(join(tmpdir(), 'broadcaster-contacts-cli-'));
-});
-
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-  await db?.drop();
-});
+const bed = cliTestBed('contacts-cli');
+const { cli } = bed;
 
 async function csvFile(name: string, content: string | Buffer): Promise<string> {
-  const path = join(dir, name);
+  const path = join(bed.dir, name);
   await writeFile(path, content);
   return path;
 }
@@ -31,12 +18,8 @@ function regexpText(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function cli(...args: string[]): Promise<CliResult> {
-  return runCli(args, env);
-}
-
 async function contact(phone: string) {
-  const [row] = await db.sql<
+  const [row] = await bed.db.sql<
     {
       name: string | null;
       timezone: string | null;
@@ -112,7 +95,7 @@ describe('broadcaster contacts import', () => {
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('2 rows; 1 inserted, 1 updated, 0 rejected.');
-    const members = await db.sql<{ phone: string }[]>`
+    const members = await bed.db.sql<{ phone: string }[]>`
       select c.phone from list_members m join lists l on l.id = m.list_id join contacts c on c.id = m.contact_id
       where l.name = 'vip' order by c.phone`;
     expect(members.map((m) => m.phone)).toEqual(['79010000001', '79010000004']);
@@ -156,7 +139,7 @@ describe('broadcaster contacts import', () => {
         '+7 901 000-00-52;"Ivanov, Ivan";Kazan\r\n' +
         '12;Short;"Nizhny; Novgorod"\r\n',
     );
-    const rejects = join(dir, 'rejects.csv');
+    const rejects = join(bed.dir, 'rejects.csv');
     const result = await cli('contacts', 'import', file, '--rejects', rejects);
 
     expect(result.code, result.stderr).toBe(0);
@@ -232,12 +215,12 @@ describe('broadcaster contacts import', () => {
   });
 
   it('fails in one line when the file has no phone column, importing nothing', async () => {
-    const before = await db.sql<{ n: number }[]>`select count(*)::int as n from contacts`;
+    const before = await bed.db.sql<{ n: number }[]>`select count(*)::int as n from contacts`;
     const file = await csvFile('no-phone.csv', 'name,mobile\nAnna,79010000030\n');
     const line = failure(await cli('contacts', 'import', file), 1);
 
     expect(line).toMatch(/^broadcaster contacts: .*phone/);
-    const after = await db.sql<{ n: number }[]>`select count(*)::int as n from contacts`;
+    const after = await bed.db.sql<{ n: number }[]>`select count(*)::int as n from contacts`;
     expect(after[0]!.n).toBe(before[0]!.n);
   });
 
@@ -248,11 +231,11 @@ describe('broadcaster contacts import', () => {
   });
 
   it('fails in one line when the file cannot be read', async () => {
-    const missing = join(dir, 'absent.csv');
+    const missing = join(bed.dir, 'absent.csv');
     expect(failure(await cli('contacts', 'import', missing), 1)).toBe(
       `broadcaster contacts: cannot read ${missing}: no such file`,
     );
-    expect(failure(await cli('contacts', 'import', dir), 1)).toContain('it is a directory');
+    expect(failure(await cli('contacts', 'import', bed.dir), 1)).toContain('it is a directory');
   });
 
   it('refuses wrong arguments with exit code 2, naming them', async () => {
@@ -284,8 +267,8 @@ describe('broadcaster contacts import', () => {
 
 describe('broadcaster contacts normalize', () => {
   it('fixes phones stored without their country code, reports what it cannot fix, and changes nothing on --dry-run', async () => {
-    await db.sql`truncate contacts cascade`;
-    await db.sql`
+    await bed.db.sql`truncate contacts cascade`;
+    await bed.db.sql`
       insert into contacts (phone, name, chat2desk_client_id, chat2desk_transports) values
         ('9161234567', 'Stored national', 42, '{whatsapp}'),
         ('79261234567', 'Already right', null, '{}'),
@@ -294,7 +277,7 @@ describe('broadcaster contacts normalize', () => {
         ('4951234567', 'Moscow or Germany', null, '{}'),
         ('70000000000', 'Impossible', null, '{}')`;
     const ids = Object.fromEntries(
-      (await db.sql<{ id: number; name: string }[]>`select id, name from contacts`).map((c) => [
+      (await bed.db.sql<{ id: number; name: string }[]>`select id, name from contacts`).map((c) => [
         c.name,
         c.id,
       ]),
@@ -312,7 +295,7 @@ describe('broadcaster contacts normalize', () => {
     expect(dry.stdout).toContain(
       `contact ${ids['Moscow or Germany']}: stored as +4951234567; read in RU it would be +74951234567`,
     );
-    expect(await db.sql`select phone from contacts where id = ${ids['Stored national']!}`).toEqual([
+    expect(await bed.db.sql`select phone from contacts where id = ${ids['Stored national']!}`).toEqual([
       { phone: '9161234567' },
     ]);
 
@@ -329,7 +312,8 @@ describe('broadcaster contacts normalize', () => {
     });
     // The Chat2Desk client found for the old number is forgotten: it is looked up again for the new one.
     expect(
-      await db.sql`select phone, chat2desk_client_id, chat2desk_transports from contacts where id = ${ids['Stored national']!}`,
+      await bed.db
+        .sql`select phone, chat2desk_client_id, chat2desk_transports from contacts where id = ${ids['Stored national']!}`,
     ).toEqual([{ phone: '79161234567', chat2desk_client_id: null, chat2desk_transports: [] }]);
     const again = await cli('contacts', 'normalize');
     expect(again.stdout).toContain('3 already right, 0 fixed, 1 conflicting');
